@@ -1,0 +1,47 @@
+# Prescreen: common tasks. `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help install env run train spacy validate test test-unit test-stories evaluate lint clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+install:  ## create .venv (Python 3.10) and install pinned dependencies
+	@scripts/setup.sh
+
+env: install  ## create .env with fresh keys (never overwrites)
+	@scripts/make_env.sh
+
+run: env  ## run everything: assistant, actions, chat page, coordinator app
+	@$(PY) -m bot.run
+
+spacy: install  ## build the spaCy entity-ruler pipeline
+	@$(PY) -m bot.terms
+
+train: install  ## train the model if data, config or domain changed
+	@$(PY) -m bot.training
+
+validate: spacy  ## rasa data validate
+	@$(RASA) data validate --domain domain.yml --data data 2>&1 | grep -v "is not used in any story or rule" ; exit $${PIPESTATUS[0]}
+
+test-unit: install  ## fast tests: engine, readers, store, actions (no servers)
+	@$(PY) -m pytest tests -m "not e2e and not browser" -q
+
+test-stories: train  ## test conversations through the trained model
+	@$(RASA) test core --model models/prescreen.tar.gz --stories tests/stories --fail-on-prediction-errors --out results/stories
+
+test: install validate train  ## everything: unit, store on SQLite and PostgreSQL, stories, end-to-end, browser
+	@$(MAKE) --no-print-directory test-stories
+	@$(PY) -m pytest tests -q
+
+lint: install  ## ruff
+	@$(VENV)/bin/ruff check bot actions tests
+
+clean:  ## remove build outputs (not .env, not var/)
+	rm -rf build models results reports .pytest_cache

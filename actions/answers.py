@@ -1,0 +1,68 @@
+"""Helpers to read the patient's latest message from a tracker."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from bot.answers import clean_text
+
+# Questions the patient may ask at any point: answered by a rule, then the form asks again.
+QUESTION_INTENTS = frozenset(
+    {
+        "ask_car_t", "ask_ctdna", "ask_cea", "ask_location", "ask_involvement", "ask_risks", "ask_study",
+        "ask_privacy", "ask_why", "ask_medical_advice", "bot_challenge",
+    }
+)
+# Requests that always leave the question being asked.
+REQUEST_INTENTS = frozenset({"human_handoff", "withdraw", "start_over"})
+_QUESTION_START = re.compile(
+    r"^\s*(what|what's|whats|why|how|where|who|when|which|is|are|can|could|does|do|will|would|should|tell|explain)\b",
+    re.IGNORECASE,
+)
+
+
+def is_side_request(tracker: Tracker) -> bool:
+    """Whether the latest message is a side question or request rather than an answer.
+
+    "I had CAR-T last year" may be classified as a CAR-T question, but it is phrased as a
+    statement, so it is read as an answer to the question being asked.
+    """
+    intent, _ = latest_intent(tracker)
+    if intent in REQUEST_INTENTS:
+        return True
+    if intent not in QUESTION_INTENTS:
+        return False
+    text = latest_text(tracker)
+    return text.startswith("/") or "?" in text or bool(_QUESTION_START.match(text)) or intent == "ask_why"
+
+
+def latest_intent(tracker: Tracker) -> tuple[str | None, float]:
+    intent = tracker.latest_message.get("intent") or {}
+    return intent.get("name"), float(intent.get("confidence") or 0.0)
+
+
+def latest_text(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
+def entity_ids(tracker: Tracker) -> set[str]:
+    """Ids of the entity-ruler patterns found in the latest message (e.g. "car_t", "hiv")."""
+    found: set[str] = set()
+    for entity in tracker.latest_message.get("entities") or []:
+        value = str(entity.get("value", ""))
+        found.add(value)
+    return found
+
+
+def patient_words(tracker: Tracker, buttons: list[dict[str, Any]] | None = None) -> str:
+    """The patient's own words for the record: a tapped button is stored as its title."""
+    text = latest_text(tracker).strip()
+    if text.startswith("/"):
+        for button in buttons or []:
+            if button.get("payload") == text:
+                return f"[tapped] {button.get('title')}"
+        return f"[tapped] {text}"
+    return clean_text(text)

@@ -1,0 +1,166 @@
+"""Actions around the forms: start, finish and store a screening, withdraw, restart, hand off."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.prescreen_form import answers_so_far, explain_unreadable
+from bot.eligibility import Status, evaluate
+from bot.settings import get_settings
+from bot.store.leads import ContactDetails, LeadNotFound, StoreError
+
+log = logging.getLogger(__name__)
+
+
+class ActionStartPrescreen(Action):
+    """Introduces the study; the consent question follows from the form."""
+
+    def name(self) -> str:
+        return "action_start_prescreen"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            services.lead_store().record_conversation_start()
+        except StoreError:
+            pass  # only an anonymous tally: the conversation goes on
+        dispatcher.utter_message(response="utter_intro")
+        return []
+
+
+class ActionFinishScreening(Action):
+    """Scores the answers, stores the screening, and says what happens next."""
+
+    def name(self) -> str:
+        return "action_finish_screening"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot("consent") is not True:
+            dispatcher.utter_message(response="utter_no_consent")
+            return [SlotSet("screening_outcome", "declined")]
+        criteria = services.criteria()
+        result = evaluate(criteria, answers_so_far(tracker))
+        answer_log: dict[str, dict[str, str]] = tracker.get_slot("answer_log") or {}
+        try:
+            code = services.lead_store().complete_screening(tracker.sender_id, result, answer_log)
+        except (StoreError, LeadNotFound):
+            dispatcher.utter_message(response="utter_not_stored")
+            return [SlotSet("screening_outcome", "not_stored")]
+        events: list[EventType] = [SlotSet("reference_code", code)]
+        if result.status is Status.LIKELY_INELIGIBLE:
+            dispatcher.utter_message(response="utter_screened_out")
+            return [*events, SlotSet("screening_outcome", "screened_out")]
+        if result.status is Status.LIKELY_ELIGIBLE:
+            dispatcher.utter_message(response="utter_may_be_eligible")
+        else:
+            dispatcher.utter_message(response="utter_needs_review")
+        return [*events, SlotSet("screening_outcome", "continue")]
+
+
+class ActionSubmitLead(Action):
+    """Stores the confirmed contact details and gives the reference code."""
+
+    def name(self) -> str:
+        return "action_submit_lead"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        code = tracker.get_slot("reference_code")
+        if tracker.get_slot("contact_ok") is not True:
+            dispatcher.utter_message(response="utter_lead_saved_no_contact", reference_code=code)
+            return []
+        contact = ContactDetails(
+            name=tracker.get_slot("contact_name"),
+            phone=tracker.get_slot("contact_phone") or None,
+            email=tracker.get_slot("contact_email") or None,
+            preferred_time=tracker.get_slot("contact_time") or None,
+        )
+        try:
+            services.lead_store().save_contact(tracker.sender_id, contact)
+        except (StoreError, LeadNotFound):
+            dispatcher.utter_message(response="utter_not_stored")
+            return []
+        dispatcher.utter_message(response="utter_lead_saved", reference_code=code)
+        return []
+
+
+class ActionWithdraw(Action):
+    """Stops the questions and deletes everything stored for this conversation."""
+
+    def name(self) -> str:
+        return "action_withdraw"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            services.lead_store().erase_conversation(tracker.sender_id, actor="patient")
+        except StoreError:
+            dispatcher.utter_message(response="utter_withdraw_failed")
+            return [ActiveLoop(None), SlotSet("requested_slot", None)]
+        dispatcher.utter_message(response="utter_withdrawn")
+        return [ActiveLoop(None), AllSlotsReset()]
+
+
+class ActionRestartPrescreen(Action):
+    """Starts over: clears the answers (stored and in the conversation) and introduces the study again."""
+
+    def name(self) -> str:
+        return "action_restart_prescreen"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            services.lead_store().erase_conversation(tracker.sender_id, actor="patient-restart")
+        except StoreError:
+            log.warning("restart: earlier answers of conversation %s could not be erased", tracker.sender_id)
+        dispatcher.utter_message(response="utter_restarted")
+        return [ActiveLoop(None), AllSlotsReset()]
+
+
+class ActionHandoff(Action):
+    """Tells the patient how to reach a person on the study team."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        settings = get_settings()
+        ways = [f"call {settings.study_contact_phone} and ask for the CAR-T study coordinator"]
+        if settings.study_contact_email:
+            ways.append(f"email {settings.study_contact_email}")
+        code = tracker.get_slot("reference_code")
+        quote = f" Quote your reference code {code}." if code else ""
+        dispatcher.utter_message(
+            text=f"You can talk to a person on the study team at Changhai Hospital: {' or '.join(ways)}.{quote} "
+            "If you leave your details at the end of these questions, a coordinator will also call you."
+        )
+        return []
+
+
+class ActionAnswerLocation(Action):
+    def name(self) -> str:
+        return "action_answer_location"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        phone = get_settings().study_contact_phone
+        dispatcher.utter_message(
+            text="The study takes place at Changhai Hospital in Yangpu District, Shanghai, China. Treatment and "
+            f"check-ups happen there. For directions or questions, the hospital's number is {phone}."
+        )
+        return []
+
+
+class ActionDefaultFallback(Action):
+    """When the assistant is unsure what was meant: say so, in a way that helps."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        explain_unreadable(dispatcher, tracker, "utter_default")
+        return []
+
+

@@ -1,0 +1,331 @@
+"""Read patients' free-text answers: yes/no/not sure, age, name, phone, email, contact time.
+
+Each reader returns a value or None ("could not read it"), never a guess: an unreadable
+answer is asked again with an example. No Rasa here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from bot.criteria import YesNo
+
+MAX_ANSWER_CHARS = 500
+
+# Intents of the NLU model that answer a yes/no question, and how sure the model must be.
+INTENT_VALUES: Mapping[str, YesNo] = {"affirm": "yes", "deny": "no", "dont_know": "unsure"}
+MIN_INTENT_CONFIDENCE = 0.6
+
+
+def normalise(text: str) -> str:
+    """Lower-case, straight apostrophes, no punctuation except apostrophes, single spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("’", "'").replace("‘", "'").replace("`", "'")
+    text = re.sub(r"[^\w\s']", " ", text)
+    return " ".join(text.split())
+
+
+def _any_phrase(text: str, phrases: Iterable[str]) -> str | None:
+    for phrase in phrases:
+        if re.search(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", text):
+            return phrase
+    return None
+
+
+# Order matters: "not sure" before "no", "don't think so" before "think so".
+_UNSURE = (
+    "not sure", "unsure", "dont know", "don't know", "do not know", "didn't know", "dunno", "idk", "no idea",
+    "not certain", "uncertain", "can't remember", "cant remember", "cannot remember", "don't remember",
+    "dont remember", "do not remember", "can't recall", "cant recall", "don't recall", "no clue", "maybe",
+    "perhaps", "possibly", "not known", "never been told", "haven't been told", "have not been told",
+    "wasn't told", "was not told", "nobody told me", "no one told me", "have to check", "need to check",
+    "i'd have to ask", "ask my doctor", "ask my daughter", "ask my son", "not tested", "never tested",
+    "haven't been tested", "have not been tested", "not been tested", "unknown", "hmm", "not a clue",
+    "no clue", "can't say", "cannot say", "hard to say", "not clear", "unclear", "forgot", "forget",
+)
+_HEDGED_NO = (
+    "don't think so", "dont think so", "do not think so", "i don't believe so", "don't believe so",
+    "probably not", "not really", "not that i know", "not that i'm aware", "not that im aware",
+    "not as far as i know", "not to my knowledge", "i doubt it", "doubt it", "not at the moment",
+    "not at all", "not currently", "not now", "not any more", "not anymore", "no longer", "none that i know",
+)
+_HEDGED_YES = (
+    "i think so", "think so", "i believe so", "believe so", "probably", "pretty sure", "i guess so",
+    "guess so", "i suppose so", "suppose so", "as far as i know yes", "i reckon",
+)
+_YES_WORDS = (
+    "yes", "yeah", "yea", "yeh", "ya", "yah", "yep", "yup", "yes please", "y", "sure", "certainly",
+    "correct", "right", "true", "affirmative", "absolutely", "definitely", "indeed", "of course", "ok",
+    "okay", "i have", "i do", "i am", "i did", "i was", "i agree", "agree", "that's right", "thats right",
+    "yess", "yse", "yas", "yeas", "ye", "si", "oui", "aye", "👍",
+)
+_NO_WORDS = (
+    "no", "nope", "nah", "na", "nay", "n", "never", "none", "nothing", "negative", "not", "noo", "nooo",
+    "non", "nein", "no thanks", "no thank you", "i haven't", "i have not", "i havent", "i don't", "i dont",
+    "i do not", "i'm not", "im not", "i am not", "i didn't", "i didnt", "i did not", "i wasn't", "i was not",
+    "haven't", "havent", "have not", "hasn't", "didn't", "didnt", "don't", "dont", "nil", "neither",
+    "not me", "no never", "👎",
+)
+_NEGATORS = ("not", "no", "never", "n't", "nt", "without", "neither", "nor")
+
+
+def _longest_phrase(text: str, phrases: Iterable[str]) -> str | None:
+    found = [p for p in phrases if re.search(rf"(?<![\w']){re.escape(p)}(?![\w'])", text)]
+    return max(found, key=len) if found else None
+
+
+@dataclass(frozen=True)
+class YesNoReading:
+    value: YesNo
+    how: str  # which phrase or intent decided it, kept for the coordinator
+
+
+def _negated(text: str, phrase: str) -> bool:
+    """Whether a phrase in the text is preceded by a negation within three words."""
+    match = re.search(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", text)
+    if not match:
+        return False
+    before = text[: match.start()].split()[-3:]
+    return any(word in _NEGATORS or word.endswith("n't") or word.endswith("nt") and word != "want" for word in before)
+
+
+def read_yes_no(
+    text: str,
+    *,
+    intent: str | None = None,
+    confidence: float = 0.0,
+    words: Mapping[str, Iterable[str]] | None = None,
+    topic_mentioned: bool = False,
+) -> YesNoReading | None:
+    """Read yes / no / not sure from what the patient typed, or None when it is unclear.
+
+    `words` are question-specific phrases ("clear" means "no" for "is there tumour left?");
+    `topic_mentioned` says the message names the question's subject ("I had CAR-T in 2023").
+    The NLU intent decides only when the words alone do not.
+    """
+    normal = normalise(text)
+    if intent in INTENT_VALUES and text.strip().startswith("/"):
+        return YesNoReading(INTENT_VALUES[intent], f"button /{intent}")
+    for value in ("unsure", "no", "yes"):
+        phrase = _any_phrase(normal, (words or {}).get(value, ()))
+        if phrase:
+            if value == "yes" and _negated(normal, phrase):
+                return YesNoReading("no", f"negated '{phrase}'")
+            return YesNoReading(value, f"'{phrase}'")  # type: ignore[arg-type]
+    for value, phrases in (("unsure", _UNSURE), ("no", _HEDGED_NO), ("yes", _HEDGED_YES)):
+        phrase = _any_phrase(normal, phrases)
+        if phrase:
+            return YesNoReading(value, f"'{phrase}'")  # type: ignore[arg-type]
+    first_words = " ".join(normal.split()[:3])
+    said_yes = _longest_phrase(first_words, _YES_WORDS)
+    said_no = _longest_phrase(first_words, _NO_WORDS)
+    if said_yes and said_no and said_yes in said_no:  # "i am not" contains "i am"
+        said_yes = None
+    if said_yes and not said_no:
+        return YesNoReading("yes", f"'{said_yes}'")
+    if said_no and not said_yes:
+        return YesNoReading("no", f"'{said_no}'")
+    if topic_mentioned and not said_yes and not said_no:
+        if any(word in _NEGATORS or word.endswith("n't") for word in normal.split()):
+            return YesNoReading("no", "negated mention of the topic")
+        return YesNoReading("yes", "mentions the topic")
+    if intent in INTENT_VALUES and confidence >= MIN_INTENT_CONFIDENCE:
+        return YesNoReading(INTENT_VALUES[intent], f"intent {intent} ({confidence:.2f})")
+    return None
+
+
+# ---------------------------------------------------------------------------------------- age
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+         ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+         ("oct", "october"), ("nov", "november"), ("dec", "december")),
+        start=1,
+    )
+    for name in names
+}
+_VAGUE_AGE = re.compile(
+    r"\b(early|mid|late|in my|about|around|roughly|nearly|almost|over|under)\b.*\b(\d0s|twenties|thirties|"
+    r"forties|fifties|sixties|seventies|eighties|nineties)\b|\b\d0s\b|\b(twenties|thirties|forties|fifties|"
+    r"sixties|seventies|eighties|nineties)\b"
+)
+_OLDEST_PLAUSIBLE_AGE = 120
+
+
+@dataclass(frozen=True)
+class AgeReading:
+    """An age in years, or why none could be read."""
+
+    age: int | None
+    problem: str | None = None  # "vague", "impossible", "several", "birthday" or "unreadable"
+
+
+def _words_to_number(text: str) -> int | None:
+    tokens = [t for t in re.split(r"[\s-]+", text) if t and t != "and"]
+    total, seen = 0, False
+    for token in tokens:
+        if token in _TENS:
+            total += _TENS[token]
+            seen = True
+        elif token in _UNITS:
+            total += _UNITS[token]
+            seen = True
+        elif token == "hundred" and seen:
+            total *= 100
+        elif seen:
+            break
+    return total if seen else None
+
+
+def read_age(text: str, today: date | None = None, boundaries: tuple[int, int] = (18, 75)) -> AgeReading:
+    """Age from "68", "I'm 68", "sixty-eight", "born in 1964" or "born March 1960".
+
+    A birth year alone is refused when the birthday decides which side of an age limit the
+    patient is on; "mid-sixties" is refused as vague.
+    """
+    today = today or date.today()
+    normal = normalise(text)
+    if _VAGUE_AGE.search(normal):
+        return AgeReading(None, "vague")
+    numbers = [int(n) for n in re.findall(r"(?<![\d.])\d{1,4}(?![\d.])", normal)]
+    years = [n for n in numbers if 1900 <= n <= today.year]
+    small = [n for n in numbers if n < 1000]
+    if years and not small or (years and len(small) == 2 and len(set(small)) <= 2 and "born" in normal):
+        if len(set(years)) > 1:
+            return AgeReading(None, "several")
+        year = years[0]
+        month = next((_MONTHS[w] for w in normal.split() if w in _MONTHS), None)
+        day_month = re.search(r"\b(\d{1,2})[\s/.-](\d{1,2})[\s/.-](\d{4})\b", unicodedata.normalize("NFKC", text))
+        if month is None and day_month:
+            a, b = int(day_month.group(1)), int(day_month.group(2))
+            month = b if a > 12 >= b else a if b > 12 >= a else None
+        age = today.year - year
+        if month is not None and month < today.month:
+            return _checked_age(age)
+        if month is not None and month > today.month:
+            return _checked_age(age - 1)
+        low, high = boundaries
+        if age - 1 < low <= age or age - 1 <= high < age:
+            return AgeReading(None, "birthday")
+        return _checked_age(age)
+    if len(set(small)) > 1:
+        return AgeReading(None, "several")
+    if small:
+        return _checked_age(small[0])
+    if any(n >= 1000 for n in numbers):
+        return AgeReading(None, "impossible")
+    spelled = _words_to_number(normal)
+    if spelled is None:
+        for index, token in enumerate(normal.split()):
+            spelled = _words_to_number(" ".join(normal.split()[index:]))
+            if spelled is not None:
+                break
+    if spelled is not None:
+        return _checked_age(spelled)
+    return AgeReading(None, "unreadable")
+
+
+def _checked_age(age: int) -> AgeReading:
+    if age < 1 or age > _OLDEST_PLAUSIBLE_AGE:
+        return AgeReading(None, "impossible")
+    return AgeReading(age)
+
+
+# ----------------------------------------------------------------------------------- contact
+
+_SKIP = (
+    "skip", "no", "none", "n a", "na", "nope", "no thanks", "no thank you", "no email", "no phone",
+    "don't have one", "dont have one", "do not have one", "i don't have", "i dont have", "rather not",
+    "prefer not", "i'd rather not", "pass", "not applicable", "nothing",
+)
+_NAME_PREFIX = re.compile(
+    r"^\s*(?:(?:hi|hello)[,!\s]+)?(?:my name is|my name's|name is|name's|the name is|i am|i'm|im|it's|its|"
+    r"this is|call me|you can call me)\s+",
+    re.IGNORECASE,
+)
+_NAME_CHARS = re.compile(r"^[^\W\d_]+(?:[ .'\-][^\W\d_]*)*\.?$", re.UNICODE)
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+MAX_NAME_CHARS = 80
+MAX_CONTACT_TIME_CHARS = 100
+
+
+def clean_text(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
+    """Printable text only, white space folded, cut to a length we are willing to store."""
+    return " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).split())[:limit]
+
+
+def is_skip(text: str) -> bool:
+    normal = normalise(text)
+    return bool(normal) and (normal in _SKIP or text.strip() == "/deny")
+
+
+def read_name(text: str) -> str | None:
+    """A person's name as typed (any script), without "my name is"; None if it isn't one."""
+    name = _NAME_PREFIX.sub("", clean_text(text, 200)).strip(" ,.!")
+    if not name or len(name) > MAX_NAME_CHARS or not _NAME_CHARS.match(name):
+        return None
+    if normalise(name) in _SKIP or len(name.split()) > 6:
+        return None
+    return name
+
+
+def read_phone(text: str) -> str | None:
+    """A phone number with 7 to 15 digits, kept as + and digits; None otherwise."""
+    raw = clean_text(text, 100)
+    raw = re.sub(r"^(?:my )?(?:phone|mobile|cell|number|tel)[\w\s]*?(?:is|:)\s*", "", raw, flags=re.IGNORECASE)
+    if re.search(r"[A-Za-z@]", raw) and not re.fullmatch(r"[\d\s()+.\-]*(?:ext\.?|x)\s*\d+", raw, re.IGNORECASE):
+        return None
+    if not re.fullmatch(r"\+?[\d\s()./\-]+", raw.strip()):
+        return None
+    digits = re.sub(r"\D", "", raw)
+    if not 7 <= len(digits) <= 15:
+        return None
+    return ("+" if raw.strip().startswith("+") else "") + digits
+
+
+def read_email(text: str) -> str | None:
+    """An email address, with its domain lower-cased; None if it is not one."""
+    candidate = clean_text(text, 254).strip(" .,;<>")
+    candidate = re.sub(r"^(?:my )?e-?mail(?: address)?(?: is|:)?\s*", "", candidate, flags=re.IGNORECASE)
+    if " " in candidate or not _EMAIL.match(candidate) or ".." in candidate:
+        return None
+    local, domain = candidate.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def read_contact_time(text: str) -> str | None:
+    """When the patient prefers to be called, as typed (short, printable); None if empty or too long."""
+    cleaned = clean_text(text, MAX_CONTACT_TIME_CHARS + 1)
+    if not cleaned or len(cleaned) > MAX_CONTACT_TIME_CHARS or re.search(r"[<>]", cleaned):
+        return None
+    return cleaned
+
+
+# ---------------------------------------------------------------------------------- language
+
+_OTHER_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "CYRILLIC", "ARABIC", "HEBREW", "DEVANAGARI", "THAI", "GREEK")
+
+
+def looks_non_english(text: str) -> bool:
+    """Whether most letters of the message are in a script other than Latin."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return False
+    foreign = sum(1 for ch in letters if unicodedata.name(ch, "").startswith(_OTHER_SCRIPTS))
+    return foreign / len(letters) >= 0.5

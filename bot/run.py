@@ -1,0 +1,211 @@
+"""`make run`: the whole product on one machine, on embedded defaults (SQLite).
+
+Prepares (schema migrations, spaCy pipeline, model training when inputs changed), then starts
+the action server, the Rasa server, the chat page and the coordinator app, waits until each
+answers, prints where everything is, and stops them all on Ctrl-C. The test suite starts the
+same Stack on other ports.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.training import MODEL_PATH, rasa_env, rasa_executable
+
+STARTUP_TIMEOUT_S = 180
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    health_url: str
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            self.command, cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C goes to the launcher, which stops children in order
+        )
+        log.close()
+
+    def answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2) as response:
+                return response.status < 500
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            return False
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def log_tail(self, lines: int = 25) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def _local(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+
+
+@dataclass
+class Stack:
+    """The product's processes, configured from one Settings object."""
+
+    settings: Settings
+    services: dict[str, Service] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        s, python, logs = self.settings, sys.executable, self.settings.var_dir / "log"
+        env = rasa_env()
+        env.update(
+            DATABASE_URL=s.database_url,
+            TRACKER_STORE_URL=s.tracker_store_url,
+            ACTION_ENDPOINT_URL=s.action_endpoint_url,
+            PRESCREEN_VAR_DIR=str(s.var_dir),
+            PRESCREEN_DATA_KEY=s.data_key,
+            PYTHONUNBUFFERED="1",
+        )
+        actions_env = dict(env, SANIC_HOST=s.actions_host)
+        rasa_command = [
+            rasa_executable(), "run", "--model", str(MODEL_PATH), "--endpoints", "endpoints.yml",
+            "--credentials", "credentials.yml", "--interface", s.rasa_host, "--port", str(s.rasa_port),
+            "--response-timeout", "30",
+        ]
+        if s.cors_origins:
+            rasa_command += ["--cors", *s.cors_origins]
+        if s.rasa_auth_token:  # the HTTP API exposes every conversation: only with a token
+            rasa_command += ["--enable-api", "--auth-token", s.rasa_auth_token]
+        self.services = {
+            "actions": Service("action server", [rasa_executable(), "run", "actions", "--actions", "actions",
+                                                 "--port", str(s.actions_port)],
+                               f"http://{_local(s.actions_host)}:{s.actions_port}/health", actions_env,
+                               logs / "actions.log"),
+            "rasa": Service("assistant (Rasa)", rasa_command, f"{s.rasa_url}/", env, logs / "rasa.log"),
+        }
+        if (PROJECT_ROOT / "bot" / "chat_page" / "__main__.py").exists():
+            self.services["chat"] = Service("chat page", [python, "-m", "bot.chat_page"],
+                                            f"http://{_local(s.chat_host)}:{s.chat_port}/healthz", env,
+                                            logs / "chat_page.log")
+        if (PROJECT_ROOT / "bot" / "coordinator" / "__main__.py").exists():
+            self.services["coordinator"] = Service("coordinator app", [python, "-m", "bot.coordinator"],
+                                                   f"http://{_local(s.coordinator_host)}:{s.coordinator_port}/login",
+                                                   env, logs / "coordinator.log")
+
+    def start(self, names: list[str] | None = None, progress: bool = False) -> None:
+        chosen = [self.services[n] for n in (names or list(self.services))]
+        for service in chosen:
+            service.start()
+        self.wait(chosen, progress)
+
+    def wait(self, services: list[Service], progress: bool = False) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        pending = list(services)
+        started = time.monotonic()
+        while pending:
+            for service in list(pending):
+                if service.answers():
+                    pending.remove(service)
+                    if progress:
+                        print(f"\n  {service.name} is up ({time.monotonic() - started:.0f} s)", end="", flush=True)
+                elif not service.running():
+                    self.stop()
+                    raise RuntimeError(f"{service.name} stopped while starting. Its log:\n{service.log_tail()}")
+            if pending and time.monotonic() > deadline:
+                self.stop()
+                names = ", ".join(s.name for s in pending)
+                raise RuntimeError(f"{names} did not answer within {STARTUP_TIMEOUT_S} s; logs in {self.settings.var_dir / 'log'}")
+            if pending:
+                if progress:
+                    print(".", end="", flush=True)
+                time.sleep(1)
+        if progress:
+            print(flush=True)
+
+    def stop(self, names: list[str] | None = None) -> None:
+        for name in reversed(names or list(self.services)):
+            self.services[name].stop()
+
+
+def prepare(settings: Settings) -> None:
+    """Everything `make run` does before starting servers; each step is skipped when up to date."""
+    from bot.store.migrate import upgrade
+    from bot.training import train
+
+    if not settings.data_key:
+        raise SystemExit("PRESCREEN_DATA_KEY is not set: run `make env` to create .env with fresh keys.")
+    print("Applying database migrations...", flush=True)
+    upgrade(settings.database_url)
+    train()
+
+
+def main() -> None:
+    settings = load_settings()
+    prepare(settings)
+    stack = Stack(settings)
+    print("Starting the servers (loading the Rasa model takes a little while)", end="", flush=True)
+    try:
+        stack.start(progress=True)
+    except RuntimeError as error:
+        raise SystemExit(str(error)) from None
+    s = settings
+    print("\nPrescreen is running:")
+    if "chat" in stack.services:
+        print(f"  Patient chat page   http://{_local(s.chat_host)}:{s.chat_port}/")
+    if "coordinator" in stack.services:
+        print(f"  Coordinator app     http://{_local(s.coordinator_host)}:{s.coordinator_port}/"
+              "   (add an account: .venv/bin/prescreen coordinator add NAME)")
+    print(f"  Rasa REST channel   {s.rasa_url}/webhooks/rest/webhook")
+    print(f"  Rasa socket.io      {s.rasa_url}/socket.io")
+    print(f"  Action server       http://{_local(s.actions_host)}:{s.actions_port}/health")
+    print(f"  Lead database       {s.database_url}")
+    print(f"  Logs                {s.var_dir / 'log'}")
+    print("Press Ctrl-C to stop.", flush=True)
+    stopping = False
+
+    def handle_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, handle_signal)
+    signal.signal(signal.SIGTERM, handle_signal)
+    try:
+        while not stopping:
+            for service in stack.services.values():
+                if not service.running():
+                    print(f"\n{service.name} stopped unexpectedly. Its log:\n{service.log_tail()}", flush=True)
+                    stopping = True
+            time.sleep(1)
+    finally:
+        print("\nStopping...", flush=True)
+        stack.stop()
+        print("Stopped.")
+
+
+if __name__ == "__main__":
+    main()

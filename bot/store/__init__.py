@@ -1,0 +1,1 @@
+"""The lead store: screenings, answers, per-criterion results, contact details, review trail."""

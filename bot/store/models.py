@@ -1,0 +1,190 @@
+"""Database tables of the lead store (SQLAlchemy 1.4 declarative, 2.0-style use)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ReviewStatus(str, Enum):
+    NEW = "new"
+    CONTACTED = "contacted"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    UNREACHABLE = "unreachable"
+    WITHDRAWN = "withdrawn"
+
+
+class Screening(Base):
+    """One patient's prescreen: one Rasa conversation that gave consent."""
+
+    __tablename__ = "screenings"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(128), nullable=False, unique=True, index=True)
+    reference_code = Column(String(16), unique=True, index=True)
+    started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    consented_at = Column(DateTime(timezone=True), nullable=False)
+    consent_version = Column(String(64), nullable=False)
+    criteria_version = Column(String(32), nullable=False)
+    completed_at = Column(DateTime(timezone=True), index=True)
+    provisional_status = Column(String(32), index=True)
+    review_status = Column(String(32), nullable=False, default=ReviewStatus.NEW.value, index=True)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+    answers = relationship("Answer", cascade="all, delete-orphan", passive_deletes=True, order_by="Answer.id")
+    results = relationship(
+        "CriterionResultRow", cascade="all, delete-orphan", passive_deletes=True, order_by="CriterionResultRow.position"
+    )
+    contact = relationship("Contact", uselist=False, cascade="all, delete-orphan", passive_deletes=True)
+    status_changes = relationship(
+        "StatusChange", cascade="all, delete-orphan", passive_deletes=True, order_by="StatusChange.id"
+    )
+
+
+class Answer(Base):
+    """What the patient typed for one question and the value read from it."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("screening_id", "check_id"),)
+
+    id = Column(Integer, primary_key=True)
+    screening_id = Column(Integer, ForeignKey("screenings.id", ondelete="CASCADE"), nullable=False, index=True)
+    check_id = Column(String(64), nullable=False)
+    patient_text = Column(Text, nullable=False)
+    value = Column(String(32), nullable=False)
+    read_how = Column(String(200))
+    answered_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class CriterionResultRow(Base):
+    """The engine's verdict on one criterion, with its reason."""
+
+    __tablename__ = "criterion_results"
+    __table_args__ = (UniqueConstraint("screening_id", "check_id"),)
+
+    id = Column(Integer, primary_key=True)
+    screening_id = Column(Integer, ForeignKey("screenings.id", ondelete="CASCADE"), nullable=False, index=True)
+    position = Column(Integer, nullable=False)
+    check_id = Column(String(64), nullable=False)
+    protocol = Column(String(8), nullable=False)
+    label = Column(String(200), nullable=False)
+    verdict = Column(String(32), nullable=False)
+    value = Column(String(32))
+    reason = Column(Text, nullable=False)
+
+
+class Contact(Base):
+    """Contact details, encrypted at rest; the *_index columns are keyed hashes for search."""
+
+    __tablename__ = "contacts"
+
+    screening_id = Column(Integer, ForeignKey("screenings.id", ondelete="CASCADE"), primary_key=True)
+    name_encrypted = Column(Text, nullable=False)
+    phone_encrypted = Column(Text)
+    email_encrypted = Column(Text)
+    preferred_time_encrypted = Column(Text)
+    phone_index = Column(String(64), index=True)
+    email_index = Column(String(64), index=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class StatusChange(Base):
+    """The coordinator's review trail: each status change with its note."""
+
+    __tablename__ = "status_changes"
+
+    id = Column(Integer, primary_key=True)
+    screening_id = Column(Integer, ForeignKey("screenings.id", ondelete="CASCADE"), nullable=False, index=True)
+    status = Column(String(32), nullable=False)
+    note = Column(Text, nullable=False, default="")
+    actor = Column(String(100), nullable=False)
+    changed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what, when; no personal data (screening ids and reference codes only)."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    actor = Column(String(100), nullable=False)
+    action = Column(String(64), nullable=False)
+    screening_id = Column(Integer, index=True)  # no foreign key: the entry outlives an erased lead
+    detail = Column(Text, nullable=False, default="")
+
+
+class ConversationStart(Base):
+    """An anonymous tally of conversations started, for the funnel (no conversation id)."""
+
+    __tablename__ = "conversation_starts"
+
+    id = Column(Integer, primary_key=True)
+    started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+# ------------------------------------------------------------------ coordinator app (0002)
+
+
+class Coordinator(Base):
+    """A study coordinator's account: argon2 password hash and sign-in throttling state."""
+
+    __tablename__ = "coordinators"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True, index=True)
+    password_hash = Column(String(255), nullable=False)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime(timezone=True))
+    # Bumped on sign-out and password reset: session cookies carrying an older epoch stop working.
+    session_epoch = Column(Integer, nullable=False, default=0)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    password_changed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_login_at = Column(DateTime(timezone=True))
+
+
+class CriterionOverride(Base):
+    """A coordinator's verdict on one criterion, replacing the bot's; the newest row counts."""
+
+    __tablename__ = "criterion_overrides"
+
+    id = Column(Integer, primary_key=True)
+    screening_id = Column(Integer, ForeignKey("screenings.id", ondelete="CASCADE"), nullable=False, index=True)
+    check_id = Column(String(64), nullable=False)
+    verdict = Column(String(32), nullable=False)
+    reason = Column(Text, nullable=False)
+    actor = Column(String(100), nullable=False)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class RecordCheckResult(Base):
+    """What the hospital's records showed for one checklist item; the newest row counts."""
+
+    __tablename__ = "record_check_results"
+
+    id = Column(Integer, primary_key=True)
+    screening_id = Column(Integer, ForeignKey("screenings.id", ondelete="CASCADE"), nullable=False, index=True)
+    record_check_id = Column(String(64), nullable=False)
+    result = Column(Text, nullable=False, default="")
+    checked = Column(Boolean, nullable=False, default=False)
+    actor = Column(String(100), nullable=False)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Create .venv with Python 3.10 and install the pinned dependencies; re-run only when they change.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+find_python310() {
+  local candidate
+  for candidate in "${PYTHON310:-}" python3.10 "$(command -v pyenv >/dev/null 2>&1 && pyenv prefix 3.10 2>/dev/null | tail -n 1)/bin/python" /usr/bin/python3.10; do
+    [ -n "$candidate" ] || continue
+    if "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then
+      echo "$candidate"; return 0
+    fi
+  done
+  if command -v pyenv >/dev/null 2>&1; then
+    for version in $(pyenv versions --bare 2>/dev/null | grep -E '^3\.10(\.|$)' | sort -rV); do
+      candidate="$(pyenv prefix "$version")/bin/python"
+      if "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then
+        echo "$candidate"; return 0
+      fi
+    done
+  fi
+  return 1
+}
+
+stamp=.venv/.installed
+want=$(cat requirements.txt constraints.txt pyproject.toml | sha256sum | cut -c1-16)
+if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  exit 0
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  if ! python=$(find_python310); then
+    echo "Prescreen needs Python 3.10 (Rasa 3.6 does not run on newer versions)." >&2
+    echo "Install it, for example with 'pyenv install 3.10.13' or your system's python3.10 package," >&2
+    echo "or point PYTHON310 at an interpreter: make run PYTHON310=/path/to/python3.10" >&2
+    exit 1
+  fi
+  echo "Creating .venv with $python"
+  "$python" -m venv .venv
+fi
+echo "Installing dependencies (a few minutes the first time)..."
+.venv/bin/python -m pip install --quiet --upgrade 'pip==24.0'
+.venv/bin/python -m pip install --quiet -r requirements.txt -c constraints.txt
+.venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+.venv/bin/python -m pip check
+echo "$want" > "$stamp"

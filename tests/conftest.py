@@ -1,0 +1,127 @@
+"""Shared fixtures: settings for tests, a migrated lead database on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Tests never read the developer's .env, and never reach the network.
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+TEST_KEY = "kW0w0u3Q4yq3vE3u8a2m8a2K9vXcY6q7pM5nB1tR0sQ="
+os.environ["PRESCREEN_DATA_KEY"] = TEST_KEY
+
+from bot.store.crypto import FieldCipher  # noqa: E402
+from bot.store.database import Database  # noqa: E402
+from bot.store.leads import LeadStore  # noqa: E402
+from bot.store.migrate import upgrade  # noqa: E402
+
+pytest_plugins = ["tests.postgres"]
+_db_names = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty, migrated lead database: SQLite in a temp file, and a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'prescreen.db'}"
+    else:
+        from tests.postgres import create_database
+
+        server = request.getfixturevalue("postgres_server")
+        url = create_database(server, f"prescreen_test_{next(_db_names)}")
+    upgrade(url)
+    yield url
+
+
+@pytest.fixture
+def cipher() -> FieldCipher:
+    return FieldCipher(TEST_KEY)
+
+
+@pytest.fixture
+def store(database_url: str, cipher: FieldCipher) -> Iterator[LeadStore]:
+    lead_store = LeadStore(Database(database_url), cipher)
+    yield lead_store
+    lead_store.database.engine.dispose()
+
+
+# ---------------------------------------------------------------- the real servers, once per session
+
+
+class LiveStack:
+    """The product's servers on free loopback ports, with their own databases."""
+
+    def __init__(self, stack, settings) -> None:  # type: ignore[no-untyped-def]
+        self.stack = stack
+        self.settings = settings
+        self.rest_url = f"{settings.rasa_url}/webhooks/rest/webhook"
+        self.chat_url = f"http://127.0.0.1:{settings.chat_port}"
+        self.coordinator_url = f"http://127.0.0.1:{settings.coordinator_port}"
+
+    def say(self, sender: str, message: str) -> list[dict]:
+        import requests
+
+        response = requests.post(self.rest_url, json={"sender": sender, "message": message}, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def store(self) -> LeadStore:
+        return LeadStore(Database(self.settings.database_url), FieldCipher(self.settings.data_key))
+
+    def stop_rasa(self) -> None:
+        self.stack.stop(["rasa"])
+
+    def start_rasa(self) -> None:
+        self.stack.start(["rasa"])
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    """Action server, Rasa, chat page and coordinator app, as `make run` starts them."""
+    import dataclasses
+
+    from bot.run import Stack, prepare
+    from bot.settings import load_settings
+
+    var_dir = tmp_path_factory.mktemp("live")
+    settings = dataclasses.replace(
+        load_settings(),
+        database_url=f"sqlite:///{var_dir / 'prescreen.db'}",
+        tracker_store_url=f"sqlite:///{var_dir / 'tracker.db'}",
+        data_key=TEST_KEY,
+        old_data_keys=(),
+        rasa_host="127.0.0.1", rasa_port=_free_port(),
+        actions_host="127.0.0.1", actions_port=_free_port(),
+        chat_host="127.0.0.1", chat_port=_free_port(),
+        coordinator_host="127.0.0.1", coordinator_port=_free_port(),
+        coordinator_secret_key="test-secret-key-for-the-live-stack",
+        rasa_auth_token="",
+        var_dir=var_dir,
+    )
+    prepare(settings)
+    stack = Stack(settings)
+    # The chat page and coordinator app read their settings from the environment.
+    for service in stack.services.values():
+        service.env.update(
+            RASA_PORT=str(settings.rasa_port), CHAT_PORT=str(settings.chat_port),
+            COORDINATOR_PORT=str(settings.coordinator_port), COORDINATOR_SECRET_KEY=settings.coordinator_secret_key,
+            ACTIONS_PORT=str(settings.actions_port),
+        )
+    stack.start()
+    try:
+        yield LiveStack(stack, settings)
+    finally:
+        stack.stop()
