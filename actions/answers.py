@@ -7,7 +7,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from bot.answers import clean_text
+from bot.answers import MAX_ANSWER_CHARS, clean_text
 
 # Questions the patient may ask at any point: answered by a rule, then the form asks again.
 QUESTION_INTENTS = frozenset(
@@ -28,15 +28,34 @@ def is_side_request(tracker: Tracker) -> bool:
     """Whether the latest message is a side question or request rather than an answer.
 
     "I had CAR-T last year" may be classified as a CAR-T question, but it is phrased as a
-    statement, so it is read as an answer to the question being asked.
+    statement, so it is read as an answer to the question being asked. A message too long to be
+    an answer is never trusted to be a request either.
     """
     intent, _ = latest_intent(tracker)
+    text = latest_text(tracker)
+    if len(text) > MAX_ANSWER_CHARS:
+        return False
     if intent in REQUEST_INTENTS:
         return True
     if intent not in QUESTION_INTENTS:
         return False
-    text = latest_text(tracker)
     return text.startswith("/") or "?" in text or bool(_QUESTION_START.match(text)) or intent == "ask_why"
+
+
+# Words that must appear before a message is taken as a wish to stop and delete, or to start
+# over: both erase answers, so a misread message must never trigger them.
+WITHDRAW_WORDS = re.compile(
+    r"\b(stop|delete|deleting|withdraw|withdrawing|remove|erase|forget|quit|cancel|opt[- ]?out|end|"
+    r"no more|leave me|don'?t want|do not want|unsubscribe|get rid|wipe)\b|删除|停止",
+    re.IGNORECASE,
+)
+START_OVER_WORDS = re.compile(r"\b(start|restart|again|beginning|reset|redo|over|scratch|top|anew)\b", re.IGNORECASE)
+
+
+def clearly_asked(tracker: Tracker, words: re.Pattern[str]) -> bool:
+    """A destructive request is honoured only from a button or a message that says so in words."""
+    text = latest_text(tracker)
+    return text.startswith("/") or (len(text) <= MAX_ANSWER_CHARS and bool(words.search(text)))
 
 
 def latest_intent(tracker: Tracker) -> tuple[str | None, float]:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
+from actions.answers import START_OVER_WORDS, WITHDRAW_WORDS, clearly_asked
 from actions.prescreen_form import answers_so_far, explain_unreadable
 from bot.eligibility import Status, evaluate
+from bot.erasure import ERASE_SLOT, erase_lead, reference_code_in
 from bot.settings import get_settings
-from bot.store.leads import ContactDetails, LeadNotFound, StoreError
+from bot.store.leads import ContactDetails, LeadNotFound, StoreError, new_reference_code
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +46,23 @@ class ActionFinishScreening(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if tracker.get_slot("consent") is not True:
             dispatcher.utter_message(response="utter_no_consent")
-            return [SlotSet("screening_outcome", "declined")]
+            return [SlotSet("screening_outcome", "declined"), SlotSet(ERASE_SLOT, True)]
         criteria = services.criteria()
         result = evaluate(criteria, answers_so_far(tracker))
         answer_log: dict[str, dict[str, str]] = tracker.get_slot("answer_log") or {}
+        code = new_reference_code()
+        payload = {"answers": answers_so_far(tracker), "answer_log": answer_log, "reference_code": code}
         try:
-            code = services.lead_store().complete_screening(tracker.sender_id, result, answer_log)
-        except (StoreError, LeadNotFound):
+            stored = services.write_or_spool(
+                tracker.sender_id, "complete", payload,
+                lambda: services.lead_store().complete_screening(tracker.sender_id, result, answer_log, code),
+            )
+        except StoreError:
             dispatcher.utter_message(response="utter_not_stored")
             return [SlotSet("screening_outcome", "not_stored")]
+        if stored is None:
+            dispatcher.utter_message(response="utter_saved_later")
+        code = stored or code
         events: list[EventType] = [SlotSet("reference_code", code)]
         if result.status is Status.LIKELY_INELIGIBLE:
             dispatcher.utter_message(response="utter_screened_out")
@@ -81,28 +92,49 @@ class ActionSubmitLead(Action):
             preferred_time=tracker.get_slot("contact_time") or None,
         )
         try:
-            services.lead_store().save_contact(tracker.sender_id, contact)
-        except (StoreError, LeadNotFound):
+            services.write_or_spool(tracker.sender_id, "contact", {"contact": asdict(contact)},
+                                    lambda: services.lead_store().save_contact(tracker.sender_id, contact))
+        except StoreError:
             dispatcher.utter_message(response="utter_not_stored")
             return []
         dispatcher.utter_message(response="utter_lead_saved", reference_code=code)
         return []
 
 
+def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """A message misread as "delete" or "start over": say so, and carry on where we were."""
+    explain_unreadable(dispatcher, tracker, "utter_default")
+    form = tracker.active_loop.get("name") if tracker.active_loop else None
+    return [FollowupAction(form)] if form else [FollowupAction("action_listen")]
+
+
 class ActionWithdraw(Action):
-    """Stops the questions and deletes everything stored for this conversation."""
+    """Stops the questions and deletes everything stored for this conversation.
+
+    A reference code in the message ("delete my answers PS-7K3F9Q") erases that earlier
+    screening too, so a patient can withdraw later from another conversation.
+    """
 
     def name(self) -> str:
         return "action_withdraw"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if not clearly_asked(tracker, WITHDRAW_WORDS):
+            return not_understood(dispatcher, tracker)
+        store = services.lead_store()
+        code = reference_code_in(tracker.latest_message.get("text") or "")
         try:
-            services.lead_store().erase_conversation(tracker.sender_id, actor="patient")
+            if code:
+                try:
+                    erase_lead(store, get_settings().tracker_store_url, code, actor="patient")
+                except LeadNotFound:
+                    dispatcher.utter_message(response="utter_reference_not_found", reference_code=code)
+            store.erase_conversation(tracker.sender_id, actor="patient")
         except StoreError:
             dispatcher.utter_message(response="utter_withdraw_failed")
             return [ActiveLoop(None), SlotSet("requested_slot", None)]
         dispatcher.utter_message(response="utter_withdrawn")
-        return [ActiveLoop(None), AllSlotsReset()]
+        return [ActiveLoop(None), AllSlotsReset(), SlotSet(ERASE_SLOT, True)]
 
 
 class ActionRestartPrescreen(Action):
@@ -112,6 +144,8 @@ class ActionRestartPrescreen(Action):
         return "action_restart_prescreen"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if not clearly_asked(tracker, START_OVER_WORDS):
+            return not_understood(dispatcher, tracker)
         try:
             services.lead_store().erase_conversation(tracker.sender_id, actor="patient-restart")
         except StoreError:

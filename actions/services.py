@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 import yaml
 
@@ -13,9 +15,11 @@ from bot.criteria import Criteria, load_criteria
 from bot.settings import PROJECT_ROOT, get_settings
 from bot.store.crypto import FieldCipher, MissingKeyError
 from bot.store.database import Database
-from bot.store.leads import LeadStore
+from bot.store.leads import LeadNotFound, LeadStore, StoreError
+from bot.store.spool import Spool, start_replayer
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 CONSENT_RESPONSE = "utter_ask_consent"
@@ -34,6 +38,36 @@ def lead_store() -> LeadStore:
         log.error("%s", error)
         cipher = None
     return LeadStore(Database(settings.database_url), cipher)
+
+
+@lru_cache(maxsize=1)
+def spool() -> Spool | None:
+    """The spool for writes the database could not take, with its replayer; None without a data key."""
+    store = lead_store()
+    if store.cipher is None:
+        return None
+    settings = get_settings()
+    pending = Spool(settings.var_dir / "spool", store.cipher)
+    start_replayer(pending, store, settings.spool_replay_interval_s)
+    return pending
+
+
+def write_or_spool(conversation_id: str, kind: str, payload: dict[str, Any], write: Callable[[], T]) -> T | None:
+    """Write to the lead store now, or keep the write in the spool when the database is down
+    (or when earlier writes of this conversation still wait there, to keep their order).
+
+    Returns the write's result, or None when spooled; raises StoreError when neither worked.
+    """
+    pending = spool()
+    try:
+        if pending is not None and pending.pending_for(conversation_id):
+            raise StoreError("earlier writes of this conversation are still waiting")
+        return write()
+    except (StoreError, LeadNotFound):
+        if pending is None:
+            raise StoreError(f"{kind} could not be stored or spooled") from None
+        pending.put(kind, {"conversation_id": conversation_id, **payload})
+        return None
 
 
 @lru_cache(maxsize=1)

@@ -165,6 +165,8 @@ _VAGUE_AGE = re.compile(
     r"sixties|seventies|eighties|nineties)\b"
 )
 _OLDEST_PLAUSIBLE_AGE = 120
+_YOUNGEST_PLAUSIBLE_AGE = 10  # nobody younger is prescreening themselves for this study
+_LOOKS_LIKE_CODE = re.compile(r"[<>{}=;$\\]|\w\(")
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,8 @@ def read_age(text: str, today: date | None = None, boundaries: tuple[int, int] =
     patient is on; "mid-sixties" is refused as vague.
     """
     today = today or date.today()
+    if _LOOKS_LIKE_CODE.search(text):
+        return AgeReading(None, "unreadable")
     normal = normalise(text)
     if _VAGUE_AGE.search(normal):
         return AgeReading(None, "vague")
@@ -241,7 +245,7 @@ def read_age(text: str, today: date | None = None, boundaries: tuple[int, int] =
 
 
 def _checked_age(age: int) -> AgeReading:
-    if age < 1 or age > _OLDEST_PLAUSIBLE_AGE:
+    if age < _YOUNGEST_PLAUSIBLE_AGE or age > _OLDEST_PLAUSIBLE_AGE:
         return AgeReading(None, "impossible")
     return AgeReading(age)
 

@@ -5,7 +5,11 @@
     prescreen leads show ID|REFERENCE
     prescreen leads export --format json|csv [--output FILE]
     prescreen leads set-status ID STATUS --note TEXT
-    prescreen keys new
+    prescreen leads erase ID --yes
+    prescreen keys new | rotate
+    prescreen purge [--older-than DAYS] [--dry-run]
+    prescreen coordinator add USERNAME [--reset]   (password from a prompt or stdin)
+    prescreen coordinator list
 """
 
 from __future__ import annotations
@@ -156,6 +160,43 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from bot.store.retention import rotate_keys
+
+    store = open_store()
+    if store.cipher is None:
+        raise MissingKeyError("PRESCREEN_DATA_KEY is not set")
+    count = rotate_keys(store, store.cipher)
+    print(f"Re-encrypted {count} contacts under the current key. Remove the old key from PRESCREEN_OLD_DATA_KEYS.")
+    return 0
+
+
+def cmd_leads_erase(args: argparse.Namespace) -> int:
+    from bot.erasure import erase_lead
+
+    if not args.yes:
+        print("This deletes the lead, its answers, its contact details and its conversation. Add --yes to confirm.",
+              file=sys.stderr)
+        return 2
+    conversation_id = erase_lead(open_store(), get_settings().tracker_store_url, args.lead, actor())
+    print(f"Erased lead {args.lead} (conversation {conversation_id}); only an audit entry remains.")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from bot.erasure import erase_tracker_events
+    from bot.store.retention import purge
+
+    days = args.older_than or get_settings().retention_days
+    conversations = purge(open_store(), days, actor(), dry_run=args.dry_run)
+    if not args.dry_run:
+        for conversation_id in conversations:
+            erase_tracker_events(get_settings().tracker_store_url, conversation_id)
+    verb = "Would purge" if args.dry_run else "Purged"
+    print(f"{verb} contact details and transcripts of {len(conversations)} unconfirmed leads older than {days} days.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="prescreen", description="Prescreen: leads, database and keys.")
     groups = parser.add_subparsers(dest="group", required=True)
@@ -184,8 +225,24 @@ def build_parser() -> argparse.ArgumentParser:
     set_status.add_argument("--note", required=True, help="why (kept in the review trail)")
     set_status.set_defaults(run=cmd_leads_set_status)
 
+    erase = leads.add_parser("erase", help="delete a lead and its conversation (right to erasure)")
+    erase.add_argument("lead", help="id, reference code (PS-...) or conversation id")
+    erase.add_argument("--yes", action="store_true", help="confirm")
+    erase.set_defaults(run=cmd_leads_erase)
+
     keys = groups.add_parser("keys", help="encryption keys").add_subparsers(dest="command", required=True)
     keys.add_parser("new", help="print a new PRESCREEN_DATA_KEY").set_defaults(run=cmd_keys_new)
+    keys.add_parser("rotate", help="re-encrypt contact details under the current key").set_defaults(
+        run=cmd_keys_rotate)
+
+    purge = groups.add_parser("purge", help="remove contact details and transcripts of old unconfirmed leads")
+    purge.add_argument("--older-than", type=int, metavar="DAYS", help="default: RETENTION_DAYS setting")
+    purge.add_argument("--dry-run", action="store_true", help="only count")
+    purge.set_defaults(run=cmd_purge)
+
+    from bot.coordinator.cli import add_coordinator_commands  # here, not at the top: no import cycle
+
+    add_coordinator_commands(groups)
     return parser
 
 

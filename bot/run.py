@@ -93,7 +93,7 @@ class Stack:
         )
         actions_env = dict(env, SANIC_HOST=s.actions_host)
         rasa_command = [
-            rasa_executable(), "run", "--model", str(MODEL_PATH), "--endpoints", "endpoints.yml",
+            python, "-m", "bot.rasa_server", "run", "--model", str(MODEL_PATH), "--endpoints", "endpoints.yml",
             "--credentials", "credentials.yml", "--interface", s.rasa_host, "--port", str(s.rasa_port),
             "--response-timeout", "30",
         ]

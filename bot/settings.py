@@ -55,6 +55,8 @@ class Settings:
     emergency_phone: str
     privacy_url: str
     chat_title: str
+    retention_days: int
+    spool_replay_interval_s: int
     var_dir: Path = field(default=PROJECT_ROOT / "var")
 
     @property
@@ -97,6 +99,8 @@ def load_settings(env_file: Path | None = None) -> Settings:
         emergency_phone=_env("EMERGENCY_PHONE", "120"),
         privacy_url=_env("PRIVACY_URL", "/privacy"),
         chat_title=_env("CHAT_TITLE", "CAR-T study prescreen"),
+        retention_days=_env_int("RETENTION_DAYS", 180),
+        spool_replay_interval_s=_env_int("SPOOL_REPLAY_INTERVAL_S", 30),
         var_dir=var_dir,
     )
 

@@ -73,6 +73,12 @@ class LiveStack:
     def store(self) -> LeadStore:
         return LeadStore(Database(self.settings.database_url), FieldCipher(self.settings.data_key))
 
+    def stop_actions(self) -> None:
+        self.stack.stop(["actions"])
+
+    def start_actions(self) -> None:
+        self.stack.start(["actions"])
+
     def stop_rasa(self) -> None:
         self.stack.stop(["rasa"])
 
@@ -109,6 +115,7 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
         coordinator_host="127.0.0.1", coordinator_port=_free_port(),
         coordinator_secret_key="test-secret-key-for-the-live-stack",
         rasa_auth_token="",
+        spool_replay_interval_s=2,
         var_dir=var_dir,
     )
     prepare(settings)
@@ -118,7 +125,7 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
         service.env.update(
             RASA_PORT=str(settings.rasa_port), CHAT_PORT=str(settings.chat_port),
             COORDINATOR_PORT=str(settings.coordinator_port), COORDINATOR_SECRET_KEY=settings.coordinator_secret_key,
-            ACTIONS_PORT=str(settings.actions_port),
+            ACTIONS_PORT=str(settings.actions_port), SPOOL_REPLAY_INTERVAL_S="2",
         )
     stack.start()
     try:

@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
 
 
+def new_reference_code() -> str:
+    return "PS-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
 class StoreError(RuntimeError):
     """The lead store could not be read or written (database down, locked, misconfigured)."""
 
@@ -245,7 +249,11 @@ class LeadStore:
         log.info("screening started for conversation %s", conversation_id)
 
     def complete_screening(
-        self, conversation_id: str, result: EligibilityResult, answers: Mapping[str, Mapping[str, str]]
+        self,
+        conversation_id: str,
+        result: EligibilityResult,
+        answers: Mapping[str, Mapping[str, str]],
+        reference_code: str | None = None,
     ) -> str:
         """Store the answers (patient's words, value read), the per-criterion results and the
         provisional status in one transaction; return the screening's reference code."""
@@ -283,9 +291,8 @@ class LeadStore:
                     screening.criteria_version = result.criteria_version
                     screening.completed_at = screening.completed_at or utcnow()
                     if not screening.reference_code:
-                        screening.reference_code = "PS-" + "".join(
-                            secrets.choice(REFERENCE_ALPHABET) for _ in range(6)
-                        )
+                        screening.reference_code = reference_code or new_reference_code()
+                    reference_code = None  # a clash on retry gets a fresh code
                     code = screening.reference_code
                 log.info("screening %s completed: %s", code, result.status.value)
                 return code

@@ -37,11 +37,14 @@ def lead_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lead
     url = f"sqlite:///{tmp_path / 'leads.db'}"
     upgrade(url)
     monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("PRESCREEN_VAR_DIR", str(tmp_path / "var"))
     get_settings.cache_clear()
     services.lead_store.cache_clear()
+    services.spool.cache_clear()
     yield services.lead_store()
     services.lead_store().database.engine.dispose()
     services.lead_store.cache_clear()
+    services.spool.cache_clear()
     get_settings.cache_clear()
 
 

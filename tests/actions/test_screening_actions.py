@@ -48,18 +48,36 @@ def test_excluded_patient_is_counted_without_contact(make_tracker, dispatcher, d
 
 def test_no_consent_stores_nothing(make_tracker, dispatcher, domain, lead_store) -> None:
     events = slot_events(run(ActionFinishScreening(), dispatcher, make_tracker(slots={"consent": False}), domain))
-    assert events == {"screening_outcome": "declined"}
+    assert events == {"screening_outcome": "declined", "erase_conversation": True}
     assert responses(dispatcher) == ["utter_no_consent"]
     assert lead_store.funnel()["consented"] == 0
 
 
-def test_database_down_is_told_honestly(make_tracker, dispatcher, domain, lead_store, monkeypatch) -> None:
+def test_database_down_keeps_the_lead_and_writes_it_later(make_tracker, dispatcher, domain, lead_store,
+                                                         monkeypatch) -> None:
+    from actions import services
     from bot.store.database import Database
 
+    consent(lead_store)
+    working = lead_store.database
     monkeypatch.setattr(lead_store, "database", Database("postgresql+psycopg2://x@127.0.0.1:9/none"))
-    events = slot_events(run(ActionFinishScreening(), dispatcher, make_tracker(slots=ELIGIBLE), domain))
-    assert events == {"screening_outcome": "not_stored"}
-    assert responses(dispatcher) == ["utter_not_stored"]
+    tracker = make_tracker(slots=ELIGIBLE | {"answer_log": LOG}, active_loop=None)
+    events = slot_events(run(ActionFinishScreening(), dispatcher, tracker, domain))
+    assert events["screening_outcome"] == "continue"
+    assert responses(dispatcher) == ["utter_saved_later", "utter_may_be_eligible"]
+    contact = {"contact_ok": True, "contact_name": "Li Wei", "contact_phone": "+8613812345678",
+               "contact_email": False, "contact_time": "mornings", "contact_confirmed": True,
+               "reference_code": events["reference_code"]}
+    run(ActionSubmitLead(), dispatcher, make_tracker(slots=contact, active_loop=None), domain)
+    assert responses(dispatcher)[-1] == "utter_lead_saved"
+    assert len(services.spool().files()) == 2
+    assert b"13812345678" not in b"".join(p.read_bytes() for p in services.spool().files())  # encrypted
+
+    monkeypatch.setattr(lead_store, "database", working)  # the database is back
+    assert services.spool().replay(lead_store) == 2 and services.spool().files() == []
+    lead = lead_store.get_lead(events["reference_code"])
+    assert lead.provisional_status == "likely_eligible" and lead.contact.name == "Li Wei"
+    assert lead.answers[0]["patient_text"] == "forty"
 
 
 def test_contact_details_are_read_back_then_stored(make_tracker, dispatcher, domain, lead_store) -> None:
@@ -106,7 +124,12 @@ def test_contact_declined_ends_the_form(make_tracker, dispatcher, domain) -> Non
 def test_withdrawal_deletes_everything(make_tracker, dispatcher, domain, lead_store) -> None:
     consent(lead_store)
     run(ActionFinishScreening(), dispatcher, make_tracker(slots=ELIGIBLE, active_loop=None), domain)
-    events = run(ActionWithdraw(), dispatcher, make_tracker(), domain)
-    assert [e["event"] for e in events] == ["active_loop", "reset_slots"]
+    misread = make_tracker("<script>alert(1)</script>", "withdraw", 0.5)
+    assert run(ActionWithdraw(), dispatcher, misread, domain) == [
+        {"event": "followup", "timestamp": None, "name": "prescreen_form"}]
+    assert len(lead_store.list_leads()) == 1  # a misread message deletes nothing
+    events = run(ActionWithdraw(), dispatcher, make_tracker("stop and delete my answers", "withdraw"), domain)
+    assert [e["event"] for e in events] == ["active_loop", "reset_slots", "slot"]
+    assert slot_events(events) == {"erase_conversation": True}
     assert responses(dispatcher)[-1] == "utter_withdrawn"
     assert lead_store.list_leads() == [] and lead_store.funnel()["consented"] == 0

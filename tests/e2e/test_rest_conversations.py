@@ -20,6 +20,15 @@ ELIGIBLE = ["40", "yes", "yes I have", "yes", "no, my scans were clear", "yes it
             "no never", "no", "no", "no", "no", "no", "no", "no", "no", "no", "not pregnant", "no"]
 
 
+def tracker_events(stack: LiveStack, sender: str) -> int:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(stack.settings.tracker_store_url)
+    with engine.connect() as connection:
+        count = connection.execute(sqlalchemy.text("select count(*) from events where sender_id = :s"), {"s": sender})
+        return int(count.scalar_one())
+
+
 def converse(stack: LiveStack, sender: str, messages: list[str]) -> list[str]:
     """Send messages in turn; return every bot text. Each message must get an answer."""
     texts: list[str] = []
@@ -83,6 +92,8 @@ def test_no_consent_stores_nothing(live_stack: LiveStack) -> None:
     assert all(lead.conversation_id != sender for lead in live_stack.store().list_leads())
     with pytest.raises(Exception):
         live_stack.store().get_lead(sender)
+    assert tracker_events(live_stack, sender) == 0
+    assert "study" in converse(live_stack, sender, ["hi"])[0]  # a fresh start afterwards
 
 
 def test_withdrawal_deletes_the_screening(live_stack: LiveStack) -> None:
@@ -92,6 +103,7 @@ def test_withdrawal_deletes_the_screening(live_stack: LiveStack) -> None:
     assert any("deleted everything" in t for t in texts)
     with pytest.raises(Exception):
         live_stack.store().get_lead(sender)
+    assert tracker_events(live_stack, sender) == 0
 
 
 def test_side_questions_then_back_to_the_question(live_stack: LiveStack) -> None:
@@ -108,6 +120,7 @@ def test_side_questions_then_back_to_the_question(live_stack: LiveStack) -> None
 def test_conversation_survives_a_rasa_restart(live_stack: LiveStack) -> None:
     sender = new_sender()
     converse(live_stack, sender, ["hi", CONSENT, "64"])
+    assert tracker_events(live_stack, sender) > 0
     live_stack.stop_rasa()
     live_stack.start_rasa()
     texts = converse(live_stack, sender, ["yes"])

@@ -1,0 +1,58 @@
+"""Settings of the coordinator app that are not in bot.settings.Settings yet.
+
+Read from the environment (and `.env`, loaded by bot.settings); a Settings object carrying an
+attribute of the same name wins, so these can move into bot/settings.py without changes here.
+
+    COORDINATOR_IDLE_MINUTES  sign out after this many minutes without a request (default 30)
+    COORDINATOR_HTTPS         1/true when coordinators reach the app over HTTPS (directly or
+                              through a TLS-terminating proxy): session cookies get `Secure`
+                              and the `__Host-` prefix, and responses send HSTS (default off)
+    COORDINATOR_TIMEZONE      time zone for showing times and reading date filters
+                              (default Asia/Shanghai)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+class ConfigurationError(RuntimeError):
+    """The coordinator app cannot start with these settings."""
+
+
+@dataclass(frozen=True)
+class CoordinatorOptions:
+    idle_timeout: timedelta
+    https: bool
+    timezone: tzinfo
+    timezone_name: str
+
+
+def _setting(settings: Any, name: str, env: str) -> str:
+    value = getattr(settings, name, None)
+    if value is not None:
+        return str(value)
+    return os.environ.get(env, "").strip()
+
+
+def coordinator_options(settings: Any) -> CoordinatorOptions:
+    raw_idle = _setting(settings, "coordinator_idle_minutes", "COORDINATOR_IDLE_MINUTES") or "30"
+    try:
+        idle = int(raw_idle)
+    except ValueError as error:
+        raise ConfigurationError(f"COORDINATOR_IDLE_MINUTES must be a whole number, got {raw_idle!r}") from error
+    if idle < 1:
+        raise ConfigurationError("COORDINATOR_IDLE_MINUTES must be at least 1")
+    https = _setting(settings, "coordinator_https", "COORDINATOR_HTTPS").lower() in ("1", "true", "yes", "on")
+    zone_name = _setting(settings, "coordinator_timezone", "COORDINATOR_TIMEZONE") or DEFAULT_TIMEZONE
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ConfigurationError(f"COORDINATOR_TIMEZONE {zone_name!r} is not a known time zone") from error
+    return CoordinatorOptions(timedelta(minutes=idle), https, zone, zone_name)

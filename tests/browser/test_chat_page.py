@@ -1,0 +1,864 @@
+"""The patient chat page in headless Chromium (Debian's `chromium`, driven by Playwright).
+
+Two groups:
+* tests that need no assistant: the page is served by `create_app()` in a thread, with Rasa
+  pointed at a closed port (so the "can't reach the assistant" path is real);
+* `e2e` tests that need the real assistant, through the `live_stack` fixture (tests/conftest.py):
+  a complete prescreen by tapping and by typing, reload in the middle, the assistant stopped and
+  started again mid-conversation, axe-core on a live conversation and screenshots.
+
+axe-core comes from the npm registry at test time (pinned version and integrity), cached under
+tests/.cache/ and injected with page.add_script_tag; it is never served by the app.
+Screenshots go to reports/screenshots/.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tarfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.chat_page.app import create_app
+from bot.settings import get_settings
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "reports" / "screenshots"
+CACHE = ROOT / "tests" / ".cache"
+CHROMIUM = shutil.which("chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_VERSION = "4.10.2"
+AXE_INTEGRITY = (
+    "sha512-RE3mdQ7P3FRSe7eqCWoeQ/Z9QXrtniSjp1wUjt5nRC3WIpz5rSCve6o3fsZ2aCpJtrZjSZgjwXAoTO5k4tEI0w=="
+)
+PHONE = get_settings().study_contact_phone
+EMERGENCY = get_settings().emergency_phone
+UNAVAILABLE = re.compile(r"can.t reach the assistant", re.IGNORECASE)
+
+# How a patient answers when the assistant asks for something typed. The first pattern that
+# matches the assistant's last message (without its parenthetical hints) is used. Adjust if the
+# domain's wording changes.
+TYPED_ANSWERS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"how old|your age|year of birth|born", re.IGNORECASE), "62"),
+    (re.compile(r"phone|mobile", re.IGNORECASE), "13812345678"),
+    (re.compile(r"e-?mail", re.IGNORECASE), "test.patient@example.com"),
+    (re.compile(r"\bname\b", re.IGNORECASE), "Test Patient"),
+    (re.compile(r"best time|what time|when .*(call|contact|reach)", re.IGNORECASE), "weekday mornings"),
+]
+# The assistant's closing message of a prescreen gives the patient a reference code.
+FINISHED = re.compile(r"reference (code|number)", re.IGNORECASE)
+# What a patient types instead of tapping a button with this payload.
+TYPED_FOR_PAYLOAD = {"/affirm": "yes", "/deny": "no", "/dont_know": "not sure"}
+
+
+# ---- servers ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class AppServer:
+    """A WSGI app on a real port in a background thread."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1") -> None:
+        from werkzeug.serving import make_server
+
+        self.port = free_port()
+        self.server = make_server(host, self.port, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def chat_app_with_rasa_at(port: int, **overrides: Any) -> Any:
+    settings = dataclasses.replace(get_settings(), rasa_host="127.0.0.1", rasa_port=port, **overrides)
+    return create_app(settings)
+
+
+@pytest.fixture(scope="module")
+def offline_chat() -> Iterator[str]:
+    """The chat page with the assistant unreachable (Rasa "at" a closed port)."""
+    server = AppServer(chat_app_with_rasa_at(free_port()))
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
+
+
+# ---- browser ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM:
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    contexts = []
+
+    def _open(url: str, width: int = 375, height: int = 740, **options: Any) -> Page:
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            device_scale_factor=1,
+            **options,
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(url)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def shoot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    page.wait_for_timeout(600)  # let smooth scrolling and layout settle
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+# ---- axe-core --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> Path:
+    """axe.min.js from the npm registry's axe-core package (pinned), cached under tests/.cache."""
+    target = CACHE / f"axe-core-{AXE_VERSION}.min.js"
+    if target.exists():
+        return target
+    npm = shutil.which("npm")
+    if not npm:
+        pytest.skip("npm is needed to fetch axe-core for the accessibility check")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    (CACHE / ".gitignore").write_text("*\n", encoding="utf-8")
+    work = CACHE / f"axe-core-{AXE_VERSION}-pack"
+    work.mkdir(exist_ok=True)
+    result = subprocess.run(
+        [npm, "pack", f"axe-core@{AXE_VERSION}", "--pack-destination", str(work), "--silent"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=work,
+        check=False,
+    )
+    tarballs = sorted(work.glob("axe-core-*.tgz"))
+    if result.returncode != 0 or not tarballs:
+        pytest.fail(f"npm pack axe-core@{AXE_VERSION} failed: {result.stderr.strip()[-500:]}")
+    tarball = tarballs[0]
+    digest = "sha512-" + base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
+    assert digest == AXE_INTEGRITY, f"axe-core tarball integrity mismatch: {digest}"
+    with tarfile.open(tarball) as archive:
+        member = archive.extractfile("package/axe.min.js")
+        assert member is not None
+        source = member.read().decode("utf-8")
+    target.write_text(source, encoding="utf-8")
+    shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def run_axe(page: Page, axe_source: Path) -> list[dict[str, Any]]:
+    """Run axe-core; the page must come from open_page(..., bypass_csp=True), because the
+    injected script tag is inline and the chat page's CSP rightly forbids inline scripts."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(axe_source))
+    results = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {
+              runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
+              resultTypes: ['violations'],
+            });
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.failureSummary).slice(0, 5)}));
+        }"""
+    )
+    return results
+
+
+def assert_no_serious_violations(violations: list[dict[str, Any]]) -> None:
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert not serious, json.dumps(serious, indent=2)
+
+
+# ---- page helpers ----------------------------------------------------------------------------
+
+
+def wait_idle(page: Page, timeout: float = 45_000) -> None:
+    """Wait until the page is not waiting for the assistant."""
+    expect(page.locator("#app")).to_have_attribute("data-state", re.compile("idle|offline"), timeout=timeout)
+
+
+def bot_texts(page: Page) -> list[str]:
+    return page.locator(".msg-bot .bubble").evaluate_all(
+        "els => els.map(e => e.lastChild ? e.lastChild.textContent : '')"
+    )
+
+
+def user_texts(page: Page) -> list[str]:
+    return page.locator(".msg-user .bubble").evaluate_all(
+        "els => els.map(e => e.lastChild ? e.lastChild.textContent : '')"
+    )
+
+
+def latest_bot_turn(page: Page) -> str:
+    """The assistant's words since the patient's last message."""
+    return page.evaluate(
+        """() => {
+            const msgs = Array.from(document.querySelectorAll('#log .msg'));
+            const out = [];
+            for (let i = msgs.length - 1; i >= 0 && msgs[i].classList.contains('msg-bot'); i--) {
+              const b = msgs[i].querySelector('.bubble');
+              if (b) out.unshift(b.lastChild.textContent);
+            }
+            return out.join('\\n');
+        }"""
+    )
+
+
+def last_bot_message(page: Page) -> str:
+    texts = bot_texts(page)
+    return texts[-1] if texts else ""
+
+
+def quick_replies(page: Page) -> list[dict[str, str]]:
+    """Buttons on offer now, with the payload the page would send (read from the transcript)."""
+    return page.evaluate(
+        """() => {
+            const s = JSON.parse(sessionStorage.getItem('prescreen.chat.v1') || '{}');
+            const last = (s.items || [])[(s.items || []).length - 1];
+            const shown = Array.from(document.querySelectorAll('.quick-replies button')).map(b => b.textContent);
+            if (!last || last.from !== 'bot' || !last.buttons) return [];
+            return last.buttons.filter(b => shown.includes(b.title));
+        }"""
+    )
+
+
+def type_message(page: Page, text: str) -> None:
+    box = page.locator("#message")
+    box.fill(text)
+    box.press("Enter")
+
+
+ANSWER_PAYLOADS = ("/dont_know", "/affirm", "/deny")
+
+
+def choose_button(buttons: list[dict[str, str]]) -> dict[str, str]:
+    """Keep the prescreen going to the end: "not sure" where offered, otherwise yes/agree."""
+    by_payload = {b["payload"]: b for b in buttons}
+    for payload in ("/dont_know", "/affirm"):
+        if payload in by_payload:
+            return by_payload[payload]
+    return buttons[0]
+
+
+def typed_answer(question: str) -> str | None:
+    question = re.sub(r"\([^)]*\)", " ", question)
+    for pattern, answer in TYPED_ANSWERS:
+        if pattern.search(question):
+            return answer
+    return None
+
+
+def next_answer(page: Page) -> tuple[str, dict[str, str] | None]:
+    """What the patient does next: ("tap", button) or ("type", text)."""
+    buttons = quick_replies(page)
+    if any(b["payload"] in ANSWER_PAYLOADS for b in buttons):
+        return "tap", choose_button(buttons)
+    typed = typed_answer(last_bot_message(page))
+    if typed is not None:  # e.g. a phone number, even if a "Skip" button is on offer
+        return typed, None
+    if buttons:
+        return "tap", choose_button(buttons)
+    raise AssertionError(f"Don't know how to answer: {latest_bot_turn(page)!r}")
+
+
+def run_prescreen(page: Page, *, by: str, max_turns: int = 80, stop_after: int | None = None) -> str:
+    """Answer the assistant until it gives a reference code (or `stop_after` answers).
+
+    by="tap": tap the quick replies; by="type": type the words a patient would use instead.
+    Returns the assistant's last words.
+    """
+    for answers in range(max_turns):
+        wait_idle(page)
+        assert page.locator("#app").get_attribute("data-state") == "idle", "assistant unavailable"
+        said = latest_bot_turn(page)
+        buttons = quick_replies(page)
+        if not buttons and FINISHED.search(said):
+            return said
+        if stop_after is not None and answers >= stop_after:
+            return said
+        action, button = next_answer(page)
+        if button is None:
+            type_message(page, action)
+        elif by == "tap":
+            page.locator(".quick-replies").get_by_role("button", name=button["title"], exact=True).click()
+        else:
+            type_message(page, TYPED_FOR_PAYLOAD.get(button["payload"], button["title"]))
+    pytest.fail(f"The prescreen did not finish in {max_turns} turns: {bot_texts(page)[-5:]}")
+
+
+def page_fits_the_screen(page: Page) -> bool:
+    """Unless the page chose to scroll as a whole (large text), only the conversation scrolls."""
+    return page.evaluate(
+        """() => document.getElementById('app').classList.contains('flow') ||
+                 document.documentElement.scrollHeight <= window.innerHeight + 1"""
+    )
+
+
+def no_horizontal_scroll(page: Page) -> bool:
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"
+    )
+
+
+# ---- tests that need no assistant ------------------------------------------------------------
+
+
+def test_page_loads_and_says_plainly_when_the_assistant_is_unreachable(
+    open_page: Callable[..., Page], offline_chat: str
+) -> None:
+    requests_seen: list[str] = []
+    console_errors: list[str] = []
+    page = open_page(offline_chat)
+    page.on("request", lambda r: requests_seen.append(r.url))
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.reload()
+
+    expect(page).to_have_title(get_settings().chat_title)
+    expect(page.get_by_role("heading", level=1)).to_have_text(get_settings().chat_title)
+    banner = page.get_by_role("alert")
+    expect(banner).to_contain_text(UNAVAILABLE)
+    expect(banner).to_contain_text(PHONE)
+    expect(banner.get_by_role("link", name=PHONE)).to_have_attribute("href", re.compile(r"^tel:\+?\d+$"))
+    expect(banner.get_by_role("button", name="Try now")).to_be_visible()
+    expect(banner).to_contain_text(re.compile(r"Trying again in \d+ seconds?"))
+    expect(page.locator("#typing-inner")).to_be_hidden()  # no spinner forever
+    expect(page.locator("#app")).to_have_attribute("data-state", "offline")
+
+    expect(page.locator("#notice")).to_contain_text("does not give medical advice")
+    expect(page.locator("#notice").get_by_role("link", name=EMERGENCY)).to_be_visible()
+    expect(page.get_by_role("link", name="Privacy notice")).to_be_visible()
+    expect(page.get_by_role("button", name="Start over")).to_be_visible()
+    expect(page.get_by_role("log", name="Conversation")).to_be_attached()
+    expect(page.get_by_role("log")).to_have_attribute("aria-live", "polite")
+    assert no_horizontal_scroll(page)
+
+    # No CSP violations (scripts and styles all from the page's own origin, nothing inline).
+    assert not [e for e in console_errors if "Content Security Policy" in e], console_errors
+    own = offline_chat + "/"
+    assert requests_seen and all(u.startswith((own, "data:")) for u in requests_seen), requests_seen
+
+
+def test_typed_message_is_kept_while_unreachable_and_survives_reload(
+    open_page: Callable[..., Page], offline_chat: str
+) -> None:
+    page = open_page(offline_chat)
+    wait_idle(page)
+    type_message(page, "I am 62 years old")
+    expect(page.get_by_label("Your message")).to_have_value("")
+    pending = page.locator(".msg-user.msg-pending")
+    expect(pending).to_contain_text("I am 62 years old")
+    expect(pending).to_contain_text("Not sent yet")
+    sender = page.evaluate("() => JSON.parse(sessionStorage.getItem('prescreen.chat.v1')).sender")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", sender)
+
+    page.reload()
+    expect(page.locator(".msg-user.msg-pending")).to_contain_text("I am 62 years old")
+    expect(page.get_by_role("alert")).to_contain_text(UNAVAILABLE)
+    assert page.evaluate("() => JSON.parse(sessionStorage.getItem('prescreen.chat.v1')).sender") == sender
+    queue = page.evaluate("() => JSON.parse(sessionStorage.getItem('prescreen.chat.v1')).queue.map(q => q.text)")
+    assert queue == ["/greet", "I am 62 years old"]
+
+    # "Try now" tries at once (and it still fails, so the banner stays and the text is still kept).
+    page.get_by_role("button", name="Try now").click()
+    wait_idle(page)
+    expect(page.get_by_role("alert")).to_contain_text(UNAVAILABLE)
+    expect(page.locator(".msg-user.msg-pending")).to_have_count(1)
+
+    # Many messages scroll inside the conversation, not the whole page.
+    for n in range(8):
+        type_message(page, f"Another message, number {n}")
+    expect(page.locator(".msg-user.msg-pending")).to_have_count(9)
+    assert page_fits_the_screen(page)
+
+    # A draft in the box survives a reload too.
+    page.get_by_label("Your message").fill("half-typed answer")
+    page.wait_for_timeout(500)
+    page.reload()
+    expect(page.get_by_label("Your message")).to_have_value("half-typed answer")
+
+
+def test_keyboard_only_focus_order_and_visible_focus(open_page: Callable[..., Page], offline_chat: str) -> None:
+    page = open_page(offline_chat, width=1280, height=800)
+    wait_idle(page)
+    seen: list[str] = []
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        info = page.evaluate(
+            """() => {
+                const el = document.activeElement;
+                const cs = getComputedStyle(el);
+                return {id: el.id || el.className || el.tagName, tag: el.tagName,
+                        outline: parseFloat(cs.outlineWidth) || 0, style: cs.outlineStyle,
+                        label: el.getAttribute('aria-label') || el.textContent.trim().slice(0, 30)};
+            }"""
+        )
+        seen.append(f"{info['tag']}:{info['label']}")
+        assert info["style"] != "none" and info["outline"] >= 2, f"no visible focus on {info}"
+    joined = " | ".join(seen)
+    assert "Skip to message box" in seen[0]
+    for expected in ("Start over", EMERGENCY, "Conversation", "TEXTAREA", "Send", PHONE, "Privacy notice", "Try now"):
+        assert expected in joined, joined
+
+    # Skip link goes straight to the message box.
+    page.goto(offline_chat)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "message"
+
+    # Start over asks first, inside the page; Escape cancels and returns focus.
+    page.get_by_role("button", name="Start over").focus()
+    page.keyboard.press("Enter")
+    confirm = page.locator("#confirm")
+    expect(confirm).to_be_visible()
+    expect(confirm).to_contain_text("Start over?")
+    assert page.evaluate("() => document.activeElement.id") == "confirm-text"
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "confirm-yes"
+    page.keyboard.press("Escape")
+    expect(confirm).to_be_hidden()
+    assert page.evaluate("() => document.activeElement.id") == "restart"
+
+    # Shift+Enter is a new line, Enter sends.
+    box = page.get_by_label("Your message")
+    box.focus()
+    page.keyboard.type("first line")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("second line")
+    expect(box).to_have_value("first line\nsecond line")
+    page.keyboard.press("Enter")
+    expect(page.locator(".msg-user").last).to_contain_text("first line\nsecond line")
+
+
+def test_message_length_is_capped_and_said(open_page: Callable[..., Page], offline_chat: str) -> None:
+    page = open_page(offline_chat)
+    box = page.get_by_label("Your message")
+    expect(box).to_have_attribute("maxlength", "2000")
+    expect(page.locator("#hint")).to_contain_text("2000 characters")
+    box.focus()
+    page.keyboard.insert_text("a" * 2100)
+    assert len(box.input_value()) == 2000
+    expect(page.locator("#count")).to_contain_text("2000 of 2000 characters")
+    # An empty message is not sent; the page says why.
+    box.fill("   ")
+    box.press("Enter")
+    expect(page.locator("#error")).to_contain_text("Please type a message first")
+    expect(box).to_have_attribute("aria-invalid", "true")
+
+
+def test_reflow_at_320px_with_text_at_200_percent(open_page: Callable[..., Page], offline_chat: str) -> None:
+    page = open_page(offline_chat, width=320, height=640)
+    wait_idle(page)
+    type_message(page, "A fairly long message to see how wrapping behaves on a small phone screen")
+    assert no_horizontal_scroll(page)
+    page.evaluate("() => { document.documentElement.style.fontSize = '200%'; }")
+    page.wait_for_timeout(200)
+    assert no_horizontal_scroll(page)
+    for name in ("Start over", "Send", "Try now"):
+        button = page.get_by_role("button", name=name)
+        button.scroll_into_view_if_needed()
+        expect(button).to_be_in_viewport()
+    shoot(page, "chat-320-text-200.png")
+
+
+def test_tap_targets_are_large_and_text_at_least_16px(open_page: Callable[..., Page], offline_chat: str) -> None:
+    page = open_page(offline_chat)
+    wait_idle(page)
+    small = page.evaluate(
+        """() => Array.from(document.querySelectorAll('button, textarea, .footer a, .notice a'))
+              .filter(e => e.offsetParent !== null)
+              .map(e => ({t: e.textContent.trim().slice(0, 20), h: e.getBoundingClientRect().height,
+                          w: e.getBoundingClientRect().width}))
+              .filter(r => r.h < 44 || r.w < 44)"""
+    )
+    assert not small, small
+    tiny_text = page.evaluate(
+        """() => Array.from(document.querySelectorAll('body *'))
+              .filter(e => e.offsetParent !== null && e.childNodes.length &&
+                      Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim()))
+              .map(e => ({t: e.textContent.trim().slice(0, 20), px: parseFloat(getComputedStyle(e).fontSize)}))
+              .filter(r => r.px < 16)"""
+    )
+    assert not tiny_text, tiny_text
+
+
+def test_respects_reduced_motion(open_page: Callable[..., Page], offline_chat: str) -> None:
+    page = open_page(offline_chat, reduced_motion="reduce")
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.dots span')).animationName") == "none"
+    page = open_page(offline_chat, reduced_motion="no-preference")
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.dots span')).animationName") == "blink"
+
+
+def test_axe_and_screenshots_without_the_assistant(
+    open_page: Callable[..., Page], offline_chat: str, axe_source: Path
+) -> None:
+    for width, height in ((375, 740), (1280, 800)):
+        page = open_page(offline_chat, width=width, height=height, bypass_csp=True)
+        wait_idle(page)
+        type_message(page, "Hello, is this the CAR-T study?")
+        expect(page.locator(".msg-pending")).to_be_visible()
+        assert_no_serious_violations(run_axe(page, axe_source))
+        shoot(page, f"chat-{width}-unavailable.png")
+        # The start-over confirmation too.
+        page.get_by_role("button", name="Start over").click()
+        assert_no_serious_violations(run_axe(page, axe_source))
+        page.get_by_role("button", name="Cancel").click()
+    privacy = open_page(offline_chat + "/privacy", bypass_csp=True)
+    expect(privacy.get_by_role("heading", level=1)).to_have_text("Privacy notice")
+    expect(privacy.locator("main")).to_contain_text("delete my answers")
+    assert_no_serious_violations(run_axe(privacy, axe_source))
+    shoot(privacy, "privacy-375.png")
+    zh = open_page(offline_chat + "/?lang=zh", bypass_csp=True)
+    expect(zh.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(zh.get_by_role("button", name="重新开始")).to_be_visible()
+    assert_no_serious_violations(run_axe(zh, axe_source))
+
+
+HOST_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Changhai Hospital – clinical studies</title></head>
+<body style="font-family: sans-serif; margin: 2rem">
+<h1>Clinical studies at Changhai Hospital</h1>
+<p>Information about our studies.</p>
+<script src="{chat}/embed.js" data-server="{chat}" data-title="CAR-T study prescreen"
+        data-color="#7fb3e6" data-lang="en" defer></script>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def embed_host() -> Iterator[tuple[str, str]]:
+    """A hospital page on another origin (localhost) embedding the chat page (127.0.0.1)."""
+    host_port = free_port()
+    host_origin = f"http://localhost:{host_port}"
+    chat = AppServer(chat_app_with_rasa_at(free_port(), cors_origins=(host_origin,)))
+    chat_url = f"http://127.0.0.1:{chat.port}"
+    body = HOST_PAGE.format(chat=chat_url).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    host = ThreadingHTTPServer(("127.0.0.1", host_port), Handler)
+    threading.Thread(target=host.serve_forever, daemon=True).start()
+    yield host_origin + "/", chat_url
+    host.shutdown()
+    host.server_close()
+    chat.stop()
+
+
+def test_embed_snippet_adds_launcher_and_panel(
+    open_page: Callable[..., Page], embed_host: tuple[str, str], axe_source: Path
+) -> None:
+    host_url, chat_url = embed_host
+    for width, height in ((1280, 800), (375, 740)):
+        page = open_page(host_url, width=width, height=height, bypass_csp=True)
+        launcher = page.get_by_role("button", name="CAR-T study prescreen")
+        expect(launcher).to_be_visible()
+        expect(launcher).to_have_attribute("aria-expanded", "false")
+        box = launcher.bounding_box()
+        assert box and box["height"] >= 44
+        assert_no_serious_violations(run_axe(page, axe_source))
+        launcher.focus()
+        page.keyboard.press("Enter")
+        panel = page.get_by_role("dialog", name="CAR-T study prescreen")
+        expect(panel).to_be_visible()
+        frame = page.frame_locator("iframe[title='CAR-T study prescreen']")
+        expect(frame.get_by_label("Your message")).to_be_visible()
+        expect(frame.locator("#offline")).to_contain_text(UNAVAILABLE)
+        expect(frame.get_by_role("button", name="Start over")).to_be_visible()
+        expect(frame.get_by_role("link", name="Privacy notice")).to_have_attribute("target", "_blank")
+        # The page's colour follows data-color, darkened for contrast.
+        accent = frame.locator("html").evaluate("e => getComputedStyle(e).getPropertyValue('--accent').trim()")
+        assert accent and accent != "#0b57a4" and accent.startswith("#"), accent
+        shoot(page, f"embed-{width}.png")
+        frame_el = page.locator("iframe")
+        assert frame_el.get_attribute("src").startswith(chat_url + "/?embed=1")
+        # Escape inside the chat closes the panel and gives focus back to the launcher.
+        frame.get_by_label("Your message").focus()
+        page.keyboard.press("Escape")
+        expect(panel).to_be_hidden()
+        expect(launcher).to_be_focused()
+        expect(launcher).to_have_attribute("aria-expanded", "false")
+        # The close button works too.
+        launcher.click()
+        expect(panel).to_be_visible()
+        page.get_by_role("button", name="Close chat").click()
+        expect(panel).to_be_hidden()
+
+
+# ---- tests with the real assistant (live_stack) ---------------------------------------------
+
+
+@pytest.fixture
+def stack(request: pytest.FixtureRequest) -> Any:
+    """The lead's `live_stack` (chat_url, stop_rasa(), start_rasa()); skipped if it is not there.
+
+    CHAT_PAGE_DEV_HARNESS=1 substitutes a small scripted stand-in, for developing these tests
+    only: it is not the assistant and proves nothing about the real prescreen.
+    """
+    try:
+        return request.getfixturevalue("live_stack")
+    except pytest.FixtureLookupError:
+        if os.environ.get("CHAT_PAGE_DEV_HARNESS") == "1":
+            return request.getfixturevalue("_dev_stack")
+        pytest.skip("needs the live_stack fixture (real Rasa + actions + chat page)")
+
+
+def start_conversation(open_page: Callable[..., Page], stack: Any, **kw: Any) -> Page:
+    page = open_page(stack.chat_url, **kw)
+    wait_idle(page, timeout=90_000)
+    expect(page.locator(".msg-bot").first).to_be_visible()
+    return page
+
+
+@pytest.mark.e2e
+def test_complete_prescreen_by_tapping_buttons(open_page: Callable[..., Page], stack: Any) -> None:
+    page = start_conversation(open_page, stack)
+    assert not user_texts(page), "the hidden /greet must not show as a patient message"
+    last = run_prescreen(page, by="tap")
+    assert FINISHED.search(last)
+    assert not any(t.startswith("/") for t in user_texts(page)), "payloads must not show as patient text"
+    shoot(page, "prescreen-tapped-375.png")
+
+
+@pytest.mark.e2e
+def test_complete_prescreen_by_typing(open_page: Callable[..., Page], stack: Any) -> None:
+    page = start_conversation(open_page, stack, width=1280, height=800)
+    last = run_prescreen(page, by="type")
+    assert FINISHED.search(last)
+    assert "not sure" in user_texts(page) or "yes" in user_texts(page)
+
+
+@pytest.mark.e2e
+def test_reload_in_the_middle_keeps_the_conversation(open_page: Callable[..., Page], stack: Any) -> None:
+    page = start_conversation(open_page, stack)
+    run_prescreen(page, by="tap", stop_after=3)
+    before_bot, before_user = bot_texts(page), user_texts(page)
+    sender = page.evaluate("() => JSON.parse(sessionStorage.getItem('prescreen.chat.v1')).sender")
+    page.reload()
+    wait_idle(page)
+    assert bot_texts(page) == before_bot and user_texts(page) == before_user
+    assert page.evaluate("() => JSON.parse(sessionStorage.getItem('prescreen.chat.v1')).sender") == sender
+    # A "tab switch": the page is hidden and shown again; nothing is lost or re-sent.
+    page.evaluate(
+        "() => { Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});"
+        " document.dispatchEvent(new Event('visibilitychange'));"
+        " Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});"
+        " document.dispatchEvent(new Event('visibilitychange')); }"
+    )
+    wait_idle(page)
+    assert bot_texts(page) == before_bot
+    # The assistant continues where the patient was, not from the greeting.
+    last = run_prescreen(page, by="tap")
+    assert FINISHED.search(last)
+    assert bot_texts(page)[: len(before_bot)] == before_bot
+
+
+@pytest.mark.e2e
+def test_assistant_stopped_mid_conversation_then_back(open_page: Callable[..., Page], stack: Any) -> None:
+    page = start_conversation(open_page, stack)
+    run_prescreen(page, by="tap", stop_after=2)
+    answered = len(user_texts(page))
+    stack.stop_rasa()
+    try:
+        action, button = next_answer(page)
+        if button is None:
+            type_message(page, action)
+        else:
+            page.locator(".quick-replies").get_by_role("button", name=button["title"], exact=True).click()
+        banner = page.get_by_role("alert")
+        expect(banner).to_contain_text(UNAVAILABLE, timeout=45_000)
+        expect(banner).to_contain_text(PHONE)
+        expect(page.locator(".msg-user.msg-pending")).to_have_count(1)
+        expect(page.locator("#typing-inner")).to_be_hidden()
+        expect(page.locator("#app")).to_have_attribute("data-state", "offline")
+        shoot(page, "chat-375-assistant-down.png")
+    finally:
+        stack.start_rasa()
+    # Retries on its own (backoff capped at 30 s) and sends the kept answer.
+    expect(page.locator(".msg-user.msg-pending")).to_have_count(0, timeout=120_000)
+    wait_idle(page)
+    expect(page.locator("#offline")).not_to_contain_text(UNAVAILABLE)
+    assert len(user_texts(page)) == answered + 1
+    last = run_prescreen(page, by="tap")
+    assert FINISHED.search(last)
+
+
+@pytest.mark.e2e
+def test_start_over_with_the_assistant(open_page: Callable[..., Page], stack: Any) -> None:
+    page = start_conversation(open_page, stack)
+    greeting = bot_texts(page)
+    run_prescreen(page, by="tap", stop_after=2)
+    page.get_by_role("button", name="Start over").click()
+    page.get_by_role("button", name="Yes, start over").click()
+    wait_idle(page)
+    assert not user_texts(page)
+    assert bot_texts(page)[: len(greeting)] == greeting
+
+
+@pytest.mark.e2e
+def test_axe_and_screenshots_in_a_live_conversation(
+    open_page: Callable[..., Page], stack: Any, axe_source: Path
+) -> None:
+    for width, height in ((375, 740), (1280, 800)):
+        page = start_conversation(open_page, stack, width=width, height=height, bypass_csp=True)
+        run_prescreen(page, by="tap", stop_after=3)
+        expect(page.locator(".quick-replies button").first).to_be_visible()
+        assert_no_serious_violations(run_axe(page, axe_source))
+        assert no_horizontal_scroll(page)
+        assert page_fits_the_screen(page)
+        shoot(page, f"chat-{width}.png")
+
+
+# ---- development stand-in for live_stack (CHAT_PAGE_DEV_HARNESS=1 only) -----------------------
+
+YES_NO = [
+    {"title": "Yes", "payload": "/affirm"},
+    {"title": "No", "payload": "/deny"},
+    {"title": "Not sure", "payload": "/dont_know"},
+]
+DEV_SCRIPT: list[dict[str, Any]] = [
+    {"text": "Shall we start? It takes about 5 minutes.",
+     "buttons": [{"title": "Yes, let's start", "payload": "/affirm"}, {"title": "Not now", "payload": "/deny"}]},
+    {"text": "Before we start: we keep your answers so the study team can review them. "
+             "Read the privacy notice for details.\nDo you agree?",
+     "buttons": [{"title": "I agree", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]},
+    {"text": "First, how old are you? (You can type a number, like 62.)"},
+    {"text": "Have you been told that you have bowel (colorectal) cancer that has spread to the liver?",
+     "buttons": YES_NO},
+    {"text": "Have you had surgery to remove the original tumour in your bowel (colon or rectum)?",
+     "buttons": YES_NO},
+    {"text": "After your chemotherapy, did a ctDNA blood test (sometimes called an MRD test) find traces "
+             "of cancer, that is, was it \"positive\"?",
+     "buttons": [{"title": "Yes, it was positive", "payload": "/affirm"},
+                 {"title": "No, it was negative", "payload": "/deny"},
+                 {"title": "Not tested / not sure", "payload": "/dont_know"}]},
+    {"text": "Thank you. Some answers need checking by the study team. May they contact you?",
+     "buttons": [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]},
+    {"text": "What is your name?"},
+    {"text": "What phone number should they call?"},
+]
+
+
+class _DevRasa:
+    """Scripted Rasa REST stand-in with a stop/start switch (development only)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.turn: dict[str, int] = {}
+        self.server: ThreadingHTTPServer | None = None
+        self.start()
+
+    def reply(self, sender: str, message: str) -> list[dict[str, Any]]:
+        if message == "/restart":
+            self.turn.pop(sender, None)
+            return []
+        if message == "/greet" or sender not in self.turn:
+            self.turn[sender] = 0
+            return [{"recipient_id": sender,
+                     "text": "Hello, I'm the prescreening assistant for a CAR-T study at Changhai Hospital."},
+                    {"recipient_id": sender, **DEV_SCRIPT[0]}]
+        self.turn[sender] += 1
+        step = self.turn[sender]
+        if step < len(DEV_SCRIPT):
+            return [{"recipient_id": sender, **DEV_SCRIPT[step]}]
+        return [{"recipient_id": sender,
+                 "text": "Thank you. Your reference code is PS-7K3Q.\nThe study team will call you."}]
+
+    def start(self) -> None:
+        rasa = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                time.sleep(0.2)
+                data = json.dumps(rasa.reply(body["sender"], body["message"])).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        ThreadingHTTPServer.allow_reuse_address = True
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
+@pytest.fixture(scope="module")
+def _dev_stack() -> Iterator[Any]:
+    rasa = _DevRasa()
+    chat = AppServer(chat_app_with_rasa_at(rasa.port))
+
+    class DevStack:
+        chat_url = f"http://127.0.0.1:{chat.port}"
+        stop_rasa = staticmethod(rasa.stop)
+        start_rasa = staticmethod(rasa.start)
+
+    yield DevStack()
+    chat.stop()
+    rasa.stop()

@@ -1,0 +1,222 @@
+"""The coordinator app in headless Chromium (Debian's `chromium`, driven by Playwright).
+
+The app is served by werkzeug's make_server in a thread on a free loopback port, on a SQLite
+database seeded through the LeadStore API. A coordinator signs in, finds a lead by searching,
+opens it, overrides a criterion, confirms the lead, exports CSV and signs out. Screenshots of the
+list and detail pages go to reports/screenshots/.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import re
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.coordinator import create_app
+from bot.settings import get_settings
+from bot.store.leads import ContactDetails, LeadStore
+from bot.store.migrate import upgrade
+from tests.conftest import TEST_KEY
+from tests.coordinator.seed import ELIGIBLE, PASSWORD, XSS_NAME, seed_lead
+
+pytest.importorskip("playwright.sync_api")
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "reports" / "screenshots"
+CHROMIUM = shutil.which("chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PEOPLE = [
+    ("Li Wei", "+8613812345678", "li.wei@example.com", "weekday mornings", {}),
+    ("Wang Fang", "+8613900001111", None, "after 6pm", {"ctdna_positive": "unsure", "cea_expression": "unsure"}),
+    ("Zhang Min", "+8613700002222", "zhang.min@example.com", None, {"other_cancer": "yes"}),
+    ("Liu Yang", "+8613600003333", None, "any time", {}),
+    (XSS_NAME, "+8613500004444", None, None, {"cea_expression": "unsure"}),
+    ("Chen Jing", "+8613400005555", "chen.jing@example.com", "lunchtime", {"lung_disease": "yes"}),
+    ("Huang Xiuying", "+8613300006666", None, "weekends", {}),
+    ("Zhou Qiang", "+8613200007777", "zhou@example.com", None, {"residual_disease": "unsure"}),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def coordinator_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, LeadStore]]:
+    from werkzeug.serving import make_server
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('coordinator') / 'prescreen.db'}"
+    upgrade(url)
+    settings = dataclasses.replace(get_settings(), database_url=url, data_key=TEST_KEY, old_data_keys=(),
+                                   coordinator_secret_key="browser-test-secret-key-0123456789abcdef")
+    app = create_app(settings, url)
+    app.config["LOGIN_FAILURE_DELAY"] = 0
+    services = app.extensions["coordinator"]
+    services.accounts.add("alice", PASSWORD)
+    store: LeadStore = services.store
+    now = datetime.now(timezone.utc)
+    for n, (name, phone, email, when, answers) in enumerate(PEOPLE):
+        for _ in range(3):
+            store.record_conversation_start()
+        lead = seed_lead(store, f"conv-{n}", ContactDetails(name, phone, email, when), {**ELIGIBLE, **answers},
+                         completed_at=now - timedelta(hours=9 * n + 1))
+        if n in (3, 6):
+            store.set_review_status(lead, "contacted", "Called; pathology report requested", "alice")
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", store
+    server.shutdown()
+    server.server_close()
+    store.database.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM:
+        pytest.fail("Debian's chromium is not installed (apt-get install -y chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    opened = context.new_page()
+    problems: list[str] = []
+    expected = "the server responded with a status of 401"  # a refused sign-in, in test_wrong_password
+    opened.on("console", lambda message: problems.append(message.text)
+              if message.type == "error" and expected not in message.text else None)
+    opened.on("pageerror", lambda error: problems.append(str(error)))
+    yield opened
+    context.close()
+    assert problems == [], problems  # no CSP violations, no failed loads, no script errors
+
+
+def sign_in(page: Page, base: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Leads", exact=True)).to_be_visible()
+
+
+def test_review_a_lead_from_search_to_export(page: Page, coordinator_app: tuple[str, LeadStore]) -> None:
+    base, store = coordinator_app
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    sign_in(page, base)
+    # The patient's name is shown as text, never as markup.
+    expect(page.get_by_role("link", name=XSS_NAME)).to_be_visible()
+    assert page.locator("img").count() == 0
+    page.screenshot(path=str(SCREENSHOTS / "coordinator-list.png"), full_page=True)
+
+    page.get_by_label("Search").fill("139 0000 1111")  # Wang Fang's phone, typed differently
+    page.get_by_role("button", name="Apply").click()
+    rows = page.locator("table.leads-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Wang Fang")
+    rows.first.get_by_role("link", name="Wang Fang").click()
+
+    expect(page.get_by_role("heading", name="Wang Fang")).to_be_visible()
+    criterion = page.locator("#criterion-ctdna_positive")
+    expect(criterion).to_contain_text("I'm not sure")
+    expect(criterion).to_contain_text("Patients with ctDNA MRD still positive")
+    criterion.get_by_text("Override verdict").click()
+    criterion.get_by_label("Your verdict").select_option("meets")
+    criterion.get_by_label("Reason").fill("Lab report 2026-11-02: ctDNA positive after adjuvant chemotherapy")
+    criterion.get_by_role("button", name="Save override").click()
+    expect(page.locator(".flash-success")).to_contain_text("set to “Meets”")
+    criterion = page.locator("#criterion-ctdna_positive")
+    expect(criterion).to_contain_text("Overridden by alice")
+    expect(criterion.locator(".verdict-now")).to_contain_text("Meets")
+
+    records = page.locator("#records")
+    item = "CEA IHC > 50% in primary tumour and liver metastasis tissue"
+    records.get_by_role("textbox", name=item, exact=True).fill("80% (path 2026-10-02)")
+    records.get_by_role("checkbox", name=f"Checked: {item}").check()
+    records.get_by_role("button", name="Save checklist").click()
+    expect(page.locator(".flash-success")).to_contain_text("1 item updated")
+
+    decision = page.locator("#decision")
+    decision.get_by_label("Confirmed eligible").check()
+    decision.get_by_role("textbox", name=re.compile("Note")).fill("Spoke to patient; records confirm eligibility")
+    decision.get_by_role("button", name="Save decision").click()
+    expect(page.locator(".flash-success")).to_contain_text("Confirmed eligible")
+    expect(page.locator(".head-badges")).to_contain_text("Confirmed eligible")
+    page.screenshot(path=str(SCREENSHOTS / "coordinator-detail.png"), full_page=True)
+    lead = store.get_lead("conv-1")
+    assert lead.review_status == "confirmed"
+    assert store.criterion_overrides(lead.id)[-1]["verdict"] == "meets"
+
+    page.get_by_role("link", name="Agreement").click()
+    expect(page.locator("table.agreement-table")).to_contain_text("ctDNA (MRD) blood test positive")
+
+    page.get_by_role("link", name="Leads", exact=True).click()
+    page.get_by_label("Review status").select_option("confirmed")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("table.leads-table tbody tr")).to_have_count(1)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name=re.compile("Export CSV")).click()
+    download = download_info.value
+    assert re.fullmatch(r"prescreen-leads-\d{8}-\d{4}\.csv", download.suggested_filename)
+    rows_out = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
+    assert [(r["name"], r["review_status"]) for r in rows_out] == [("Wang Fang", "confirmed")]
+
+    actions = [entry["action"] for entry in store.audit_entries(lead.id)]
+    assert {"view_lead", "override", "record_checks", "set_status"} <= set(actions)
+    assert any(entry["action"] == "export" and entry["actor"] == "alice" for entry in store.audit_entries())
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Prescreen coordinator")).to_be_visible()
+    expect(page.locator(".flash")).to_contain_text("You are signed out")
+    page.goto(base + f"/leads/{lead.id}")
+    assert page.url.startswith(base + "/login")
+    expect(page.get_by_text("Wang Fang")).to_have_count(0)
+
+
+def test_pages_without_signing_in_go_to_the_sign_in_page(page: Page, coordinator_app: tuple[str, LeadStore]) -> None:
+    base, _ = coordinator_app
+    for path in ("/leads", "/leads/1", "/insights/agreement", "/insights/audit"):
+        page.goto(base + path)
+        assert page.url == f"{base}/login?next={path}", page.url
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+        assert "Li Wei" not in page.content()
+    # Signing in from there lands on the page asked for.
+    page.goto(base + "/insights/agreement")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="How often the bot agreed with you")).to_be_visible()
+
+
+def test_wrong_password_is_refused(page: Page, coordinator_app: tuple[str, LeadStore]) -> None:
+    base, _ = coordinator_app
+    page.goto(base + "/login")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("not the password at all")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".flash-error")).to_contain_text("do not match")
+    assert page.url.startswith(base + "/login")
