@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, FollowupAction, SlotSet
@@ -23,12 +22,22 @@ log = logging.getLogger(__name__)
 
 
 class ActionStartPrescreen(Action):
-    """Introduces the study; the consent question follows from the form."""
+    """Introduces the study; the consent question follows from the form.
+
+    A patient who already finished is welcomed back instead of being asked everything again.
+    """
 
     def name(self) -> str:
         return "action_start_prescreen"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        outcome = tracker.get_slot("screening_outcome")
+        if outcome in ("continue", "screened_out"):
+            dispatcher.utter_message(response="utter_welcome_back", reference_code=tracker.get_slot("reference_code"))
+            return [FollowupAction("action_listen")]
+        if outcome == "not_stored":
+            dispatcher.utter_message(response="utter_trying_again")
+            return [SlotSet("screening_outcome", None)]
         try:
             services.lead_store().record_conversation_start()
         except StoreError:

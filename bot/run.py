@@ -79,21 +79,29 @@ class Stack:
 
     settings: Settings
     services: dict[str, Service] = field(default_factory=dict)
+    model_path: Path = MODEL_PATH
+    rasa_module: str = ""  # default: bot.rasa_fast (speed-ups), or bot.rasa_server with RASA_SPEEDUPS=0
 
     def __post_init__(self) -> None:
         s, python, logs = self.settings, sys.executable, self.settings.var_dir / "log"
+        if s.sanic_workers > 1 and not s.lock_store_url:
+            raise ValueError("SANIC_WORKERS > 1 needs a shared lock store: set LOCK_STORE_URL=redis://host:6379/1")
         env = rasa_env()
         env.update(
             DATABASE_URL=s.database_url,
             TRACKER_STORE_URL=s.tracker_store_url,
             ACTION_ENDPOINT_URL=s.action_endpoint_url,
+            LOCK_STORE_URL=s.lock_store_url or "memory://",  # endpoints.yml needs every variable set
+            SANIC_WORKERS=str(s.sanic_workers),
+            ACTION_SERVER_SANIC_WORKERS=str(s.actions_workers),
             PRESCREEN_VAR_DIR=str(s.var_dir),
             PRESCREEN_DATA_KEY=s.data_key,
             PYTHONUNBUFFERED="1",
         )
         actions_env = dict(env, SANIC_HOST=s.actions_host)
+        self.rasa_module = self.rasa_module or ("bot.rasa_fast" if s.rasa_speedups else "bot.rasa_server")
         rasa_command = [
-            python, "-m", "bot.rasa_server", "run", "--model", str(MODEL_PATH), "--endpoints", "endpoints.yml",
+            python, "-m", self.rasa_module, "run", "--model", str(self.model_path), "--endpoints", "endpoints.yml",
             "--credentials", "credentials.yml", "--interface", s.rasa_host, "--port", str(s.rasa_port),
             "--response-timeout", "30",
         ]

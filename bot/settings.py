@@ -57,7 +57,17 @@ class Settings:
     chat_title: str
     retention_days: int
     spool_replay_interval_s: int
+    chat_rate_per_conversation: int
+    chat_rate_per_address: int
+    coordinator_idle_minutes: str
+    coordinator_https: str
+    coordinator_timezone: str
     var_dir: Path = field(default=PROJECT_ROOT / "var")
+    # Speed and scale (README "Speed and scale"). Empty lock store: in-memory locks, one Rasa process.
+    lock_store_url: str = ""  # redis://[:password@]host:port/db: locks shared by workers and instances
+    sanic_workers: int = 1  # Rasa worker processes; more than one needs lock_store_url
+    actions_workers: int = 1  # action-server worker processes
+    rasa_speedups: bool = True  # start Rasa through bot/rasa_fast.py (RASA_SPEEDUPS=0: plain bot/rasa_server.py)
 
     @property
     def rasa_url(self) -> str:
@@ -101,7 +111,17 @@ def load_settings(env_file: Path | None = None) -> Settings:
         chat_title=_env("CHAT_TITLE", "CAR-T study prescreen"),
         retention_days=_env_int("RETENTION_DAYS", 180),
         spool_replay_interval_s=_env_int("SPOOL_REPLAY_INTERVAL_S", 30),
+        chat_rate_per_conversation=_env_int("CHAT_RATE_PER_CONVERSATION", 30),
+        chat_rate_per_address=_env_int("CHAT_RATE_PER_ADDRESS", 300),
+        # Checked and parsed by bot/coordinator/config.py, which says what is wrong with a bad value.
+        coordinator_idle_minutes=_env("COORDINATOR_IDLE_MINUTES", "30"),
+        coordinator_https=_env("COORDINATOR_HTTPS", ""),
+        coordinator_timezone=_env("COORDINATOR_TIMEZONE", "Asia/Shanghai"),
         var_dir=var_dir,
+        lock_store_url=_env("LOCK_STORE_URL", ""),
+        sanic_workers=_env_int("SANIC_WORKERS", 1),
+        actions_workers=_env_int("ACTION_SERVER_SANIC_WORKERS", 1),
+        rasa_speedups=_env("RASA_SPEEDUPS", "1").lower() not in ("0", "false", "no", "off"),
     )
 
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import requests
 from flask import Flask, Response, jsonify, render_template, request, send_from_directory
 
+from bot.chat_page.ratelimit import SlidingWindowLimiter
 from bot.chat_page.strings import pick_lang, strings_for
 from bot.settings import Settings, get_settings
 
@@ -113,6 +114,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["prescreen_settings"] = settings
     http = requests.Session()
+    per_conversation = SlidingWindowLimiter(settings.chat_rate_per_conversation)
+    per_address = SlidingWindowLimiter(settings.chat_rate_per_address)
     ancestors = frame_ancestors(settings)
 
     def unavailable_body(lang: str = "en") -> dict[str, str]:
@@ -209,6 +212,14 @@ def create_app(settings: Settings | None = None) -> Flask:
                 "message_too_long",
                 f"The message is too long: {len(text)} characters; the limit is {MAX_TEXT_CHARS}.",
             )
+        address = request.remote_addr or "unknown"
+        for limiter, key in ((per_conversation, sender_id), (per_address, address)):
+            if not limiter.allow(key):
+                log.warning("rate limit hit (%s)", "conversation" if limiter is per_conversation else "address")
+                response = json_error(429, "too_many_messages",
+                                      "Too many messages in a short time. Please wait a moment and try again.")
+                response.headers["Retry-After"] = str(limiter.retry_after(key))
+                return response
         try:
             reply = http.post(
                 settings.rasa_url + "/webhooks/rest/webhook",

@@ -21,6 +21,7 @@ def schema_is_current(database_url: str) -> bool:
     from bot.store.database import make_engine
     from bot.store.migrate import alembic_config
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
     engine = make_engine(database_url)
     try:

@@ -138,7 +138,9 @@ class Accounts:
         with self._transaction("saving the account") as session:
             row = self._by_name(session, username, lock=True)
             if row is not None and not reset:
-                raise AccountError(f"There is already an account named {username!r} (use --reset to change its password).")
+                raise AccountError(
+                    f"There is already an account named {username!r} (use --reset to change its password)."
+                )
             if row is None and reset:
                 raise AccountError(f"There is no account named {username!r} to reset.")
             if row is None:

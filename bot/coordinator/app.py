@@ -33,9 +33,9 @@ from bot.coordinator.core import (
 )
 from bot.criteria import load_criteria
 from bot.settings import Settings, get_settings
-from bot.store.crypto import FieldCipher
+from bot.store.crypto import FieldCipher, MissingKeyError
 from bot.store.database import Database
-from bot.store.leads import LeadStore
+from bot.store.leads import LeadStore, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +171,14 @@ def _register_error_pages(app: Flask) -> None:
             405: "This address does not accept that kind of request.",
         }.get(error.code, error.description or "")
         return render_template("errors/error.html", code=error.code, title=title, message=message), error.code
+
+    @app.errorhandler(StoreError)
+    @app.errorhandler(MissingKeyError)
+    def store_unavailable(error: Exception) -> tuple[str, int]:
+        log.error("coordinator app: lead store unavailable: %s", error)
+        message = ("The lead database cannot be read right now (database down, or the data key is wrong). "
+                   "Nothing was changed. Try again in a minute, or tell the study's IT contact.")
+        return render_template("errors/error.html", code=503, title="Leads unavailable", message=message), 503
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> tuple[str, int]:

@@ -108,8 +108,9 @@ def login() -> Response | str | tuple[str, int]:
     if result.locked_until is not None:
         audit("sign_in_locked", detail=f"from {address}")
         until = local_time(result.locked_until)
+        zone = services().options.timezone_name
         error = (
-            f"Too many failed sign-ins: this account is locked until {until:%H:%M} ({services().options.timezone_name}). "
+            f"Too many failed sign-ins: this account is locked until {until:%H:%M} ({zone}). "
             "Try again then, or ask an administrator to reset your password."
         )
         return render_template("auth/login.html", next=target, username=username, error=error), 429

@@ -1,7 +1,4 @@
-"""Settings of the coordinator app that are not in bot.settings.Settings yet.
-
-Read from the environment (and `.env`, loaded by bot.settings); a Settings object carrying an
-attribute of the same name wins, so these can move into bot/settings.py without changes here.
+"""The coordinator app's own settings, parsed and checked (read by bot/settings.py).
 
     COORDINATOR_IDLE_MINUTES  sign out after this many minutes without a request (default 30)
     COORDINATOR_HTTPS         1/true when coordinators reach the app over HTTPS (directly or
@@ -13,7 +10,6 @@ attribute of the same name wins, so these can move into bot/settings.py without 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import timedelta, tzinfo
 from typing import Any
@@ -35,10 +31,8 @@ class CoordinatorOptions:
 
 
 def _setting(settings: Any, name: str, env: str) -> str:
-    value = getattr(settings, name, None)
-    if value is not None:
-        return str(value)
-    return os.environ.get(env, "").strip()
+    """The raw value from Settings (`env` names it in error messages' terms)."""
+    return str(getattr(settings, name, "") or "").strip()
 
 
 def coordinator_options(settings: Any) -> CoordinatorOptions:

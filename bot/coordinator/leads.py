@@ -142,8 +142,9 @@ def index() -> str:
     page = store.search_leads(filters.query, filters.page, filters.per_page)
     for message in filters.errors:
         flash(message, "error")
-    audit("view_list", detail=f"page {page.page}, {len(page.leads)} of {page.total} leads "
-                              f"(ids {' '.join(str(lead.id) for lead in page.leads) or '-'}); filters: {filters.describe()}")
+    shown = " ".join(str(lead.id) for lead in page.leads) or "-"
+    audit("view_list", detail=f"page {page.page}, {len(page.leads)} of {page.total} leads (ids {shown}); "
+                              f"filters: {filters.describe()}")
     return render_template(
         "leads/list.html",
         page=page,
@@ -267,7 +268,8 @@ def record_checks(lead_id: int) -> Response:
         flash(str(error)[:1].upper() + str(error)[1:] + ".", "error")
     else:
         if changed:
-            flash(f"Records checklist saved ({len(changed)} item{'s' if len(changed) != 1 else ''} updated).", "success")
+            items = f"{len(changed)} item{'s' if len(changed) != 1 else ''}"
+            flash(f"Records checklist saved ({items} updated).", "success")
         else:
             flash("Nothing changed on the records checklist.", "info")
     return _back(lead.id, "records")

@@ -482,8 +482,8 @@ class LeadStore:
         matches: list[Any] = []
         code = text.upper()
         if _CODE_LIKE.fullmatch(code):
-            matches.append(Screening.reference_code.contains(code if code.startswith("PS-") else code.removeprefix("PS"),
-                                                            autoescape=True))
+            wanted_code = code if code.startswith("PS-") else code.removeprefix("PS")
+            matches.append(Screening.reference_code.contains(wanted_code, autoescape=True))
         if self.cipher is not None:
             if "@" in text:
                 matches.append(Contact.email_index == self.cipher.blind_index(text))
@@ -501,7 +501,10 @@ class LeadStore:
             rows = session.execute(
                 select(Contact.screening_id, Contact.name_encrypted).join(Screening).where(*conditions)
             ).all()
-            found |= {row.screening_id for row in rows if wanted in " ".join(self._name(row.name_encrypted).split()).casefold()}
+            found |= {
+                row.screening_id for row in rows
+                if wanted in " ".join(self._name(row.name_encrypted).split()).casefold()
+            }
         return sorted(found)
 
     def _records(self, session: Session, ids: Sequence[int]) -> list[LeadRecord]:

@@ -133,3 +133,17 @@ def test_withdrawal_deletes_everything(make_tracker, dispatcher, domain, lead_st
     assert slot_events(events) == {"erase_conversation": True}
     assert responses(dispatcher)[-1] == "utter_withdrawn"
     assert lead_store.list_leads() == [] and lead_store.funnel()["consented"] == 0
+
+
+def test_a_finished_patient_is_welcomed_back_not_asked_again(make_tracker, dispatcher, domain, lead_store) -> None:
+    from actions.screening import ActionStartPrescreen
+
+    tracker = make_tracker("hi", "greet", slots={"screening_outcome": "continue", "reference_code": "PS-ABCDEF"},
+                           active_loop=None)
+    events = run(ActionStartPrescreen(), dispatcher, tracker, domain)
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
+    assert dispatcher.messages[0]["response"] == "utter_welcome_back"
+    assert lead_store.funnel()["started"] == 0
+    fresh = make_tracker("hi", "greet", active_loop=None)
+    assert run(ActionStartPrescreen(), dispatcher, fresh, domain) == []
+    assert lead_store.funnel()["started"] == 1

@@ -18,14 +18,12 @@ import base64
 import dataclasses
 import hashlib
 import json
-import os
 import re
 import shutil
 import socket
 import subprocess
 import tarfile
 import threading
-import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -646,18 +644,9 @@ def test_embed_snippet_adds_launcher_and_panel(
 
 
 @pytest.fixture
-def stack(request: pytest.FixtureRequest) -> Any:
-    """The lead's `live_stack` (chat_url, stop_rasa(), start_rasa()); skipped if it is not there.
-
-    CHAT_PAGE_DEV_HARNESS=1 substitutes a small scripted stand-in, for developing these tests
-    only: it is not the assistant and proves nothing about the real prescreen.
-    """
-    try:
-        return request.getfixturevalue("live_stack")
-    except pytest.FixtureLookupError:
-        if os.environ.get("CHAT_PAGE_DEV_HARNESS") == "1":
-            return request.getfixturevalue("_dev_stack")
-        pytest.skip("needs the live_stack fixture (real Rasa + actions + chat page)")
+def stack(live_stack: Any) -> Any:
+    """The real servers (tests/conftest.py): chat_url, stop_rasa(), start_rasa()."""
+    return live_stack
 
 
 def start_conversation(open_page: Callable[..., Page], stack: Any, **kw: Any) -> Page:
@@ -749,7 +738,9 @@ def test_start_over_with_the_assistant(open_page: Callable[..., Page], stack: An
     page.get_by_role("button", name="Yes, start over").click()
     wait_idle(page)
     assert not user_texts(page)
-    assert bot_texts(page)[: len(greeting)] == greeting
+    texts = bot_texts(page)
+    assert "start again" in texts[0] and "cleared your earlier answers" in texts[0]
+    assert texts[1:1 + len(greeting)] == greeting  # then the introduction and the consent question again
 
 
 @pytest.mark.e2e
@@ -764,101 +755,3 @@ def test_axe_and_screenshots_in_a_live_conversation(
         assert no_horizontal_scroll(page)
         assert page_fits_the_screen(page)
         shoot(page, f"chat-{width}.png")
-
-
-# ---- development stand-in for live_stack (CHAT_PAGE_DEV_HARNESS=1 only) -----------------------
-
-YES_NO = [
-    {"title": "Yes", "payload": "/affirm"},
-    {"title": "No", "payload": "/deny"},
-    {"title": "Not sure", "payload": "/dont_know"},
-]
-DEV_SCRIPT: list[dict[str, Any]] = [
-    {"text": "Shall we start? It takes about 5 minutes.",
-     "buttons": [{"title": "Yes, let's start", "payload": "/affirm"}, {"title": "Not now", "payload": "/deny"}]},
-    {"text": "Before we start: we keep your answers so the study team can review them. "
-             "Read the privacy notice for details.\nDo you agree?",
-     "buttons": [{"title": "I agree", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]},
-    {"text": "First, how old are you? (You can type a number, like 62.)"},
-    {"text": "Have you been told that you have bowel (colorectal) cancer that has spread to the liver?",
-     "buttons": YES_NO},
-    {"text": "Have you had surgery to remove the original tumour in your bowel (colon or rectum)?",
-     "buttons": YES_NO},
-    {"text": "After your chemotherapy, did a ctDNA blood test (sometimes called an MRD test) find traces "
-             "of cancer, that is, was it \"positive\"?",
-     "buttons": [{"title": "Yes, it was positive", "payload": "/affirm"},
-                 {"title": "No, it was negative", "payload": "/deny"},
-                 {"title": "Not tested / not sure", "payload": "/dont_know"}]},
-    {"text": "Thank you. Some answers need checking by the study team. May they contact you?",
-     "buttons": [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]},
-    {"text": "What is your name?"},
-    {"text": "What phone number should they call?"},
-]
-
-
-class _DevRasa:
-    """Scripted Rasa REST stand-in with a stop/start switch (development only)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.turn: dict[str, int] = {}
-        self.server: ThreadingHTTPServer | None = None
-        self.start()
-
-    def reply(self, sender: str, message: str) -> list[dict[str, Any]]:
-        if message == "/restart":
-            self.turn.pop(sender, None)
-            return []
-        if message == "/greet" or sender not in self.turn:
-            self.turn[sender] = 0
-            return [{"recipient_id": sender,
-                     "text": "Hello, I'm the prescreening assistant for a CAR-T study at Changhai Hospital."},
-                    {"recipient_id": sender, **DEV_SCRIPT[0]}]
-        self.turn[sender] += 1
-        step = self.turn[sender]
-        if step < len(DEV_SCRIPT):
-            return [{"recipient_id": sender, **DEV_SCRIPT[step]}]
-        return [{"recipient_id": sender,
-                 "text": "Thank you. Your reference code is PS-7K3Q.\nThe study team will call you."}]
-
-    def start(self) -> None:
-        rasa = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                time.sleep(0.2)
-                data = json.dumps(rasa.reply(body["sender"], body["message"])).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        ThreadingHTTPServer.allow_reuse_address = True
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-
-
-@pytest.fixture(scope="module")
-def _dev_stack() -> Iterator[Any]:
-    rasa = _DevRasa()
-    chat = AppServer(chat_app_with_rasa_at(rasa.port))
-
-    class DevStack:
-        chat_url = f"http://127.0.0.1:{chat.port}"
-        stop_rasa = staticmethod(rasa.stop)
-        start_rasa = staticmethod(rasa.start)
-
-    yield DevStack()
-    chat.stop()
-    rasa.stop()

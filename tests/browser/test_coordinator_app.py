@@ -84,6 +84,7 @@ def coordinator_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
         if n in (3, 6):
             store.set_review_status(lead, "contacted", "Called; pathology report requested", "alice")
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    server.daemon_threads = True  # closing does not wait for the browser's keep-alive connections
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", store

@@ -443,3 +443,22 @@ def test_main_serves_with_waitress(monkeypatch: pytest.MonkeyPatch, capsys: pyte
     assert calls and calls[0]["host"] == settings.chat_host and calls[0]["port"] == settings.chat_port
     assert calls[0]["threads"] == 8
     assert f":{settings.chat_port}/" in capsys.readouterr().out
+
+
+def test_rate_limits_per_conversation_and_per_address(rasa: CannedRasa) -> None:
+    rasa.respond = lambda body: (200, b'[{"recipient_id": "x", "text": "ok"}]')
+    client = create_app(make_settings(rasa.port, chat_rate_per_conversation=3, chat_rate_per_address=5)).test_client()
+    assert [post(client, sender_id="conversation-a").status_code for _ in range(4)] == [200, 200, 200, 429]
+    limited = post(client, sender_id="conversation-a")
+    assert limited.get_json()["error"] == "too_many_messages" and int(limited.headers["Retry-After"]) >= 1
+    # the same address, another conversation: two more fit under the address limit of 5 per minute
+    assert [post(client, sender_id="conversation-b").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_sliding_window_forgets_old_hits() -> None:
+    from bot.chat_page.ratelimit import SlidingWindowLimiter
+
+    limiter = SlidingWindowLimiter(2, window_s=60)
+    assert limiter.allow("k", now=0) and limiter.allow("k", now=1) and not limiter.allow("k", now=2)
+    assert limiter.allow("k", now=61)  # the first hit left the window
+    assert SlidingWindowLimiter(0).allow("k")  # 0 means no limit

@@ -44,8 +44,7 @@ def test_session_cookie_is_httponly_and_samesite(app: Flask, alice: str) -> None
 def test_session_cookie_is_secure_when_served_over_https(
     settings: Settings, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("COORDINATOR_HTTPS", "1")
-    app = create_app(settings, database_url)
+    app = create_app(dataclasses.replace(settings, coordinator_https="1"), database_url)
     services(app).accounts.add("alice", PASSWORD)
     client = app.test_client()
     client.environ_base["wsgi.url_scheme"] = "https"
@@ -149,8 +148,7 @@ def test_idle_session_expires(client: FlaskClient, app: Flask) -> None:
 
 
 def test_idle_timeout_is_a_setting(settings: Settings, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COORDINATOR_IDLE_MINUTES", "5")
-    app = create_app(settings, database_url)
+    app = create_app(dataclasses.replace(settings, coordinator_idle_minutes="5"), database_url)
     assert app.config["IDLE_TIMEOUT"] == timedelta(minutes=5)
     assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=5)
     services(app).store.database.engine.dispose()

@@ -22,7 +22,8 @@ def export(client: FlaskClient, **filters: str) -> tuple[list[dict[str, str]], o
 
 def test_export_the_filtered_list(client: FlaskClient, store: LeadStore) -> None:
     li = seed_lead(store, "conv-li", ContactDetails("Li Wei", "+8613812345678", "li@example.com", "mornings"))
-    seed_lead(store, "conv-wang", ContactDetails("王芳", "13900001111"), answers={**ELIGIBLE, "ctdna_positive": "unsure"})
+    seed_lead(store, "conv-wang", ContactDetails("王芳", "13900001111"),
+              answers={**ELIGIBLE, "ctdna_positive": "unsure"})
     rows, response = export(client, status="likely_eligible")
     assert response.mimetype == "text/csv"  # type: ignore[attr-defined]
     disposition = response.headers["Content-Disposition"]  # type: ignore[attr-defined]

@@ -165,7 +165,10 @@ def test_override_a_criterion(client: FlaskClient, store: LeadStore, three: dict
 
 @pytest.mark.parametrize(
     ("form", "message"),
-    [({"verdict": "meets", "reason": "  "}, "Give a reason"), ({"verdict": "perhaps", "reason": "x"}, "Choose a verdict")],
+    [
+        ({"verdict": "meets", "reason": "  "}, "Give a reason"),
+        ({"verdict": "perhaps", "reason": "x"}, "Choose a verdict"),
+    ],
 )
 def test_override_needs_a_verdict_and_a_reason(client: FlaskClient, store: LeadStore, three: dict[str, int],
                                                form: dict[str, str], message: str) -> None:

@@ -88,7 +88,8 @@ def test_a_token_from_another_session_is_rejected(app: Flask, client: FlaskClien
 
 
 def test_patient_text_is_escaped_everywhere(client: FlaskClient, store: LeadStore) -> None:
-    words = words_for(ELIGIBLE) | {"age": {"text": "<script>alert('age')</script> 60", "value": "60", "how": "<b>x</b>"}}
+    words = words_for(ELIGIBLE)
+    words["age"] = {"text": "<script>alert('age')</script> 60", "value": "60", "how": "<b>x</b>"}
     lead_id = seed_lead(store, "conv-xss", ContactDetails(XSS_NAME, "+8613812345678", "x@example.com",
                                                           '"><svg onload=alert(2)>'), patient_words=words)
     escaped = "&lt;img src=x onerror=alert(1)&gt;"
@@ -144,3 +145,17 @@ def test_pages_load_no_third_party_assets(client: FlaskClient, store: LeadStore)
         page = client.get(path).get_data(as_text=True)
         for url in re.findall(r'(?:src|href)="([^"]+)"', page):
             assert not url.startswith(("http:", "https:", "//")), (path, url)
+
+
+def test_database_trouble_is_a_clear_503_page(client: FlaskClient, app: Flask,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.store.leads import StoreError
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise StoreError("the lead database is unavailable")
+
+    monkeypatch.setattr(app.extensions["coordinator"].store, "search_leads", down)
+    response = client.get("/leads")
+    assert response.status_code == 503
+    assert "The lead database cannot be read right now" in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"

@@ -79,6 +79,8 @@ def test_prior_car_t_ends_the_questions_kindly(live_stack: LiveStack) -> None:
     texts = converse(live_stack, sender, ["hi", CONSENT, *ELIGIBLE[:8], "yes, I had CAR-T in 2023"])
     assert "not a match" in texts[-1]
     assert converse(live_stack, sender, ["ok thanks"])  # the bot still answers afterwards
+    texts = converse(live_stack, sender, ["hi"])
+    assert "already answered" in texts[0] and len(texts) == 1  # welcomed back, not asked again
     lead = live_stack.store().get_lead(sender)
     assert lead.provisional_status == "likely_ineligible" and lead.contact is None
     [car_t] = [c for c in lead.criteria if c["check_id"] == "prior_car_t"]
@@ -139,3 +141,16 @@ def test_cli_export_lists_the_screenings(live_stack: LiveStack) -> None:
     assert row["provisional_status"] == "likely_ineligible" and row["name"] is None
     assert {c["check_id"]: c["verdict"] for c in row["criteria"]}["age"] == "does_not_meet"
     assert row["created_at"] and row["reference_code"].startswith("PS-")
+
+
+def test_logs_hold_no_personal_data(live_stack: LiveStack) -> None:
+    """Runs after the conversations above: no name, phone, email or answer text in any log."""
+    sender = new_sender()
+    converse(live_stack, sender, ["hi", CONSENT, *ELIGIBLE, "yes", "Zhang Xiuying", "139 8765 4321",
+                                  "zhang.xiuying@example.com", "after lunch", "yes"])
+    logs = "".join(p.read_text(errors="replace") for p in (live_stack.settings.var_dir / "log").glob("*.log"))
+    assert logs, "no logs were written"
+    for secret in ("Zhang Xiuying", "13987654321", "139 8765 4321", "zhang.xiuying@example.com", "after lunch",
+                   "my scans were clear"):
+        assert secret not in logs, f"{secret!r} found in the logs"
+    assert sender in logs or "conversation" in logs  # logs name conversations, not people

@@ -556,8 +556,8 @@
     save();
     renderAll();
     showError(null);
-    send('/restart', { hidden: true });
-    send('/greet', { hidden: true });
+    // The assistant's start_over erases the answers stored so far, then introduces the study again.
+    send('/start_over', { hidden: true });
   }
 
   restartButton.addEventListener('click', function () {

@@ -1,0 +1,158 @@
+"""Rasa with performance fixes, otherwise exactly bot.rasa_server: `python -m bot.rasa_fast run ...`.
+
+`make run` starts Rasa this way unless RASA_SPEEDUPS=0. Found by profiling (py-spy) under
+`make bench` (README "Speed and scale"); none changes what Rasa does:
+
+1. Rasa 3.6 checks every action-server response with `jsonschema.validate()`, which first
+   re-validates Rasa's own (large, constant) event schema against the JSON-Schema metaschema,
+   on every call: 40-45 % of Rasa's CPU per message here. The response is now validated by a
+   validator built once from the same schema; an invalid response fails exactly as before.
+2. Loading a tracker looks up each stored event's class by walking every Event subclass; the
+   lookup is now a dict, filled lazily (unknown names still fall back to the walk).
+3. The SQLite tracker store keeps its connections open (SQLAlchemy 1.4 opens and closes one per
+   read or write) and runs in WAL mode with synchronous=NORMAL: a commit no longer waits for a
+   disk flush (a power cut may lose the last turns, never corrupt the file; a crash of Rasa
+   loses nothing). PostgreSQL is untouched.
+4. Calls to the action server reuse keep-alive connections instead of opening a new connection
+   (and client session) for every custom action.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def fast_action_response_validation() -> None:
+    from jsonschema import ValidationError
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)  # once, as jsonschema.validate() did on every call
+    validator = validator_class(schema)
+
+    def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        try:
+            validator.validate(result)
+            return True
+        except ValidationError as e:
+            e.message += (
+                ". Failed to validate Action server response from API, make sure your response from the Action "
+                f"endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+            )
+            raise e
+
+    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+
+
+def fast_event_lookup() -> None:
+    from rasa.shared.core.events import Event
+
+    original = Event.resolve_by_type  # a staticmethod
+    cache: dict[str, type] = {}
+
+    def resolve_by_type(type_name: str, default: Any = None) -> Any:
+        found = cache.get(type_name)
+        if found is not None:
+            return found
+        resolved = original(type_name, default)
+        if resolved is not None and resolved is not default:
+            cache[type_name] = resolved
+        return resolved
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[assignment, method-assign]
+
+
+def fast_sqlite_tracker_store() -> None:
+    import rasa.core.tracker_store as tracker_store_module
+    from rasa.core.tracker_store import SQLTrackerStore
+    from sqlalchemy import event
+    from sqlalchemy.pool import QueuePool
+
+    original_kwargs = tracker_store_module.create_engine_kwargs
+    original_init = SQLTrackerStore.__init__
+
+    def create_engine_kwargs(url: Any) -> dict[str, Any]:
+        if str(url).startswith("sqlite"):
+            # Keep connections open (SQLAlchemy 1.4 opens and closes one per session for SQLite files,
+            # and closing the last connection checkpoints the WAL with a disk flush).
+            return {"poolclass": QueuePool, "pool_size": 2, "max_overflow": 8,
+                    "connect_args": {"check_same_thread": False, "timeout": 5}}
+        return original_kwargs(url)
+
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    def __init__(self: SQLTrackerStore, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            self.engine.dispose()  # the connection that created the tables had no pragmas
+            event.listen(self.engine, "connect", _pragmas)
+
+    tracker_store_module.create_engine_kwargs = create_engine_kwargs
+    SQLTrackerStore.__init__ = __init__  # type: ignore[method-assign]
+
+
+def reused_action_server_connections() -> None:
+    import asyncio
+
+    import aiohttp
+    from rasa.utils import endpoints as endpoints_module
+    from rasa.utils.endpoints import EndpointConfig
+
+    original_request = EndpointConfig.request
+
+    async def request(self: EndpointConfig, method: str = "post", subpath: str | None = None,
+                      content_type: str | None = "application/json", compress: bool = False, **kwargs: Any) -> Any:
+        if self.cafile or self.basic_auth:  # unusual set-ups keep Rasa's own code
+            return await original_request(self, method, subpath, content_type, compress, **kwargs)
+        loop = asyncio.get_running_loop()
+        session: aiohttp.ClientSession | None = getattr(self, "_prescreen_session", None)
+        if session is None or session.closed or getattr(self, "_prescreen_loop", None) is not loop:
+            # Idle connections are dropped after 2 s, before Sanic's 5 s keep-alive ends on the other
+            # side, so a reused connection is never one the server is closing.
+            connector = aiohttp.TCPConnector(keepalive_timeout=2, limit=100)
+            session = aiohttp.ClientSession(headers=self.headers, connector=connector,
+                                            timeout=aiohttp.ClientTimeout(total=endpoints_module.DEFAULT_REQUEST_TIMEOUT))
+            self._prescreen_session, self._prescreen_loop = session, loop  # type: ignore[attr-defined]
+        headers = {"Content-Type": content_type} if content_type else {}
+        headers.update(kwargs.pop("headers", {}) or {})
+        headers.update(self.headers or {})
+        async with session.request(method, endpoints_module.concat_url(self.url, subpath), headers=headers,
+                                   params=self.combine_parameters(kwargs), compress=compress, **kwargs) as response:
+            if response.status >= 400:
+                raise endpoints_module.ClientResponseError(response.status, response.reason,
+                                                           await response.content.read())
+            try:
+                return await response.json()
+            except aiohttp.ContentTypeError:
+                return None
+
+    EndpointConfig.request = request  # type: ignore[method-assign]
+
+
+def install() -> None:
+    fast_action_response_validation()
+    reused_action_server_connections()
+    fast_event_lookup()
+    fast_sqlite_tracker_store()
+    log.debug("Rasa speed-ups installed")
+
+
+def main() -> None:
+    install()
+    from bot.rasa_server import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
