@@ -46,6 +46,18 @@ class ActionStartPrescreen(Action):
         return []
 
 
+class ActionOfferPrescreen(Action):
+    """After a side question outside the questions: offer to start, unless already started or done."""
+
+    def name(self) -> str:
+        return "action_offer_prescreen"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot("consent") is None and tracker.get_slot("screening_outcome") is None:
+            dispatcher.utter_message(response="utter_offer_prescreen")
+        return []
+
+
 class ActionFinishScreening(Action):
     """Scores the answers, stores the screening, and says what happens next."""
 

@@ -154,3 +154,10 @@ def test_logs_hold_no_personal_data(live_stack: LiveStack) -> None:
                    "my scans were clear"):
         assert secret not in logs, f"{secret!r} found in the logs"
     assert sender in logs or "conversation" in logs  # logs name conversations, not people
+
+
+def test_a_first_message_that_is_not_hello_still_starts(live_stack: LiveStack) -> None:
+    texts = converse(live_stack, new_sender(), ["I'm 65 and I had bowel cancer, can I join?"])
+    assert any("Do you agree?" in t for t in texts)
+    texts = converse(live_stack, new_sender(), ["what is CEA?"])
+    assert "protein" in texts[0] and "suit you" in texts[-1]
