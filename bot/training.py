@@ -61,7 +61,7 @@ def train(force: bool = False) -> Path:
     if not force and model_is_current():
         print(f"Model is up to date: {MODEL_PATH.relative_to(PROJECT_ROOT)}", flush=True)
         return MODEL_PATH
-    print("Training the Rasa model (data, config or domain changed)...", flush=True)
+    print("Training the Rasa model (data, config or domain changed; log: models/train.log)...", flush=True)
     started = time.monotonic()
     fingerprint = training_fingerprint()
     command = [rasa_executable(), "train", "--fixed-model-name", MODEL_NAME, "--out", str(MODEL_DIR)]
@@ -69,9 +69,19 @@ def train(force: bool = False) -> Path:
     if force or not terms_stamp.exists() or terms_stamp.read_text().strip() != terms_fingerprint():
         # Rasa caches spaCy features by the pipeline's path, not its content: retrain everything.
         command.append("--force")
-    result = subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_env())
-    if result.returncode != 0:
-        raise SystemExit(f"rasa train failed (exit {result.returncode}); see the messages above.")
+    log_path = MODEL_DIR / "train.log"
+    MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=rasa_env(), stdout=log, stderr=subprocess.STDOUT)
+        next_report = 10.0
+        while process.poll() is None:
+            time.sleep(1)
+            if time.monotonic() - started >= next_report:
+                print(f"  ...{next_report:.0f} s", flush=True)
+                next_report += 10
+    if process.returncode != 0:
+        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
+        raise SystemExit(f"rasa train failed (exit {process.returncode}). End of {log_path}:\n{tail}")
     FINGERPRINT_FILE.write_text(fingerprint + "\n")
     terms_stamp.write_text(terms_fingerprint() + "\n")
     print(f"Trained {MODEL_PATH.relative_to(PROJECT_ROOT)} in {time.monotonic() - started:.0f} s", flush=True)
