@@ -7,7 +7,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install env run train spacy validate test test-unit test-stories evaluate lint clean
+.PHONY: help install env run train spacy validate test test-unit test-stories evaluate nlu-gate bench lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -37,8 +37,15 @@ test-unit: install  ## fast tests: engine, readers, store, actions (no servers)
 test-stories: train  ## test conversations through the trained model
 	@scripts/test_stories.sh
 
-test: install validate train  ## everything: unit, store on SQLite and PostgreSQL, stories, end-to-end, browser
+evaluate: train  ## held-out test, 5-fold cross-validation, stories, age table -> reports/summary.md
+	@$(PY) -m bot.evaluation evaluate
+
+nlu-gate: train  ## fail if the NLU got worse than tests/nlu/baseline.json (~20 s)
+	@$(PY) -m bot.evaluation gate
+
+test: install validate train  ## everything: unit, store on SQLite and PostgreSQL, stories, NLU gate, end-to-end, browser
 	@$(MAKE) --no-print-directory test-stories
+	@$(MAKE) --no-print-directory nlu-gate
 	@$(PY) -m pytest tests -q
 
 results:

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.answers import is_side_request, entity_ids, latest_intent, latest_text, patient_words
+from actions.answers import entity_ids, is_side_request, latest_intent, latest_text, patient_words
 from bot.answers import MAX_ANSWER_CHARS, looks_non_english, read_age, read_yes_no
 from bot.criteria import Check
 from bot.eligibility import Verdict, is_asked, score_check

@@ -46,9 +46,37 @@ _UNSURE = (
     "i'd have to ask", "ask my doctor", "ask my daughter", "ask my son", "not tested", "never tested",
     "haven't been tested", "have not been tested", "not been tested", "unknown", "hmm", "not a clue",
     "no clue", "can't say", "cannot say", "hard to say", "not clear", "unclear", "forgot", "forget",
+    # not told, no results, not tested: "no" in form, "not sure" in meaning
+    "didn't tell", "didn't say", "never told", "never said", "never mentioned", "no one mentioned",
+    "no one said", "no one has said", "nobody said", "no one explained", "nobody explained", "didn't explain",
+    "never explained", "haven't told", "haven't seen the", "haven't seen any", "never saw the",
+    "never got the result", "never got told", "didn't get the result", "haven't got the result",
+    "haven't had the result", "not had the result", "not been told", "haven't heard back",
+    "waiting for the result", "waiting on result", "don't have the report", "don't have that report",
+    "don't have the result", "don't have that information", "don't have the details", "don't have my paperwork",
+    "never checked", "haven't checked", "didn't check", "no one checked", "never asked", "didn't ask",
+    "haven't asked", "don't understand the result", "don't understand what they", "didn't understand what they",
+    "didn't understand the result", "never found out", "not aware of the result", "haven't had the test",
+    "haven't had that test", "never had the test", "never been tested", "never heard of that",
+    "never heard anything", "wasn't tested", "was i tested", "can't be sure", "cannot be sure", "dont kno",
+    "i dont knw", "don't knoe", "dno", "wouldn't know", "how would i know", "haven't a clue", "haven't got a clue",
+    "dont recall", "do not recall", "haven't been checked", "never been checked", "ever tested me", "nobody tested",
+    "don't think i was tested", "dont think i was tested", "understand what they",
 )
+_UNSURE += tuple(phrase + "s" for phrase in _UNSURE if phrase.endswith("result"))
+# "not really sure", "not 100% sure", "nto sure", "not shure": unsure, before "not really" reads as no.
+_UNSURE_PATTERN = re.compile(
+    r"(?<![\w'])(?:not|nto|nit|n't)(?:\s+\w+){0,2}\s+(?:sure|sur|shure|suer|certain)(?![\w'])"
+)
+# "I'm sure I don't" is a no; "sure, I don't mind" is not.
+_SURE_NOT = re.compile(r"\bsure(?: that)? i (?:don't|dont|do not)\b(?! mind| care| object| have a problem)")
 _HEDGED_NO = (
     "don't think so", "dont think so", "do not think so", "i don't believe so", "don't believe so",
+    "dont believe so", "do not believe so", "i believe not", "i think not", "probably no", "pretty sure not",
+    "sure not", "of course not", "certainly not", "definitely not", "absolutely not", "of course i haven't",
+    "sure i haven't", "sure i havent", "sure i have not", "sure i didn't", "sure i didnt", "sure i did not",
+    "sure it's no", "sure its no", "sure i've never", "sure i have never", "sure i never", "have had no",
+    "i've had no",
     "probably not", "not really", "not that i know", "not that i'm aware", "not that im aware",
     "not as far as i know", "not to my knowledge", "i doubt it", "doubt it", "not at the moment",
     "not at all", "not currently", "not now", "not any more", "not anymore", "no longer", "none that i know",
@@ -116,8 +144,13 @@ def read_yes_no(
             if value == "yes" and _negated(normal, phrase):
                 return YesNoReading("no", f"negated '{phrase}'")
             return YesNoReading(value, f"'{phrase}'")  # type: ignore[arg-type]
+    unsure = _UNSURE_PATTERN.search(normal)
+    if unsure:
+        return YesNoReading("unsure", f"'{unsure.group(0)}'")
     for value, phrases in (("unsure", _UNSURE), ("no", _HEDGED_NO), ("yes", _HEDGED_YES)):
         phrase = _any_phrase(normal, phrases)
+        if not phrase and value == "no" and (sure_not := _SURE_NOT.search(normal)):
+            phrase = sure_not.group(0)
         if phrase:
             return YesNoReading(value, f"'{phrase}'")  # type: ignore[arg-type]
     first_words = " ".join(normal.split()[:3])

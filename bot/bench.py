@@ -83,6 +83,7 @@ class BenchConfig:
     instances: int = 0  # > 0: the scale-out profile (PostgreSQL, Redis, nginx) with this many Rasa instances
     action_servers: int = 2  # in the scale-out profile
     speedups: bool = True  # Rasa through bot/rasa_fast.py (the product's default) or plain bot/rasa_server.py
+    env: tuple[tuple[str, str], ...] = ()  # extra environment of the Rasa and action servers
 
     @property
     def rasa_module(self) -> str:
@@ -131,7 +132,8 @@ def stock_fingerprint() -> str:
 def ensure_model(kind: str, train: bool) -> Path:
     """The model of a configuration, trained first when its inputs changed (unless --no-train)."""
     if kind == "project":
-        from bot.training import MODEL_PATH, model_is_current, train as train_project
+        from bot.training import MODEL_PATH, model_is_current
+        from bot.training import train as train_project
 
         if train:
             return train_project()
@@ -319,8 +321,42 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def pss_mb(pid: int) -> float:
+    """Proportional set size now: shared pages (forked workers) counted once in total."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def group_cpu_s(pgid: int) -> float:
     return sum((_proc_stat(pid) or (0, 0.0))[1] for pid in group_pids(pgid))
+
+
+def machine_cpu_s() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    with open("/proc/stat", encoding="ascii") as handle:
+        values = [int(v) for v in handle.readline().split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values[:8]) - idle) / ticks, sum(values[:8]) / ticks
+
+
+def wait_until_quiet(max_wait_s: float, idle_share: float = 0.8, window_s: float = 5.0) -> float:
+    """Wait (at most max_wait_s) until the machine was idle >= idle_share over a window; returns that share."""
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        busy0, total0 = machine_cpu_s()
+        time.sleep(window_s)
+        busy1, total1 = machine_cpu_s()
+        idle = 1 - (busy1 - busy0) / max(1e-9, total1 - total0)
+        if idle >= idle_share or time.monotonic() > deadline:
+            return round(idle, 2)
+        print(f"   waiting for a quiet machine (idle {idle:.0%})...", flush=True)
 
 
 def self_cpu_s() -> float:
@@ -394,7 +430,7 @@ def instances_per_conversation(probes: dict[str, list[tuple[str, float, int]]], 
         served[sender].append(instance_of.get(pid, str(pid)))
     if not served:
         return {}
-    switches = sum(sum(1 for a, b in zip(seq, seq[1:]) if a != b) for seq in served.values())
+    switches = sum(sum(1 for a, b in zip(seq, seq[1:], strict=False) if a != b) for seq in served.values())
     per_instance: dict[str, int] = defaultdict(int)
     for seq in served.values():
         for instance in seq:
@@ -422,22 +458,24 @@ def check_turn_order(tracker_url: str, sent: dict[str, list[str]]) -> dict[str, 
                     {"s": sender},
                 ).all()
                 checked += 1
-                texts, open_turn = [], False
+                texts, open_turn, problem = [], False, ""
                 for type_name, action_name, data in rows:
                     if type_name == "user":
                         if open_turn:
-                            problems.append(f"{sender}: a message arrived before the previous turn ended")
+                            problem = f"{sender}: a message arrived before the previous turn ended"
                             break
                         texts.append(json.loads(data).get("text"))
                         open_turn = True
                     elif type_name == "action" and action_name == "action_listen":
                         open_turn = False
-                if texts != messages:
+                if not problem and texts != messages:
                     lost = len(messages) - len(texts)
-                    problems.append(f"{sender}: stored {len(texts)} messages, sent {len(messages)}"
-                                    + (" (reordered)" if lost == 0 else f" ({lost} lost)"))
-                elif open_turn:
-                    problems.append(f"{sender}: the last turn did not end")
+                    problem = (f"{sender}: stored {len(texts)} messages, sent {len(messages)}"
+                               + (" (reordered)" if lost == 0 else f" ({lost} lost)"))
+                elif not problem and open_turn:
+                    problem = f"{sender}: the last turn did not end"
+                if problem:  # one per conversation
+                    problems.append(problem)
     finally:
         engine.dispose()
     return {"conversations_checked": checked, "problems": len(problems), "examples": problems[:5]}
@@ -488,7 +526,8 @@ def start_single(config: BenchConfig, model: Path, root: Path, probe_dir: Path) 
     stack = Stack(settings, model_path=model, rasa_module="bot.bench_probe")
     stack.services = {name: stack.services[name] for name in ("actions", "rasa")}
     for service in stack.services.values():
-        service.env.update(PRESCREEN_BENCH_PROBE_DIR=str(probe_dir), PRESCREEN_BENCH_RASA_MODULE=config.rasa_module)
+        service.env.update(PRESCREEN_BENCH_PROBE_DIR=str(probe_dir), PRESCREEN_BENCH_RASA_MODULE=config.rasa_module,
+                           **dict(config.env))
     started = time.monotonic()
     for service in stack.services.values():
         service.start()
@@ -518,7 +557,7 @@ def start_scale(config: BenchConfig, model: Path, root: Path, probe_dir: Path) -
     profile = ScaleOut(instances=config.instances, actions=config.action_servers, model_path=model,
                        rasa_module="bot.bench_probe", data_key=_fresh_key(), root=root,
                        extra_env={"PRESCREEN_BENCH_PROBE_DIR": str(probe_dir),
-                                  "PRESCREEN_BENCH_RASA_MODULE": config.rasa_module})
+                                  "PRESCREEN_BENCH_RASA_MODULE": config.rasa_module, **dict(config.env)})
     try:
         profile.start_infrastructure()
         started = time.monotonic()
@@ -562,6 +601,7 @@ def postgres_cpu_s() -> float:
 
 def measure(config: BenchConfig, args: argparse.Namespace) -> dict[str, Any]:
     model = ensure_model(config.model, train=not args.no_train)
+    idle_before = wait_until_quiet(args.wait_quiet) if args.wait_quiet > 0 else None
     root = Path(tempfile.mkdtemp(prefix=f"prescreen-bench-{config.name}-"))
     probe_dir = root / "probes"
     probe_dir.mkdir()
@@ -583,13 +623,15 @@ def measure(config: BenchConfig, args: argparse.Namespace) -> dict[str, Any]:
               f"p95 {lat['p95_ms']} ms, p99 {lat['p99_ms']} ms, {lat['errors']} errors", flush=True)
 
         cpu_before = {name: group_cpu_s(pgid) for name, pgid in running.groups.items()}
-        client_before, pg_before = self_cpu_s(), postgres_cpu_s()
+        client_before, pg_before, machine_before = self_cpu_s(), postgres_cpu_s(), machine_cpu_s()[0]
         throughput = play(running.rest_url, f"{config.name}-tput", args.patients, args.concurrency, 0.0,
                           args.max_seconds, args.timeout, seed=13)
         cpu = {name: group_cpu_s(pgid) - cpu_before[name] for name, pgid in running.groups.items()}
         cpu["bench client"] = self_cpu_s() - client_before
         if config.instances:
             cpu["postgres"] = postgres_cpu_s() - pg_before
+        machine_busy = machine_cpu_s()[0] - machine_before
+        other_cores = max(0.0, machine_busy - sum(cpu.values())) / max(1e-9, throughput.wall_s)
         tput_probes = read_probes(probe_dir)
         tput = throughput.summary()
         print(f"   throughput ({args.patients} patients, {args.concurrency} at a time, no pauses): "
@@ -598,10 +640,12 @@ def measure(config: BenchConfig, args: argparse.Namespace) -> dict[str, Any]:
               flush=True)
 
         rss: dict[str, Any] = {}
+        pss: dict[str, float] = {}
         instance_of: dict[int, str] = {}
         for name, pgid in running.groups.items():
             pids = group_pids(pgid)
             rss[name] = round(sum(peak_rss_mb(pid) for pid in pids), 1)
+            pss[name] = round(sum(pss_mb(pid) for pid in pids), 1)
             if len(pids) > 1:
                 rss[f"{name} processes"] = [round(peak_rss_mb(pid), 1) for pid in sorted(pids)]
             for pid in pids:
@@ -619,7 +663,8 @@ def measure(config: BenchConfig, args: argparse.Namespace) -> dict[str, Any]:
             "turns_per_s": tput["turns_per_s"],
             "errors": latency.errors + throughput.errors,
             "startup_s": round(running.startup_s, 2),
-            "rss_mb": rss,
+            "rss_mb": rss,  # peak resident (VmHWM), summed over a service's processes
+            "pss_mb_at_end": pss,  # proportional: pages shared by forked workers counted once
             "latency_phase": lat,
             "throughput_phase": tput,
             "cpu_ms_per_turn": {name: round(seconds * 1000 / turns, 1) for name, seconds in cpu.items()},
@@ -631,12 +676,18 @@ def measure(config: BenchConfig, args: argparse.Namespace) -> dict[str, Any]:
             "actions_p95_ms_saturated": percentiles([ms for _, ms, _ in tput_probes.get("action", [])])["p95_ms"],
             "turn_order": order,
             "ready_s": running.ready_s,
+            # other work on the machine during the throughput phase (other users, kernel), in cores
+            "other_load_cores": round(other_cores, 2),
+            "idle_before": idle_before,
             "warmup_errors": warm.errors,
         }
         if config.instances:
             result["instances"] = instances_per_conversation(merged, instance_of)
-        print(f"   startup {result['startup_s']} s; peak RSS {rss}; CPU ms/turn {result['cpu_ms_per_turn']}", flush=True)
-        print(f"   custom actions p95 {result['actions_p95_ms']} ms ({result['actions_p95_ms_saturated']} ms saturated); turn order: {order['problems']} problems in "
+        print(f"   startup {result['startup_s']} s; peak RSS {rss}; PSS at end {pss}", flush=True)
+        print(f"   CPU ms/turn {result['cpu_ms_per_turn']}; other load {result['other_load_cores']} cores", flush=True)
+        print(f"   custom actions p95 {result['actions_p95_ms']} ms "
+              f"({result['actions_p95_ms_saturated']} ms saturated);"
+              f" turn order: {order['problems']} problems in "
               f"{order['conversations_checked']} conversations", flush=True)
         if "instances" in result:
             print(f"   instances: {result['instances']}", flush=True)
@@ -668,6 +719,30 @@ def machine() -> dict[str, Any]:
     memory_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
     return {"cpus": os.cpu_count(), "cpu": cpu, "memory_gb": memory_gb, "python": platform.python_version(),
             "kernel": platform.release(), "load_before": round(os.getloadavg()[0], 2)}
+
+
+HEADLINE = ("p50_ms", "p95_ms", "p99_ms", "turns_per_s", "startup_s", "actions_p95_ms")
+
+
+def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One configuration over several rounds: the median of each headline figure, the errors summed,
+    the details of the round with the median throughput, and every round's figures."""
+    if len(runs) == 1:
+        return {**runs[0], "repeats": 1}
+    ordered = sorted(runs, key=lambda run: run["turns_per_s"])
+    combined = dict(ordered[(len(ordered) - 1) // 2])
+    for key in HEADLINE:
+        values = [run[key] for run in runs if run.get(key) is not None]
+        combined[key] = round(statistics.median(values), 2) if values else None
+    combined["errors"] = sum(run["errors"] for run in runs)
+    combined["repeats"] = len(runs)
+    combined["rounds"] = [
+        {**{key: run.get(key) for key in HEADLINE}, "errors": run["errors"],
+         "other_load_cores": run["other_load_cores"], "rasa_cpu_ms_per_turn": run["cpu_ms_per_turn"].get("rasa"),
+         "throughput_p95_ms": run["throughput_phase"]["p95_ms"]}
+        for run in runs
+    ]
+    return combined
 
 
 def add_ratios(results: dict[str, dict[str, Any]]) -> None:
@@ -704,8 +779,8 @@ def write_report(results: dict[str, dict[str, Any]], run: dict[str, Any], path: 
 
 
 def print_table(results: dict[str, dict[str, Any]]) -> None:
-    print("\n| configuration | p50 ms | p95 ms | p99 ms | turns/s | errors | start-up s | Rasa RSS MB | actions p95 ms |"
-          " vs stock |")
+    print("\n| configuration | p50 ms | p95 ms | p99 ms | turns/s | errors | start-up s | Rasa RSS MB "
+          "| actions p95 ms | vs stock |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
         rasa_rss = sum(v for k, v in r["rss_mb"].items() if k.startswith("rasa") and isinstance(v, (int, float)))
@@ -725,22 +800,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPORT)
     parser.add_argument("--no-train", action="store_true", help="use the models as they are")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds; figures are medians over them")
+    parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                        help="before each configuration, wait up to this long for an 80%% idle machine")
     args = parser.parse_args(argv)
     names = [name.strip() for name in args.configs.split(",") if name.strip()]
     unknown = [name for name in names if name not in CONFIGS]
     if unknown:
         parser.error(f"unknown configuration(s) {', '.join(unknown)}; known: {', '.join(CONFIGS)}")
-    if not (1 <= args.patients <= 500 and 1 <= args.concurrency <= 100 and 0 < args.max_seconds <= 1800):
-        parser.error("bounded runs only: 1-500 patients, 1-100 at once, at most 1800 s per phase")
+    if not (1 <= args.patients <= 500 and 1 <= args.concurrency <= 100 and 0 < args.max_seconds <= 1800
+            and 1 <= args.repeat <= 10):
+        parser.error("bounded runs only: 1-500 patients, 1-100 at once, at most 1800 s per phase, 1-10 rounds")
     os.environ.setdefault("PRESCREEN_DATA_KEY", _fresh_key())
     run = {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
            "patients": args.patients, "concurrency": args.concurrency, "think_s": args.think,
            "turns_per_prescreen": len(SCRIPT)}
     print(f"Machine: {run['machine']}", flush=True)
-    results: dict[str, dict[str, Any]] = {}
-    for name in names:
-        results[name] = measure(CONFIGS[name], args)
-        results[name]["load_after"] = round(os.getloadavg()[0], 2)
+    runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for round_number in range(args.repeat):  # rounds interleave the configurations: drifting load hits all alike
+        if args.repeat > 1:
+            print(f"\n#### round {round_number + 1} of {args.repeat}", flush=True)
+        for name in names:
+            runs[name].append(measure(CONFIGS[name], args))
+            runs[name][-1]["load_after"] = round(os.getloadavg()[0], 2)
+    results = {name: combine(runs[name]) for name in names}
     add_ratios(results)
     print_table(results)
     for name, result in results.items():

@@ -1,6 +1,7 @@
 """Rasa with timing probes, for the benchmark only: `python -m bot.bench_probe run ...`.
 
-Starts Rasa as bot.rasa_fast (or $PRESCREEN_BENCH_RASA_MODULE, e.g. bot.rasa_server) does, after wrapping a few of Rasa's methods to time them:
+Starts Rasa as bot.rasa_fast (or $PRESCREEN_BENCH_RASA_MODULE, e.g. bot.rasa_server) does, after
+wrapping a few of Rasa's methods to time them:
 custom-action calls (as Rasa waits for them: HTTP round trip plus events), NLU parsing, policy
 prediction, tracker-store reads and writes, and the whole message. Each process appends lines
 `kind<TAB>name<TAB>milliseconds` to $PRESCREEN_BENCH_PROBE_DIR/probe-<pid>.tsv after every
@@ -13,8 +14,9 @@ import atexit
 import functools
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 _lines: list[str] = []
 _path: Path | None = None
@@ -91,8 +93,10 @@ def main() -> None:
     """Probes, then Rasa as $PRESCREEN_BENCH_RASA_MODULE starts it (bot.rasa_fast by default)."""
     import importlib
 
-    install()
     module = importlib.import_module(os.environ.get("PRESCREEN_BENCH_RASA_MODULE") or "bot.rasa_fast")
+    if hasattr(module, "install"):
+        module.install()  # first, so the probes wrap the speed-ups (its main() does not install twice)
+    install()
     module.main()
 
 

@@ -10,6 +10,7 @@
     prescreen purge [--older-than DAYS] [--dry-run]
     prescreen coordinator add USERNAME [--reset]   (password from a prompt or stdin)
     prescreen coordinator list
+    prescreen nlu review [--threshold 0.6] [--days N] [--prefill] [--output FILE]
 """
 
 from __future__ import annotations
@@ -243,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.coordinator.cli import add_coordinator_commands  # here, not at the top: no import cycle
 
     add_coordinator_commands(groups)
+    from bot.nlu_review import add_nlu_commands
+
+    add_nlu_commands(groups)
     return parser
 
 

@@ -126,7 +126,8 @@ def score_ages(path: Path = AGES) -> AgeScore:
         reading = read_age(str(row["text"]), today=today)
         got: Any = reading.age if reading.age is not None else "ask_again"
         if got != row["expect"]:
-            failures.append((str(row["text"]), row["expect"], f"{got}" + (f" ({reading.problem})" if reading.problem else "")))
+            detail = f"{got}" + (f" ({reading.problem})" if reading.problem else "")
+            failures.append((str(row["text"]), row["expect"], detail))
     return AgeScore(len(rows) - len(failures), len(rows), tuple(failures))
 
 
@@ -173,14 +174,16 @@ def gate_decision(figures: Figures, baseline: Mapping[str, Any] | None) -> GateR
         if why:
             result.notes.append(f"{ANSWER_LABELS[intent]}: {why}")
         if _below(value, floor):
-            result.failures.append(f"{ANSWER_LABELS[intent]} F1 is {value:.3f}, below {floor:.3f}" + (f" ({why})" if why else ""))
+            result.failures.append(f"{ANSWER_LABELS[intent]} F1 is {value:.3f}, below {floor:.3f}"
+                                   + (f" ({why})" if why else ""))
 
     floor, why = _floor(AGE_ACCURACY_TARGET, baseline.get("age_accuracy"))
     result.checks.append(f"age-reading accuracy {figures.age_accuracy:.3f} (minimum {floor:.3f})")
     if why:
         result.notes.append(f"age reading: {why}")
     if _below(figures.age_accuracy, floor):
-        result.failures.append(f"age-reading accuracy is {figures.age_accuracy:.3f}, below {floor:.3f}" + (f" ({why})" if why else ""))
+        result.failures.append(f"age-reading accuracy is {figures.age_accuracy:.3f}, below {floor:.3f}"
+                               + (f" ({why})" if why else ""))
     return result
 
 
@@ -298,10 +301,13 @@ def _fmt(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
-def comparison_rows(figures: Figures, baseline: Mapping[str, Any] | None) -> list[tuple[str, float | None, float | None]]:
+Row = tuple[str, float | None, float | None]
+
+
+def comparison_rows(figures: Figures, baseline: Mapping[str, Any] | None) -> list[Row]:
     base = baseline or {}
     answers = base.get("answer_f1") or {}
-    rows: list[tuple[str, float | None, float | None]] = [
+    rows: list[Row] = [
         ("held-out weighted intent F1", figures.weighted_f1, base.get("heldout_weighted_f1")),
     ]
     rows += [(f"{ANSWER_LABELS[i]} F1", figures.answer_f1.get(i), answers.get(i)) for i in ANSWER_INTENTS]
@@ -325,7 +331,8 @@ def misclassified_markdown(sections: Sequence[tuple[str, list[dict[str, Any]]]])
             by_intent.setdefault(str(error.get("intent")), []).append(error)
         for intent in sorted(by_intent):
             lines += [f"### {intent}", "", "| text | predicted | confidence |", "|---|---|---|"]
-            for error in sorted(by_intent[intent], key=lambda e: -(e.get("intent_prediction") or {}).get("confidence", 0)):
+            ranked = sorted(by_intent[intent], key=lambda e: -(e.get("intent_prediction") or {}).get("confidence", 0))
+            for error in ranked:
                 prediction = error.get("intent_prediction") or {}
                 text = str(error.get("text", "")).replace("|", "\\|").replace("\n", " ")
                 lines.append(f"| {text} | {prediction.get('name')} | {float(prediction.get('confidence') or 0):.2f} |")
@@ -486,7 +493,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--model", default=str(PROJECT_ROOT / "models" / "prescreen.tar.gz"),
                          help="trained model (default: models/prescreen.tar.gz)")
         sub.add_argument("--nlu", default=str(HELDOUT), help="held-out test data (default: tests/nlu/heldout.yml)")
-        sub.add_argument("--baseline", default=str(BASELINE), help="baseline figures (default: tests/nlu/baseline.json)")
+        sub.add_argument("--baseline", default=str(BASELINE),
+                         help="baseline figures (default: tests/nlu/baseline.json)")
     evaluate.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     evaluate.add_argument("--no-cross-validation", dest="folds", action="store_const", const=0,
                           help="skip cross-validation (the baseline keeps its last CV figure)")

@@ -14,7 +14,9 @@
    disk flush (a power cut may lose the last turns, never corrupt the file; a crash of Rasa
    loses nothing). PostgreSQL is untouched.
 4. Calls to the action server reuse keep-alive connections instead of opening a new connection
-   (and client session) for every custom action.
+   (and client session) for every custom action, and their JSON is written by ujson.
+5. Loading a tracker reads only the events' JSON column (the same query, the same order) instead
+   of building an ORM object per stored event.
 """
 
 from __future__ import annotations
@@ -101,6 +103,37 @@ def fast_sqlite_tracker_store() -> None:
     SQLTrackerStore.__init__ = __init__  # type: ignore[method-assign]
 
 
+def lean_tracker_loading() -> None:
+    """Read only the events' JSON column, not whole ORM objects (identical query and order)."""
+    import json
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    async def _retrieve(self: SQLTrackerStore, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions)
+            rows = query.with_entities(self.SQLEvent.data).all()
+            events = [json.loads(data) for (data,) in rows]
+            if self.domain and len(events) > 0:
+                return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            return None
+
+    SQLTrackerStore._retrieve = _retrieve  # type: ignore[method-assign]
+
+
+def _dumps(value: Any) -> str:
+    """JSON for action-server requests: ujson (a Rasa dependency), the standard library as fallback."""
+    import json
+
+    import ujson
+
+    try:
+        return ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False)
+    except (TypeError, ValueError, OverflowError):  # e.g. NaN, which ujson refuses
+        return json.dumps(value)
+
+
 def reused_action_server_connections() -> None:
     import asyncio
 
@@ -120,7 +153,7 @@ def reused_action_server_connections() -> None:
             # Idle connections are dropped after 2 s, before Sanic's 5 s keep-alive ends on the other
             # side, so a reused connection is never one the server is closing.
             connector = aiohttp.TCPConnector(keepalive_timeout=2, limit=100)
-            session = aiohttp.ClientSession(headers=self.headers, connector=connector,
+            session = aiohttp.ClientSession(headers=self.headers, connector=connector, json_serialize=_dumps,
                                             timeout=aiohttp.ClientTimeout(total=endpoints_module.DEFAULT_REQUEST_TIMEOUT))
             self._prescreen_session, self._prescreen_loop = session, loop  # type: ignore[attr-defined]
         headers = {"Content-Type": content_type} if content_type else {}
@@ -139,11 +172,20 @@ def reused_action_server_connections() -> None:
     EndpointConfig.request = request  # type: ignore[method-assign]
 
 
+_installed = False
+
+
 def install() -> None:
+    """Apply every speed-up, once per process."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
     fast_action_response_validation()
     reused_action_server_connections()
     fast_event_lookup()
     fast_sqlite_tracker_store()
+    lean_tracker_loading()
     log.debug("Rasa speed-ups installed")
 
 

@@ -15,9 +15,9 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
-log = logging.getLogger(__name__)
-
 from bot.erasure import ERASE_SLOT
+
+log = logging.getLogger(__name__)
 
 
 class ErasableSQLTrackerStore(SQLTrackerStore):

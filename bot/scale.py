@@ -59,7 +59,7 @@ def ensure_system_packages(commands: dict[str, str]) -> None:
     if not missing:
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise RuntimeError(f"missing {', '.join(missing)}: install them (Debian: apt-get install -y {' '.join(missing)})")
+        raise RuntimeError(f"missing {', '.join(missing)}: apt-get install -y {' '.join(missing)}")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing]
     if subprocess.run(install, env=env, capture_output=True, timeout=300).returncode != 0:
@@ -120,9 +120,13 @@ def _as_postgres(command: list[str]) -> list[str]:
 
 @dataclass
 class PostgresServer:
-    """A throwaway PostgreSQL server (Debian's binaries) on loopback; fsync off: for tests only."""
+    """A throwaway PostgreSQL server (Debian's binaries) on loopback; fsync off: for tests only.
 
-    root: Path
+    Its directory is its own under /tmp (removed on stop): as root the server runs as `postgres`,
+    which cannot enter other users' private temporary directories.
+    """
+
+    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="prescreen-pg-")))
     port: int = field(default_factory=free_port)
     started: bool = False
 
@@ -143,8 +147,8 @@ class PostgresServer:
         subprocess.run(_as_postgres([initdb, "-D", str(self.root / "data"), "-U", "prescreen", "--auth=trust",
                                      "-E", "UTF8"]), check=True, capture_output=True, timeout=120)
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {sockets} -c fsync=off -c max_connections=200"
-        subprocess.run(_as_postgres([pg_ctl, "-D", str(self.root / "data"), "-o", options, "-l",
-                                     str(self.root / "log"), "-w", "start"]), check=True, capture_output=True, timeout=120)
+        start = [pg_ctl, "-D", str(self.root / "data"), "-o", options, "-l", str(self.root / "log"), "-w", "start"]
+        subprocess.run(_as_postgres(start), check=True, capture_output=True, timeout=120)
         self.started = True
 
     def create_database(self, name: str) -> str:
@@ -163,6 +167,7 @@ class PostgresServer:
             subprocess.run(_as_postgres([_which("pg_ctl") or "pg_ctl", "-D", str(self.root / "data"), "-m",
                                          "immediate", "stop"]), capture_output=True, timeout=60)
             self.started = False
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------- nginx
@@ -246,6 +251,20 @@ class Nginx:
 # ---------------------------------------------------------------------------------- the whole profile
 
 
+def create_tracker_tables(url: str) -> None:
+    """Rasa's tracker-store table, made before the instances start: instances that find an empty
+    database at the same moment race to create it, and the losers wait 5 s before trying again."""
+    import sqlalchemy
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    engine = sqlalchemy.create_engine(url)
+    try:
+        SQLTrackerStore.Base.metadata.create_all(engine)
+    finally:
+        engine.dispose()
+
+
+
 @dataclass
 class ScaleOut:
     """PostgreSQL + Redis + M action servers + N Rasa instances + nginx, on one machine."""
@@ -280,11 +299,12 @@ class ScaleOut:
         from bot.store.migrate import upgrade
 
         ensure_system_packages({"redis-server": "redis-server", "nginx": "nginx", "initdb": "postgresql"})
-        self.postgres = PostgresServer(self.root / "postgres")
+        self.postgres = PostgresServer()
         self.postgres.start()
         database_url = self.postgres.create_database("prescreen")
         tracker_url = self.postgres.create_database("tracker")
         upgrade(database_url)
+        create_tracker_tables(tracker_url)
         self.redis = RedisServer(self.root / "redis")
         self.redis.start()
         self.public_port = free_port()

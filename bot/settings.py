@@ -27,6 +27,17 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from error
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be 1 or 0, got {raw!r}")
+
+
 def _env_list(name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in os.environ.get(name, "").split(",") if part.strip())
 
@@ -121,7 +132,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
         lock_store_url=_env("LOCK_STORE_URL", ""),
         sanic_workers=_env_int("SANIC_WORKERS", 1),
         actions_workers=_env_int("ACTION_SERVER_SANIC_WORKERS", 1),
-        rasa_speedups=_env("RASA_SPEEDUPS", "1").lower() not in ("0", "false", "no", "off"),
+        rasa_speedups=_env_bool("RASA_SPEEDUPS", True),
     )
 
 

@@ -11,7 +11,7 @@ import getpass
 import sys
 from typing import TextIO
 
-from bot.coordinator.accounts import Accounts, AccountError, check_password, check_username
+from bot.coordinator.accounts import AccountError, Accounts, check_password, check_username
 from bot.settings import get_settings
 from bot.store.database import Database
 from bot.store.models import utcnow

@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 
+from bot.store.leads import LeadNotFound
 from tests.conftest import LiveStack
 
 pytestmark = pytest.mark.e2e
@@ -92,7 +93,7 @@ def test_no_consent_stores_nothing(live_stack: LiveStack) -> None:
     texts = converse(live_stack, sender, ["hi", "no thank you"])
     assert any("I haven't stored anything" in t for t in texts)
     assert all(lead.conversation_id != sender for lead in live_stack.store().list_leads())
-    with pytest.raises(Exception):
+    with pytest.raises(LeadNotFound):
         live_stack.store().get_lead(sender)
     assert tracker_events(live_stack, sender) == 0
     assert "study" in converse(live_stack, sender, ["hi"])[0]  # a fresh start afterwards
@@ -103,7 +104,7 @@ def test_withdrawal_deletes_the_screening(live_stack: LiveStack) -> None:
     converse(live_stack, sender, ["hi", CONSENT, "55", "yes"])
     texts = converse(live_stack, sender, ["stop and delete my answers"])
     assert any("deleted everything" in t for t in texts)
-    with pytest.raises(Exception):
+    with pytest.raises(LeadNotFound):
         live_stack.store().get_lead(sender)
     assert tracker_events(live_stack, sender) == 0
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from bot.criteria import load_criteria
 from bot.eligibility import evaluate
 from bot.erasure import erase_lead, erase_tracker_events, reference_code_in
-from bot.store.crypto import FieldCipher, new_key
+from bot.store.crypto import FieldCipher, MissingKeyError, new_key
 from bot.store.leads import ContactDetails, LeadNotFound, LeadStore
 from bot.store.models import AuditEntry, Screening
 from bot.store.retention import PURGED_TEXT, purge, rotate_keys
@@ -87,5 +87,5 @@ def test_key_rotation_keeps_contacts_readable_and_searchable(store: LeadStore) -
         [contact] = session.execute(select(Contact)).scalars().all()
         assert contact.phone_index == store.cipher.blind_index("+8613812345678")
     store.cipher = FieldCipher(TEST_KEY)
-    with pytest.raises(Exception):
+    with pytest.raises(MissingKeyError):
         store.get_lead("rotate-me")  # unreadable with the retired key alone
