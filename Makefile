@@ -7,7 +7,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install env run train spacy validate test test-unit test-stories evaluate nlu-gate bench lint clean
+.PHONY: help install env run train spacy validate test test-unit test-stories evaluate nlu-gate audit bench lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -43,9 +43,13 @@ evaluate: train  ## held-out test, 5-fold cross-validation, stories, age table -
 nlu-gate: train  ## fail if the NLU got worse than tests/nlu/baseline.json (~20 s)
 	@$(PY) -m bot.evaluation gate
 
+audit: install  ## pip-audit of the installed packages against tests/security/accepted_vulnerabilities.yml
+	@scripts/audit.sh
+
 test: install validate train  ## everything: unit, store on SQLite and PostgreSQL, stories, NLU gate, end-to-end, browser
 	@$(MAKE) --no-print-directory test-stories
 	@$(MAKE) --no-print-directory nlu-gate
+	@$(MAKE) --no-print-directory audit
 	@$(PY) -m pytest tests -q
 
 results:
