@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 ACTION_TIMEOUT_S = 10
 HEALTH_TIMEOUT_S = 2
-HEALTHY_FOR_S = 3.0  # a successful check is trusted this long, so busy servers check rarely
 UNAVAILABLE_TEXT = (
     "Sorry, I'm having a technical problem and can't take your answer right now. Nothing you told me "
     "is lost: please send your message again in a minute or two."
@@ -37,27 +35,24 @@ def patch_timeouts(seconds: int = ACTION_TIMEOUT_S) -> None:
 
 
 class ActionServerGuard:
-    """Checks the action server's /health before a message is processed."""
+    """Checks, before each message, that the action server accepts connections.
 
-    def __init__(self) -> None:
-        self.healthy_until = 0.0
+    A TCP connect on the local network costs well under a millisecond, so it is done every time:
+    trusting an earlier success would let a message through just after the server stopped.
+    """
 
     async def reachable(self, webhook_url: str) -> bool:
-        if time.monotonic() < self.healthy_until:
-            return True
-        import aiohttp
+        import asyncio
+        from urllib.parse import urlsplit
 
-        health_url = webhook_url.rsplit("/", 1)[0] + "/health"
+        address = urlsplit(webhook_url)
+        port = address.port or (443 if address.scheme == "https" else 80)
         try:
-            timeout = aiohttp.ClientTimeout(total=HEALTH_TIMEOUT_S)
-            async with aiohttp.ClientSession(timeout=timeout) as session:
-                async with session.get(health_url) as response:
-                    ok = response.status == 200
-        except (aiohttp.ClientError, OSError, TimeoutError):
-            ok = False
-        if ok:
-            self.healthy_until = time.monotonic() + HEALTHY_FOR_S
-        return ok
+            _, writer = await asyncio.wait_for(asyncio.open_connection(address.hostname, port), HEALTH_TIMEOUT_S)
+        except (OSError, asyncio.TimeoutError):
+            return False
+        writer.close()
+        return True
 
 
 def install_action_server_guard() -> None:
