@@ -43,6 +43,9 @@ evaluate: train  ## held-out test, 5-fold cross-validation, stories, age table -
 nlu-gate: train  ## fail if the NLU got worse than tests/nlu/baseline.json (~20 s)
 	@$(PY) -m bot.evaluation gate
 
+bench: train  ## load benchmark: this project's configuration vs Rasa's stock one -> reports/bench.json
+	@$(PY) -m bot.bench
+
 audit: install  ## pip-audit of the installed packages against tests/security/accepted_vulnerabilities.yml
 	@scripts/audit.sh
 
