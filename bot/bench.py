@@ -683,6 +683,10 @@ def measure(config: BenchConfig, args: argparse.Namespace) -> dict[str, Any]:
         }
         if config.instances:
             result["instances"] = instances_per_conversation(merged, instance_of)
+        per_process: dict[str, int] = defaultdict(int)
+        for _, _, pid in tput_probes.get("turn", []):
+            per_process[f"{instance_of.get(pid, '?')} pid {pid}"] += 1
+        result["throughput_turns_per_process"] = dict(per_process)  # how evenly workers/instances shared the load
         print(f"   startup {result['startup_s']} s; peak RSS {rss}; PSS at end {pss}", flush=True)
         print(f"   CPU ms/turn {result['cpu_ms_per_turn']}; other load {result['other_load_cores']} cores", flush=True)
         print(f"   custom actions p95 {result['actions_p95_ms']} ms "
@@ -691,6 +695,8 @@ def measure(config: BenchConfig, args: argparse.Namespace) -> dict[str, Any]:
               f"{order['conversations_checked']} conversations", flush=True)
         if "instances" in result:
             print(f"   instances: {result['instances']}", flush=True)
+        if len(per_process) > 1:
+            print(f"   turns per Rasa process: {dict(per_process)}", flush=True)
     finally:
         running.stop()
         target = LOG_DIR / config.name
