@@ -17,10 +17,16 @@
    (and client session) for every custom action, and their JSON is written by ujson.
 5. Loading a tracker reads only the events' JSON column (the same query, the same order) instead
    of building an ORM object per stored event.
+6. `DialogueStateTracker.applied_events()` (called three to six times per message, by forms,
+   policies and session checks) walked the whole conversation each time; it now remembers its
+   result per tracker and, when events were only appended since, carries on from there.
+7. Trackers of recent conversations stay in memory while the database still holds exactly what
+   this process last read or wrote (bot/rasa_tracker_cache.py; TRACKER_CACHE_SIZE=0 turns it off).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import Any
 
@@ -122,6 +128,64 @@ def lean_tracker_loading() -> None:
     SQLTrackerStore._retrieve = _retrieve  # type: ignore[method-assign]
 
 
+def incremental_applied_events() -> None:
+    """applied_events() remembered per tracker, extended when events were only appended since.
+
+    Rasa's loop over the events is kept as it is. The result depends on all events only through the
+    set of loop names seen, so carrying on is exact unless a new loop name appears (then: from the
+    start). The memo holds the deque and its last event, so neither can be mistaken for a new one.
+    """
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionReverted,
+        ActiveLoop,
+        Event,
+        Restarted,
+        SessionStarted,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    def apply(tracker: DialogueStateTracker, applied: list[Event], events: Any, loop_names: set[str]) -> list[Event]:
+        for event in events:  # DialogueStateTracker.applied_events, Rasa 3.6
+            if isinstance(event, (Restarted, SessionStarted)):
+                applied = []
+            elif isinstance(event, ActionReverted):
+                tracker._undo_till_previous(ActionExecuted, applied)
+            elif isinstance(event, UserUtteranceReverted):
+                tracker._undo_till_previous(UserUttered, applied)
+                tracker._undo_till_previous(ActionExecuted, applied)
+            elif (isinstance(event, ActionExecuted) and event.action_name in loop_names
+                  and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)):
+                tracker._undo_till_previous_loop_execution(event.action_name, applied)
+            else:
+                applied.append(event)
+        return applied
+
+    def applied_events(self: DialogueStateTracker) -> list[Event]:
+        events = self.events
+        count = len(events)
+        memo = self.__dict__.get("_prescreen_applied")
+        if memo is not None:
+            memo_events, memo_count, memo_last, loop_names, applied = memo
+            unchanged = memo_count == 0 or (memo_count <= count and events[memo_count - 1] is memo_last)
+            if memo_events is events and memo_count <= count and unchanged:
+                if memo_count == count:
+                    return list(applied)
+                new = list(itertools.islice(events, memo_count, count))
+                if {e.name for e in new if isinstance(e, ActiveLoop) and e.name} <= loop_names:
+                    applied = apply(self, list(applied), new, loop_names)
+                    self._prescreen_applied = (events, count, events[-1], loop_names, applied)
+                    return list(applied)
+        loop_names = {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
+        applied = apply(self, [], events, loop_names)
+        self._prescreen_applied = (events, count, events[-1] if count else None, loop_names, applied)
+        return list(applied)
+
+    DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
+
+
 def _dumps(value: Any) -> str:
     """JSON for action-server requests: ujson (a Rasa dependency), the standard library as fallback."""
     import json
@@ -186,6 +250,11 @@ def install() -> None:
     fast_event_lookup()
     fast_sqlite_tracker_store()
     lean_tracker_loading()
+    incremental_applied_events()
+    from bot import rasa_tracker_cache
+    from bot.settings import load_settings
+
+    rasa_tracker_cache.install(max_entries=load_settings().tracker_cache_size)  # after lean_tracker_loading
     log.debug("Rasa speed-ups installed")
 
 

@@ -79,6 +79,7 @@ class Settings:
     sanic_workers: int = 1  # Rasa worker processes; more than one needs lock_store_url
     actions_workers: int = 1  # action-server worker processes
     rasa_speedups: bool = True  # start Rasa through bot/rasa_fast.py (RASA_SPEEDUPS=0: plain bot/rasa_server.py)
+    tracker_cache_size: int = 256  # conversations whose tracker a Rasa process keeps in memory (0: none)
 
     @property
     def rasa_url(self) -> str:
@@ -133,6 +134,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
         sanic_workers=_env_int("SANIC_WORKERS", 1),
         actions_workers=_env_int("ACTION_SERVER_SANIC_WORKERS", 1),
         rasa_speedups=_env_bool("RASA_SPEEDUPS", True),
+        tracker_cache_size=_env_int("TRACKER_CACHE_SIZE", 256),
     )
 
 
