@@ -22,6 +22,10 @@
    result per tracker and, when events were only appended since, carries on from there.
 7. Trackers of recent conversations stay in memory while the database still holds exactly what
    this process last read or wrote (bot/rasa_tracker_cache.py; TRACKER_CACHE_SIZE=0 turns it off).
+8. Loading the NLU model: Rasa builds the model's weights by training one step on an example and
+   then overwrites them with the stored ones; tracing that training step into a TensorFlow graph
+   took 40 % of start-up. The step now runs eagerly (same weights built, then the same stored
+   weights loaded); prediction is still compiled, and gives identical results (tested).
 """
 
 from __future__ import annotations
@@ -186,6 +190,29 @@ def incremental_applied_events() -> None:
     DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
 
 
+def eager_weight_building() -> None:
+    """RasaModel.load as in Rasa 3.6, with its one weight-building training step run eagerly."""
+    import tensorflow as tf
+    from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+    from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+    from rasa.utils.tensorflow.models import RasaModel
+
+    def load(cls: type[RasaModel], model_file_name: str, model_data_example: Any, predict_data_example: Any = None,
+             finetune_mode: bool = False, *args: Any, **kwargs: Any) -> RasaModel:
+        model = cls(*args, **kwargs)
+        config = kwargs.get("config", {})
+        optimizer = tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001))
+        model.compile(optimizer=optimizer, run_eagerly=True)  # no graph for a step whose result is discarded
+        model.fit(RasaBatchDataGenerator(model_data_example, batch_size=1), verbose=False)
+        model.compile(optimizer=optimizer, run_eagerly=config.get(RUN_EAGERLY))  # as configured from here on
+        model.load_weights(model_file_name)
+        if not finetune_mode and predict_data_example:
+            model.run_inference(predict_data_example)  # traces the prediction graph now, not at the first message
+        return model
+
+    RasaModel.load = classmethod(load)  # type: ignore[assignment, method-assign]
+
+
 def _dumps(value: Any) -> str:
     """JSON for action-server requests: ujson (a Rasa dependency), the standard library as fallback."""
     import json
@@ -251,6 +278,7 @@ def install() -> None:
     fast_sqlite_tracker_store()
     lean_tracker_loading()
     incremental_applied_events()
+    eager_weight_building()
     from bot import rasa_tracker_cache
     from bot.settings import load_settings
 

@@ -99,6 +99,13 @@ class Stack:
             PYTHONUNBUFFERED="1",
         )
         actions_env = dict(env, SANIC_HOST=s.actions_host)
+        # Several Sanic workers share one listening socket, and the first to wake accepts every
+        # waiting connection: kept-alive connections (the chat page's, a proxy's) then pin all the
+        # load on one worker (measured: one worker at 100 %, the other idle). Closing each
+        # connection after its reply lets the next message go to whichever worker is free.
+        assistant_env = dict(env, SANIC_KEEP_ALIVE="False") if s.sanic_workers > 1 else env
+        if s.actions_workers > 1:
+            actions_env["SANIC_KEEP_ALIVE"] = "False"
         self.rasa_module = self.rasa_module or ("bot.rasa_fast" if s.rasa_speedups else "bot.rasa_server")
         rasa_command = [
             python, "-m", self.rasa_module, "run", "--model", str(self.model_path), "--endpoints", "endpoints.yml",
@@ -114,7 +121,7 @@ class Stack:
                                                  "--port", str(s.actions_port)],
                                f"http://{_local(s.actions_host)}:{s.actions_port}/health", actions_env,
                                logs / "actions.log"),
-            "rasa": Service("assistant (Rasa)", rasa_command, f"{s.rasa_url}/", env, logs / "rasa.log"),
+            "rasa": Service("assistant (Rasa)", rasa_command, f"{s.rasa_url}/", assistant_env, logs / "rasa.log"),
         }
         if (PROJECT_ROOT / "bot" / "chat_page" / "__main__.py").exists():
             self.services["chat"] = Service("chat page", [python, "-m", "bot.chat_page"],

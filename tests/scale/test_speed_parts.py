@@ -53,6 +53,10 @@ def test_stack_sets_every_endpoint_variable_and_refuses_workers_without_redis() 
     stack = Stack(dataclasses.replace(settings, lock_store_url="", sanic_workers=1, rasa_speedups=True))
     env = stack.services["rasa"].env
     assert env["LOCK_STORE_URL"] == "memory://" and env["SANIC_WORKERS"] == "1"
+    assert "SANIC_KEEP_ALIVE" not in env  # one process: keep-alive is only faster
+    workers = Stack(dataclasses.replace(settings, lock_store_url="redis://127.0.0.1:6379/1", sanic_workers=2))
+    assert workers.services["rasa"].env["SANIC_KEEP_ALIVE"] == "False"  # spreads messages over the workers
+    assert "SANIC_KEEP_ALIVE" not in workers.services["actions"].env
     assert stack.services["rasa"].command[2] == "bot.rasa_fast"
     plain = Stack(dataclasses.replace(settings, rasa_speedups=False))
     assert plain.services["rasa"].command[2] == "bot.rasa_server"
