@@ -44,7 +44,7 @@ nlu-gate: train  ## fail if the NLU got worse than tests/nlu/baseline.json (~20 
 	@$(PY) -m bot.evaluation gate
 
 bench: train  ## load benchmark: this project's configuration vs Rasa's stock one -> reports/bench.json
-	@$(PY) -m bot.bench
+	@$(PY) -m bot.bench $(ARGS)
 
 audit: install  ## pip-audit of the installed packages against tests/security/accepted_vulnerabilities.yml
 	@scripts/audit.sh

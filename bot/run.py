@@ -154,7 +154,9 @@ class Stack:
             if pending and time.monotonic() > deadline:
                 self.stop()
                 names = ", ".join(s.name for s in pending)
-                raise RuntimeError(f"{names} did not answer within {STARTUP_TIMEOUT_S} s; logs in {self.settings.var_dir / 'log'}")
+                raise RuntimeError(
+                    f"{names} did not answer within {STARTUP_TIMEOUT_S} s; logs in {self.settings.var_dir / 'log'}"
+                )
             if pending:
                 if progress:
                     print(".", end="", flush=True)

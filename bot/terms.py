@@ -25,7 +25,10 @@ PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy" / "prescreen_en"
 def load_terms(path: Path = TERMS_FILE) -> dict[str, dict[str, tuple[str, ...]]]:
     with open(path, encoding="utf-8") as handle:
         raw = yaml.safe_load(handle)
-    return {label: {term: tuple(str(p).lower() for p in phrases) for term, phrases in terms.items()} for label, terms in raw.items()}
+    return {
+        label: {term: tuple(str(p).lower() for p in phrases) for term, phrases in terms.items()}
+        for label, terms in raw.items()
+    }
 
 
 @lru_cache(maxsize=2)

@@ -29,7 +29,8 @@ def purge(store: LeadStore, older_than_days: int, actor: str, dry_run: bool = Fa
                 Screening.started_at < cutoff,
                 Screening.review_status != ReviewStatus.CONFIRMED.value,
                 # only those that still hold something to purge
-                (select(func.count(Contact.screening_id)).where(Contact.screening_id == Screening.id).scalar_subquery() > 0)
+                (select(func.count(Contact.screening_id))
+                 .where(Contact.screening_id == Screening.id).scalar_subquery() > 0)
                 | (select(func.count(Answer.id)).where(Answer.screening_id == Screening.id,
                                                        Answer.patient_text != PURGED_TEXT).scalar_subquery() > 0),
             )
