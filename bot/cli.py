@@ -173,13 +173,17 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
 
 
 def cmd_leads_erase(args: argparse.Namespace) -> int:
-    from bot.erasure import erase_lead
+    from bot.erasure import TrackerStoreError, erase_lead
 
     if not args.yes:
         print("This deletes the lead, its answers, its contact details and its conversation. Add --yes to confirm.",
               file=sys.stderr)
         return 2
-    conversation_id = erase_lead(open_store(), get_settings().tracker_store_url, args.lead, actor())
+    try:
+        conversation_id = erase_lead(open_store(), get_settings().tracker_store_url, args.lead, actor())
+    except TrackerStoreError as error:
+        print(f"prescreen: {error}, so nothing was erased. Try again once it is back.", file=sys.stderr)
+        return 1
     print(f"Erased lead {args.lead} (conversation {conversation_id}); only an audit entry remains.")
     return 0
 

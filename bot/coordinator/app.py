@@ -3,7 +3,8 @@
 Areas (one blueprint each):
   auth      GET/POST /login, POST /logout; every other route needs a signed-in coordinator
   leads     GET /leads (funnel, filters, search, sort, pages), GET /leads/<id> (evidence),
-            POST /leads/<id>/status, /leads/<id>/criteria/<check>/override, /leads/<id>/records
+            POST /leads/<id>/status, /leads/<id>/criteria/<check>/override, /leads/<id>/records,
+            /leads/<id>/erase (the patient's data, typed reference code to confirm)
   export    POST /export/leads.csv (the filtered list as CSV)
   insights  GET /insights/agreement (bot vs coordinator, per criterion), GET /insights/audit
 """
@@ -167,7 +168,7 @@ def _register_error_pages(app: Flask) -> None:
         titles = {404: "Not found", 405: "Not allowed", 413: "Too large"}
         title = titles.get(error.code, error.name)
         message = {
-            404: "There is nothing here. The lead may have been erased at the patient's request.",
+            404: "There is nothing here. The lead may have been erased (the audit trail says when and why).",
             405: "This address does not accept that kind of request.",
         }.get(error.code, error.description or "")
         return render_template("errors/error.html", code=error.code, title=title, message=message), error.code

@@ -38,7 +38,7 @@ ACTION_LABELS = {
     "sign_in_failed": "Failed sign-in",
     "sign_in_locked": "Sign-in refused: account locked",
     "sign_out": "Signed out",
-    "erase": "Erased at the patient's request",
+    "erase": "Erased the patient's data",
 }
 
 

@@ -1,7 +1,8 @@
-"""The leads list (funnel, filters, search, sort, pages) and one lead's evidence and decisions."""
+"""The leads list (funnel, filters, search, sort, pages) and one lead's evidence, decisions and erasure."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -11,9 +12,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from bot.coordinator.core import PROVISIONAL_LABELS, REVIEW_LABELS, VERDICT_LABELS, actor, audit, services
-from bot.store.leads import LEAD_SORTS, MAX_REASON_CHARS, MAX_RECORD_RESULT_CHARS, LeadNotFound, LeadQuery
+from bot.erasure import ERASE_REASONS, TrackerStoreError, erase_lead
+from bot.store.leads import (
+    LEAD_SORTS,
+    MAX_REASON_CHARS,
+    MAX_RECORD_RESULT_CHARS,
+    LeadNotFound,
+    LeadQuery,
+    LeadRecord,
+    StoreError,
+)
 
 bp = Blueprint("leads", __name__)
+log = logging.getLogger(__name__)
 
 PAGE_SIZES = (25, 50, 100)
 MAX_NOTE_CHARS = 2000
@@ -213,6 +224,8 @@ def detail(lead_id: int) -> str:
         max_reason=MAX_REASON_CHARS,
         max_note=MAX_NOTE_CHARS,
         max_result=MAX_RECORD_RESULT_CHARS,
+        erase_code=erase_code(lead),
+        erase_reasons=ERASE_REASONS,
     )
 
 
@@ -273,3 +286,54 @@ def record_checks(lead_id: int) -> Response:
         else:
             flash("Nothing changed on the records checklist.", "info")
     return _back(lead.id, "records")
+
+
+def erase_code(lead: LeadRecord) -> str:
+    """What a coordinator types to confirm erasing a lead: its reference code (its number if it has none)."""
+    return lead.reference_code or f"#{lead.id}"
+
+
+def _same_code(typed: str, code: str) -> bool:
+    """Case, spaces and dashes do not matter: "ps-7k3f9q", "PS7K3F9Q" and "PS-7K3F9Q" all match."""
+    def letters(text: str) -> str:
+        return "".join(ch for ch in text.upper() if ch.isalnum())
+
+    return bool(letters(typed)) and letters(typed) == letters(code)
+
+
+@bp.post("/leads/<int:lead_id>/erase")
+def erase(lead_id: int) -> Response | tuple[str, int]:
+    """Erase the patient's data (right to erasure), through the same code as `prescreen leads erase`:
+    answers, contact details and the conversation's events in the tracker store. Only an audit
+    entry remains: who, when, the reference code and one of ERASE_REASONS (never free text)."""
+    lead = _lead_or_404(lead_id)
+    code = erase_code(lead)
+    reason = request.form.get("reason", "")
+    typed = request.form.get("confirm", "")
+    if reason not in ERASE_REASONS:
+        flash("Choose why this patient's data is erased. Nothing was erased.", "error")
+        return _back(lead.id, "erase")
+    if not _same_code(typed, code):
+        message = f"Type the reference code {code} to confirm." if not typed.strip() else (
+            f"The code you typed does not match this lead's reference code ({code}).")
+        flash(f"{message} Nothing was erased.", "error")
+        return _back(lead.id, "erase")
+    try:
+        erase_lead(services().store, services().settings.tracker_store_url, lead.id, actor(),
+                   detail=f"{code}; reason: {ERASE_REASONS[reason]}")
+    except LeadNotFound:
+        abort(404)  # erased meanwhile, e.g. by a colleague
+    except TrackerStoreError:
+        flash(f"{code} was not erased: the conversation store (where the assistant keeps transcripts) cannot be "
+              "reached, so the transcript could not be deleted. Nothing was erased; try again in a minute, or tell "
+              "the study's IT contact.", "error")
+        return _back(lead.id, "erase")
+    except StoreError as error:
+        log.error("coordinator app: erasing lead %s failed: %s", lead.id, error)
+        message = (f"{code} was not erased: the lead database cannot be written right now. Its answers and contact "
+                   "details are still stored (its conversation transcript may already be deleted). Try again in a "
+                   "minute, or tell the study's IT contact.")
+        return render_template("errors/error.html", code=503, title="Not erased", message=message), 503
+    flash(f"{code} erased: its answers, contact details and conversation transcript are deleted. "
+          "Only an audit entry without personal data remains.", "success")
+    return redirect(url_for("leads.index"))

@@ -316,15 +316,16 @@ class LeadStore:
             row.email_index = cipher.blind_index(contact.email)
             session.add(row)
 
-    def erase_conversation(self, conversation_id: str, actor: str = "patient") -> bool:
-        """Delete everything stored for a conversation; keep only an audit entry without personal data."""
+    def erase_conversation(self, conversation_id: str, actor: str = "patient", detail: str = "withdrawn") -> bool:
+        """Delete everything stored for a conversation; keep only an audit entry without personal data
+        (`detail`: why, e.g. "withdrawn"; never free text)."""
         with self._transaction("erasing a conversation") as session:
             screening = session.execute(
                 select(Screening).where(Screening.conversation_id == conversation_id)
             ).scalar_one_or_none()
             if screening is None:
                 return False
-            session.add(AuditEntry(actor=actor, action="erase", screening_id=screening.id, detail="withdrawn"))
+            session.add(AuditEntry(actor=actor, action="erase", screening_id=screening.id, detail=detail))
             session.delete(screening)
         log.info("screening for conversation %s erased by %s", conversation_id, actor)
         return True
@@ -679,7 +680,9 @@ class LeadStore:
             }
             for status in ("likely_eligible", "needs_review", "likely_ineligible"):
                 counts[status] = count(Screening.provisional_status == status)
-            counts["contacted"] = count(Screening.review_status.in_(["contacted", "confirmed", "rejected", "unreachable"]))
+            counts["contacted"] = count(
+                Screening.review_status.in_(["contacted", "confirmed", "rejected", "unreachable"])
+            )
             counts["confirmed"] = count(Screening.review_status == ReviewStatus.CONFIRMED.value)
             return counts
 

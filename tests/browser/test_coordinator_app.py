@@ -2,8 +2,9 @@
 
 The app is served by werkzeug's make_server in a thread on a free loopback port, on a SQLite
 database seeded through the LeadStore API. A coordinator signs in, finds a lead by searching,
-opens it, overrides a criterion, confirms the lead, exports CSV and signs out. Screenshots of the
-list and detail pages go to reports/screenshots/.
+opens it, overrides a criterion, confirms the lead, exports CSV and signs out; another finds a
+lead by the reference code a patient gives on the phone and erases it. Screenshots of the list and
+detail pages go to reports/screenshots/.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from bot.coordinator import create_app
 from bot.settings import get_settings
-from bot.store.leads import ContactDetails, LeadStore
+from bot.store.leads import ContactDetails, LeadNotFound, LeadStore
 from bot.store.migrate import upgrade
 from tests.conftest import TEST_KEY
 from tests.coordinator.seed import ELIGIBLE, PASSWORD, XSS_NAME, seed_lead
@@ -63,13 +65,34 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def coordinator_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, LeadStore]]:
+def tracker_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The app's tracker store (never the developer's var/tracker.db), with a Rasa-like `events` table."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('tracker') / 'tracker.db'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("create table events (id integer primary key, sender_id text, data text)"))
+        connection.execute(text("insert into events (sender_id, data) values "
+                                "('conv-7', '{}'), ('conv-7', '{}'), ('conv-0', '{}')"))
+    engine.dispose()
+    return url
+
+
+def tracker_senders(url: str) -> list[str]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        senders = sorted(row[0] for row in connection.execute(text("select sender_id from events")))
+    engine.dispose()
+    return senders
+
+
+@pytest.fixture(scope="module")
+def coordinator_app(tmp_path_factory: pytest.TempPathFactory, tracker_url: str) -> Iterator[tuple[str, LeadStore]]:
     from werkzeug.serving import make_server
 
     url = f"sqlite:///{tmp_path_factory.mktemp('coordinator') / 'prescreen.db'}"
     upgrade(url)
-    settings = dataclasses.replace(get_settings(), database_url=url, data_key=TEST_KEY, old_data_keys=(),
-                                   coordinator_secret_key="browser-test-secret-key-0123456789abcdef")
+    settings = dataclasses.replace(get_settings(), database_url=url, tracker_store_url=tracker_url, data_key=TEST_KEY,
+                                   old_data_keys=(), coordinator_secret_key="browser-test-secret-key-0123456789abcdef")
     app = create_app(settings, url)
     app.config["LOGIN_FAILURE_DELAY"] = 0
     services = app.extensions["coordinator"]
@@ -221,3 +244,54 @@ def test_wrong_password_is_refused(page: Page, coordinator_app: tuple[str, LeadS
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator(".flash-error")).to_contain_text("do not match")
     assert page.url.startswith(base + "/login")
+
+
+def test_erase_a_lead_by_the_code_the_patient_gives(page: Page, coordinator_app: tuple[str, LeadStore],
+                                                    tracker_url: str) -> None:
+    """"Please delete my data, my code is PS-...": find the lead by its code, type it again, erase."""
+    base, store = coordinator_app
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    lead = store.get_lead("conv-7")
+    code = lead.reference_code
+    assert code and lead.contact and lead.contact.name == "Zhou Qiang"
+    sign_in(page, base)
+    page.get_by_label("Search").fill(code.lower())
+    page.get_by_role("button", name="Apply").click()
+    rows = page.locator("table.leads-table tbody tr")
+    expect(rows).to_have_count(1)
+    rows.first.get_by_role("link", name="Zhou Qiang").click()
+    expect(page.get_by_role("heading", name="Zhou Qiang")).to_be_visible()
+
+    erase = page.locator("#erase")
+    expect(erase.get_by_role("heading", name="Erase this patient's data")).to_be_visible()
+    expect(erase).to_contain_text("cannot be undone")
+    # A mistyped code erases nothing.
+    erase.get_by_label("Patient asked").check()
+    wrong = code[:-1] + ("B" if code[-1] != "B" else "C")
+    erase.get_by_label(re.compile("type the reference code")).fill(wrong)
+    erase.get_by_role("button", name=f"Erase {code} permanently").click()
+    expect(page.locator(".flash-error")).to_contain_text("does not match this lead's reference code")
+    expect(page.get_by_role("heading", name="Zhou Qiang")).to_be_visible()
+    assert store.get_lead(code).contact is not None
+
+    erase = page.locator("#erase")
+    erase.get_by_label("Patient asked").check()
+    erase.get_by_label(re.compile("type the reference code")).fill(code.lower().replace("-", ""))
+    erase.screenshot(path=str(SCREENSHOTS / "coordinator-erase.png"))
+    erase.get_by_role("button", name=f"Erase {code} permanently").click()
+
+    expect(page.locator(".flash-success")).to_contain_text(f"{code} erased")
+    expect(page.get_by_role("heading", name="Leads", exact=True)).to_be_visible()
+    assert page.url == base + "/leads"
+    expect(page.get_by_text("Zhou Qiang")).to_have_count(0)
+    with pytest.raises(LeadNotFound):
+        store.get_lead(code)
+    assert tracker_senders(tracker_url) == ["conv-0"]
+    assert page.request.get(base + f"/leads/{lead.id}").status == 404
+
+    page.get_by_role("link", name="Audit trail").click()
+    row = page.locator("table.audit-table tbody tr", has_text="Erased the patient's data")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("alice")
+    expect(row).to_contain_text(f"{code}; reason: patient asked")
+    expect(page.get_by_text("Zhou Qiang")).to_have_count(0)

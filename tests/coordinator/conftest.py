@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -25,9 +26,13 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    # Never the developer's var/tracker.db: on PostgreSQL the tracker's `events` table sits in the
+    # throwaway lead database (as it may in production), on SQLite in a file of its own.
+    tracker = database_url if database_url.startswith("postgresql") else f"sqlite:///{tmp_path / 'tracker.db'}"
     return dataclasses.replace(
-        get_settings(), database_url=database_url, data_key=TEST_KEY, old_data_keys=(), coordinator_secret_key=SECRET
+        get_settings(), database_url=database_url, tracker_store_url=tracker, data_key=TEST_KEY, old_data_keys=(),
+        coordinator_secret_key=SECRET,
     )
 
 

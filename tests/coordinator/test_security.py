@@ -33,7 +33,7 @@ def test_every_route_refuses_anonymous_requests(app: Flask, anonymous: FlaskClie
     routes = [route for route in every_route(app) if route[0] not in PUBLIC]
     endpoints = {endpoint for endpoint, _, _ in routes}
     assert {"leads.index", "leads.detail", "leads.set_status", "leads.override", "leads.record_checks",
-            "export.leads_csv", "insights.agreement", "insights.audit_trail", "auth.logout"} <= endpoints
+            "leads.erase", "export.leads_csv", "insights.agreement", "insights.audit_trail", "auth.logout"} <= endpoints
     for endpoint, method, url in routes:
         response = anonymous.open(url, method=method, data={"status": "confirmed", "note": "x"})
         assert response.status_code == 302, (endpoint, method, url, response.status_code)
@@ -60,6 +60,7 @@ def test_the_stylesheet_and_sign_in_page_are_public(anonymous: FlaskClient) -> N
         ("/leads/1/status", {"status": "confirmed", "note": "no token"}),
         ("/leads/1/criteria/age/override", {"verdict": "does_not_meet", "reason": "no token"}),
         ("/leads/1/records", {"result-haemoglobin": "100", "checked-haemoglobin": "on"}),
+        ("/leads/1/erase", {"reason": "patient_asked", "confirm": "the lead's code"}),
         ("/export/leads.csv", {}),
         ("/logout", {}),
     ],
