@@ -35,22 +35,13 @@ from bot.chat_page.app import create_app
 from bot.settings import get_settings
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "reports" / "screenshots"
 CACHE = ROOT / "tests" / ".cache"
-CHROMIUM = shutil.which("chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 AXE_VERSION = "4.10.2"
 AXE_INTEGRITY = (
     "sha512-RE3mdQ7P3FRSe7eqCWoeQ/Z9QXrtniSjp1wUjt5nRC3WIpz5rSCve6o3fsZ2aCpJtrZjSZgjwXAoTO5k4tEI0w=="
@@ -114,16 +105,6 @@ def offline_chat() -> Iterator[str]:
 
 
 # ---- browser ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM:
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

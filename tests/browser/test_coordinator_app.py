@@ -13,7 +13,6 @@ import csv
 import dataclasses
 import io
 import re
-import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -31,21 +30,12 @@ from tests.conftest import TEST_KEY
 from tests.coordinator.seed import ELIGIBLE, PASSWORD, XSS_NAME, seed_lead
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "reports" / "screenshots"
-CHROMIUM = shutil.which("chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PEOPLE = [
     ("Li Wei", "+8613812345678", "li.wei@example.com", "weekday mornings", {}),
     ("Wang Fang", "+8613900001111", None, "after 6pm", {"ctdna_positive": "unsure", "cea_expression": "unsure"}),
@@ -114,16 +104,6 @@ def coordinator_app(tmp_path_factory: pytest.TempPathFactory, tracker_url: str) 
     server.shutdown()
     server.server_close()
     store.database.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM:
-        pytest.fail("Debian's chromium is not installed (apt-get install -y chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
