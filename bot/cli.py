@@ -25,6 +25,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
+from bot.erasure import TrackerStoreError
 from bot.settings import get_settings
 from bot.store.crypto import FieldCipher, MissingKeyError, new_key
 from bot.store.database import Database
@@ -173,7 +174,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
 
 
 def cmd_leads_erase(args: argparse.Namespace) -> int:
-    from bot.erasure import TrackerStoreError, erase_lead
+    from bot.erasure import erase_lead
 
     if not args.yes:
         print("This deletes the lead, its answers, its contact details and its conversation. Add --yes to confirm.",
@@ -261,6 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LeadNotFound as error:
         print(f"prescreen: {error}", file=sys.stderr)
         return 2
+    except TrackerStoreError as error:
+        print(f"prescreen: {error}. Check TRACKER_STORE_URL in .env.", file=sys.stderr)
+        return 1
     except (StoreError, MissingKeyError) as error:
         print(f"prescreen: {error}. Check DATABASE_URL and PRESCREEN_DATA_KEY in .env.", file=sys.stderr)
         return 1
