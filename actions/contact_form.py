@@ -15,6 +15,11 @@ from bot.answers import is_skip, read_contact_time, read_email, read_name, read_
 
 CONTACT_SLOTS = ("contact_name", "contact_phone", "contact_email", "contact_time", "contact_confirmed")
 SKIPPED = False  # a skipped phone or email is stored in its slot as False: answered, but no value
+# "the phone number is wrong": the details read back need changing.
+CORRECTION_WORDS = {
+    "no": ("wrong", "incorrect", "mistake", "typo", "error", "change", "fix", "misspelled", "misspelt", "not quite"),
+    "yes": ("all correct", "all good", "looks good", "looks right", "perfect", "that's it", "thats it"),
+}
 
 
 class ValidateContactForm(FormValidationAction):
@@ -39,11 +44,11 @@ class ValidateContactForm(FormValidationAction):
             return []
         return [SlotSet(slot, latest_text(tracker))]
 
-    def _yes_no(self, value: Any, tracker: Tracker) -> str | None:
+    def _yes_no(self, value: Any, tracker: Tracker, words: dict[str, tuple[str, ...]] | None = None) -> str | None:
         if isinstance(value, bool):
             return "yes" if value else "no"
         intent, confidence = latest_intent(tracker)
-        reading = read_yes_no(str(value), intent=intent, confidence=confidence)
+        reading = read_yes_no(str(value), intent=intent, confidence=confidence, words=words)
         return reading.value if reading else None
 
     async def validate_contact_ok(
@@ -97,7 +102,7 @@ class ValidateContactForm(FormValidationAction):
     async def validate_contact_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        answer = self._yes_no(value, tracker)
+        answer = self._yes_no(value, tracker, CORRECTION_WORDS)
         if answer == "yes":
             return {"contact_confirmed": True}
         if answer == "no":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -11,10 +12,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.answers import entity_ids, is_side_request, latest_intent, latest_text, patient_words
-from bot.answers import MAX_ANSWER_CHARS, looks_non_english, read_age, read_yes_no
+from actions.answers import entity_ids, is_question, is_side_request, latest_intent, latest_text, patient_words
+from bot.answers import (
+    MAX_ANSWER_CHARS,
+    YesNoReading,
+    asks_what_is_meant,
+    declines_to_answer,
+    looks_non_english,
+    read_age,
+    read_yes_no,
+)
 from bot.criteria import Check
-from bot.eligibility import Verdict, is_asked, score_check
+from bot.eligibility import Verdict, evaluate, is_asked, score_check
 from bot.store.leads import StoreError
 from bot.terms import term_id
 
@@ -27,6 +36,27 @@ _UNREADABLE_REPLIES = {
     "thank": "utter_welcome",
     "goodbye": "utter_goodbye_midway",
 }
+# Consent in the words people use ("fine by me", "go ahead"), on top of the usual yes-words.
+CONSENT_WORDS = {
+    "yes": ("fine", "fine by me", "that's fine", "thats fine", "go ahead", "go on", "sounds good", "happy to",
+            "no problem", "no worries", "i consent", "agreed", "i accept", "let's go", "lets go", "let's start",
+            "lets start", "let's begin", "ok by me", "okay by me", "will do", "count me in",
+            "please do", "go for it"),
+}
+
+
+ANSWER_HINT = "You can answer yes, no, or not sure: not sure is fine, the study team can check."
+
+
+def belief_about_records(check: Check, reading: YesNoReading) -> YesNoReading:
+    """A belief about a record-based result ("I don't think so", "not that I know of") never rules out.
+
+    Only the hospital's records can say whether the ctDNA test was positive or the liver tumours were
+    completely removed: a hedged answer that would rule the patient out is read as not sure.
+    """
+    if check.source == "record" and reading.hedged and reading.value != check.meets and reading.value != "unsure":
+        return YesNoReading("unsure", f"{reading.how}: a belief about a record-based result", hedged=True)
+    return reading
 
 
 def answers_so_far(tracker: Tracker) -> dict[str, Any]:
@@ -74,7 +104,9 @@ class ValidatePrescreenForm(FormValidationAction):
                 break  # a hard exclusion: no more questions
         return slots
 
-    async def extract_consent(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_consent(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return self._from_text(tracker, "consent")
 
     def _from_text(self, tracker: Tracker, slot: str) -> dict[str, Any]:
@@ -89,7 +121,11 @@ class ValidatePrescreenForm(FormValidationAction):
         if isinstance(value, bool):
             return {"consent": value}
         intent, confidence = latest_intent(tracker)
-        reading = read_yes_no(str(value), intent=intent, confidence=confidence)
+        if is_question(str(value)) or asks_what_is_meant(str(value)):
+            # "what is the consent for?", not taken as consent: say what is stored, then ask again
+            dispatcher.utter_message(response="utter_privacy")
+            return {"consent": None}
+        reading = read_yes_no(str(value), intent=intent, confidence=confidence, words=CONSENT_WORDS)
         if reading is None or reading.value == "unsure":
             explain_unreadable(dispatcher, tracker, "utter_invalid_consent")
             return {"consent": None}
@@ -105,7 +141,9 @@ class ValidatePrescreenForm(FormValidationAction):
         return {"consent": True, "answer_log": {}}
 
     # Each check gets an extract_<slot> and validate_<slot>, made below from the criteria.
-    def _validate_check(self, check: Check, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    def _validate_check(
+        self, check: Check, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
         if value is None:
             return {check.slot: None}
         text = str(value)
@@ -114,7 +152,10 @@ class ValidatePrescreenForm(FormValidationAction):
             low_high = check.age_range or (18, 75)
             age = read_age(text, boundaries=low_high)
             if age.age is None:
-                if looks_non_english(text) or intent in _UNREADABLE_REPLIES and age.problem == "unreadable":
+                if age.problem == "unreadable" and (declines_to_answer(text) or asks_what_is_meant(text)):
+                    # "I'd rather not say", "why?": say why the age matters, then ask again
+                    dispatcher.utter_message(text=f"{check.why} {check.example}".strip())
+                elif looks_non_english(text) or intent in _UNREADABLE_REPLIES and age.problem == "unreadable":
                     explain_unreadable(dispatcher, tracker, "utter_invalid_age")
                 elif age.problem in ("vague", "impossible", "birthday", "several"):
                     dispatcher.utter_message(response=f"utter_invalid_age_{age.problem}")
@@ -123,10 +164,15 @@ class ValidatePrescreenForm(FormValidationAction):
                 return {check.slot: None}
             return self._accept(check, age.age, f"read age {age.age}", tracker)
         mentioned = any(term_id(str(entity)) in check.topic or entity in check.topic for entity in entity_ids(tracker))
+        if asks_what_is_meant(text):
+            # "what do you mean by up and about?": a question about the question, not an answer
+            dispatcher.utter_message(text=f"{check.why} {ANSWER_HINT}")
+            return {check.slot: None}
         reading = read_yes_no(text, intent=intent, confidence=confidence, words=check.words, topic_mentioned=mentioned)
         if reading is None:
             explain_unreadable(dispatcher, tracker, "utter_invalid_yes_no")
             return {check.slot: None}
+        reading = belief_about_records(check, reading)
         return self._accept(check, reading.value, reading.how, tracker)
 
     def _accept(self, check: Check, value: Any, how: str, tracker: Tracker) -> dict[str, Any]:
@@ -179,6 +225,30 @@ ASK_ACTIONS = {
 }
 
 
+_ASKS_WHY = re.compile(r"^\W*(?:but |so |and |ok |okay )?(?:why|how come|what made|which answer)\b", re.IGNORECASE)
+
+
+def asks_why(tracker: Tracker) -> bool:
+    """ "why am I not eligible?", "how come", "why not me": the patient asks for a reason."""
+    return bool(_ASKS_WHY.search(latest_text(tracker)))
+
+
+def explain_rule_out(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """After the questions ended early: say which rule of the study the answers met. False if not ruled out."""
+    if tracker.get_slot("screening_outcome") != "screened_out":
+        return False
+    criteria = services.criteria()
+    failed = evaluate(criteria, answers_so_far(tracker)).failed
+    if not failed:
+        return False
+    reasons = " ".join(criteria.check(result.check_id).why for result in failed)
+    dispatcher.utter_message(
+        text=f"{reasons} If I misunderstood one of your answers, type \"start over\" to answer again, "
+        "or ask to talk to a person."
+    )
+    return True
+
+
 class ActionExplainQuestion(Action):
     """Answers "why are you asking?" for the question being asked."""
 
@@ -197,6 +267,6 @@ class ActionExplainQuestion(Action):
                 text="So that a study coordinator can reach you about the study. It is used for nothing else, "
                 "and it is encrypted and deleted if you ask."
             )
-        else:
+        elif not explain_rule_out(dispatcher, tracker):  # "why?" after the questions ended early
             dispatcher.utter_message(response="utter_study")
         return []

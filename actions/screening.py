@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.answers import START_OVER_WORDS, WITHDRAW_WORDS, clearly_asked
-from actions.prescreen_form import answers_so_far, explain_unreadable
+from actions.prescreen_form import answers_so_far, asks_why, explain_rule_out, explain_unreadable
 from bot.eligibility import Status, evaluate
 from bot.erasure import ERASE_SLOT, erase_lead, reference_code_in
 from bot.settings import get_settings
@@ -32,6 +32,8 @@ class ActionStartPrescreen(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         outcome = tracker.get_slot("screening_outcome")
+        if outcome == "screened_out" and asks_why(tracker) and explain_rule_out(dispatcher, tracker):
+            return [FollowupAction("action_listen")]  # "why am I not eligible?" reads like "am I eligible?"
         if outcome in ("continue", "screened_out"):
             dispatcher.utter_message(response="utter_welcome_back", reference_code=tracker.get_slot("reference_code"))
             return [FollowupAction("action_listen")]
@@ -215,6 +217,8 @@ class ActionDefaultFallback(Action):
         return "action_default_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if asks_why(tracker) and explain_rule_out(dispatcher, tracker):
+            return []
         explain_unreadable(dispatcher, tracker, "utter_default")
         return []
 

@@ -44,7 +44,7 @@ _UNSURE = (
     "perhaps", "possibly", "not known", "never been told", "haven't been told", "have not been told",
     "wasn't told", "was not told", "nobody told me", "no one told me", "have to check", "need to check",
     "i'd have to ask", "ask my doctor", "ask my daughter", "ask my son", "not tested", "never tested",
-    "haven't been tested", "have not been tested", "not been tested", "unknown", "hmm", "not a clue",
+    "haven't been tested", "have not been tested", "not been tested", "unknown", "not a clue",
     "no clue", "can't say", "cannot say", "hard to say", "not clear", "unclear", "forgot", "forget",
     # not told, no results, not tested: "no" in form, "not sure" in meaning
     "didn't tell", "didn't say", "never told", "never said", "never mentioned", "no one mentioned",
@@ -62,11 +62,38 @@ _UNSURE = (
     "i dont knw", "don't knoe", "dno", "wouldn't know", "how would i know", "haven't a clue", "haven't got a clue",
     "dont recall", "do not recall", "haven't been checked", "never been checked", "ever tested me", "nobody tested",
     "don't think i was tested", "dont think i was tested", "understand what they",
+    # not knowing what the question is about, asking someone else, looking it up
+    "no idea what", "don't know what that", "dont know what that", "not sure what that", "no clue what",
+    "what that is", "what that means", "not familiar with", "ask my wife", "ask my husband",
+    "ask my mum", "ask my mom", "ask my dad", "ask my family", "ask the doctor", "ask my oncologist",
+    "ask my surgeon", "ask my nurse", "ask him", "ask her", "have to ask", "need to ask", "would have to ask",
+    "would need to ask", "check with", "look it up", "look at my papers", "look at my records",
+    "look at my notes", "check my papers", "check my records", "check my notes", "check the report",
+    "look at the report", "not 100", "no recollection", "beats me", "who knows", "god knows",
+    "couldn't tell you", "couldn't say", "can't tell", "cant tell", "not that i remember", "no memory",
+    "i'm confused", "im confused", "still waiting", "waiting on the result", "waiting for my result",
+    "waiting for the scan", "waiting on the scan", "don't have any result", "dont have any result", "no result",
+    "dont no", "don't no", "do not no", "dont kn", "don't kno", "dont knoe", "dont now", "don't now", "idk tbh",
+    # mixed answers: left for the study team rather than guessed
+    "yes and no", "yes or no", "sort of", "kind of", "kinda", "sorta", "in a way", "not exactly", "it depends",
+    "depends", "partly", "partially",
 )
 _UNSURE += tuple(phrase + "s" for phrase in _UNSURE if phrase.endswith("result"))
 # "not really sure", "not 100% sure", "nto sure", "not shure": unsure, before "not really" reads as no.
 _UNSURE_PATTERN = re.compile(
     r"(?<![\w'])(?:not|nto|nit|n't)(?:\s+\w+){0,2}\s+(?:sure|sur|shure|suer|certain)(?![\w'])"
+    # "no one ever told me", "the doctors never really said", "I was never informed"
+    r"|(?<![\w'])(?:no one|noone|nobody|no body|never|not|didn't|didnt|did not|haven't|havent|hasn't|wasn't|weren't)"
+    r"(?:\s+(?!i\b|as\b|like\b)\w+){0,3}\s+(?:told|informed|mentioned|explained|said|say)(?![\w'])"
+)
+# Declining a question is not a "no": it is left for the study team ("needs review").
+_DECLINE = re.compile(
+    r"(?<![\w'])(?:(?:i'?d|i would|i'll|ill) rather not|(?:i'?d )?prefer not|rather not (?:say|answer|tell)|"
+    r"(?:don't|dont|do not) (?:want|wish|like) to (?:say|answer|tell|share|discuss|talk about)|"
+    r"not (?:comfortable|happy) (?:answering|saying|sharing|telling)|(?:won't|will not|wont) (?:say|answer|tell)|"
+    r"not telling|no comment|none of your business|(?:that's|thats|that is|it's|its) private|"
+    r"skip(?: (?:this|that|it|this one|that one|the question|this question|please))?$|^skip\b|"
+    r"^(?:i )?pass(?: please)?$|^next(?: question)?(?: please)?$)(?![\w'])"
 )
 # "I'm sure I don't" is a no; "sure, I don't mind" is not.
 _SURE_NOT = re.compile(r"\bsure(?: that)? i (?:don't|dont|do not)\b(?! mind| care| object| have a problem)")
@@ -80,16 +107,31 @@ _HEDGED_NO = (
     "probably not", "not really", "not that i know", "not that i'm aware", "not that im aware",
     "not as far as i know", "not to my knowledge", "i doubt it", "doubt it", "not at the moment",
     "not at all", "not currently", "not now", "not any more", "not anymore", "no longer", "none that i know",
+    "never heard of", "not heard of", "haven't heard of", "havent heard of", "not that i've heard",
+    "doesn't apply", "does not apply", "doesnt apply", "not applicable", "n a", "none of those", "none of them",
+    "none of these", "don't have any", "dont have any", "do not have any", "nothing like that",
+    "nothing of the sort", "not him", "not her", "not likely", "unlikely",
 )
 _HEDGED_YES = (
     "i think so", "think so", "i believe so", "believe so", "probably", "pretty sure", "i guess so",
-    "guess so", "i suppose so", "suppose so", "as far as i know yes", "i reckon",
+    "guess so", "i suppose so", "suppose so", "as far as i know yes", "i reckon", "most likely", "likely",
+)
+# Words that make an answer a belief rather than knowledge ("I think it was negative").
+_HEDGE_WORDS = re.compile(
+    r"(?<![\w'])(?:think|thought|believe|guess|suppose|probably|reckon|assume|likely|doubt|as far as i know|"
+    r"not that i know|not that i'm aware|not that im aware|to my knowledge|heard of|pretty sure|seem|seems|"
+    r"i hope|hopefully)(?![\w'])"
 )
 _YES_WORDS = (
     "yes", "yeah", "yea", "yeh", "ya", "yah", "yep", "yup", "yes please", "y", "sure", "certainly",
     "correct", "right", "true", "affirmative", "absolutely", "definitely", "indeed", "of course", "ok",
     "okay", "i have", "i do", "i am", "i did", "i was", "i agree", "agree", "that's right", "thats right",
     "yess", "yse", "yas", "yeas", "ye", "si", "oui", "aye", "👍",
+    # typed for someone else, or a typo on a phone keyboard
+    "he has", "she has", "he does", "she does", "he is", "she is", "he did", "she did", "he was", "she was",
+    "he can", "she can", "i can", "we have", "we did", "they did", "yes he", "yes she",
+    "uh huh", "mhm", "yws", "yesh", "yaa", "yeap", "yap", "yez", "ues", "tes", "kk", "okey", "okie",
+    "alright", "all right",
 )
 _NO_WORDS = (
     "no", "nope", "nah", "na", "nay", "n", "never", "none", "nothing", "negative", "not", "noo", "nooo",
@@ -97,8 +139,33 @@ _NO_WORDS = (
     "i do not", "i'm not", "im not", "i am not", "i didn't", "i didnt", "i did not", "i wasn't", "i was not",
     "haven't", "havent", "have not", "hasn't", "didn't", "didnt", "don't", "dont", "nil", "neither",
     "not me", "no never", "👎",
+    # typed for someone else, or a typo on a phone keyboard
+    "doesn't", "doesnt", "does not", "isn't", "isnt", "is not", "wasn't", "wasnt", "hasnt", "has not",
+    "he's not", "she's not", "he isn't", "she isn't", "he hasn't", "she hasn't", "he doesn't", "she doesn't",
+    "can't", "cant", "cannot", "can not", "nop", "nopes", "noes", "nup", "nada", "no way", "hell no",
 )
-_NEGATORS = ("not", "no", "never", "n't", "nt", "without", "neither", "nor")
+_NEGATORS = ("not", "no", "never", "n't", "nt", "without", "neither", "nor", "nothing")
+# Small talk before the answer ("well, no", "hmm ok yes").
+_FILLER = frozenset({
+    "well", "hmm", "hm", "hmmm", "um", "umm", "uh", "er", "erm", "oh", "ah", "so", "honestly", "actually", "ok",
+    "okay", "lol", "haha", "sorry", "thanks", "thank", "you", "hi", "hello", "doctor", "dear", "sir", "madam",
+})
+# Symbols and emoji people answer with, as the words they stand for.
+_SYMBOLS = {
+    "yes": "👍👌✅✔☑🙆🆗",
+    "no": "👎❌✖🚫🙅⛔❎",
+    "not sure": "🤷🤔❓❔",
+}
+# Short answers in Chinese: checked in this order at the start of the message.
+_CHINESE = (
+    ("unsure", ("不知道", "不清楚", "不确定", "不记得", "记不清", "记不得", "说不准", "说不清", "不太清楚", "不太确定",
+                "不太记得", "不晓得", "不了解", "不懂", "忘了", "忘记了", "也许", "可能", "大概", "不好说", "没听说过",
+                "没测过", "没做过这个检查", "没检查过", "要问", "问一下", "不方便说", "不想说", "不想回答", "跳过")),
+    ("no", ("不是", "没有", "没", "不", "无", "否", "从来没有", "从没", "从未", "并没有", "没用过", "不用", "不会")),
+    ("yes", ("是的", "是", "对", "对的", "有", "有的", "嗯", "好", "好的", "行", "可以", "同意", "当然", "做过",
+             "用过", "确定")),
+)
+_CHINESE_LEAD = re.compile(r"^(?:嗯+|呃|额|哦|噢|啊|我|他|她|我们|他们|我爸|我妈|我父亲|我母亲|病人|患者)+(?=.)")
 
 
 def _longest_phrase(text: str, phrases: Iterable[str]) -> str | None:
@@ -110,15 +177,129 @@ def _longest_phrase(text: str, phrases: Iterable[str]) -> str | None:
 class YesNoReading:
     value: YesNo
     how: str  # which phrase or intent decided it, kept for the coordinator
+    hedged: bool = False  # a belief ("I think", "not that I know of"), not knowledge
 
 
-def _negated(text: str, phrase: str) -> bool:
-    """Whether a phrase in the text is preceded by a negation within three words."""
+def _negated(text: str, phrase: str, window: int = 4) -> bool:
+    """Whether a phrase in the text is preceded by a negation within `window` words."""
     match = re.search(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", text)
     if not match:
         return False
-    before = text[: match.start()].split()[-3:]
+    before = text[: match.start()].split()
+    if before and before[0] in ("no", "nope", "nah", "yes", "yeah", "yep"):
+        before = before[1:]  # "no we are done having kids": the answer word, not a negation of what follows
+    before = before[-window:]
     return any(word in _NEGATORS or word.endswith("n't") or word.endswith("nt") and word != "want" for word in before)
+
+
+def _has_negation(text: str) -> bool:
+    return any(word in _NEGATORS or word.endswith("n't") for word in text.split())
+
+
+# "no, my lungs are fine": the topic again, but to say all is well.
+_REASSURING = re.compile(
+    r"\b(?:fine|ok|okay|healthy|normal|good|great|well|clear|clean|strong|no (?:problems?|issues?|trouble))\b"
+)
+
+
+def _symbols_to_words(text: str) -> str:
+    for words, symbols in _SYMBOLS.items():
+        for symbol in symbols:
+            text = text.replace(symbol, f" {words} ")
+    return text
+
+
+def _squeeze(text: str) -> str:
+    """ "yesss" -> "yes", "nooooo" -> "noo", "yeahhh" -> "yeah": letters held down on a phone."""
+    return re.sub(r"([a-z])\1{2,}", r"\1", text)
+
+
+def _clauses(text: str) -> list[str]:
+    """The message in clauses ("No. I did have a cold" -> ["no", "i did have a cold"]), normalised."""
+    parts = re.split(r"[.,;:!?\n()]+|\s[-–—]+\s|\s+(?:but|though|although|except)\s+", text.lower())
+    return [clause for clause in (_squeeze(normalise(part)) for part in parts) if clause]
+
+
+_CHINESE_ENDING = re.compile(r"^(?:的|了|过|啊|呀|吧|呢|哦|嘛|做过|有过|用过|得过|去过|参加过|是的|有的)*$")
+
+
+def _read_chinese(text: str) -> YesNoReading | None:
+    """ "是的", "不是", "我不知道", "没有做过": a short answer in Chinese (a whole first clause, not a sentence)."""
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        return None
+    first = next((c for c in re.split(r"[\s\W_]+", text) if c), "")
+    first = _CHINESE_LEAD.sub("", first)
+    for value, phrases in _CHINESE:
+        for phrase in sorted(phrases, key=len, reverse=True):
+            if first.startswith(phrase) and _CHINESE_ENDING.match(first[len(phrase):]):
+                return YesNoReading(value, f"'{phrase}'")  # type: ignore[arg-type]
+    return None
+
+
+def _first_answer_words(clauses: list[str]) -> tuple[str | None, str | None]:
+    """The yes-word and no-word at the start of the first clause that is not small talk."""
+    for clause in clauses:
+        tokens = clause.split()
+        while tokens and tokens[0] in _FILLER and len(tokens) > 1:
+            tokens = tokens[1:]
+        if all(token in _FILLER for token in tokens) and not _longest_phrase(clause, (*_YES_WORDS, *_NO_WORDS)):
+            continue
+        first_words = " ".join(tokens[:4])
+        said_yes = _longest_phrase(first_words, _YES_WORDS)
+        said_no = _longest_phrase(first_words, _NO_WORDS)
+        if said_yes and said_no:
+            if said_yes in said_no:  # "i am not" contains "i am"
+                said_yes = None
+            elif tokens[0] in ("no", "nope", "nah", "never") or first_words.startswith(said_no):
+                said_yes = None  # "no i did have a cold": the first word answers
+            elif tokens[0] in ("yes", "yeah", "yep", "yup", "ya", "yea", "y") or first_words.startswith(said_yes):
+                said_no = None
+        return said_yes, said_no
+    return None, None
+
+
+_WHAT_IS_MEANT = re.compile(
+    r"(?<![\w'])(?:what do you mean|what does (?:that|this|it|\w+(?: \w+){0,4}) mean|what is meant|wdym|"
+    r"(?:don't|dont|do not|didn't|didnt) (?:understand|get) (?:the|your|this|that) question|"
+    r"(?:explain|rephrase) (?:the|your|this|that) question|(?:what|which) (?:kind|sort|type)s? of|"
+    r"what counts as|does (?:\w+(?: \w+){0,4}) count|^(?:huh|pardon|sorry|what|eh|meaning)$|"
+    r"repeat (?:the|that|your|this) question|say (?:that|it) again|ask (?:that|it|the question) again|"
+    r"come again)(?![\w'])"
+)
+
+
+def declines_to_answer(text: str) -> bool:
+    """ "I'd rather not say", "skip", "prefer not to answer": the patient does not want to answer."""
+    return bool(_DECLINE.search(_squeeze(normalise(text))))
+
+
+def asks_what_is_meant(text: str) -> bool:
+    """ "what do you mean by up and about?", "does a mini-stroke count?": a question about the question."""
+    return bool(_WHAT_IS_MEANT.search(_squeeze(normalise(text))))
+
+
+def _question_words(clauses: list[str], words: Mapping[str, Iterable[str]]) -> list[tuple[str, str]]:
+    """The question's own words in each clause, as (value, how): "clear" is a no to "is tumour left?".
+
+    A negated word reads the other way ("it wasn't positive" is a no) or, for a no-word, as not sure
+    ("the scan wasn't clear"). Where two phrases overlap ("came back" in "came back fine", "it found"
+    and "found nothing"), the longer one counts.
+    """
+    found: list[tuple[str, str]] = []
+    for clause in clauses:
+        spans: list[tuple[int, int, str, str]] = []
+        for value in ("no", "yes"):
+            for phrase in words.get(value, ()):
+                for match in re.finditer(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", clause):
+                    spans.append((match.start(), match.end(), value, phrase))
+        for start, end, value, phrase in spans:
+            if any(s < end and start < e and (e - s) > (end - start) for s, e, _, _ in spans):
+                continue  # overlaps a longer phrase
+            if _negated(clause[:end], phrase):
+                found.append(("no" if value == "yes" else "unsure", f"negated '{phrase}'"))
+            else:
+                found.append((value, f"'{phrase}'"))
+    return found
 
 
 def read_yes_no(
@@ -133,41 +314,68 @@ def read_yes_no(
 
     `words` are question-specific phrases ("clear" means "no" for "is there tumour left?");
     `topic_mentioned` says the message names the question's subject ("I had CAR-T in 2023").
+    Not knowing, in any words, wins over everything else; declining to answer is read as not
+    sure. The reading is `hedged` when the patient only believes it ("I think it was negative").
     The NLU intent decides only when the words alone do not.
     """
-    normal = normalise(text)
     if intent in INTENT_VALUES and text.strip().startswith("/"):
         return YesNoReading(INTENT_VALUES[intent], f"button /{intent}")
-    for value in ("unsure", "no", "yes"):
-        phrase = _any_phrase(normal, (words or {}).get(value, ()))
-        if phrase:
-            if value == "yes" and _negated(normal, phrase):
-                return YesNoReading("no", f"negated '{phrase}'")
-            return YesNoReading(value, f"'{phrase}'")  # type: ignore[arg-type]
+    text = _symbols_to_words(text)
+    chinese = _read_chinese(text)
+    if chinese is not None:
+        return chinese
+    normal = _squeeze(normalise(text))
+    clauses = _clauses(text) or [normal]
+    hedged = bool(_HEDGE_WORDS.search(normal))
+    words = words or {}
+
+    def reading(value: str, how: str, is_hedged: bool = hedged) -> YesNoReading:
+        return YesNoReading(value, how, is_hedged)  # type: ignore[arg-type]
+
+    phrase = _any_phrase(normal, words.get("unsure", ()))
+    if phrase:
+        return reading("unsure", f"'{phrase}'")
+    declined = _DECLINE.search(normal)
+    if declined:
+        return reading("unsure", f"declined to answer: '{declined.group(0)}'")
     unsure = _UNSURE_PATTERN.search(normal)
     if unsure:
-        return YesNoReading("unsure", f"'{unsure.group(0)}'")
-    for value, phrases in (("unsure", _UNSURE), ("no", _HEDGED_NO), ("yes", _HEDGED_YES)):
+        return reading("unsure", f"'{unsure.group(0)}'")
+    phrase = _any_phrase(normal, _UNSURE)
+    if phrase:
+        return reading("unsure", f"'{phrase}'")
+    found = _question_words(clauses, words)
+    if len({value for value, _ in found}) == 1:
+        return reading(*found[0])
+    if found:  # "yes it's still there, nothing they can do": both ways at once
+        return reading("unsure", " and ".join(how for _, how in found))
+    for value, phrases in (("no", _HEDGED_NO), ("yes", _HEDGED_YES)):
         phrase = _any_phrase(normal, phrases)
         if not phrase and value == "no" and (sure_not := _SURE_NOT.search(normal)):
             phrase = sure_not.group(0)
         if phrase:
-            return YesNoReading(value, f"'{phrase}'")  # type: ignore[arg-type]
-    first_words = " ".join(normal.split()[:3])
-    said_yes = _longest_phrase(first_words, _YES_WORDS)
-    said_no = _longest_phrase(first_words, _NO_WORDS)
-    if said_yes and said_no and said_yes in said_no:  # "i am not" contains "i am"
-        said_yes = None
+            return reading(value, f"'{phrase}'")
+    ends = {clause.split()[-1] for clause in clauses if clause.split()}
+    if len(clauses) > 1 and ends & {"yes", "yeah", "yep"} and ends & {"no", "nope", "not"}:
+        return reading("unsure", "a yes and a no")  # "the bowel part yes, the liver part no"
+    said_yes, said_no = _first_answer_words(clauses)
     if said_yes and not said_no:
-        return YesNoReading("yes", f"'{said_yes}'")
+        return reading("yes", f"'{said_yes}'")
     if said_no and not said_yes:
-        return YesNoReading("no", f"'{said_no}'")
+        if topic_mentioned and len(clauses) > 1 and not _has_negation(clauses[-1]) and not _REASSURING.search(
+            clauses[-1]
+        ):
+            # "no steroids but I drink herbal tea": the subject comes up again, not denied
+            return reading("unsure", f"'{said_no}', then a mention of the topic")
+        return reading("no", f"'{said_no}'")
     if topic_mentioned and not said_yes and not said_no:
         if any(word in _NEGATORS or word.endswith("n't") for word in normal.split()):
-            return YesNoReading("no", "negated mention of the topic")
-        return YesNoReading("yes", "mentions the topic")
+            return reading("no", "negated mention of the topic")
+        return reading("yes", "mentions the topic")
+    if normal in ("hmm", "hm", "hmmm", "um", "umm", "erm", "uh", "hmm well", "um well", "well"):
+        return reading("unsure", f"'{normal}'")
     if intent in INTENT_VALUES and confidence >= MIN_INTENT_CONFIDENCE:
-        return YesNoReading(INTENT_VALUES[intent], f"intent {intent} ({confidence:.2f})")
+        return reading(INTENT_VALUES[intent], f"intent {intent} ({confidence:.2f})")
     return None
 
 
@@ -250,6 +458,8 @@ _NOT_AN_AGE_AFTER = re.compile(
     r"^\s*(?:(?:years?|yrs?)\s+ago\b|(?:months?|weeks?|days?|hours?|cycles?|rounds?|times|sessions|kgs?|kilos?|lbs?|"
     r"pounds|cm|mm|am|pm|st|nd|rd|th|mg)\b)"
 )
+# "forty-something", "60ish", "60 odd", "60 plus": not an exact age.
+_APPROXIMATE_AFTER = re.compile(r"^\s*(?:-?\s*something|ish|odd|plus|\+|or so|or something)\b|^\+")
 _APPROXIMATE_BEFORE = re.compile(
     r"\b(?:over|under|above|below|more than|less than|at least|about|around|roughly|approximately|approx|nearly|"
     r"almost|close to|maybe|probably|perhaps|or so)\s*$"
@@ -259,6 +469,24 @@ _FUTURE_AFTER = re.compile(
     rf"^\s*(?:next\b|in\s+(?:{_MONTH_WORD})\b|in\s+a\s+(?:few\s+)?(?:days?|weeks?|months?)\b|"
     r"in\s+\d+\s+(?:days?|weeks?|months?)\b|on\s+my\s+(?:next\s+)?birthday\b|this\s+coming\b|soon\b)"
 )
+
+
+_CN_DIGITS = {
+    "〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+}
+_CN_TENS = re.compile(r"([一二两三四五六七八九]?)十([一二三四五六七八九]?)")
+_CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
+
+
+def _chinese_to_digits(text: str) -> str:
+    """ "六十五岁" -> " 65 岁", "一九六四年" -> " 1964 年": ages and birth years in Chinese numerals."""
+
+    def tens(match: re.Match[str]) -> str:
+        high, low = match.group(1), match.group(2)
+        return f" {(_CN_DIGITS[high] if high else 1) * 10 + (_CN_DIGITS[low] if low else 0)} "
+
+    text = _CN_YEAR.sub(lambda m: " " + "".join(str(_CN_DIGITS[ch]) for ch in m.group(0)) + " ", text)
+    return _CN_TENS.sub(tens, text)
 
 
 def _spelled_to_digits(text: str) -> str:
@@ -328,10 +556,10 @@ def read_age(text: str, today: date | None = None, boundaries: tuple[int, int] =
     today = today or date.today()
     if _LOOKS_LIKE_CODE.search(text):
         return AgeReading(None, "unreadable")
-    if _VAGUE_AGE.search(normalise(text)):
-        return AgeReading(None, "vague")
+    if _VAGUE_AGE.search(normalise(text)) or re.search(r"(?<![\d+])\d{2}\s*\+(?!\s*\d)", text):
+        return AgeReading(None, "vague")  # "mid-sixties", "60+"
     lowered = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("‘", "'")
-    lowered = _spelled_to_digits(lowered)
+    lowered = _spelled_to_digits(_chinese_to_digits(lowered))
     births, rest = _birth_dates(lowered, today)
     rest = re.sub(r"\d+[.,]\d+", " ", rest)  # decimals: a lab value, never an age
     normal = normalise(rest)
@@ -356,7 +584,7 @@ def read_age(text: str, today: date | None = None, boundaries: tuple[int, int] =
             else:
                 out_of_range = True
             continue
-        if _APPROXIMATE_BEFORE.search(before):
+        if _APPROXIMATE_BEFORE.search(before) or _APPROXIMATE_AFTER.match(after):
             approximate.append(number)
         elif _FUTURE_BEFORE.search(before) or _FUTURE_AFTER.match(after):
             future.append(number)
@@ -392,11 +620,23 @@ _SKIP = (
     "don't have one", "dont have one", "do not have one", "i don't have", "i dont have", "rather not",
     "prefer not", "i'd rather not", "pass", "not applicable", "nothing",
 )
+_RELATIVE = (
+    r"(?:father|dad|daddy|mother|mum|mom|mummy|husband|wife|son|daughter|brother|sister|partner|uncle|aunt|"
+    r"grandfather|grandmother|grandpa|grandma|friend|patient)"
+)
 _NAME_PREFIX = re.compile(
-    r"^\s*(?:(?:hi|hello)[,!\s]+)?(?:my name is|my name's|name is|name's|the name is|i am|i'm|im|it's|its|"
-    r"this is|call me|you can call me)\s+",
+    r"^\s*(?:(?:hi|hello)[,!\s]+)?(?:(?:my|his|her|the|our) (?:full )?name is|my name's|name is|name's|"
+    r"(?:my|our) " + _RELATIVE + r"(?:'s| is called| is named)(?: (?:full )?name(?: is)?)?|"
+    r"(?:he|she) is called|(?:he|she)'s called|(?:he|she) is|(?:he|she)'s|i am|i'm|im|it's|its|it is|"
+    r"this is|call me|you can call me|ask for|please ask for|just)\s+",
     re.IGNORECASE,
 )
+# Words no name is made of: a sentence typed instead of a name ("I'd rather not say").
+_NOT_NAME_WORDS = frozenset({
+    "not", "rather", "prefer", "say", "skip", "want", "don't", "dont", "why", "what", "would", "need", "no",
+    "yes", "thanks", "thank", "sure", "ok", "okay", "please", "is", "are", "the", "my", "your", "name",
+    "number", "phone", "email", "anonymous", "private", "nothing", "none", "later", "tell", "give", "know",
+})
 _NAME_CHARS = re.compile(r"^[^\W\d_]+(?:[ .'\-][^\W\d_]*)*\.?$", re.UNICODE)
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -409,9 +649,21 @@ def clean_text(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
     return " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).split())[:limit]
 
 
+# "email only please" to the phone question, "I'd rather not" to the email question
+_SKIP_PATTERN = re.compile(
+    r"^(?:skip|pass)\b|(?:rather not|prefer not|don't have|dont have|do not have|no) (?:one|a phone|a mobile|an email|"
+    r"email|e mail|phone|mobile)|(?:only|just|by|via|use|prefer|rather) (?:e mail|email|phone|text|a call|calls?)\b|"
+    r"(?:e mail|email|phone) (?:only|instead|is better|is fine|please)\b"
+)
+
+
 def is_skip(text: str) -> bool:
     normal = normalise(text)
-    return bool(normal) and (normal in _SKIP or text.strip() == "/deny")
+    if not normal:
+        return False
+    if normal in _SKIP or text.strip() == "/deny":
+        return True
+    return not re.search(r"\d{3}|@", text) and bool(_SKIP_PATTERN.search(normal))
 
 
 def read_name(text: str) -> str | None:
@@ -421,13 +673,27 @@ def read_name(text: str) -> str | None:
         return None
     if normalise(name) in _SKIP or len(name.split()) > 6:
         return None
+    if any(word in _NOT_NAME_WORDS for word in normalise(name).split()):
+        return None
     return name
+
+
+_PHONE_LEAD_WORDS = frozenset({
+    "it's", "its", "it", "is", "my", "his", "her", "our", "the", "number", "phone", "mobile", "cell", "tel",
+    "telephone", "you", "can", "call", "me", "him", "us", "on", "at", "reach", "ring", "text", "best",
+    "dad's", "mum's", "mom's", "wife's", "husband's", "son's", "daughter's", "please", "use", "try", "ok", "sure",
+    "yes", "here", "this", "one", "number's", "phone's",
+})
 
 
 def read_phone(text: str) -> str | None:
     """A phone number with 7 to 15 digits, kept as + and digits; None otherwise."""
     raw = clean_text(text, 100)
     raw = re.sub(r"^(?:my )?(?:phone|mobile|cell|number|tel)[\w\s]*?(?:is|:)\s*", "", raw, flags=re.IGNORECASE)
+    # "it's 138 1234 5678", "you can call me on ...", "my dad's mobile is ...": the words before the number
+    lead = re.match(r"^\s*((?:[A-Za-z']+[\s,:]+){1,8}?)(?=\+?[\d(])", raw)
+    if lead and set(normalise(lead.group(1)).split()) <= _PHONE_LEAD_WORDS:
+        raw = raw[lead.end(1):]
     if re.search(r"[A-Za-z@]", raw) and not re.fullmatch(r"[\d\s()+.\-]*(?:ext\.?|x)\s*\d+", raw, re.IGNORECASE):
         return None
     if not re.fullmatch(r"\+?[\d\s()./\-]+", raw.strip()):
@@ -438,10 +704,22 @@ def read_phone(text: str) -> str | None:
     return ("+" if raw.strip().startswith("+") else "") + digits
 
 
+_EMAIL_LEAD_WORDS = frozenset({
+    "you", "can", "email", "e mail", "mail", "me", "him", "her", "us", "at", "on", "it's", "its", "it", "is", "my",
+    "his", "our", "address", "the", "use", "please", "try", "send", "to", "here", "ok", "sure", "yes", "dad's",
+    "mum's", "mom's", "wife's", "husband's", "son's", "daughter's", "best", "one", "that's", "thats",
+})
+
+
 def read_email(text: str) -> str | None:
     """An email address, with its domain lower-cased; None if it is not one."""
     candidate = clean_text(text, 254).strip(" .,;<>")
     candidate = re.sub(r"^(?:my )?e-?mail(?: address)?(?: is|:)?\s*", "", candidate, flags=re.IGNORECASE)
+    words = candidate.split()
+    found = [word.strip(" .,;:<>()") for word in words if "@" in word]
+    others = {normalise(word) for word in words if "@" not in word}
+    if len(found) == 1 and len(words) > 1 and others <= _EMAIL_LEAD_WORDS:  # "you can email me at li@qq.com"
+        candidate = found[0]
     if " " in candidate or not _EMAIL.match(candidate) or ".." in candidate:
         return None
     local, domain = candidate.rsplit("@", 1)
@@ -458,7 +736,9 @@ def read_contact_time(text: str) -> str | None:
 
 # ---------------------------------------------------------------------------------- language
 
-_OTHER_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "CYRILLIC", "ARABIC", "HEBREW", "DEVANAGARI", "THAI", "GREEK")
+_OTHER_SCRIPTS = (
+    "CJK", "HIRAGANA", "KATAKANA", "HANGUL", "CYRILLIC", "ARABIC", "HEBREW", "DEVANAGARI", "THAI", "GREEK",
+)
 
 
 def looks_non_english(text: str) -> bool:

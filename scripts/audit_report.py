@@ -26,7 +26,9 @@ def judge(report: dict, accepted: list[dict]) -> tuple[list[str], int, int]:
             ids = {vulnerability["id"], *vulnerability.get("aliases", [])}
             if not any((dependency["name"].lower(), i) in allowed for i in ids):
                 fixes = ", ".join(vulnerability.get("fix_versions", [])) or "none yet"
-                findings.append(f"{dependency['name']} {dependency.get('version')}: {vulnerability['id']} (fixed in {fixes})")
+                findings.append(
+                    f"{dependency['name']} {dependency.get('version')}: {vulnerability['id']} (fixed in {fixes})"
+                )
     return findings, audited, skipped
 
 

@@ -105,11 +105,19 @@ def test_scan_was_clear_means_no_residual_disease(make_tracker, dispatcher, doma
 
 
 def test_another_language_gets_a_polite_english_reply(make_tracker, dispatcher, domain) -> None:
-    tracker = make_tracker("我没有做过", "nlu_fallback", 0.3, slots=answered_up_to("prior_car_t"),
+    tracker = make_tracker("我想问一下这个研究在哪里做", "nlu_fallback", 0.3, slots=answered_up_to("prior_car_t"),
                            requested_slot="prior_car_t")
     events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
     assert slot_events(events)["prior_car_t"] is None
     assert responses(dispatcher) == ["utter_language_not_supported"]
+
+
+def test_a_short_answer_in_chinese_is_read(make_tracker, dispatcher, domain) -> None:
+    tracker = make_tracker("我没有做过", "nlu_fallback", 0.3, slots=answered_up_to("prior_car_t"),
+                           requested_slot="prior_car_t")
+    events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
+    assert slot_events(events)["prior_car_t"] == "no"
+    assert dispatcher.messages == []
 
 
 def test_huge_message_is_refused_kindly(make_tracker, dispatcher, domain) -> None:
