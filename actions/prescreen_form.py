@@ -45,9 +45,6 @@ CONSENT_WORDS = {
 }
 
 
-ANSWER_HINT = "You can answer yes, no, or not sure: not sure is fine, the study team can check."
-
-
 def belief_about_records(check: Check, reading: YesNoReading) -> YesNoReading:
     """A belief about a record-based result ("I don't think so", "not that I know of") never rules out.
 
@@ -166,7 +163,7 @@ class ValidatePrescreenForm(FormValidationAction):
         mentioned = any(term_id(str(entity)) in check.topic or entity in check.topic for entity in entity_ids(tracker))
         if asks_what_is_meant(text):
             # "what do you mean by up and about?": a question about the question, not an answer
-            dispatcher.utter_message(text=f"{check.why} {ANSWER_HINT}")
+            dispatcher.utter_message(text=f"{check.why} {check.example}".strip())
             return {check.slot: None}
         reading = read_yes_no(text, intent=intent, confidence=confidence, words=check.words, topic_mentioned=mentioned)
         if reading is None:

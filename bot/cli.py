@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from bot.erasure import TrackerStoreError
+from bot.private_files import write_private
 from bot.settings import get_settings
 from bot.store.crypto import FieldCipher, MissingKeyError, new_key
 from bot.store.database import Database
@@ -140,9 +141,7 @@ def cmd_leads_export(args: argparse.Namespace) -> int:
         text = leads_as_csv(records)
     store.audit(actor(), "export", None, f"{args.format}, {len(records)} leads")
     if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(args.output, 0o600)
+        write_private(args.output, text)
         print(f"Exported {len(records)} leads to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

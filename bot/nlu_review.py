@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import time
@@ -32,6 +31,7 @@ from sqlalchemy import bindparam, create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.private_files import write_private
 from bot.settings import PROJECT_ROOT
 
 DEFAULT_THRESHOLD = 0.6  # the confidence the answer readers need to trust an intent (bot.answers)
@@ -225,10 +225,7 @@ def cmd_nlu_review(args: argparse.Namespace) -> int:
                        f"{len(messages)} messages below {args.threshold:.2f}" + (f", last {args.days} days" if args.days
                                                                                  else ""))
     if args.output:
-        descriptor = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(output)
-        os.chmod(args.output, 0o600)
+        write_private(args.output, output)
         print(f"Exported {len(messages)} messages to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(output)

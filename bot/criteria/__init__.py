@@ -91,7 +91,7 @@ def _kind(ref: str) -> Literal["inclusion", "exclusion"]:
     return "inclusion" if ref.startswith("I") else "exclusion"
 
 
-def _check(raw: dict[str, Any], protocol: dict[str, str]) -> Check:
+def _check(raw: dict[str, Any], protocol: dict[str, str], yes_no_example: str = "") -> Check:
     ref = raw["protocol"]
     if ref not in protocol:
         raise ValueError(f"check {raw['id']!r} names unknown protocol item {ref!r}")
@@ -112,7 +112,7 @@ def _check(raw: dict[str, Any], protocol: dict[str, str]) -> Check:
         answer=answer,
         question=" ".join(raw["question"].split()),
         why=" ".join(raw["why"].split()),
-        example=raw.get("example", ""),
+        example=raw.get("example", yes_no_example if answer == "yes_no" else ""),
         meets=raw.get("meets"),
         age_range=age_range,  # type: ignore[arg-type]
         says=dict(raw.get("says", {})),
@@ -125,7 +125,8 @@ def _check(raw: dict[str, Any], protocol: dict[str, str]) -> Check:
 
 def parse_criteria(document: dict[str, Any]) -> Criteria:
     protocol = {str(key): " ".join(str(text).split()) for key, text in document["protocol"].items()}
-    checks = tuple(_check(raw, protocol) for raw in document["checks"])
+    yes_no_example = " ".join(str(document.get("yes_no_example", "")).split())
+    checks = tuple(_check(raw, protocol, yes_no_example) for raw in document["checks"])
     ids = [check.id for check in checks]
     if len(ids) != len(set(ids)):
         raise ValueError("check ids must be unique")

@@ -27,7 +27,7 @@ from bot.settings import get_settings
 from bot.store.leads import ContactDetails, LeadNotFound, LeadStore
 from bot.store.migrate import upgrade
 from tests.conftest import TEST_KEY
-from tests.coordinator.seed import ELIGIBLE, PASSWORD, XSS_NAME, seed_lead
+from tests.coordinator.seed import ELIGIBLE, PASSWORD, XSS_NAME, seed_lead, tracker_senders
 
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, expect  # noqa: E402
@@ -65,14 +65,6 @@ def tracker_url(tmp_path_factory: pytest.TempPathFactory) -> str:
                                 "('conv-7', '{}'), ('conv-7', '{}'), ('conv-0', '{}')"))
     engine.dispose()
     return url
-
-
-def tracker_senders(url: str) -> list[str]:
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        senders = sorted(row[0] for row in connection.execute(text("select sender_id from events")))
-    engine.dispose()
-    return senders
 
 
 @pytest.fixture(scope="module")

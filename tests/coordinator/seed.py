@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import create_engine, text, update
 
 from bot.criteria import load_criteria
 from bot.eligibility import evaluate
@@ -69,3 +69,12 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
 def sign_in(client: FlaskClient, username: str = "alice", password: str = PASSWORD, **extra: str) -> Any:
     token = csrf_token(client, "/login")
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token, **extra})
+
+
+def tracker_senders(url: str) -> list[str]:
+    """The conversations that still have events in a tracker store."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        senders = sorted(row[0] for row in connection.execute(text("select sender_id from events")))
+    engine.dispose()
+    return senders

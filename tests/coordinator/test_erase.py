@@ -21,7 +21,7 @@ from bot.erasure import TrackerStoreError, erase_lead
 from bot.settings import Settings
 from bot.store.leads import ContactDetails, LeadNotFound, LeadStore, StoreError
 from bot.store.models import Answer, AuditEntry, Contact, CriterionResultRow, Screening
-from tests.coordinator.seed import csrf_token, seed_lead
+from tests.coordinator.seed import csrf_token, seed_lead, tracker_senders
 
 NAME, PHONE, EMAIL = "Li Wei", "+8613812345678", "li.wei@example.com"
 PERSONAL = ("Li Wei", "13812345678", "1234 5678", "li.wei@example.com", "mornings")
@@ -42,14 +42,6 @@ def add_tracker_events(url: str, events: dict[str, int]) -> None:
                                         "values (:id, :sender, 'user', :data)"),
                                    {"id": next_id, "sender": sender, "data": data})
     engine.dispose()
-
-
-def tracker_senders(url: str) -> list[str]:
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        senders = sorted(row[0] for row in connection.execute(text("select sender_id from events")))
-    engine.dispose()
-    return senders
 
 
 def closed_port_url() -> str:
