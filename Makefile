@@ -19,13 +19,13 @@ env: install  ## create .env with fresh keys (never overwrites)
 	@scripts/make_env.sh
 
 run: env  ## run everything: assistant, actions, chat page, coordinator app
-	@$(PY) -m bot.run
+	@$(PY) -m bot.ops.run
 
 spacy: install  ## build the spaCy entity-ruler pipeline
-	@$(PY) -m bot.terms
+	@$(PY) -m bot.nlu.terms
 
 train: install  ## train the model if data, config or domain changed
-	@$(PY) -m bot.training
+	@$(PY) -m bot.nlu.training
 
 validate: spacy results  ## rasa data validate (form-asked responses are reported unused: expected)
 	@$(RASA) data validate --domain domain.yml --data data > results/validate.log 2>&1 \
@@ -38,13 +38,13 @@ test-stories: train  ## test conversations through the trained model
 	@scripts/test_stories.sh
 
 evaluate: train  ## held-out test, 5-fold cross-validation, stories, age table -> reports/summary.md
-	@$(PY) -m bot.evaluation evaluate
+	@$(PY) -m tools.evaluation evaluate
 
 nlu-gate: train  ## fail if the NLU got worse than tests/nlu/baseline.json (~20 s)
-	@$(PY) -m bot.evaluation gate
+	@$(PY) -m tools.evaluation gate
 
 bench: train  ## load benchmark: this project's configuration vs Rasa's stock one -> reports/bench.json
-	@$(PY) -m bot.bench $(ARGS)
+	@$(PY) -m tools.bench $(ARGS)
 
 audit: install  ## pip-audit of the installed packages against tests/security/accepted_vulnerabilities.yml
 	@scripts/audit.sh

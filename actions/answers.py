@@ -7,7 +7,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from bot.answers import MAX_ANSWER_CHARS, clean_text, declines_to_answer, read_yes_no
+from bot.reading.answers import MAX_ANSWER_CHARS, clean_text, declines_to_answer, read_yes_no
 
 # Questions the patient may ask at any point: answered by a rule, then the form asks again.
 QUESTION_INTENTS = frozenset(

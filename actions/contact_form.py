@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import is_side_request, latest_intent, latest_text
 from actions.prescreen_form import explain_unreadable
-from bot.answers import is_skip, read_contact_time, read_email, read_name, read_phone, read_yes_no
+from bot.reading.answers import is_skip, read_contact_time, read_email, read_name, read_phone, read_yes_no
 
 CONTACT_SLOTS = ("contact_name", "contact_phone", "contact_email", "contact_time", "contact_confirmed")
 SKIPPED = False  # a skipped phone or email is stored in its slot as False: answered, but no value

@@ -1,4 +1,4 @@
-"""The prescreen form: consent first, then one question per check in bot/criteria."""
+"""The prescreen form: consent first, then one question per check in bot/trial/nct05240950.yml."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.answers import entity_ids, is_question, is_side_request, latest_intent, latest_text, patient_words
-from bot.answers import (
+from bot.reading.answers import (
     MAX_ANSWER_CHARS,
     YesNoReading,
     asks_what_is_meant,
@@ -22,10 +22,10 @@ from bot.answers import (
     read_age,
     read_yes_no,
 )
-from bot.criteria import Check
-from bot.eligibility import Verdict, evaluate, is_asked, score_check
-from bot.store.leads import StoreError
-from bot.terms import term_id
+from bot.trial.criteria import Check
+from bot.trial.eligibility import Verdict, evaluate, is_asked, score_check
+from bot.leads.store import StoreError
+from bot.nlu.terms import term_id
 
 log = logging.getLogger(__name__)
 

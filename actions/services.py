@@ -11,12 +11,12 @@ from typing import Any, TypeVar
 
 import yaml
 
-from bot.criteria import Criteria, load_criteria
+from bot.trial.criteria import Criteria, load_criteria
 from bot.settings import PROJECT_ROOT, get_settings
-from bot.store.crypto import FieldCipher, MissingKeyError
-from bot.store.database import Database
-from bot.store.leads import LeadNotFound, LeadStore, StoreError
-from bot.store.spool import Spool, start_replayer
+from bot.leads.crypto import FieldCipher, MissingKeyError
+from bot.leads.database import Database
+from bot.leads.store import LeadNotFound, LeadStore, StoreError
+from bot.leads.spool import Spool, start_replayer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

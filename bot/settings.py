@@ -78,7 +78,7 @@ class Settings:
     lock_store_url: str = ""  # redis://[:password@]host:port/db: locks shared by workers and instances
     sanic_workers: int = 1  # Rasa worker processes; more than one needs lock_store_url
     actions_workers: int = 1  # action-server worker processes
-    rasa_speedups: bool = True  # start Rasa through bot/rasa_fast.py (RASA_SPEEDUPS=0: plain bot/rasa_server.py)
+    rasa_speedups: bool = True  # start Rasa through bot/rasa_ext/fast.py (RASA_SPEEDUPS=0: plain bot/rasa_ext/server.py)
     tracker_cache_size: int = 256  # conversations whose tracker a Rasa process keeps in memory (0: none)
 
     @property
@@ -125,7 +125,7 @@ def load_settings(env_file: Path | None = None) -> Settings:
         spool_replay_interval_s=_env_int("SPOOL_REPLAY_INTERVAL_S", 30),
         chat_rate_per_conversation=_env_int("CHAT_RATE_PER_CONVERSATION", 30),
         chat_rate_per_address=_env_int("CHAT_RATE_PER_ADDRESS", 300),
-        # Checked and parsed by bot/coordinator/config.py, which says what is wrong with a bad value.
+        # Checked and parsed by bot/web/coordinator/config.py, which says what is wrong with a bad value.
         coordinator_idle_minutes=_env("COORDINATOR_IDLE_MINUTES", "30"),
         coordinator_https=_env("COORDINATOR_HTTPS", ""),
         coordinator_timezone=_env("COORDINATOR_TIMEZONE", "Asia/Shanghai"),

@@ -5,8 +5,8 @@ from logging.config import fileConfig
 from alembic import context
 
 from bot.settings import get_settings
-from bot.store.database import make_engine
-from bot.store.models import Base
+from bot.leads.database import make_engine
+from bot.leads.models import Base
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

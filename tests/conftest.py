@@ -15,10 +15,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 TEST_KEY = "kW0w0u3Q4yq3vE3u8a2m8a2K9vXcY6q7pM5nB1tR0sQ="
 os.environ["PRESCREEN_DATA_KEY"] = TEST_KEY
 
-from bot.store.crypto import FieldCipher  # noqa: E402
-from bot.store.database import Database  # noqa: E402
-from bot.store.leads import LeadStore  # noqa: E402
-from bot.store.migrate import upgrade  # noqa: E402
+from bot.leads.crypto import FieldCipher  # noqa: E402
+from bot.leads.database import Database  # noqa: E402
+from bot.leads.store import LeadStore  # noqa: E402
+from bot.leads.migrate import upgrade  # noqa: E402
 
 pytest_plugins = ["tests.postgres"]
 _db_names = itertools.count()
@@ -99,7 +99,7 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
     """Action server, Rasa, chat page and coordinator app, as `make run` starts them."""
     import dataclasses
 
-    from bot.run import Stack, prepare
+    from bot.ops.run import Stack, prepare
     from bot.settings import load_settings
 
     var_dir = tmp_path_factory.mktemp("live")

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from bot.settings import PROJECT_ROOT, get_settings
-from bot.store.leads import LeadStore
+from bot.leads.store import LeadStore
 
 DOMAIN: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
 
@@ -32,7 +32,7 @@ def dispatcher() -> CollectingDispatcher:
 @pytest.fixture
 def lead_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LeadStore]:
     """The actions' own store, on a fresh migrated SQLite file."""
-    from bot.store.migrate import upgrade
+    from bot.leads.migrate import upgrade
 
     url = f"sqlite:///{tmp_path / 'leads.db'}"
     upgrade(url)

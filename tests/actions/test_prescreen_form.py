@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from actions.prescreen_form import ASK_ACTIONS, ActionExplainQuestion, ValidatePrescreenForm
-from bot.criteria import load_criteria
+from bot.trial.criteria import load_criteria
 from tests.actions.conftest import responses, run, slot_events
 
 CRITERIA = load_criteria()

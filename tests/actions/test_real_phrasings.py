@@ -8,8 +8,8 @@ import pytest
 from actions.answers import is_side_request
 from actions.prescreen_form import ActionExplainQuestion, ValidatePrescreenForm
 from actions.screening import ActionDefaultFallback, ActionStartPrescreen
-from bot.criteria import load_criteria
-from bot.eligibility import Verdict, score_check
+from bot.trial.criteria import load_criteria
+from bot.trial.eligibility import Verdict, score_check
 from tests.actions.conftest import responses, run, slot_events
 from tests.actions.test_prescreen_form import answered_up_to
 

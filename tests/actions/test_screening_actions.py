@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from actions.contact_form import ActionAskContactConfirmed, ValidateContactForm
 from actions.screening import ActionFinishScreening, ActionSubmitLead, ActionWithdraw
-from bot.criteria import load_criteria
-from bot.store.leads import LeadStore
+from bot.trial.criteria import load_criteria
+from bot.leads.store import LeadStore
 from tests.actions.conftest import responses, run, slot_events
 
 CRITERIA = load_criteria()
@@ -56,7 +56,7 @@ def test_no_consent_stores_nothing(make_tracker, dispatcher, domain, lead_store)
 def test_database_down_keeps_the_lead_and_writes_it_later(make_tracker, dispatcher, domain, lead_store,
                                                          monkeypatch) -> None:
     from actions import services
-    from bot.store.database import Database
+    from bot.leads.database import Database
 
     consent(lead_store)
     working = lead_store.database

@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from bot.chat_page.app import create_app
+from bot.web.chat.app import create_app
 from bot.settings import get_settings
 
 playwright_sync = pytest.importorskip("playwright.sync_api")

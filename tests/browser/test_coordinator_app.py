@@ -22,12 +22,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.coordinator import create_app
+from bot.web.coordinator import create_app
 from bot.settings import get_settings
-from bot.store.leads import ContactDetails, LeadNotFound, LeadStore
-from bot.store.migrate import upgrade
+from bot.leads.store import ContactDetails, LeadNotFound, LeadStore
+from bot.leads.migrate import upgrade
 from tests.conftest import TEST_KEY
-from tests.coordinator.seed import ELIGIBLE, PASSWORD, XSS_NAME, seed_lead, tracker_senders
+from tests.web.coordinator.seed import ELIGIBLE, PASSWORD, XSS_NAME, seed_lead, tracker_senders
 
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, expect  # noqa: E402

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from bot.criteria import load_criteria
+from bot.trial.criteria import load_criteria
 
 CONVERSATIONS_FILE = Path(__file__).with_name("patient_conversations.yml")
 OTHER_QUESTIONS = {

@@ -27,7 +27,7 @@ def test_patient_conversation(live_stack: LiveStack, conversation: Conversation)
     sender = f"phrasing-{conversation.id}-{uuid.uuid4().hex[:8]}"
 
     def status(conversation_id: str) -> str | None:
-        from bot.store.leads import LeadNotFound
+        from bot.leads.store import LeadNotFound
 
         try:
             return live_stack.store().get_lead(conversation_id).provisional_status

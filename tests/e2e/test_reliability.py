@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from bot.rasa_server import UNAVAILABLE_TEXT
+from bot.rasa_ext.server import UNAVAILABLE_TEXT
 from tests.conftest import LiveStack
 from tests.e2e.test_rest_conversations import CONSENT, ELIGIBLE, converse
 

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from bot.store.leads import LeadNotFound
+from bot.leads.store import LeadNotFound
 from tests.conftest import LiveStack
 
 pytestmark = pytest.mark.e2e

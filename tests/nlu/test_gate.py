@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from bot.settings import PROJECT_ROOT
-from bot.training import rasa_env, rasa_executable
+from bot.nlu.training import rasa_env, rasa_executable
 
 pytestmark = pytest.mark.e2e
 
@@ -43,7 +43,7 @@ def _quick_config(path: Path) -> Path:
 
 
 def test_gate_fails_on_a_model_trained_with_yes_and_no_swapped(tmp_path: Path) -> None:
-    from bot.terms import build_pipeline
+    from bot.nlu.terms import build_pipeline
 
     build_pipeline()  # the spaCy pipeline config.yml loads
     nlu_dir = tmp_path / "nlu"
@@ -58,7 +58,7 @@ def test_gate_fails_on_a_model_trained_with_yes_and_no_swapped(tmp_path: Path) -
     assert trained.returncode == 0, trained.stdout[-2000:] + trained.stderr[-2000:]
 
     gate = subprocess.run(
-        [sys.executable, "-m", "bot.evaluation", "gate", "--model", str(tmp_path / "damaged.tar.gz")],
+        [sys.executable, "-m", "tools.evaluation", "gate", "--model", str(tmp_path / "damaged.tar.gz")],
         cwd=PROJECT_ROOT, env=rasa_env(), capture_output=True, text=True, timeout=600, check=False,
     )
     assert gate.returncode == 1, gate.stdout + gate.stderr

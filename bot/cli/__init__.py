@@ -1,0 +1,1 @@
+"""The `prescreen` command: leads, coordinators, the database, keys, retention and the NLU review."""

@@ -1,0 +1,77 @@
+"""`prescreen coordinator add USERNAME [--reset]` and `prescreen coordinator list`.
+
+The password is never a command-line argument (it would land in shell history and `ps`): it is
+asked twice at a terminal, or read as one line from standard input (for scripts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import TextIO
+
+from bot.web.coordinator.accounts import AccountError, Accounts, check_password, check_username
+from bot.settings import get_settings
+from bot.leads.database import Database
+from bot.leads.models import utcnow
+
+
+def read_password(stdin: TextIO | None = None) -> str:
+    stdin = stdin or sys.stdin
+    if stdin.isatty():
+        first = getpass.getpass("New password (at least 12 characters): ")
+        check_password(first)
+        if getpass.getpass("Repeat the password: ") != first:
+            raise AccountError("The two passwords do not match; nothing was changed.")
+        return first
+    line = stdin.readline()
+    return check_password(line.rstrip("\r\n"))
+
+
+def _accounts() -> Accounts:
+    return Accounts(Database(get_settings().database_url))
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    username = check_username(args.username)
+    password = read_password()
+    account = _accounts().add(username, password, reset=args.reset)
+    if args.reset:
+        print(f"New password set for {account.username}; the account is unlocked and its sessions are signed out.")
+    else:
+        print(f"Coordinator account {account.username} created.")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    accounts = _accounts().list()
+    if not accounts:
+        print("No coordinator accounts yet: `prescreen coordinator add USERNAME`.")
+        return 0
+    now = utcnow()
+    print(f"{'USERNAME':<24} {'CREATED (UTC)':<17} {'LAST SIGN-IN (UTC)':<19} STATE")
+    for account in accounts:
+        last = f"{account.last_login_at:%Y-%m-%d %H:%M}" if account.last_login_at else "never"
+        if account.locked(now):
+            state = f"locked until {account.locked_until:%Y-%m-%d %H:%M} UTC"
+        elif account.failed_logins:
+            state = f"{account.failed_logins} failed sign-in(s)"
+        else:
+            state = "ok"
+        print(f"{account.username:<24} {account.created_at:%Y-%m-%d %H:%M}  {last:<19} {state}")
+    return 0
+
+
+def add_coordinator_commands(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register `prescreen coordinator ...` on the main parser's subcommands."""
+    parser = groups.add_parser("coordinator", help="coordinator app accounts")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add = commands.add_parser(
+        "add", help="create an account; the password is asked twice, or read as one line from stdin"
+    )
+    add.add_argument("username")
+    add.add_argument("--reset", action="store_true",
+                     help="give an existing account a new password (also unlocks it and ends its sessions)")
+    add.set_defaults(run=cmd_add)
+    commands.add_parser("list", help="accounts, last sign-in and lock state").set_defaults(run=cmd_list)

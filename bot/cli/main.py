@@ -1,0 +1,276 @@
+"""`prescreen`: the command line for coordinators and maintainers.
+
+    prescreen db upgrade
+    prescreen leads list [--status S] [--review-status R]
+    prescreen leads show ID|REFERENCE
+    prescreen leads export --format json|csv [--output FILE]
+    prescreen leads set-status ID STATUS --note TEXT
+    prescreen leads erase ID --yes
+    prescreen keys new | rotate
+    prescreen purge [--older-than DAYS] [--dry-run]
+    prescreen coordinator add USERNAME [--reset]   (password from a prompt or stdin)
+    prescreen coordinator list
+    prescreen nlu review [--threshold 0.6] [--days N] [--prefill] [--output FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from bot.leads.erasure import TrackerStoreError
+from bot.leads.private_files import write_private
+from bot.settings import get_settings
+from bot.leads.crypto import FieldCipher, MissingKeyError, new_key
+from bot.leads.database import Database
+from bot.leads.store import LeadNotFound, LeadRecord, LeadStore, StoreError
+from bot.leads.models import ReviewStatus
+
+Command = Callable[[argparse.Namespace], int]
+CSV_FIELDS = (
+    "id", "reference_code", "conversation_id", "created_at", "completed_at", "provisional_status",
+    "review_status", "name", "phone", "email", "preferred_time", "criteria_version", "consent_version",
+)
+
+
+def actor() -> str:
+    """Who runs the command, for the audit trail."""
+    return f"cli:{os.environ.get('SUDO_USER') or getpass.getuser()}"
+
+
+def open_store() -> LeadStore:
+    settings = get_settings()
+    try:
+        cipher: FieldCipher | None = FieldCipher(settings.data_key, settings.old_data_keys)
+    except MissingKeyError:
+        cipher = None
+    return LeadStore(Database(settings.database_url), cipher)
+
+
+def leads_as_csv(records: Sequence[LeadRecord]) -> str:
+    """One row per lead; each criterion's verdict and reason in its own columns."""
+    check_ids: list[str] = []
+    for record in records:
+        for item in record.criteria:
+            if item["check_id"] not in check_ids:
+                check_ids.append(item["check_id"])
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*CSV_FIELDS, *(f"{c}_{part}" for c in check_ids for part in ("verdict", "reason"))])
+    for record in records:
+        row = record.as_export()
+        by_check = {item["check_id"]: item for item in record.criteria}
+        cells = [_csv_safe(row[field]) for field in CSV_FIELDS]
+        for check_id in check_ids:
+            item = by_check.get(check_id, {})
+            cells += [_csv_safe(item.get("verdict")), _csv_safe(item.get("reason"))]
+        writer.writerow(cells)
+    return out.getvalue()
+
+
+def _csv_safe(value: Any) -> str:
+    """Text as a spreadsheet shows it, never as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not text[1:2].isdigit() else text
+
+
+def _print_lead(record: LeadRecord, out: TextIO) -> None:
+    contact = record.contact
+    out.write(f"Lead {record.id}  {record.reference_code or '-'}  conversation {record.conversation_id}\n")
+    out.write(f"  provisional: {record.provisional_status}   review: {record.review_status}\n")
+    out.write(f"  consent: {record.consented_at:%Y-%m-%d %H:%M} UTC ({record.consent_version}); "
+              f"criteria {record.criteria_version}\n")
+    if contact:
+        out.write(f"  contact: {contact.name} | phone {contact.phone or '-'} | email {contact.email or '-'} | "
+                  f"best time {contact.preferred_time or '-'}\n")
+    else:
+        out.write("  contact: none given\n")
+    answers = {a["check_id"]: a for a in record.answers}
+    out.write("  criteria:\n")
+    for item in record.criteria:
+        said = answers.get(item["check_id"], {}).get("patient_text")
+        out.write(f"    [{item['verdict']:>13}] {item['protocol']:<4} {item['label']}\n")
+        out.write(f"{'':22}{item['reason']}" + (f'  (said: "{said}")' if said else "") + "\n")
+    for change in record.status_changes:
+        out.write(f"  {change['changed_at']} {change['actor']}: {change['status']} - {change['note']}\n")
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.leads.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    print("Lead database schema is up to date.")
+    return 0
+
+
+def cmd_leads_list(args: argparse.Namespace) -> int:
+    records = open_store().list_leads(args.status, args.review_status)
+    if not records:
+        print("No completed screenings yet.")
+        return 0
+    print(f"{'ID':>5}  {'REFERENCE':<10} {'COMPLETED (UTC)':<17} {'PROVISIONAL':<18} {'REVIEW':<11} NAME")
+    for r in records:
+        name = r.contact.name if r.contact else "-"
+        done = f"{r.completed_at:%Y-%m-%d %H:%M}" if r.completed_at else "-"
+        print(f"{r.id:>5}  {r.reference_code or '-':<10} {done:<17} {r.provisional_status or '-':<18} "
+              f"{r.review_status:<11} {name}")
+    return 0
+
+
+def cmd_leads_show(args: argparse.Namespace) -> int:
+    store = open_store()
+    record = store.get_lead(args.lead)
+    store.audit(actor(), "view_lead", record.id, "cli show")
+    _print_lead(record, sys.stdout)
+    return 0
+
+
+def cmd_leads_export(args: argparse.Namespace) -> int:
+    store = open_store()
+    records = store.list_leads(args.status, args.review_status)
+    if args.format == "json":
+        text = json.dumps([r.as_export() for r in records], indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = leads_as_csv(records)
+    store.audit(actor(), "export", None, f"{args.format}, {len(records)} leads")
+    if args.output:
+        write_private(args.output, text)
+        print(f"Exported {len(records)} leads to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_leads_set_status(args: argparse.Namespace) -> int:
+    store = open_store()
+    record = store.get_lead(args.lead)
+    store.set_review_status(record.id, args.status, args.note, actor())
+    print(f"Lead {record.id} ({record.reference_code}) is now {args.status}.")
+    return 0
+
+
+def cmd_keys_new(args: argparse.Namespace) -> int:
+    print(new_key())
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from bot.leads.retention import rotate_keys
+
+    store = open_store()
+    if store.cipher is None:
+        raise MissingKeyError("PRESCREEN_DATA_KEY is not set")
+    count = rotate_keys(store, store.cipher)
+    print(f"Re-encrypted {count} contacts under the current key. Remove the old key from PRESCREEN_OLD_DATA_KEYS.")
+    return 0
+
+
+def cmd_leads_erase(args: argparse.Namespace) -> int:
+    from bot.leads.erasure import erase_lead
+
+    if not args.yes:
+        print("This deletes the lead, its answers, its contact details and its conversation. Add --yes to confirm.",
+              file=sys.stderr)
+        return 2
+    try:
+        conversation_id = erase_lead(open_store(), get_settings().tracker_store_url, args.lead, actor())
+    except TrackerStoreError as error:
+        print(f"prescreen: {error}, so nothing was erased. Try again once it is back.", file=sys.stderr)
+        return 1
+    print(f"Erased lead {args.lead} (conversation {conversation_id}); only an audit entry remains.")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from bot.leads.erasure import erase_tracker_events
+    from bot.leads.retention import purge
+
+    days = args.older_than or get_settings().retention_days
+    conversations = purge(open_store(), days, actor(), dry_run=args.dry_run)
+    if not args.dry_run:
+        for conversation_id in conversations:
+            erase_tracker_events(get_settings().tracker_store_url, conversation_id)
+    verb = "Would purge" if args.dry_run else "Purged"
+    print(f"{verb} contact details and transcripts of {len(conversations)} unconfirmed leads older than {days} days.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="prescreen", description="Prescreen: leads, database and keys.")
+    groups = parser.add_subparsers(dest="group", required=True)
+
+    db = groups.add_parser("db", help="the lead database").add_subparsers(dest="command", required=True)
+    db.add_parser("upgrade", help="apply schema migrations").set_defaults(run=cmd_db_upgrade)
+
+    leads = groups.add_parser("leads", help="captured prescreens").add_subparsers(dest="command", required=True)
+    statuses = ("likely_eligible", "needs_review", "likely_ineligible")
+    reviews = tuple(s.value for s in ReviewStatus)
+    for name, run, help_text in (("list", cmd_leads_list, "completed screenings, newest first"),
+                                 ("export", cmd_leads_export, "export as JSON (an array) or CSV")):
+        sub = leads.add_parser(name, help=help_text)
+        sub.add_argument("--status", choices=statuses, help="provisional status")
+        sub.add_argument("--review-status", choices=reviews)
+        sub.set_defaults(run=run)
+        if name == "export":
+            sub.add_argument("--format", choices=("json", "csv"), default="json")
+            sub.add_argument("--output", help="file to write (default: standard output)")
+    show = leads.add_parser("show", help="one lead with its evidence")
+    show.add_argument("lead", help="id, reference code (PS-...) or conversation id")
+    show.set_defaults(run=cmd_leads_show)
+    set_status = leads.add_parser("set-status", help="record a review decision")
+    set_status.add_argument("lead", help="id, reference code (PS-...) or conversation id")
+    set_status.add_argument("status", choices=reviews)
+    set_status.add_argument("--note", required=True, help="why (kept in the review trail)")
+    set_status.set_defaults(run=cmd_leads_set_status)
+
+    erase = leads.add_parser("erase", help="delete a lead and its conversation (right to erasure)")
+    erase.add_argument("lead", help="id, reference code (PS-...) or conversation id")
+    erase.add_argument("--yes", action="store_true", help="confirm")
+    erase.set_defaults(run=cmd_leads_erase)
+
+    keys = groups.add_parser("keys", help="encryption keys").add_subparsers(dest="command", required=True)
+    keys.add_parser("new", help="print a new PRESCREEN_DATA_KEY").set_defaults(run=cmd_keys_new)
+    keys.add_parser("rotate", help="re-encrypt contact details under the current key").set_defaults(
+        run=cmd_keys_rotate)
+
+    purge = groups.add_parser("purge", help="remove contact details and transcripts of old unconfirmed leads")
+    purge.add_argument("--older-than", type=int, metavar="DAYS", help="default: RETENTION_DAYS setting")
+    purge.add_argument("--dry-run", action="store_true", help="only count")
+    purge.set_defaults(run=cmd_purge)
+
+    from bot.cli.coordinators import add_coordinator_commands  # here, not at the top: no import cycle
+
+    add_coordinator_commands(groups)
+    from bot.nlu.review import add_nlu_commands
+
+    add_nlu_commands(groups)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except LeadNotFound as error:
+        print(f"prescreen: {error}", file=sys.stderr)
+        return 2
+    except TrackerStoreError as error:
+        print(f"prescreen: {error}. Check TRACKER_STORE_URL in .env.", file=sys.stderr)
+        return 1
+    except (StoreError, MissingKeyError) as error:
+        print(f"prescreen: {error}. Check DATABASE_URL and PRESCREEN_DATA_KEY in .env.", file=sys.stderr)
+        return 1
+    except ValueError as error:
+        print(f"prescreen: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

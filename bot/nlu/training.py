@@ -1,0 +1,96 @@
+"""Build the spaCy pipeline and train the Rasa model only when their inputs changed.
+
+The fingerprint covers config.yml, domain.yml, data/ and the spaCy pipeline's version, so
+`make run` and `make train` retrain only after a real change. Trained models are build
+outputs under models/ and never committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT
+from bot.nlu.terms import build_pipeline, terms_fingerprint
+
+MODEL_DIR = PROJECT_ROOT / "models"
+MODEL_NAME = "prescreen"
+MODEL_PATH = MODEL_DIR / f"{MODEL_NAME}.tar.gz"
+FINGERPRINT_FILE = MODEL_DIR / f"{MODEL_NAME}.fingerprint"
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
+
+
+def rasa_env() -> dict[str, str]:
+    """Environment for Rasa commands: no telemetry (no network here), quiet TensorFlow."""
+    env = dict(os.environ)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    return env
+
+
+def rasa_executable() -> str:
+    return str(Path(sys.executable).with_name("rasa"))
+
+
+def training_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    digest = hashlib.sha256()
+    for name in TRAINING_INPUTS:
+        path = root / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(root)).encode())
+            digest.update(file.read_bytes())
+    digest.update(terms_fingerprint().encode())
+    return digest.hexdigest()
+
+
+def model_is_current() -> bool:
+    return MODEL_PATH.exists() and FINGERPRINT_FILE.exists() and (
+        FINGERPRINT_FILE.read_text().strip() == training_fingerprint()
+    )
+
+
+def train(force: bool = False) -> Path:
+    """Train when needed; print what happens and how long it took."""
+    build_pipeline()
+    if not force and model_is_current():
+        print(f"Model is up to date: {MODEL_PATH.relative_to(PROJECT_ROOT)}", flush=True)
+        return MODEL_PATH
+    print("Training the Rasa model (data, config or domain changed; log: models/train.log)...", flush=True)
+    started = time.monotonic()
+    fingerprint = training_fingerprint()
+    command = [rasa_executable(), "train", "--fixed-model-name", MODEL_NAME, "--out", str(MODEL_DIR)]
+    terms_stamp = MODEL_DIR / "spacy-terms.fingerprint"
+    if force or not terms_stamp.exists() or terms_stamp.read_text().strip() != terms_fingerprint():
+        # Rasa caches spaCy features by the pipeline's path, not its content: retrain everything.
+        command.append("--force")
+    log_path = MODEL_DIR / "train.log"
+    MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=rasa_env(), stdout=log, stderr=subprocess.STDOUT)
+        next_report = 10.0
+        while process.poll() is None:
+            time.sleep(1)
+            if time.monotonic() - started >= next_report:
+                print(f"  ...{next_report:.0f} s", flush=True)
+                next_report += 10
+    if process.returncode != 0:
+        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
+        raise SystemExit(f"rasa train failed (exit {process.returncode}). End of {log_path}:\n{tail}")
+    FINGERPRINT_FILE.write_text(fingerprint + "\n")
+    terms_stamp.write_text(terms_fingerprint() + "\n")
+    print(f"Trained {MODEL_PATH.relative_to(PROJECT_ROOT)} in {time.monotonic() - started:.0f} s", flush=True)
+    return MODEL_PATH
+
+
+def main() -> None:
+    train(force="--force" in sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

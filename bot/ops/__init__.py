@@ -1,0 +1,1 @@
+"""Running the product: start and watch every server (`make run`), health checks."""

@@ -1,0 +1,132 @@
+"""A verified in-memory cache of conversation trackers for Rasa's SQL tracker store.
+
+Rasa rebuilds a conversation's tracker from the database at every message: it reads every event
+of the session, parses the JSON and replays the events one by one, then counts the stored events
+again before saving (a fifth of its CPU per message here, growing with the conversation). This
+keeps the tracker of each recent conversation in memory and uses it only while the database still
+holds exactly what this process last read or wrote for that conversation:
+
+- every read first asks the database for a marker of the conversation's stored events (their
+  count, highest id and latest timestamp, one indexed query); the cached tracker is used only if
+  the marker is the one this process recorded and the tracker has not been changed since without
+  being saved. A write by another Rasa worker or instance, an erasure, a purge or a crash in the
+  middle of a turn all change one or the other, and the tracker is read from the database as before;
+- the marker is read *before* the events, so a write racing a read can only cause a miss;
+- a save writes the same rows Rasa writes and records the new marker from the rows it inserted;
+  if anything else wrote in between, the next read sees a different marker.
+
+Off when an event broker is configured (Rasa diffs a saved tracker against a freshly read one to
+stream events) and for full-history reads. Bounded: `max_entries` conversations, each dropped after
+`idle_s` without a message. Set TRACKER_CACHE_SIZE=0 to turn it off (bot/settings.py).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import OrderedDict
+from typing import Any
+
+IDLE_S = 900.0  # a patient who comes back after 15 minutes is read from the database again
+
+
+class _Entry:
+    __slots__ = ("tracker", "marker", "stored", "length", "last", "used")
+
+    def __init__(self, tracker: Any, marker: tuple[Any, ...], stored: int) -> None:
+        self.tracker, self.marker, self.stored = tracker, marker, stored  # stored: events already in the DB
+        self.length = len(tracker.events)
+        self.last = tracker.events[-1] if self.length else None
+        self.used = time.monotonic()
+
+    def unchanged(self) -> bool:
+        """The tracker is as saved or read: no event appended (or dropped) since."""
+        events = self.tracker.events
+        return len(events) == self.length and (self.length == 0 or events[-1] is self.last)
+
+
+def install(max_entries: int = 256, idle_s: float = IDLE_S) -> None:
+    """Patch SQLTrackerStore (and so bot.rasa_ext.tracker_store.ErasableSQLTrackerStore) in this process."""
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import SessionStarted
+    from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+    if max_entries <= 0:
+        return
+    original_retrieve = SQLTrackerStore._retrieve
+    original_save = SQLTrackerStore.save
+
+    def entries(store: SQLTrackerStore) -> OrderedDict[str, _Entry]:
+        found = store.__dict__.get("_prescreen_trackers")
+        if found is None:
+            found = store._prescreen_trackers = OrderedDict()  # type: ignore[attr-defined]
+        return found
+
+    def marker(store: SQLTrackerStore, session: Any, sender_id: str) -> tuple[Any, ...]:
+        statement = store.__dict__.get("_prescreen_marker_query")
+        if statement is None:
+            table = store.SQLEvent.__table__
+            statement = sa.select(sa.func.count(), sa.func.max(table.c.id), sa.func.max(table.c.timestamp)).where(
+                table.c.sender_id == sa.bindparam("sender_id"))
+            store._prescreen_marker_query = statement  # type: ignore[attr-defined]
+        return tuple(session.execute(statement, {"sender_id": sender_id}).one())
+
+    def remember(store: SQLTrackerStore, tracker: Any, stored_marker: tuple[Any, ...], stored: int) -> None:
+        cache = entries(store)
+        cache[tracker.sender_id] = _Entry(tracker, stored_marker, stored)
+        cache.move_to_end(tracker.sender_id)
+        while len(cache) > max_entries:
+            cache.popitem(last=False)
+
+    async def _retrieve(self: SQLTrackerStore, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
+        if fetch_events_from_all_sessions or self.event_broker is not None:
+            return await original_retrieve(self, sender_id, fetch_events_from_all_sessions)
+        with self.session_scope() as session:
+            current = marker(self, session, sender_id)
+        cache = entries(self)
+        entry = cache.pop(sender_id, None)
+        now = time.monotonic()
+        if entry is not None and entry.marker == current and entry.unchanged() and now - entry.used < idle_s:
+            entry.used = now
+            cache[sender_id] = entry
+            return entry.tracker
+        tracker = await original_retrieve(self, sender_id, False)
+        if tracker is not None and current[0]:
+            remember(self, tracker, current, len(tracker.events))
+        return tracker
+
+    async def save(self: SQLTrackerStore, tracker: Any) -> None:
+        if self.event_broker is not None:
+            return await original_save(self, tracker)
+        entry = entries(self).pop(tracker.sender_id, None)
+        events = list(tracker.events)
+        with self.session_scope() as session:
+            count, top_id, top_timestamp = marker(self, session, tracker.sender_id)
+            if entry is not None and entry.tracker is tracker and entry.marker == (count, top_id, top_timestamp):
+                start = entry.stored
+            else:  # Rasa's own count of the stored events of the latest session
+                start = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            rows = []
+            for event in events[start:]:  # the rows SQLTrackerStore.save writes
+                data = event.as_dict()
+                rows.append(self.SQLEvent(
+                    sender_id=tracker.sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
+                    intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    action_name=data.get("name"), data=json.dumps(data),
+                ))
+            session.add_all(rows)
+            session.flush()  # assigns the ids
+            for row in rows:
+                count += 1
+                top_id = row.id if top_id is None else max(top_id, row.id)
+                if row.timestamp is not None:
+                    top_timestamp = row.timestamp if top_timestamp is None else max(top_timestamp, row.timestamp)
+            session.commit()
+        # A new session is read back without the old one's events: let the next read do that.
+        new_session = any(isinstance(event, SessionStarted) for event in events[start:])
+        if count and not new_session:
+            remember(self, tracker, (count, top_id, top_timestamp), len(events))
+
+    SQLTrackerStore._retrieve = _retrieve  # type: ignore[method-assign]
+    SQLTrackerStore.save = save  # type: ignore[method-assign]

@@ -1,0 +1,1 @@
+"""Readers of what patients type: yes/no/not sure, ages, contact details, requests (no Rasa)."""

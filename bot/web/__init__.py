@@ -1,0 +1,1 @@
+"""The two Flask apps: the patient chat page and the coordinator app."""

@@ -1,0 +1,188 @@
+"""Flask application factory for the coordinator review app.
+
+Areas (one blueprint each):
+  auth      GET/POST /login, POST /logout; every other route needs a signed-in coordinator
+  leads     GET /leads (funnel, filters, search, sort, pages), GET /leads/<id> (evidence),
+            POST /leads/<id>/status, /leads/<id>/criteria/<check>/override, /leads/<id>/records,
+            /leads/<id>/erase (the patient's data, typed reference code to confirm)
+  export    POST /export/leads.csv (the filtered list as CSV)
+  insights  GET /insights/agreement (bot vs coordinator, per criterion), GET /insights/audit
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, Response, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from bot.web.coordinator import auth, export, insights, leads
+from bot.web.coordinator.accounts import Accounts
+from bot.web.coordinator.config import ConfigurationError, coordinator_options
+from bot.web.coordinator.core import (
+    ACTION_LABELS,
+    PROVISIONAL_LABELS,
+    REVIEW_LABELS,
+    VERDICT_LABELS,
+    Services,
+    local_time,
+    services,
+)
+from bot.trial.criteria import load_criteria
+from bot.settings import Settings, get_settings
+from bot.leads.crypto import FieldCipher, MissingKeyError
+from bot.leads.database import Database
+from bot.leads.store import LeadStore, StoreError
+
+log = logging.getLogger(__name__)
+
+MAX_SESSION_AGE = timedelta(hours=12)  # signed in at most this long, however active
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(settings: Settings | None = None, database_url: str | None = None) -> Flask:
+    settings = settings or get_settings()
+    if not settings.coordinator_secret_key:
+        raise ConfigurationError(
+            "COORDINATOR_SECRET_KEY is not set: the coordinator app will not start without it. "
+            "Put a long random value in .env, for example the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` (`make env` does this)."
+        )
+    options = coordinator_options(settings)
+    cipher = FieldCipher(settings.data_key, settings.old_data_keys)  # MissingKeyError explains itself
+    database = Database(database_url or settings.database_url)
+
+    app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.config.update(
+        SECRET_KEY=settings.coordinator_secret_key,
+        SESSION_COOKIE_NAME="__Host-prescreen-coordinator" if options.https else "prescreen-coordinator",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=options.https,
+        SESSION_COOKIE_PATH="/",
+        PERMANENT_SESSION_LIFETIME=options.idle_timeout,
+        PREFERRED_URL_SCHEME="https" if options.https else "http",
+        IDLE_TIMEOUT=options.idle_timeout,
+        MAX_SESSION_AGE=MAX_SESSION_AGE,
+        LOGIN_FAILURE_DELAY=0.5,  # seconds; doubles with each consecutive failure (capped)
+        WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as the (idle-limited) session
+        # Flask-WTF's HTTPS referrer check would refuse every form: with Referrer-Policy no-referrer
+        # browsers send no Referer (and Origin: null). The token and SameSite cookies protect instead.
+        WTF_CSRF_SSL_STRICT=False,
+        MAX_CONTENT_LENGTH=256 * 1024,
+    )
+    app.extensions["coordinator"] = Services(
+        settings=settings,
+        options=options,
+        store=LeadStore(database, cipher),
+        accounts=Accounts(database),
+        criteria=load_criteria(),
+    )
+
+    # The sign-in check is registered before CSRF protection, so anonymous requests are sent to
+    # the sign-in page before anything else happens.
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(leads.bp)
+    app.register_blueprint(export.bp)
+    app.register_blueprint(insights.bp)
+    CSRFProtect(app)
+
+    _register_template_helpers(app)
+    _register_error_pages(app)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        headers["X-Frame-Options"] = "DENY"
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        headers["Cross-Origin-Resource-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        if options.https:
+            headers["Strict-Transport-Security"] = "max-age=31536000"
+        if request.endpoint != "static":
+            # Pages and exports carry personal data: never keep them in a cache.
+            headers["Cache-Control"] = "no-store"
+            headers["Pragma"] = "no-cache"
+        return response
+
+    return app
+
+
+def _register_template_helpers(app: Flask) -> None:
+    @app.template_filter("when")
+    def when(moment: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
+        local = local_time(moment)
+        return local.strftime(fmt) if local else "—"
+
+    @app.template_filter("day")
+    def day(moment: datetime | None) -> str:
+        local = local_time(moment)
+        return local.strftime("%d %b %Y") if local else "—"
+
+    @app.template_filter("phone")
+    def phone(number: str | None) -> str:
+        """Mainland mobiles in groups, as people read them out: +86 138 1234 5678."""
+        if not number:
+            return ""
+        match = re.fullmatch(r"(\+86)?(1\d{2})(\d{4})(\d{4})", number)
+        if not match:
+            return number
+        return " ".join(part for part in match.groups() if part)
+
+    @app.template_filter("percent")
+    def percent(rate: float | None) -> str:
+        return "—" if rate is None else f"{rate * 100:.0f}%"
+
+    app.jinja_env.globals.update(
+        PROVISIONAL_LABELS=PROVISIONAL_LABELS,
+        REVIEW_LABELS=REVIEW_LABELS,
+        VERDICT_LABELS=VERDICT_LABELS,
+        ACTION_LABELS=ACTION_LABELS,
+    )
+
+    @app.context_processor
+    def app_context() -> dict[str, Any]:
+        return {"timezone_name": services().options.timezone_name, "trial": services().criteria.trial}
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        message = "This form has expired or did not come from this app. Go back, reload the page and try again."
+        return render_template("errors/error.html", code=400, title="Form expired", message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        if error.code is None or error.code < 400:
+            return error
+        titles = {404: "Not found", 405: "Not allowed", 413: "Too large"}
+        title = titles.get(error.code, error.name)
+        message = {
+            404: "There is nothing here. The lead may have been erased (the audit trail says when and why).",
+            405: "This address does not accept that kind of request.",
+        }.get(error.code, error.description or "")
+        return render_template("errors/error.html", code=error.code, title=title, message=message), error.code
+
+    @app.errorhandler(StoreError)
+    @app.errorhandler(MissingKeyError)
+    def store_unavailable(error: Exception) -> tuple[str, int]:
+        log.error("coordinator app: lead store unavailable: %s", error)
+        message = ("The lead database cannot be read right now (database down, or the data key is wrong). "
+                   "Nothing was changed. Try again in a minute, or tell the study's IT contact.")
+        return render_template("errors/error.html", code=503, title="Leads unavailable", message=message), 503
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception) -> tuple[str, int]:
+        log.exception("coordinator app error: %s", type(error).__name__)
+        message = "Something went wrong on our side; nothing was changed. Try again, or tell the study's IT contact."
+        return render_template("errors/error.html", code=500, title="Something went wrong", message=message), 500

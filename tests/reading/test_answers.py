@@ -1,0 +1,147 @@
+"""Reading what patients type: yes/no/not sure, ages, names, phones, emails."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.reading.answers import (
+    clean_text,
+    is_skip,
+    looks_non_english,
+    read_age,
+    read_contact_time,
+    read_email,
+    read_name,
+    read_phone,
+    read_yes_no,
+)
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("yes", "yes"), ("Yeah", "yes"), ("yep", "yes"), ("yse", "yes"), ("I think so", "yes"),
+        ("yes, hepatitis B", "yes"), ("I do", "yes"), ("yes I have", "yes"), ("probably", "yes"),
+        ("no", "no"), ("nah", "no"), ("Nope.", "no"), ("not that I know of", "no"), ("probably not", "no"),
+        ("I've never had CAR-T", "no"), ("i dont think so", "no"), ("I am not pregnant", "no"),
+        ("not really", "no"), ("never", "no"), ("no i havent", "no"), ("Not at all", "no"),
+        ("not sure", "unsure"), ("I don't know", "unsure"), ("dunno", "unsure"), ("no idea", "unsure"),
+        ("I can't remember", "unsure"), ("maybe", "unsure"), ("I'd have to ask my doctor", "unsure"),
+        ("haven't been told", "unsure"),
+    ],
+)
+def test_yes_no_unsure(text: str, value: str) -> None:
+    reading = read_yes_no(text)
+    assert reading is not None and reading.value == value
+
+
+def test_question_specific_words_win() -> None:
+    words = {"no": ["clear"], "yes": ["positive"], "unsure": ["not tested"]}
+    assert read_yes_no("my scan was clear", words=words).value == "no"
+    assert read_yes_no("it came back positive", words=words).value == "yes"
+    assert read_yes_no("it wasn't positive", words=words).value == "no"
+    assert read_yes_no("I've not tested", words=words).value == "unsure"
+
+
+def test_topic_mention_answers_the_question() -> None:
+    assert read_yes_no("I had car-t cells in 2023", topic_mentioned=True).value == "yes"
+    assert read_yes_no("we never did any car-t", topic_mentioned=True).value == "no"
+
+
+def test_intent_decides_only_when_words_do_not() -> None:
+    assert read_yes_no("absolutely correct", intent="deny", confidence=0.99).value == "yes"
+    assert read_yes_no("hmm well", intent="affirm", confidence=0.3) is not None  # "hmm" is unsure
+    assert read_yes_no("the thing", intent="affirm", confidence=0.9).value == "yes"
+    assert read_yes_no("the thing", intent="affirm", confidence=0.4) is None
+    assert read_yes_no("/deny", intent="deny", confidence=1.0).value == "no"
+
+
+@pytest.mark.parametrize("text", ["asdfgh", "the weather", "", "   "])
+def test_unreadable_is_none(text: str) -> None:
+    assert read_yes_no(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [("68", 68), ("I'm 68", 68), ("I am 68 years old", 68), ("sixty eight", 68), ("Sixty-eight", 68),
+     ("seventy two", 72), ("born in 1964", 62), ("1958", 68), ("born in march 1960", 66),
+     ("born December 1960", 65), ("age: 17", 17), ("I was born on 12/03/1964", 62), ("eighteen", 18)],
+)
+def test_ages(text: str, age: int) -> None:
+    assert read_age(text, today=TODAY).age == age
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("mid-sixties", "vague"), ("in my sixties", "vague"), ("60s", "vague"), ("200", "impossible"),
+     ("0", "impossible"), ("3", "impossible"), ("<img src=x onerror=alert(1)>", "unreadable"), ("born 1950", "birthday"), ("born 2008", "birthday"), ("I'm 68 or 69", "several"),
+     ("old enough", "unreadable")],
+)
+def test_ages_refused(text: str, problem: str) -> None:
+    reading = read_age(text, today=TODAY)
+    assert reading.age is None and reading.problem == problem
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("Li Wei", "Li Wei"), ("my name is Mary Smith", "Mary Smith"), ("王芳", "王芳"), ("María José García", "María José García"),
+     ("I'm O'Brien", "O'Brien"), ("Jean-Luc Picard", "Jean-Luc Picard")],
+)
+def test_names(text: str, name: str) -> None:
+    assert read_name(text) == name
+
+
+@pytest.mark.parametrize("text", ["<img src=x onerror=alert(1)>", "13812345678", "a@b.com", "", "skip", "x" * 200])
+def test_not_names(text: str) -> None:
+    assert read_name(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [("138 1234 5678", "13812345678"), ("+86 138-1234-5678", "+8613812345678"), ("(021) 6543 2100", "02165432100"),
+     ("my number is 07700 900123", "07700900123")],
+)
+def test_phones(text: str, phone: str) -> None:
+    assert read_phone(text) == phone
+
+
+@pytest.mark.parametrize("text", ["12345", "call me maybe", "1" * 20, "a@b.com"])
+def test_not_phones(text: str) -> None:
+    assert read_phone(text) is None
+
+
+def test_emails() -> None:
+    assert read_email("Me@Example.COM") == "Me@example.com"
+    assert read_email("my email is li.wei+trial@qq.com") == "li.wei+trial@qq.com"
+    for bad in ("me@", "me at example dot com", "<script>@x.com", "a@b", "a b@c.com"):
+        assert read_email(bad) is None
+
+
+def test_skip_and_contact_time() -> None:
+    assert is_skip("skip") and is_skip("No thanks") and is_skip("/deny") and not is_skip("mornings")
+    assert read_contact_time("  weekday   mornings ") == "weekday mornings"
+    assert read_contact_time("x" * 101) is None and read_contact_time("<b>") is None
+
+
+def test_other_languages_are_recognised() -> None:
+    assert looks_non_english("我六十八岁") and looks_non_english("Мне 68 лет")
+    assert not looks_non_english("I'm 68") and not looks_non_english("68")
+
+
+@given(st.text(max_size=300))
+def test_readers_never_crash_and_never_invent(text: str) -> None:
+    reading = read_yes_no(text)
+    assert reading is None or reading.value in ("yes", "no", "unsure")
+    age = read_age(text, today=TODAY)
+    assert age.age is None or 10 <= age.age <= 120
+    name = read_name(text)
+    assert name is None or ("<" not in name and len(name) <= 80)
+    phone = read_phone(text)
+    assert phone is None or 7 <= len(phone.lstrip("+")) <= 15
+    assert len(clean_text(text)) <= 500

@@ -1,0 +1,47 @@
+"""The domain, the criteria file, the NLU data and the entity ruler agree with each other."""
+
+from __future__ import annotations
+
+import yaml
+
+from actions.answers import QUESTION_INTENTS, REQUEST_INTENTS
+from actions.services import consent_version
+from bot.trial.criteria import load_criteria
+from bot.settings import PROJECT_ROOT
+from bot.nlu.terms import load_terms
+
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+CRITERIA = load_criteria()
+
+
+def test_every_check_has_a_slot_and_an_ask_action() -> None:
+    for check in CRITERIA.checks:
+        assert check.slot in DOMAIN["slots"], check.id
+        assert f"action_ask_{check.slot}" in DOMAIN["actions"], check.id
+    ask_actions = {a for a in DOMAIN["actions"] if a.startswith("action_ask_") and a != "action_ask_contact_confirmed"}
+    assert ask_actions == {f"action_ask_{c.slot}" for c in CRITERIA.checks}
+
+
+def test_side_intents_are_domain_intents_with_rules() -> None:
+    rules = "\n".join(p.read_text() for p in (PROJECT_ROOT / "data" / "rules").glob("*.yml"))
+    for intent in QUESTION_INTENTS | REQUEST_INTENTS:
+        assert intent in DOMAIN["intents"]
+        assert f"intent: {intent}\n" in rules, intent
+
+
+def test_topics_name_entity_ruler_terms() -> None:
+    terms = {term for label in load_terms().values() for term in label}
+    for check in CRITERIA.checks:
+        assert set(check.topic) <= terms, check.id
+    assert set(load_terms()) == set(DOMAIN["entities"])
+
+
+def test_consent_version_follows_the_consent_text() -> None:
+    version = consent_version()
+    assert version.startswith("consent-") and len(version) == len("consent-") + 12
+
+
+def test_every_intent_has_training_examples() -> None:
+    nlu = "\n".join(p.read_text() for p in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"))
+    for intent in DOMAIN["intents"]:
+        assert f"intent: {intent}\n" in nlu, intent

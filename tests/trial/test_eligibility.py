@@ -1,0 +1,86 @@
+"""The eligibility engine, table-driven: every criterion, and the age limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.trial.criteria import load_criteria
+from bot.trial.eligibility import Status, Verdict, evaluate, remaining_questions, score_check
+
+CRITERIA = load_criteria()
+YES_NO = [c for c in CRITERIA.checks if c.answer == "yes_no"]
+ELIGIBLE = {c.id: c.meets for c in YES_NO} | {"age": 40}
+
+
+def other(value: str) -> str:
+    return "no" if value == "yes" else "yes"
+
+
+@pytest.mark.parametrize(
+    ("age", "verdict"),
+    [(17, Verdict.DOES_NOT_MEET), (18, Verdict.MEETS), (75, Verdict.MEETS), (76, Verdict.DOES_NOT_MEET)],
+)
+def test_age_limits(age: int, verdict: Verdict) -> None:
+    result = score_check(CRITERIA.check("age"), age, CRITERIA)
+    assert result.verdict is verdict
+    assert str(age) in result.reason and "18 to 75" in result.reason
+
+
+@pytest.mark.parametrize("check", YES_NO, ids=lambda c: c.id)
+def test_each_yes_no_criterion(check) -> None:
+    assert score_check(check, check.meets, CRITERIA).verdict is Verdict.MEETS
+    failed = score_check(check, other(check.meets), CRITERIA)
+    assert failed.verdict is Verdict.DOES_NOT_MEET
+    assert failed.reason == f"Patient {check.says[other(check.meets)]}."
+    unsure = score_check(check, "unsure", CRITERIA)
+    assert unsure.verdict is Verdict.UNKNOWN
+    assert "Needs checking in the records" in unsure.reason if check.source == "record" else "Needs review" in unsure.reason
+
+
+def test_all_met_is_likely_eligible() -> None:
+    result = evaluate(CRITERIA, ELIGIBLE)
+    assert result.status is Status.LIKELY_ELIGIBLE
+    assert [r.check_id for r in result.results] == [c.id for c in CRITERIA.checks]
+
+
+@pytest.mark.parametrize("record_check", ["cea_expression", "ctdna_positive", "liver_mets_resected", "residual_disease"])
+def test_not_sure_on_a_record_based_criterion_needs_review_never_rejects(record_check: str) -> None:
+    result = evaluate(CRITERIA, ELIGIBLE | {record_check: "unsure"})
+    assert result.status is Status.NEEDS_REVIEW
+    assert [r.check_id for r in result.unknown] == [record_check]
+
+
+@pytest.mark.parametrize("check", YES_NO, ids=lambda c: c.id)
+def test_one_failed_criterion_is_likely_ineligible(check) -> None:
+    result = evaluate(CRITERIA, ELIGIBLE | {check.id: other(check.meets)})
+    assert result.status is Status.LIKELY_INELIGIBLE
+    assert [r.check_id for r in result.failed] == [check.id]
+
+
+def test_unanswered_criteria_are_unknown() -> None:
+    result = evaluate(CRITERIA, {"age": 60})
+    assert result.status is Status.NEEDS_REVIEW
+    assert all(r.reason == "Not answered." for r in result.unknown)
+
+
+def test_pregnancy_questions_only_up_to_childbearing_age() -> None:
+    limit = CRITERIA.childbearing_age_max
+    young = remaining_questions(CRITERIA, {"age": limit})
+    older = remaining_questions(CRITERIA, {"age": limit + 1})
+    assert "pregnant_or_breastfeeding" in young and "pregnancy_plan" in young
+    assert "pregnant_or_breastfeeding" not in older and "pregnancy_plan" not in older
+    result = evaluate(CRITERIA, {k: v for k, v in ELIGIBLE.items() if not k.startswith("pregnan")} | {"age": 70})
+    assert result.status is Status.LIKELY_ELIGIBLE
+
+
+def test_a_hard_exclusion_ends_the_questions() -> None:
+    assert remaining_questions(CRITERIA, {"age": 60, "prior_car_t": "yes"}) == []
+    assert remaining_questions(CRITERIA, {"age": 80}) == []
+    assert remaining_questions(CRITERIA, {"age": 60})[0] == "crc_liver_mets"
+
+
+def test_every_check_quotes_its_protocol_item() -> None:
+    for check in CRITERIA.checks:
+        assert check.protocol_text == CRITERIA.protocol[check.protocol]
+        assert check.question and check.why and check.label
+    assert {c.protocol for c in CRITERIA.record_checks} >= {"I3", "I4", "I7", "I8", "E13"}

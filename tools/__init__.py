@@ -1,0 +1,1 @@
+"""Maintainers' tooling, not installed with the package: benchmark, scale profile, evaluation, player."""

@@ -1,0 +1,118 @@
+"""Play patient conversations through the real servers (REST channel) and report every misunderstanding.
+
+    .venv/bin/python scripts/play_conversations.py [tests/e2e/patient_conversations.yml] [--only ID ...]
+
+Starts the action server and Rasa on free loopback ports with throwaway databases (as the e2e
+tests do), plays each conversation of the file and checks, after each turn, what the file expects:
+the slot values (`slots`), the question asked next (`asks`: a check id, `consent`, `contact_*` or
+`none`), words in the replies (`says` / `not_says`); at the end, the stored result (`status`).
+Prints one line per failed expectation and a count per category; exit 1 when any failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.conversations import Conversation, load_conversations, play, tracker_slots  # noqa: E402
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", nargs="?", default=str(ROOT / "tests" / "e2e" / "patient_conversations.yml"))
+    parser.add_argument("--only", nargs="*", default=None, help="conversation ids to play")
+    parser.add_argument("--verbose", action="store_true", help="print every turn")
+    parser.add_argument("--report", default=None, help="write the failures as YAML to this file")
+    args = parser.parse_args()
+
+    import os
+
+    os.environ.setdefault("PRESCREEN_DATA_KEY", "kW0w0u3Q4yq3vE3u8a2m8a2K9vXcY6q7pM5nB1tR0sQ=")
+    from bot.ops.run import Stack, prepare
+    from bot.settings import load_settings
+    from bot.leads.crypto import FieldCipher
+    from bot.leads.database import Database
+    from bot.leads.store import LeadStore
+
+    conversations: list[Conversation] = load_conversations(Path(args.file))
+    if args.only:
+        conversations = [c for c in conversations if c.id in args.only]
+    var_dir = Path(tempfile.mkdtemp(prefix="play-"))
+    settings = dataclasses.replace(
+        load_settings(),
+        database_url=f"sqlite:///{var_dir / 'prescreen.db'}",
+        tracker_store_url=f"sqlite:///{var_dir / 'tracker.db'}",
+        data_key=os.environ["PRESCREEN_DATA_KEY"], old_data_keys=(),
+        rasa_host="127.0.0.1", rasa_port=_free_port(), actions_host="127.0.0.1", actions_port=_free_port(),
+        rasa_auth_token="", var_dir=var_dir, sanic_workers=1, actions_workers=1, lock_store_url="",
+    )
+    prepare(settings)
+    stack = Stack(settings)
+    for service in stack.services.values():
+        service.env.update(RASA_PORT=str(settings.rasa_port), ACTIONS_PORT=str(settings.actions_port))
+    started = time.monotonic()
+    stack.start(["actions", "rasa"])
+    print(f"servers up in {time.monotonic() - started:.0f} s; playing {len(conversations)} conversations", flush=True)
+    store = LeadStore(Database(settings.database_url), FieldCipher(settings.data_key))
+    rest = f"{settings.rasa_url}/webhooks/rest/webhook"
+
+    def say(sender: str, text: str) -> list[dict]:
+        response = requests.post(rest, json={"sender": sender, "message": text}, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    slots = tracker_slots(settings.tracker_store_url)
+
+    def status(sender: str) -> str | None:
+        try:
+            return store.get_lead(sender).provisional_status
+        except Exception:  # noqa: BLE001 - nothing stored
+            return None
+
+    failures = []
+    turns = 0
+    try:
+        for conversation in conversations:
+            sender = f"play-{conversation.id}-{uuid.uuid4().hex[:6]}"
+            result = play(conversation, sender, say, slots, status, verbose=args.verbose)
+            turns += result.turns
+            for failure in result.failures:
+                failures.append({"conversation": conversation.id, "category": conversation.category, **failure})
+                print(f"FAIL {conversation.id} [{conversation.category}] turn {failure['turn']} "
+                      f"{failure['said']!r}: {failure['problem']}", flush=True)
+    finally:
+        stack.stop()
+    by_category: dict[str, int] = {}
+    for failure in failures:
+        by_category[failure["category"]] = by_category.get(failure["category"], 0) + 1
+    failed_conversations = len({f["conversation"] for f in failures})
+    print(f"\n{len(conversations)} conversations, {turns} turns, {len(failures)} failed expectations "
+          f"in {failed_conversations} conversations")
+    for category, count in sorted(by_category.items()):
+        print(f"  {category}: {count}")
+    if args.report:
+        Path(args.report).write_text(yaml.safe_dump(failures, allow_unicode=True, sort_keys=False))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
