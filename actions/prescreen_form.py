@@ -13,6 +13,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.answers import entity_ids, is_question, is_side_request, latest_intent, latest_text, patient_words
+from bot.leads.store import StoreError
+from bot.nlu.terms import term_id
 from bot.reading.answers import (
     MAX_ANSWER_CHARS,
     YesNoReading,
@@ -24,8 +26,6 @@ from bot.reading.answers import (
 )
 from bot.trial.criteria import Check
 from bot.trial.eligibility import Verdict, evaluate, is_asked, score_check
-from bot.leads.store import StoreError
-from bot.nlu.terms import term_id
 
 log = logging.getLogger(__name__)
 

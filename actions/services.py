@@ -11,12 +11,12 @@ from typing import Any, TypeVar
 
 import yaml
 
-from bot.trial.criteria import Criteria, load_criteria
-from bot.settings import PROJECT_ROOT, get_settings
 from bot.leads.crypto import FieldCipher, MissingKeyError
 from bot.leads.database import Database
-from bot.leads.store import LeadNotFound, LeadStore, StoreError
 from bot.leads.spool import Spool, start_replayer
+from bot.leads.store import LeadNotFound, LeadStore, StoreError
+from bot.settings import PROJECT_ROOT, get_settings
+from bot.trial.criteria import Criteria, load_criteria
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -17,8 +17,8 @@ os.environ["PRESCREEN_DATA_KEY"] = TEST_KEY
 
 from bot.leads.crypto import FieldCipher  # noqa: E402
 from bot.leads.database import Database  # noqa: E402
-from bot.leads.store import LeadStore  # noqa: E402
 from bot.leads.migrate import upgrade  # noqa: E402
+from bot.leads.store import LeadStore  # noqa: E402
 
 pytest_plugins = ["tests.postgres"]
 _db_names = itertools.count()

@@ -11,10 +11,10 @@ import getpass
 import sys
 from typing import TextIO
 
-from bot.web.coordinator.accounts import AccountError, Accounts, check_password, check_username
-from bot.settings import get_settings
 from bot.leads.database import Database
 from bot.leads.models import utcnow
+from bot.settings import get_settings
+from bot.web.coordinator.accounts import AccountError, Accounts, check_password, check_username
 
 
 def read_password(stdin: TextIO | None = None) -> str:

@@ -25,13 +25,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from bot.leads.erasure import TrackerStoreError
-from bot.leads.private_files import write_private
-from bot.settings import get_settings
 from bot.leads.crypto import FieldCipher, MissingKeyError, new_key
 from bot.leads.database import Database
-from bot.leads.store import LeadNotFound, LeadRecord, LeadStore, StoreError
+from bot.leads.erasure import TrackerStoreError
 from bot.leads.models import ReviewStatus
+from bot.leads.private_files import write_private
+from bot.leads.store import LeadNotFound, LeadRecord, LeadStore, StoreError
+from bot.settings import get_settings
 
 Command = Callable[[argparse.Namespace], int]
 CSV_FIELDS = (

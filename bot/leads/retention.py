@@ -12,8 +12,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import delete, func, select, update
 
 from bot.leads.crypto import FieldCipher
-from bot.leads.store import LeadStore
 from bot.leads.models import Answer, AuditEntry, Contact, ReviewStatus, Screening
+from bot.leads.store import LeadStore
 
 PURGED_TEXT = "[removed after the retention period]"
 

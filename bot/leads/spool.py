@@ -16,10 +16,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bot.trial.criteria import load_criteria
-from bot.trial.eligibility import evaluate
 from bot.leads.crypto import FieldCipher
 from bot.leads.store import ContactDetails, LeadStore, StoreError
+from bot.trial.criteria import load_criteria
+from bot.trial.eligibility import evaluate
 
 log = logging.getLogger(__name__)
 

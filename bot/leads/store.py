@@ -19,8 +19,6 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
-from bot.reading.answers import clean_text, read_phone
-from bot.trial.eligibility import EligibilityResult, Verdict
 from bot.leads.crypto import FieldCipher
 from bot.leads.database import Database
 from bot.leads.models import (
@@ -36,6 +34,8 @@ from bot.leads.models import (
     StatusChange,
     utcnow,
 )
+from bot.reading.answers import clean_text, read_phone
+from bot.trial.eligibility import EligibilityResult, Verdict
 
 log = logging.getLogger(__name__)
 

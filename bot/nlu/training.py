@@ -14,8 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT
 from bot.nlu.terms import build_pipeline, terms_fingerprint
+from bot.settings import PROJECT_ROOT
 
 MODEL_DIR = PROJECT_ROOT / "models"
 MODEL_NAME = "prescreen"

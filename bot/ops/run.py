@@ -18,8 +18,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT, Settings, load_settings
 from bot.nlu.training import MODEL_PATH, rasa_env, rasa_executable
+from bot.settings import PROJECT_ROOT, Settings, load_settings
 
 STARTUP_TIMEOUT_S = 180
 

@@ -13,8 +13,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
-from bot.settings import PROJECT_ROOT, get_settings
 from bot.leads.store import LeadStore
+from bot.settings import PROJECT_ROOT, get_settings
 
 DOMAIN: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
 

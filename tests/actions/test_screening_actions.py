@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from actions.contact_form import ActionAskContactConfirmed, ValidateContactForm
 from actions.screening import ActionFinishScreening, ActionSubmitLead, ActionWithdraw
-from bot.trial.criteria import load_criteria
 from bot.leads.store import LeadStore
+from bot.trial.criteria import load_criteria
 from tests.actions.conftest import responses, run, slot_events
 
 CRITERIA = load_criteria()

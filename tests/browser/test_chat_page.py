@@ -31,8 +31,8 @@ from typing import Any
 
 import pytest
 
-from bot.web.chat.app import create_app
 from bot.settings import get_settings
+from bot.web.chat.app import create_app
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Browser, Page, expect  # noqa: E402

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.web.coordinator import create_app
-from bot.settings import get_settings
-from bot.leads.store import ContactDetails, LeadNotFound, LeadStore
 from bot.leads.migrate import upgrade
+from bot.leads.store import ContactDetails, LeadNotFound, LeadStore
+from bot.settings import get_settings
+from bot.web.coordinator import create_app
 from tests.conftest import TEST_KEY
 from tests.web.coordinator.seed import ELIGIBLE, PASSWORD, XSS_NAME, seed_lead, tracker_senders
 

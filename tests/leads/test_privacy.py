@@ -7,13 +7,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from bot.trial.criteria import load_criteria
-from bot.trial.eligibility import evaluate
-from bot.leads.erasure import erase_lead, erase_tracker_events, reference_code_in
 from bot.leads.crypto import FieldCipher, MissingKeyError, new_key
-from bot.leads.store import ContactDetails, LeadNotFound, LeadStore
+from bot.leads.erasure import erase_lead, erase_tracker_events, reference_code_in
 from bot.leads.models import AuditEntry, Screening
 from bot.leads.retention import PURGED_TEXT, purge, rotate_keys
+from bot.leads.store import ContactDetails, LeadNotFound, LeadStore
+from bot.trial.criteria import load_criteria
+from bot.trial.eligibility import evaluate
 
 CRITERIA = load_criteria()
 LOG = {"age": {"text": "I'm 60, call me on 13812345678", "value": "60", "how": "read age 60"}}

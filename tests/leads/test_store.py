@@ -6,10 +6,10 @@ import sqlite3
 
 import pytest
 
-from bot.trial.criteria import load_criteria
-from bot.trial.eligibility import evaluate
 from bot.leads.database import Database
 from bot.leads.store import ContactDetails, LeadNotFound, LeadStore, StoreError
+from bot.trial.criteria import load_criteria
+from bot.trial.eligibility import evaluate
 
 CRITERIA = load_criteria()
 ELIGIBLE = {c.id: ("yes" if c.meets == "yes" else "no") for c in CRITERIA.checks if c.answer == "yes_no"} | {"age": 60}

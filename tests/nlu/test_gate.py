@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.settings import PROJECT_ROOT
 from bot.nlu.training import rasa_env, rasa_executable
+from bot.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 

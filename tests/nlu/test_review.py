@@ -13,6 +13,9 @@ import yaml
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from bot.leads.database import Database
+from bot.leads.migrate import upgrade
+from bot.leads.store import LeadStore
 from bot.nlu.review import (
     ReviewError,
     as_nlu_yaml,
@@ -20,9 +23,6 @@ from bot.nlu.review import (
     readonly_engine,
     redact,
 )
-from bot.leads.database import Database
-from bot.leads.store import LeadStore
-from bot.leads.migrate import upgrade
 
 
 def _parse(intent: str, confidence: float, runner_up: tuple[str, float] | None = None) -> dict[str, Any]:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tools import bench
 from bot.ops.health import database_check, redis_check, run_checks
-from tools.scale_profile import free_port, render_nginx_conf
 from bot.settings import load_settings
+from tools import bench
+from tools.scale_profile import free_port, render_nginx_conf
 
 
 def test_lock_store_url_is_parsed_for_redis() -> None:

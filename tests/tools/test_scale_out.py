@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from tools import bench
-from tools.scale_profile import ScaleOut, free_port
 from bot.leads.crypto import FieldCipher
 from bot.leads.database import Database
 from bot.leads.store import LeadStore
 from tests.conftest import TEST_KEY
+from tools import bench
+from tools.scale_profile import ScaleOut, free_port
 
 pytestmark = pytest.mark.e2e
 

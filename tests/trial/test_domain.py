@@ -6,9 +6,9 @@ import yaml
 
 from actions.answers import QUESTION_INTENTS, REQUEST_INTENTS
 from actions.services import consent_version
-from bot.trial.criteria import load_criteria
-from bot.settings import PROJECT_ROOT
 from bot.nlu.terms import load_terms
+from bot.settings import PROJECT_ROOT
+from bot.trial.criteria import load_criteria
 
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
 CRITERIA = load_criteria()

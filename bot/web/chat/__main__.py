@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot.web.chat.app import create_app
 from bot.settings import get_settings
+from bot.web.chat.app import create_app
 
 
 def main() -> int:

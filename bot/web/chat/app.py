@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 import requests
 from flask import Flask, Response, jsonify, render_template, request, send_from_directory
 
+from bot.settings import Settings, get_settings
 from bot.web.chat.ratelimit import SlidingWindowLimiter
 from bot.web.chat.strings import pick_lang, strings_for
-from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 

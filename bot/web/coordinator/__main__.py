@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot.web.coordinator.config import ConfigurationError, coordinator_options
-from bot.settings import get_settings
 from bot.leads.crypto import MissingKeyError
+from bot.settings import get_settings
+from bot.web.coordinator.config import ConfigurationError, coordinator_options
 
 
 def schema_is_current(database_url: str) -> bool:

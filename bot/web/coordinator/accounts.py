@@ -20,8 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.leads.database import Database
-from bot.leads.store import StoreError
 from bot.leads.models import Coordinator, utcnow
+from bot.leads.store import StoreError
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{1,63}")
 MIN_PASSWORD_CHARS = 12

@@ -20,6 +20,11 @@ from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from bot.leads.crypto import FieldCipher, MissingKeyError
+from bot.leads.database import Database
+from bot.leads.store import LeadStore, StoreError
+from bot.settings import Settings, get_settings
+from bot.trial.criteria import load_criteria
 from bot.web.coordinator import auth, export, insights, leads
 from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.config import ConfigurationError, coordinator_options
@@ -32,11 +37,6 @@ from bot.web.coordinator.core import (
     local_time,
     services,
 )
-from bot.trial.criteria import load_criteria
-from bot.settings import Settings, get_settings
-from bot.leads.crypto import FieldCipher, MissingKeyError
-from bot.leads.database import Database
-from bot.leads.store import LeadStore, StoreError
 
 log = logging.getLogger(__name__)
 

@@ -7,11 +7,11 @@ from datetime import datetime, timezone
 
 from flask import current_app, g
 
+from bot.leads.store import LeadStore
+from bot.settings import Settings
+from bot.trial.criteria import Criteria
 from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.config import CoordinatorOptions
-from bot.trial.criteria import Criteria
-from bot.settings import Settings
-from bot.leads.store import LeadStore
 
 PROVISIONAL_LABELS = {
     "likely_eligible": "Likely eligible",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from bot.web.coordinator.core import REVIEW_LABELS, services
 from bot.leads.store import DECIDED_STATUSES
+from bot.web.coordinator.core import REVIEW_LABELS, services
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
 

@@ -11,7 +11,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from bot.web.coordinator.core import PROVISIONAL_LABELS, REVIEW_LABELS, VERDICT_LABELS, actor, audit, services
 from bot.leads.erasure import ERASE_REASONS, TrackerStoreError, erase_lead
 from bot.leads.store import (
     LEAD_SORTS,
@@ -22,6 +21,7 @@ from bot.leads.store import (
     LeadRecord,
     StoreError,
 )
+from bot.web.coordinator.core import PROVISIONAL_LABELS, REVIEW_LABELS, VERDICT_LABELS, actor, audit, services
 
 bp = Blueprint("leads", __name__)
 log = logging.getLogger(__name__)

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
+from bot.settings import Settings, get_settings
 from bot.web.chat import app as chat_app_module
 from bot.web.chat.app import MAX_TEXT_CHARS, create_app, frame_ancestors
-from bot.settings import Settings, get_settings
 
 SENDER = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 

@@ -11,11 +11,11 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
+from bot.leads.store import LeadStore
+from bot.settings import Settings, get_settings
 from bot.web.coordinator import create_app
 from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.core import Services
-from bot.settings import Settings, get_settings
-from bot.leads.store import LeadStore
 from tests.conftest import TEST_KEY
 from tests.web.coordinator.seed import PASSWORD, sign_in
 

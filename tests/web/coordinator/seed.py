@@ -10,10 +10,10 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text, update
 
+from bot.leads.models import Screening
+from bot.leads.store import ContactDetails, LeadStore
 from bot.trial.criteria import load_criteria
 from bot.trial.eligibility import evaluate
-from bot.leads.store import ContactDetails, LeadStore
-from bot.leads.models import Screening
 
 CRITERIA = load_criteria()
 ELIGIBLE: dict[str, Any] = {

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from bot.cli import main as cli
-from bot.web.coordinator.accounts import Accounts
-from bot.settings import get_settings
 from bot.leads.database import Database
+from bot.settings import get_settings
+from bot.web.coordinator.accounts import Accounts
 from tests.web.coordinator.conftest import FAST_HASHER
 
 PASSWORD = "a long enough password"

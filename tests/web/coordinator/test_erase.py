@@ -16,11 +16,11 @@ from sqlalchemy import create_engine, func, select, text
 from werkzeug.test import TestResponse
 
 from bot.cli import main as cli
-from bot.web.coordinator.core import Services
 from bot.leads.erasure import TrackerStoreError, erase_lead
-from bot.settings import Settings
-from bot.leads.store import ContactDetails, LeadNotFound, LeadStore, StoreError
 from bot.leads.models import Answer, AuditEntry, Contact, CriterionResultRow, Screening
+from bot.leads.store import ContactDetails, LeadNotFound, LeadStore, StoreError
+from bot.settings import Settings
+from bot.web.coordinator.core import Services
 from tests.web.coordinator.seed import csrf_token, seed_lead, tracker_senders
 
 NAME, PHONE, EMAIL = "Li Wei", "+8613812345678", "li.wei@example.com"

@@ -10,9 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from bot.leads.database import make_engine
-from bot.leads.store import LeadStore
 from bot.leads.migrate import alembic_config, upgrade
 from bot.leads.models import Base
+from bot.leads.store import LeadStore
 from tests.postgres import create_database
 
 

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from bot.leads.store import ContactDetails, LeadNotFound, LeadQuery, LeadStore, phone_variants
 from bot.leads.models import CriterionOverride, RecordCheckResult
+from bot.leads.store import ContactDetails, LeadNotFound, LeadQuery, LeadStore, phone_variants
 from tests.web.coordinator.seed import ELIGIBLE, seed_lead
 
 
