@@ -86,47 +86,15 @@ class LiveStack:
         self.stack.start(["rasa"])
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
     """Action server, Rasa, chat page and coordinator app, as `make run` starts them."""
-    import dataclasses
-
     from bot.ops.run import Stack, prepare
-    from bot.settings import load_settings
+    from tools.stack import throwaway_settings
 
-    var_dir = tmp_path_factory.mktemp("live")
-    settings = dataclasses.replace(
-        load_settings(),
-        database_url=f"sqlite:///{var_dir / 'prescreen.db'}",
-        tracker_store_url=f"sqlite:///{var_dir / 'tracker.db'}",
-        data_key=TEST_KEY,
-        old_data_keys=(),
-        rasa_host="127.0.0.1", rasa_port=_free_port(),
-        actions_host="127.0.0.1", actions_port=_free_port(),
-        chat_host="127.0.0.1", chat_port=_free_port(),
-        coordinator_host="127.0.0.1", coordinator_port=_free_port(),
-        coordinator_secret_key="test-secret-key-for-the-live-stack",
-        rasa_auth_token="",
-        spool_replay_interval_s=2,
-        var_dir=var_dir,
-    )
+    settings = throwaway_settings(tmp_path_factory.mktemp("live"), data_key=TEST_KEY, spool_replay_interval_s=2)
     prepare(settings)
     stack = Stack(settings)
-    # The chat page and coordinator app read their settings from the environment.
-    for service in stack.services.values():
-        service.env.update(
-            RASA_PORT=str(settings.rasa_port), CHAT_PORT=str(settings.chat_port),
-            COORDINATOR_PORT=str(settings.coordinator_port), COORDINATOR_SECRET_KEY=settings.coordinator_secret_key,
-            ACTIONS_PORT=str(settings.actions_port), SPOOL_REPLAY_INTERVAL_S="2",
-        )
     stack.start()
     try:
         yield LiveStack(stack, settings)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import hashlib
 import json
 import os
@@ -51,7 +50,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.settings import PROJECT_ROOT, load_settings
+from bot.settings import PROJECT_ROOT
+from tools.stack import fresh_key
 
 REPORT = PROJECT_ROOT / "reports" / "bench.json"
 STOCK_CONFIG = PROJECT_ROOT / "bench" / "config_stock.yml"
@@ -497,31 +497,20 @@ class Running:
     logs: list[Path]
 
 
-def _fresh_key() -> str:
-    from cryptography.fernet import Fernet
-
-    return Fernet.generate_key().decode()
-
-
 def start_single(config: BenchConfig, model: Path, root: Path, probe_dir: Path) -> Running:
-    from bot.ops.run import Stack
-    from tools.scale_profile import RedisServer, free_port
     from bot.leads.migrate import upgrade
+    from bot.ops.run import Stack
+    from tools.stack import RedisServer, throwaway_settings
 
     redis = None
     if config.redis:
-        from tools.scale_profile import ensure_system_packages
+        from tools.stack import ensure_system_packages
 
         ensure_system_packages({"redis-server": "redis-server"})
         redis = RedisServer(root / "redis")
         redis.start()
-    settings = dataclasses.replace(
-        load_settings(), database_url=f"sqlite:///{root / 'prescreen.db'}",
-        tracker_store_url=f"sqlite:///{root / 'tracker.db'}", data_key=_fresh_key(), old_data_keys=(),
-        rasa_host="127.0.0.1", rasa_port=free_port(), actions_host="127.0.0.1", actions_port=free_port(),
-        rasa_auth_token="", cors_origins=(), lock_store_url=redis.url if redis else "",
-        sanic_workers=config.rasa_workers, actions_workers=config.actions_workers, var_dir=root / "var",
-    )
+    settings = throwaway_settings(root / "var", lock_store_url=redis.url if redis else "",
+                                  sanic_workers=config.rasa_workers, actions_workers=config.actions_workers)
     upgrade(settings.database_url)
     stack = Stack(settings, model_path=model, rasa_module="tools.bench_rasa_timing")
     stack.services = {name: stack.services[name] for name in ("actions", "rasa")}
@@ -555,7 +544,7 @@ def start_scale(config: BenchConfig, model: Path, root: Path, probe_dir: Path) -
     from tools.scale_profile import ScaleOut
 
     profile = ScaleOut(instances=config.instances, actions=config.action_servers, model_path=model,
-                       rasa_module="tools.bench_rasa_timing", data_key=_fresh_key(), root=root,
+                       rasa_module="tools.bench_rasa_timing", data_key=fresh_key(), root=root,
                        extra_env={"PRESCREEN_BENCH_PROBE_DIR": str(probe_dir),
                                   "PRESCREEN_BENCH_RASA_MODULE": config.rasa_module, **dict(config.env)})
     try:
@@ -817,7 +806,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (1 <= args.patients <= 500 and 1 <= args.concurrency <= 100 and 0 < args.max_seconds <= 1800
             and 1 <= args.repeat <= 10):
         parser.error("bounded runs only: 1-500 patients, 1-100 at once, at most 1800 s per phase, 1-10 rounds")
-    os.environ.setdefault("PRESCREEN_DATA_KEY", _fresh_key())
+    os.environ.setdefault("PRESCREEN_DATA_KEY", fresh_key())
     run = {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
            "patients": args.patients, "concurrency": args.concurrency, "think_s": args.think,
            "turns_per_prescreen": len(SCRIPT)}

@@ -1,6 +1,6 @@
 """Play patient conversations through the real servers (REST channel) and report every misunderstanding.
 
-    .venv/bin/python scripts/play_conversations.py [tests/e2e/patient_conversations.yml] [--only ID ...]
+    .venv/bin/python tools/play_conversations.py [tests/e2e/patient_conversations.yml] [--only ID ...]
 
 Starts the action server and Rasa on free loopback ports with throwaway databases (as the e2e
 tests do), plays each conversation of the file and checks, after each turn, what the file expects:
@@ -12,7 +12,6 @@ Prints one line per failed expectation and a count per category; exit 1 when any
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import tempfile
 import time
@@ -28,14 +27,6 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.conversations import Conversation, load_conversations, play, tracker_slots  # noqa: E402
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", nargs="?", default=str(ROOT / "tests" / "e2e" / "patient_conversations.yml"))
@@ -44,31 +35,18 @@ def main() -> int:
     parser.add_argument("--report", default=None, help="write the failures as YAML to this file")
     args = parser.parse_args()
 
-    import os
-
-    os.environ.setdefault("PRESCREEN_DATA_KEY", "kW0w0u3Q4yq3vE3u8a2m8a2K9vXcY6q7pM5nB1tR0sQ=")
-    from bot.ops.run import Stack, prepare
-    from bot.settings import load_settings
     from bot.leads.crypto import FieldCipher
     from bot.leads.database import Database
     from bot.leads.store import LeadStore
+    from bot.ops.run import Stack, prepare
+    from tools.stack import throwaway_settings
 
     conversations: list[Conversation] = load_conversations(Path(args.file))
     if args.only:
         conversations = [c for c in conversations if c.id in args.only]
-    var_dir = Path(tempfile.mkdtemp(prefix="play-"))
-    settings = dataclasses.replace(
-        load_settings(),
-        database_url=f"sqlite:///{var_dir / 'prescreen.db'}",
-        tracker_store_url=f"sqlite:///{var_dir / 'tracker.db'}",
-        data_key=os.environ["PRESCREEN_DATA_KEY"], old_data_keys=(),
-        rasa_host="127.0.0.1", rasa_port=_free_port(), actions_host="127.0.0.1", actions_port=_free_port(),
-        rasa_auth_token="", var_dir=var_dir, sanic_workers=1, actions_workers=1, lock_store_url="",
-    )
+    settings = throwaway_settings(Path(tempfile.mkdtemp(prefix="play-")))
     prepare(settings)
     stack = Stack(settings)
-    for service in stack.services.values():
-        service.env.update(RASA_PORT=str(settings.rasa_port), ACTIONS_PORT=str(settings.actions_port))
     started = time.monotonic()
     stack.start(["actions", "rasa"])
     print(f"servers up in {time.monotonic() - started:.0f} s; playing {len(conversations)} conversations", flush=True)

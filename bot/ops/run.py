@@ -88,14 +88,9 @@ class Stack:
             raise ValueError("SANIC_WORKERS > 1 needs a shared lock store: set LOCK_STORE_URL=redis://host:6379/1")
         env = rasa_env()
         env.update(
-            DATABASE_URL=s.database_url,
-            TRACKER_STORE_URL=s.tracker_store_url,
+            s.as_env(),  # every server reads the same settings, whatever .env says
             ACTION_ENDPOINT_URL=s.action_endpoint_url,
             LOCK_STORE_URL=s.lock_store_url or "memory://",  # endpoints.yml needs every variable set
-            SANIC_WORKERS=str(s.sanic_workers),
-            ACTION_SERVER_SANIC_WORKERS=str(s.actions_workers),
-            PRESCREEN_VAR_DIR=str(s.var_dir),
-            PRESCREEN_DATA_KEY=s.data_key,
             PYTHONUNBUFFERED="1",
         )
         actions_env = dict(env, SANIC_HOST=s.actions_host)

@@ -10,7 +10,7 @@ A conversation is a list of turns. A turn is a message, or a mapping:
     not_says: [words]           none may appear
 
 `status` (likely_eligible, needs_review, likely_ineligible, or none for nothing stored) is checked
-after the last turn. Used by scripts/play_conversations.py and tests/e2e/test_patient_phrasings.py.
+after the last turn. Used by tools/play_conversations.py and tests/e2e/test_patient_phrasings.py.
 """
 
 from __future__ import annotations

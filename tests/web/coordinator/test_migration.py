@@ -14,6 +14,7 @@ from bot.leads.migrate import alembic_config, upgrade
 from bot.leads.models import Base
 from bot.leads.store import LeadStore
 from tests.postgres import create_database
+from tools.stack import PostgresServer
 
 
 def test_schema_matches_the_models(database_url: str) -> None:
@@ -36,7 +37,7 @@ def test_audit_log_rejects_update_and_delete(store: LeadStore, statement: str) -
 
 
 @pytest.mark.postgres
-def test_audit_log_rejects_truncate_on_postgresql(postgres_server: str) -> None:
+def test_audit_log_rejects_truncate_on_postgresql(postgres_server: PostgresServer) -> None:
     url = create_database(postgres_server, "prescreen_test_truncate")
     upgrade(url)
     engine = make_engine(url)
