@@ -31,8 +31,8 @@ validate: spacy results  ## rasa data validate (form-asked responses are reporte
 	@$(RASA) data validate --domain domain.yml --data data > results/validate.log 2>&1 \
 	  && echo "rasa data validate: OK" || { grep -v "is not used in any story or rule" results/validate.log; exit 1; }
 
-test-unit: install  ## fast tests: engine, readers, store, actions (no servers)
-	@$(PY) -m pytest tests -m "not e2e and not browser" -q
+test-unit: install  ## the fast inner loop: rules, readers, store on SQLite, actions, apps (no servers, no training)
+	@$(PY) -m pytest tests -m "not e2e and not browser and not postgres and not slow" -q
 
 test-stories: train  ## test conversations through the trained model
 	@scripts/test_stories.sh
@@ -49,7 +49,7 @@ bench: train  ## load benchmark: this project's configuration vs Rasa's stock on
 audit: install  ## pip-audit of the installed packages against tests/security/accepted_vulnerabilities.yml
 	@scripts/audit.sh
 
-test: install validate train  ## everything: unit, store on SQLite and PostgreSQL, stories, NLU gate, end-to-end, browser
+test: install validate train  ## everything: lint, unit, store on SQLite and PostgreSQL, stories, NLU gate, end-to-end, browser
 	@$(MAKE) --no-print-directory test-stories
 	@$(MAKE) --no-print-directory nlu-gate
 	@$(MAKE) --no-print-directory audit
@@ -58,8 +58,9 @@ test: install validate train  ## everything: unit, store on SQLite and PostgreSQ
 results:
 	@mkdir -p results
 
-lint: install  ## ruff
-	@$(VENV)/bin/ruff check bot actions tests
+lint: install  ## ruff (bot, actions, tools, tests) and mypy (bot, actions)
+	@$(VENV)/bin/ruff check bot actions tools tests
+	@$(VENV)/bin/mypy
 
 clean:  ## remove build outputs (not .env, not var/)
 	rm -rf build models results reports .pytest_cache
