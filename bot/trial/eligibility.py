@@ -71,7 +71,7 @@ def score_check(check: Check, answer: Answer, criteria: Criteria) -> CriterionRe
     if answer is None:
         return result(Verdict.UNKNOWN, "Not answered.")
     if check.answer == "age":
-        low, high = check.age_range or (0, 200)
+        low, high = check.age_range or criteria.age_range
         if not isinstance(answer, int):
             return result(Verdict.UNKNOWN, f"Age could not be read from {answer!r}.")
         if low <= answer <= high:
