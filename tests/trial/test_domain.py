@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from actions.answers import QUESTION_INTENTS, REQUEST_INTENTS
+from bot.reading import QUESTION_INTENTS, REQUEST_INTENTS
 from actions.services import consent_version
 from bot.nlu.terms import load_terms
 from bot.settings import PROJECT_ROOT

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.trial.criteria import load_criteria
-from bot.trial.eligibility import Status, Verdict, evaluate, remaining_questions, score_check
+from bot.trial.eligibility import Status, Verdict, evaluate, questions_to_ask, score_check
 
 CRITERIA = load_criteria()
 YES_NO = [c for c in CRITERIA.checks if c.answer == "yes_no"]
@@ -65,18 +65,36 @@ def test_unanswered_criteria_are_unknown() -> None:
 
 def test_pregnancy_questions_only_up_to_childbearing_age() -> None:
     limit = CRITERIA.childbearing_age_max
-    young = remaining_questions(CRITERIA, {"age": limit})
-    older = remaining_questions(CRITERIA, {"age": limit + 1})
+    young = questions_to_ask(CRITERIA, {"age": limit})
+    older = questions_to_ask(CRITERIA, {"age": limit + 1})
     assert "pregnant_or_breastfeeding" in young and "pregnancy_plan" in young
     assert "pregnant_or_breastfeeding" not in older and "pregnancy_plan" not in older
     result = evaluate(CRITERIA, {k: v for k, v in ELIGIBLE.items() if not k.startswith("pregnan")} | {"age": 70})
     assert result.status is Status.LIKELY_ELIGIBLE
 
 
-def test_a_hard_exclusion_ends_the_questions() -> None:
-    assert remaining_questions(CRITERIA, {"age": 60, "prior_car_t": "yes"}) == []
-    assert remaining_questions(CRITERIA, {"age": 80}) == []
-    assert remaining_questions(CRITERIA, {"age": 60})[0] == "crc_liver_mets"
+ALL_IDS = [c.id for c in CRITERIA.checks]
+UP_TO_55 = ALL_IDS
+OVER_55 = [i for i in ALL_IDS if not i.startswith("pregnan")]
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ({}, UP_TO_55),  # age unknown yet: every question, in the criteria file's order
+        ({"age": 60}, OVER_55),
+        ({"age": 40}, UP_TO_55),
+        ({"age": 80}, ["age"]),  # a hard exclusion ends the questions, and is the last one asked
+        ({"age": 17}, ["age"]),
+        ({"age": 60, "prior_car_t": "yes"}, OVER_55[: OVER_55.index("prior_car_t") + 1]),
+        ({"age": 60, "prior_car_t": "unsure"}, OVER_55),  # not sure never ends the questions
+        ({"age": 60, "crc_liver_mets": "no", "prior_car_t": "yes"}, ["age", "crc_liver_mets"]),  # the first one
+        ({"age": 40, "pregnancy_plan": "yes"}, UP_TO_55),  # the last question excludes: nothing left out
+        ({"age": 60, "prior_car_t": "no"}, OVER_55),
+    ],
+)
+def test_questions_to_ask(answers: dict[str, str | int], expected: list[str]) -> None:
+    assert questions_to_ask(CRITERIA, answers) == expected
 
 
 def test_every_check_quotes_its_protocol_item() -> None:
