@@ -6,7 +6,8 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from bot.reading import clean_text, is_side_request as _is_side_request, is_tapped
+from bot.reading import clean_text, is_tapped
+from bot.reading import is_side_request as _is_side_request
 
 
 def is_side_request(tracker: Tracker) -> bool:

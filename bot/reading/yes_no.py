@@ -14,7 +14,7 @@ INTENT_VALUES: Mapping[str, YesNo] = {"affirm": "yes", "deny": "no", "dont_know"
 MIN_INTENT_CONFIDENCE = 0.6
 
 # Order matters: "not sure" before "no", "don't think so" before "think so".
-_UNSURE = (
+_UNSURE: tuple[str, ...] = (
     "not sure", "unsure", "dont know", "don't know", "do not know", "didn't know", "dunno", "idk", "no idea",
     "not certain", "uncertain", "can't remember", "cant remember", "cannot remember", "don't remember",
     "dont remember", "do not remember", "can't recall", "cant recall", "don't recall", "no clue", "maybe",
@@ -285,7 +285,7 @@ def read_yes_no(
     sure. The reading is `hedged` when the patient only believes it ("I think it was negative").
     The NLU intent decides only when the words alone do not.
     """
-    if intent in INTENT_VALUES and text.strip().startswith("/"):
+    if intent is not None and intent in INTENT_VALUES and text.strip().startswith("/"):
         return YesNoReading(INTENT_VALUES[intent], f"button /{intent}")
     text = _symbols_to_words(text)
     chinese = _read_chinese(text)
@@ -341,7 +341,7 @@ def read_yes_no(
         return reading("yes", "mentions the topic")
     if normal in ("hmm", "hm", "hmmm", "um", "umm", "erm", "uh", "hmm well", "um well", "well"):
         return reading("unsure", f"'{normal}'")
-    if intent in INTENT_VALUES and confidence >= MIN_INTENT_CONFIDENCE:
+    if intent is not None and intent in INTENT_VALUES and confidence >= MIN_INTENT_CONFIDENCE:
         return reading(INTENT_VALUES[intent], f"intent {intent} ({confidence:.2f})")
     return None
 

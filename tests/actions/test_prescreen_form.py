@@ -178,8 +178,11 @@ def test_pregnancy_questions_are_skipped_over_55(make_tracker, dispatcher, domai
 def test_each_question_is_asked_from_the_criteria_file(make_tracker, dispatcher, domain) -> None:
     assert set(ASK_ACTIONS) == {c.id for c in CRITERIA.checks}
     assert run(ASK_ACTIONS["ctdna_positive"](), dispatcher, make_tracker(), domain) == []
-    buttons = [{"title": "Yes, it was positive", "payload": "/affirm"}, {"title": "No, it was negative", "payload": "/deny"},
-               {"title": "Not tested / not sure", "payload": "/dont_know"}]  # its own, from the criteria file
+    buttons = [  # the question's own, from the criteria file
+        {"title": "Yes, it was positive", "payload": "/affirm"},
+        {"title": "No, it was negative", "payload": "/deny"},
+        {"title": "Not tested / not sure", "payload": "/dont_know"},
+    ]
     assert sent(dispatcher) == [{"text": CRITERIA.check("ctdna_positive").question, "buttons": buttons}]
 
 
@@ -197,7 +200,8 @@ def test_why_explains_the_current_question(make_tracker, dispatcher, domain) -> 
 def test_why_explains_consent_and_contact_details(make_tracker, dispatcher, domain) -> None:
     assert run(ActionExplainQuestion(), dispatcher, make_tracker("why?", "ask_why", requested_slot="consent"),
                domain) == []
-    tracker = make_tracker("why do you need that?", "ask_why", requested_slot="contact_phone", active_loop="contact_form")
+    tracker = make_tracker("why do you need that?", "ask_why", requested_slot="contact_phone",
+                           active_loop="contact_form")
     assert run(ActionExplainQuestion(), dispatcher, tracker, domain) == []
     assert sent(dispatcher) == [{"response": "utter_privacy"}, {"response": "utter_explain_contact"}]
 

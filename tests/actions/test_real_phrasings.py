@@ -4,7 +4,6 @@ rules anyone out, declining is not a "no", a request must say so in words, "why?
 from __future__ import annotations
 
 import pytest
-
 from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.answers import is_side_request

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from bot.trial.criteria import load_criteria
@@ -102,3 +104,23 @@ def test_every_check_quotes_its_protocol_item() -> None:
         assert check.protocol_text == CRITERIA.protocol[check.protocol]
         assert check.question and check.why and check.label
     assert {c.protocol for c in CRITERIA.record_checks} >= {"I3", "I4", "I7", "I8", "E13"}
+
+
+def test_the_age_limits_are_read_from_the_criteria_file() -> None:
+    import yaml
+
+    from bot.trial.criteria import CRITERIA_FILE, parse_criteria
+    from bot.reading import read_age
+
+    assert CRITERIA.age_range == (18, 75) == CRITERIA.check("age").age_range
+    document = yaml.safe_load(CRITERIA_FILE.read_text(encoding="utf-8"))
+    document["checks"][0]["age_range"] = [21, 70]
+    other_study = parse_criteria(document)
+    assert other_study.age_range == (21, 70)
+    assert score_check(other_study.check("age"), 71, other_study).verdict is Verdict.DOES_NOT_MEET
+    # a birth year alone is refused when the birthday decides the side of the file's own limit
+    assert read_age("born 1950", today=date(2026, 11, 25)).problem == "birthday"
+    assert read_age("born 1950", today=date(2026, 11, 25), boundaries=other_study.age_range).age == 76
+    del document["checks"][0]["age_range"]
+    with pytest.raises(ValueError, match="age_range"):
+        parse_criteria(document)
