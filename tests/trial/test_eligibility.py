@@ -109,8 +109,8 @@ def test_every_check_quotes_its_protocol_item() -> None:
 def test_the_age_limits_are_read_from_the_criteria_file() -> None:
     import yaml
 
-    from bot.trial.criteria import CRITERIA_FILE, parse_criteria
     from bot.reading import read_age
+    from bot.trial.criteria import CRITERIA_FILE, parse_criteria
 
     assert CRITERIA.age_range == (18, 75) == CRITERIA.check("age").age_range
     document = yaml.safe_load(CRITERIA_FILE.read_text(encoding="utf-8"))
