@@ -11,15 +11,18 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import is_side_request, latest_intent, latest_text
 from actions.prescreen_form import explain_unreadable
-from bot.reading.answers import is_skip, read_contact_time, read_email, read_name, read_phone, read_yes_no
+from bot.reading import (
+    contact_confirmation_words,
+    is_skip,
+    read_contact_time,
+    read_email,
+    read_name,
+    read_phone,
+    read_yes_no,
+)
 
 CONTACT_SLOTS = ("contact_name", "contact_phone", "contact_email", "contact_time", "contact_confirmed")
 SKIPPED = False  # a skipped phone or email is stored in its slot as False: answered, but no value
-# "the phone number is wrong": the details read back need changing.
-CORRECTION_WORDS = {
-    "no": ("wrong", "incorrect", "mistake", "typo", "error", "change", "fix", "misspelled", "misspelt", "not quite"),
-    "yes": ("all correct", "all good", "looks good", "looks right", "perfect", "that's it", "thats it"),
-}
 
 
 class ValidateContactForm(FormValidationAction):
@@ -102,7 +105,7 @@ class ValidateContactForm(FormValidationAction):
     async def validate_contact_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        answer = self._yes_no(value, tracker, CORRECTION_WORDS)
+        answer = self._yes_no(value, tracker, contact_confirmation_words())
         if answer == "yes":
             return {"contact_confirmed": True}
         if answer == "no":
@@ -112,19 +115,22 @@ class ValidateContactForm(FormValidationAction):
         return {"contact_confirmed": None}
 
 
-def contact_summary(tracker: Tracker) -> str:
-    def shown(slot: str) -> str:
-        value = tracker.get_slot(slot)
-        return str(value) if value else "(none)"
+def contact_summary(tracker: Tracker, domain: DomainDict) -> dict[str, str]:
+    """The contact details to read back, as the variables of `utter_contact_summary`.
 
-    return (
-        "Here is what I have:\n"
-        f"Name: {shown('contact_name')}\n"
-        f"Phone: {shown('contact_phone')}\n"
-        f"Email: {shown('contact_email')}\n"
-        f"Best time: {shown('contact_time')}\n"
-        "Is that right?"
-    )
+    A detail not given is shown in the words of `utter_contact_not_given` (patient text lives in the domain).
+    """
+    not_given = domain["responses"]["utter_contact_not_given"][0]["text"]
+
+    def shown(slot: str) -> str:
+        return str(tracker.get_slot(slot) or not_given)
+
+    return {
+        "name": shown("contact_name"),
+        "phone": shown("contact_phone"),
+        "email": shown("contact_email"),
+        "best_time": shown("contact_time"),
+    }
 
 
 class ActionAskContactConfirmed(Action):
@@ -134,11 +140,5 @@ class ActionAskContactConfirmed(Action):
         return "action_ask_contact_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(
-            text=contact_summary(tracker),
-            buttons=[
-                {"title": "Yes, that's right", "payload": "/affirm"},
-                {"title": "No, change them", "payload": "/deny"},
-            ],
-        )
+        dispatcher.utter_message(response="utter_contact_summary", **contact_summary(tracker, domain))
         return []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -12,20 +11,22 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.answers import entity_ids, is_question, is_side_request, latest_intent, latest_text, patient_words
+from actions.answers import entity_ids, is_side_request, latest_intent, latest_text, patient_words
 from bot.leads.store import StoreError
 from bot.nlu.terms import term_id
-from bot.reading.answers import (
+from bot.reading import (
     MAX_ANSWER_CHARS,
-    YesNoReading,
     asks_what_is_meant,
+    belief_about_records,
+    consent_words,
     declines_to_answer,
+    is_question,
     looks_non_english,
     read_age,
     read_yes_no,
 )
 from bot.trial.criteria import Check
-from bot.trial.eligibility import Verdict, evaluate, is_asked, score_check
+from bot.trial.eligibility import evaluate, questions_to_ask
 
 log = logging.getLogger(__name__)
 
@@ -36,26 +37,6 @@ _UNREADABLE_REPLIES = {
     "thank": "utter_welcome",
     "goodbye": "utter_goodbye_midway",
 }
-# Consent in the words people use ("fine by me", "go ahead"), on top of the usual yes-words.
-CONSENT_WORDS = {
-    "yes": ("fine", "fine by me", "that's fine", "thats fine", "go ahead", "go on", "sounds good", "happy to",
-            "no problem", "no worries", "i consent", "agreed", "i accept", "let's go", "lets go", "let's start",
-            "lets start", "let's begin", "ok by me", "okay by me", "will do", "count me in",
-            "please do", "go for it"),
-}
-
-
-def belief_about_records(check: Check, reading: YesNoReading) -> YesNoReading:
-    """A belief about a record-based result ("I don't think so", "not that I know of") never rules out.
-
-    Only the hospital's records can say whether the ctDNA test was positive or the liver tumours were
-    completely removed: a hedged answer that would rule the patient out is read as not sure.
-    """
-    if check.source == "record" and reading.hedged and reading.value != check.meets and reading.value != "unsure":
-        return YesNoReading("unsure", f"{reading.how}: a belief about a record-based result", hedged=True)
-    return reading
-
-
 def answers_so_far(tracker: Tracker) -> dict[str, Any]:
     return {check.id: tracker.get_slot(check.slot) for check in services.criteria().checks}
 
@@ -88,18 +69,10 @@ class ValidatePrescreenForm(FormValidationAction):
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
         if tracker.get_slot("consent") is not True:
-            return ["consent"]
+            return ["consent"]  # consent first: no question is asked without it
         criteria = services.criteria()
-        answers = answers_so_far(tracker)
-        slots = ["consent"]
-        for check in criteria.checks:
-            if not is_asked(check, answers, criteria):
-                continue
-            slots.append(check.slot)
-            answer = answers[check.id]
-            if answer is not None and score_check(check, answer, criteria).verdict is Verdict.DOES_NOT_MEET:
-                break  # a hard exclusion: no more questions
-        return slots
+        asked = questions_to_ask(criteria, answers_so_far(tracker))
+        return ["consent", *(criteria.check(check_id).slot for check_id in asked)]
 
     async def extract_consent(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -122,7 +95,7 @@ class ValidatePrescreenForm(FormValidationAction):
             # "what is the consent for?", not taken as consent: say what is stored, then ask again
             dispatcher.utter_message(response="utter_privacy")
             return {"consent": None}
-        reading = read_yes_no(str(value), intent=intent, confidence=confidence, words=CONSENT_WORDS)
+        reading = read_yes_no(str(value), intent=intent, confidence=confidence, words=consent_words())
         if reading is None or reading.value == "unsure":
             explain_unreadable(dispatcher, tracker, "utter_invalid_consent")
             return {"consent": None}
@@ -146,8 +119,7 @@ class ValidatePrescreenForm(FormValidationAction):
         text = str(value)
         intent, confidence = latest_intent(tracker)
         if check.answer == "age":
-            low_high = check.age_range or (18, 75)
-            age = read_age(text, boundaries=low_high)
+            age = read_age(text, boundaries=check.age_range)
             if age.age is None:
                 if age.problem == "unreadable" and (declines_to_answer(text) or asks_what_is_meant(text)):
                     # "I'd rather not say", "why?": say why the age matters, then ask again
@@ -222,14 +194,6 @@ ASK_ACTIONS = {
 }
 
 
-_ASKS_WHY = re.compile(r"^\W*(?:but |so |and |ok |okay )?(?:why|how come|what made|which answer)\b", re.IGNORECASE)
-
-
-def asks_why(tracker: Tracker) -> bool:
-    """ "why am I not eligible?", "how come", "why not me": the patient asks for a reason."""
-    return bool(_ASKS_WHY.search(latest_text(tracker)))
-
-
 def explain_rule_out(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """After the questions ended early: say which rule of the study the answers met. False if not ruled out."""
     if tracker.get_slot("screening_outcome") != "screened_out":
@@ -239,10 +203,7 @@ def explain_rule_out(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
     if not failed:
         return False
     reasons = " ".join(criteria.check(result.check_id).why for result in failed)
-    dispatcher.utter_message(
-        text=f"{reasons} If I misunderstood one of your answers, type \"start over\" to answer again, "
-        "or ask to talk to a person."
-    )
+    dispatcher.utter_message(response="utter_explain_rule_out", reasons=reasons)
     return True
 
 
@@ -260,10 +221,7 @@ class ActionExplainQuestion(Action):
         elif slot == "consent":
             dispatcher.utter_message(response="utter_privacy")
         elif slot and slot.startswith("contact_"):
-            dispatcher.utter_message(
-                text="So that a study coordinator can reach you about the study. It is used for nothing else, "
-                "and it is encrypted and deleted if you ask."
-            )
+            dispatcher.utter_message(response="utter_explain_contact")
         elif not explain_rule_out(dispatcher, tracker):  # "why?" after the questions ended early
             dispatcher.utter_message(response="utter_study")
         return []

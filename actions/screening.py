@@ -11,10 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.answers import START_OVER_WORDS, WITHDRAW_WORDS, clearly_asked
-from actions.prescreen_form import answers_so_far, asks_why, explain_rule_out, explain_unreadable
+from actions.answers import latest_text
+from actions.prescreen_form import answers_so_far, explain_rule_out, explain_unreadable
 from bot.leads.erasure import ERASE_SLOT, erase_lead, reference_code_in
 from bot.leads.store import ContactDetails, LeadNotFound, StoreError, new_reference_code
+from bot.reading import asks_to_start_over, asks_to_withdraw, asks_why
 from bot.settings import get_settings
 from bot.trial.eligibility import Status, evaluate
 
@@ -32,7 +33,7 @@ class ActionStartPrescreen(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         outcome = tracker.get_slot("screening_outcome")
-        if outcome == "screened_out" and asks_why(tracker) and explain_rule_out(dispatcher, tracker):
+        if outcome == "screened_out" and asks_why(latest_text(tracker)) and explain_rule_out(dispatcher, tracker):
             return [FollowupAction("action_listen")]  # "why am I not eligible?" reads like "am I eligible?"
         if outcome in ("continue", "screened_out"):
             dispatcher.utter_message(response="utter_welcome_back", reference_code=tracker.get_slot("reference_code"))
@@ -142,7 +143,7 @@ class ActionWithdraw(Action):
         return "action_withdraw"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if not clearly_asked(tracker, WITHDRAW_WORDS):
+        if not asks_to_withdraw(latest_text(tracker)):
             return not_understood(dispatcher, tracker)
         store = services.lead_store()
         code = reference_code_in(tracker.latest_message.get("text") or "")
@@ -167,7 +168,7 @@ class ActionRestartPrescreen(Action):
         return "action_restart_prescreen"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if not clearly_asked(tracker, START_OVER_WORDS):
+        if not asks_to_start_over(latest_text(tracker)):
             return not_understood(dispatcher, tracker)
         try:
             services.lead_store().erase_conversation(tracker.sender_id, actor="patient-restart")
@@ -185,28 +186,24 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         settings = get_settings()
-        ways = [f"call {settings.study_contact_phone} and ask for the CAR-T study coordinator"]
         if settings.study_contact_email:
-            ways.append(f"email {settings.study_contact_email}")
-        code = tracker.get_slot("reference_code")
-        quote = f" Quote your reference code {code}." if code else ""
-        dispatcher.utter_message(
-            text=f"You can talk to a person on the study team at Changhai Hospital: {' or '.join(ways)}.{quote} "
-            "If you leave your details at the end of these questions, a coordinator will also call you."
-        )
+            dispatcher.utter_message(
+                response="utter_handoff_with_email", phone=settings.study_contact_phone,
+                email=settings.study_contact_email,
+            )
+        else:
+            dispatcher.utter_message(response="utter_handoff", phone=settings.study_contact_phone)
         return []
 
 
 class ActionAnswerLocation(Action):
+    """Where the study takes place, with the hospital's number from the settings."""
+
     def name(self) -> str:
         return "action_answer_location"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        phone = get_settings().study_contact_phone
-        dispatcher.utter_message(
-            text="The study takes place at Changhai Hospital in Yangpu District, Shanghai, China. Treatment and "
-            f"check-ups happen there. For directions or questions, the hospital's number is {phone}."
-        )
+        dispatcher.utter_message(response="utter_location", phone=get_settings().study_contact_phone)
         return []
 
 
@@ -217,9 +214,7 @@ class ActionDefaultFallback(Action):
         return "action_default_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if asks_why(tracker) and explain_rule_out(dispatcher, tracker):
+        if asks_why(latest_text(tracker)) and explain_rule_out(dispatcher, tracker):
             return []
         explain_unreadable(dispatcher, tracker, "utter_default")
         return []
-
-

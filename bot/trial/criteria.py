@@ -86,6 +86,14 @@ class Criteria:
     def slots(self) -> list[str]:
         return [check.slot for check in self.checks]
 
+    @property
+    def age_range(self) -> tuple[int, int]:
+        """The study's age limits, from the age check's `age_range` (the one place they are written)."""
+        for check in self.checks:
+            if check.answer == "age" and check.age_range is not None:
+                return check.age_range
+        raise ValueError(f"{self.trial} criteria have no age check with an age_range")
+
 
 def _kind(ref: str) -> Literal["inclusion", "exclusion"]:
     return "inclusion" if ref.startswith("I") else "exclusion"
@@ -100,6 +108,8 @@ def _check(raw: dict[str, Any], protocol: dict[str, str], yes_no_example: str = 
         raise ValueError(f"check {raw['id']!r}: a yes/no check needs meets: yes|no")
     if answer == "yes_no" and set(raw.get("says", {})) != set(YES_NO_VALUES):
         raise ValueError(f"check {raw['id']!r}: `says` needs exactly yes, no and unsure")
+    if answer == "age" and "age_range" not in raw:
+        raise ValueError(f"check {raw['id']!r}: an age check needs age_range: [youngest, oldest]")
     buttons = tuple(Button(**button) for button in raw["buttons"]) if "buttons" in raw else DEFAULT_BUTTONS
     age_range = tuple(raw["age_range"]) if "age_range" in raw else None
     return Check(

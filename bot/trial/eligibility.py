@@ -71,7 +71,7 @@ def score_check(check: Check, answer: Answer, criteria: Criteria) -> CriterionRe
     if answer is None:
         return result(Verdict.UNKNOWN, "Not answered.")
     if check.answer == "age":
-        low, high = check.age_range or (0, 200)
+        low, high = check.age_range or criteria.age_range
         if not isinstance(answer, int):
             return result(Verdict.UNKNOWN, f"Age could not be read from {answer!r}.")
         if low <= answer <= high:
@@ -105,14 +105,18 @@ def evaluate(criteria: Criteria, answers: Mapping[str, Answer]) -> EligibilityRe
     return EligibilityResult(status, tuple(results), criteria.version)
 
 
-def remaining_questions(criteria: Criteria, answers: Mapping[str, Answer]) -> list[str]:
-    """The checks still to ask, in order; none once an answer rules the patient out."""
+def questions_to_ask(criteria: Criteria, answers: Mapping[str, Answer]) -> list[str]:
+    """The checks this patient is asked, in order, answered or not, up to and including the first
+    answer that rules the patient out (no question after a hard exclusion).
+
+    This is what the prescreen form asks, after consent: it asks the first of these not yet answered.
+    """
+    asked: list[str] = []
     for check in criteria.checks:
+        if not is_asked(check, answers, criteria):
+            continue
+        asked.append(check.id)
         answer = answers.get(check.id)
         if answer is not None and score_check(check, answer, criteria).verdict is Verdict.DOES_NOT_MEET:
-            return []
-    return [
-        check.id
-        for check in criteria.checks
-        if answers.get(check.id) is None and is_asked(check, answers, criteria)
-    ]
+            break
+    return asked

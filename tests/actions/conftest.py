@@ -91,3 +91,14 @@ def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
 
 def responses(dispatcher: CollectingDispatcher) -> list[str]:
     return [m.get("response") or m.get("text") for m in dispatcher.messages]
+
+
+def sent(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+    """The messages sent, as Rasa's reference assistants compare them: the fields that are set.
+
+    rasa-sdk fills every message with empty fields and repeats `response` as `template`.
+    """
+    return [
+        {key: value for key, value in message.items() if value not in (None, [], {}) and key != "template"}
+        for message in dispatcher.messages
+    ]

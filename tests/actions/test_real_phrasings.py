@@ -4,13 +4,14 @@ rules anyone out, declining is not a "no", a request must say so in words, "why?
 from __future__ import annotations
 
 import pytest
+from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.answers import is_side_request
 from actions.prescreen_form import ActionExplainQuestion, ValidatePrescreenForm
 from actions.screening import ActionDefaultFallback, ActionStartPrescreen
 from bot.trial.criteria import load_criteria
 from bot.trial.eligibility import Verdict, score_check
-from tests.actions.conftest import responses, run, slot_events
+from tests.actions.conftest import run, sent, slot_events
 from tests.actions.test_prescreen_form import answered_up_to
 
 CRITERIA = load_criteria()
@@ -45,30 +46,44 @@ def test_not_knowing_a_record_based_result_never_rules_out(make_tracker, dispatc
 def test_a_clear_answer_on_a_record_based_check_still_counts(make_tracker, dispatcher, domain) -> None:
     tracker = make_tracker("no it was negative", "deny", 0.95, slots=answered_up_to("ctdna_positive"),
                            requested_slot="ctdna_positive")
-    assert slot_events(run(ValidatePrescreenForm(), dispatcher, tracker, domain))["ctdna_positive"] == "no"
+    assert run(ValidatePrescreenForm(), dispatcher, tracker, domain) == [
+        SlotSet("ctdna_positive", "no"),
+        SlotSet("answer_log", {"ctdna_positive": {"text": "no it was negative", "value": "no", "how": "'negative'"}}),
+        SlotSet("requested_slot", None),  # a clear "no" to an inclusion ends the questions
+    ]
+    assert sent(dispatcher) == []
 
 
 def test_declining_a_patient_question_is_left_for_review(make_tracker, dispatcher, domain) -> None:
     tracker = make_tracker("I'd rather not say", "deny", 0.9, slots=answered_up_to("crc_liver_mets"),
                            requested_slot="crc_liver_mets")
-    events = slot_events(run(ValidatePrescreenForm(), dispatcher, tracker, domain))
-    assert events["crc_liver_mets"] == "unsure" and events["requested_slot"] == "primary_resected"
-    assert "declined" in events["answer_log"]["crc_liver_mets"]["how"]
+    events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
+    how = "declined to answer: 'i'd rather not'"
+    assert events == [
+        SlotSet("crc_liver_mets", "unsure"),
+        SlotSet("answer_log", {"crc_liver_mets": {"text": "I'd rather not say", "value": "unsure", "how": how}}),
+        SlotSet("requested_slot", "primary_resected"),
+    ]
+    assert sent(dispatcher) == []
 
 
 def test_declining_the_age_says_why_it_is_needed(make_tracker, dispatcher, domain) -> None:
     tracker = make_tracker("I'd rather not say", "deny", 0.9, slots={"consent": True}, requested_slot="age")
-    events = slot_events(run(ValidatePrescreenForm(), dispatcher, tracker, domain))
-    assert events["age"] is None
-    assert "18 to 75" in responses(dispatcher)[0]
+    events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
+    assert events == [SlotSet("age", None), SlotSet("requested_slot", "age")]
+    age = CRITERIA.check("age")
+    assert sent(dispatcher) == [{"text": f"{age.why} {age.example}"}]
+    assert "18 to 75" in age.why
 
 
 def test_a_question_about_the_question_is_not_an_answer(make_tracker, dispatcher, domain) -> None:
     tracker = make_tracker("what do you mean by up and about?", "affirm", 0.7, slots=answered_up_to("self_care"),
                            requested_slot="self_care")
-    events = slot_events(run(ValidatePrescreenForm(), dispatcher, tracker, domain))
-    assert events["self_care"] is None
-    assert "not sure" in responses(dispatcher)[0]
+    events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
+    assert events == [SlotSet("self_care", None), SlotSet("requested_slot", "self_care")]
+    check = CRITERIA.check("self_care")
+    assert sent(dispatcher) == [{"text": f"{check.why} {check.example}"}]
+    assert "not sure" in check.example
 
 
 @pytest.mark.parametrize(
@@ -92,35 +107,37 @@ def test_a_request_must_say_so_in_words(make_tracker, text: str, intent: str, si
 
 
 @pytest.mark.parametrize(
-    ("action", "text", "intent"),
+    ("action", "text", "intent", "events"),
     [
-        (ActionExplainQuestion, "why?", "ask_why"),
+        (ActionExplainQuestion, "why?", "ask_why", []),
         # the NLU reads "why am I not eligible?" like "am I eligible?", and "how come" not at all
-        (ActionStartPrescreen, "why am I not eligible?", "start_prescreen"),
-        (ActionStartPrescreen, "why not me", "deny"),
-        (ActionDefaultFallback, "how come", "nlu_fallback"),
+        (ActionStartPrescreen, "why am I not eligible?", "start_prescreen", [FollowupAction("action_listen")]),
+        (ActionStartPrescreen, "why not me", "deny", [FollowupAction("action_listen")]),
+        (ActionDefaultFallback, "how come", "nlu_fallback", []),
     ],
 )
 def test_why_after_being_ruled_out_gives_the_reason(make_tracker, dispatcher, domain, action, text: str,
-                                                     intent: str) -> None:
+                                                     intent: str, events: list) -> None:
     slots = answered_up_to("prior_car_t") | {"prior_car_t": "yes", "screening_outcome": "screened_out"}
-    run(action(), dispatcher, make_tracker(text, intent, slots=slots, active_loop=None), domain)
-    [text] = responses(dispatcher)
-    assert text.startswith(CRITERIA.check("prior_car_t").why) and "start over" in text
+    assert run(action(), dispatcher, make_tracker(text, intent, slots=slots, active_loop=None), domain) == events
+    assert sent(dispatcher) == [{"response": "utter_explain_rule_out", "reasons": CRITERIA.check("prior_car_t").why}]
 
 
 def test_coming_back_after_being_ruled_out_is_still_welcomed_back(make_tracker, dispatcher, domain) -> None:
     slots = answered_up_to("prior_car_t") | {"prior_car_t": "yes", "screening_outcome": "screened_out",
                                              "reference_code": "PS-TEST01"}
-    run(ActionStartPrescreen(), dispatcher, make_tracker("hi", "greet", slots=slots, active_loop=None), domain)
-    assert responses(dispatcher) == ["utter_welcome_back"]
+    events = run(ActionStartPrescreen(), dispatcher, make_tracker("hi", "greet", slots=slots, active_loop=None), domain)
+    assert events == [FollowupAction("action_listen")]
+    assert sent(dispatcher) == [{"response": "utter_welcome_back", "reference_code": "PS-TEST01"}]
 
 
 @pytest.mark.parametrize("text", ["fine by me", "ok sure go ahead", "👍", "同意", "no problem", "will do",
                                   "ok, I'm doing this for my mother"])
 def test_consent_in_everyday_words(make_tracker, dispatcher, domain, lead_store, text: str) -> None:
     tracker = make_tracker(text, "nlu_fallback", 0.4, requested_slot="consent")
-    assert slot_events(run(ValidatePrescreenForm(), dispatcher, tracker, domain))["consent"] is True
+    events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
+    assert events == [SlotSet("consent", True), SlotSet("answer_log", {}), SlotSet("requested_slot", "age")]
+    assert sent(dispatcher) == []
 
 
 @pytest.mark.parametrize("text", ["what is the consent for", "who sees my answers?", "I don't agree", "not sure"])

@@ -1,12 +1,27 @@
-"""Finishing, storing, contact details, withdrawal: actions against a real lead store."""
+"""Finishing, storing, contact details, withdrawal, hand-off: actions against a real lead store.
+
+Each test asserts the full list of events returned and the messages sent.
+"""
 
 from __future__ import annotations
 
+import pytest
+from rasa_sdk.events import ActiveLoop, AllSlotsReset, FollowupAction, SlotSet
+
 from actions.contact_form import ActionAskContactConfirmed, ValidateContactForm
-from actions.screening import ActionFinishScreening, ActionSubmitLead, ActionWithdraw
+from actions.screening import (
+    ActionAnswerLocation,
+    ActionFinishScreening,
+    ActionHandoff,
+    ActionRestartPrescreen,
+    ActionStartPrescreen,
+    ActionSubmitLead,
+    ActionWithdraw,
+)
 from bot.leads.store import LeadStore
+from bot.settings import get_settings
 from bot.trial.criteria import load_criteria
-from tests.actions.conftest import responses, run, slot_events
+from tests.actions.conftest import responses, run, sent, slot_events
 
 CRITERIA = load_criteria()
 ELIGIBLE = {c.id: c.meets for c in CRITERIA.checks if c.answer == "yes_no"} | {"age": 40, "consent": True}
@@ -20,9 +35,11 @@ def consent(store: LeadStore, sender: str = "test-conversation") -> None:
 def test_eligible_patient_is_stored_and_asked_for_contact(make_tracker, dispatcher, domain, lead_store) -> None:
     consent(lead_store)
     tracker = make_tracker(slots=ELIGIBLE | {"answer_log": LOG}, active_loop=None)
-    events = slot_events(run(ActionFinishScreening(), dispatcher, tracker, domain))
-    assert events["screening_outcome"] == "continue" and events["reference_code"].startswith("PS-")
-    assert responses(dispatcher) == ["utter_may_be_eligible"]
+    events = run(ActionFinishScreening(), dispatcher, tracker, domain)
+    code = slot_events(events)["reference_code"]
+    assert code.startswith("PS-")
+    assert events == [SlotSet("reference_code", code), SlotSet("screening_outcome", "continue")]
+    assert sent(dispatcher) == [{"response": "utter_may_be_eligible"}]
     [lead] = lead_store.list_leads()
     assert lead.provisional_status == "likely_eligible" and lead.answers[0]["patient_text"] == "forty"
 
@@ -30,8 +47,10 @@ def test_eligible_patient_is_stored_and_asked_for_contact(make_tracker, dispatch
 def test_unsure_ctdna_needs_review(make_tracker, dispatcher, domain, lead_store) -> None:
     consent(lead_store)
     tracker = make_tracker(slots=ELIGIBLE | {"ctdna_positive": "unsure"}, active_loop=None)
-    run(ActionFinishScreening(), dispatcher, tracker, domain)
-    assert responses(dispatcher) == ["utter_needs_review"]
+    events = run(ActionFinishScreening(), dispatcher, tracker, domain)
+    assert events == [SlotSet("reference_code", slot_events(events)["reference_code"]),
+                      SlotSet("screening_outcome", "continue")]
+    assert sent(dispatcher) == [{"response": "utter_needs_review"}]
     assert lead_store.list_leads()[0].provisional_status == "needs_review"
 
 
@@ -39,17 +58,18 @@ def test_excluded_patient_is_counted_without_contact(make_tracker, dispatcher, d
     consent(lead_store)
     tracker = make_tracker(slots={"consent": True, "age": 60, "crc_liver_mets": "yes", "prior_car_t": "yes"},
                            active_loop=None)
-    events = slot_events(run(ActionFinishScreening(), dispatcher, tracker, domain))
-    assert events["screening_outcome"] == "screened_out"
-    assert responses(dispatcher) == ["utter_screened_out"]
+    events = run(ActionFinishScreening(), dispatcher, tracker, domain)
+    assert events == [SlotSet("reference_code", slot_events(events)["reference_code"]),
+                      SlotSet("screening_outcome", "screened_out")]
+    assert sent(dispatcher) == [{"response": "utter_screened_out"}]
     [lead] = lead_store.list_leads()
     assert lead.provisional_status == "likely_ineligible" and lead.contact is None
 
 
 def test_no_consent_stores_nothing(make_tracker, dispatcher, domain, lead_store) -> None:
-    events = slot_events(run(ActionFinishScreening(), dispatcher, make_tracker(slots={"consent": False}), domain))
-    assert events == {"screening_outcome": "declined", "erase_conversation": True}
-    assert responses(dispatcher) == ["utter_no_consent"]
+    events = run(ActionFinishScreening(), dispatcher, make_tracker(slots={"consent": False}), domain)
+    assert events == [SlotSet("screening_outcome", "declined"), SlotSet("erase_conversation", True)]
+    assert sent(dispatcher) == [{"response": "utter_no_consent"}]
     assert lead_store.funnel()["consented"] == 0
 
 
@@ -86,64 +106,124 @@ def test_contact_details_are_read_back_then_stored(make_tracker, dispatcher, dom
     code = slot_events(run(ActionFinishScreening(), dispatcher, finish, domain))["reference_code"]
     contact = {"contact_ok": True, "contact_name": "Li Wei", "contact_phone": "+8613812345678",
                "contact_email": False, "contact_time": "mornings"}
-    run(ActionAskContactConfirmed(), dispatcher, make_tracker(slots=contact), domain)
-    assert "Name: Li Wei" in dispatcher.messages[-1]["text"] and "Email: (none)" in dispatcher.messages[-1]["text"]
+    dispatcher.messages.clear()
+    assert run(ActionAskContactConfirmed(), dispatcher, make_tracker(slots=contact), domain) == []
+    not_given = domain["responses"]["utter_contact_not_given"][0]["text"]
+    assert sent(dispatcher) == [{"response": "utter_contact_summary", "name": "Li Wei", "phone": "+8613812345678",
+                                 "email": not_given, "best_time": "mornings"}]
     tracker = make_tracker(slots=contact | {"contact_confirmed": True, "reference_code": code}, active_loop=None)
-    run(ActionSubmitLead(), dispatcher, tracker, domain)
-    assert dispatcher.messages[-1]["response"] == "utter_lead_saved"
-    assert dispatcher.messages[-1]["reference_code"] == code
+    assert run(ActionSubmitLead(), dispatcher, tracker, domain) == []
+    assert sent(dispatcher)[-1] == {"response": "utter_lead_saved", "reference_code": code}
     lead = lead_store.get_lead(code)
     assert lead.contact.name == "Li Wei" and lead.contact.phone == "+8613812345678" and lead.contact.email is None
 
 
 def test_contact_form_reads_and_refuses(make_tracker, dispatcher, domain) -> None:
     form = ValidateContactForm()
-    events = slot_events(run(form, dispatcher, make_tracker("<img src=x onerror=alert(1)>", active_loop="contact_form",
-                                                            slots={"contact_ok": True}, requested_slot="contact_name"),
-                             domain))
-    assert events["contact_name"] is None and responses(dispatcher) == ["utter_invalid_contact_name"]
-    events = slot_events(run(form, dispatcher, make_tracker("skip", slots={"contact_ok": True, "contact_name": "Li"},
-                                                            active_loop="contact_form", requested_slot="contact_phone"),
-                             domain))
-    assert events["contact_phone"] is False
-    events = slot_events(run(form, dispatcher, make_tracker("skip", active_loop="contact_form",
-                                                            slots={"contact_ok": True, "contact_name": "Li",
-                                                                   "contact_phone": False},
-                                                            requested_slot="contact_email"), domain))
-    assert events["contact_email"] is None and events["contact_phone"] is None  # so the phone is asked again
-    assert responses(dispatcher)[-1] == "utter_need_phone_or_email"
+    tracker = make_tracker("<img src=x onerror=alert(1)>", active_loop="contact_form", slots={"contact_ok": True},
+                           requested_slot="contact_name")
+    # the contact form's slots are the domain's: Rasa's form, not the validation action, picks the next one
+    assert run(form, dispatcher, tracker, domain) == [SlotSet("contact_name", None)]
+    assert sent(dispatcher) == [{"response": "utter_invalid_contact_name"}]
+    tracker = make_tracker("skip", slots={"contact_ok": True, "contact_name": "Li"}, active_loop="contact_form",
+                           requested_slot="contact_phone")
+    assert run(form, dispatcher, tracker, domain) == [SlotSet("contact_phone", False)]
+    tracker = make_tracker("skip", active_loop="contact_form", requested_slot="contact_email",
+                           slots={"contact_ok": True, "contact_name": "Li", "contact_phone": False})
+    assert run(form, dispatcher, tracker, domain) == [  # neither a phone nor an email: the phone is asked again
+        SlotSet("contact_email", None), SlotSet("contact_phone", None)]
+    assert sent(dispatcher) == [{"response": "utter_invalid_contact_name"}, {"response": "utter_need_phone_or_email"}]
+
+
+CONTACT_READ = {"contact_ok": True, "contact_name": "Li", "contact_phone": "+8613812345678", "contact_email": False,
+                "contact_time": "mornings"}
+
+
+@pytest.mark.parametrize("text", ["yes", "all good", "looks right", "perfect"])
+def test_contact_details_confirmed(make_tracker, dispatcher, domain, text: str) -> None:
+    tracker = make_tracker(text, "nlu_fallback", 0.3, active_loop="contact_form", slots=CONTACT_READ,
+                           requested_slot="contact_confirmed")
+    events = run(ValidateContactForm(), dispatcher, tracker, domain)
+    assert events == [SlotSet("contact_confirmed", True)]
+    assert sent(dispatcher) == []
+
+
+@pytest.mark.parametrize("text", ["no", "the phone number is wrong", "there's a typo", "not quite"])
+def test_contact_details_to_correct_are_asked_again(make_tracker, dispatcher, domain, text: str) -> None:
+    tracker = make_tracker(text, "nlu_fallback", 0.3, active_loop="contact_form", slots=CONTACT_READ,
+                           requested_slot="contact_confirmed")
+    events = run(ValidateContactForm(), dispatcher, tracker, domain)
+    assert events == [
+        SlotSet("contact_confirmed", None), SlotSet("contact_name", None), SlotSet("contact_phone", None),
+        SlotSet("contact_email", None), SlotSet("contact_time", None),
+    ]
+    assert sent(dispatcher) == [{"response": "utter_contact_again"}]
 
 
 def test_contact_declined_ends_the_form(make_tracker, dispatcher, domain) -> None:
-    events = slot_events(run(ValidateContactForm(), dispatcher,
-                             make_tracker("no thanks", "deny", active_loop="contact_form", requested_slot="contact_ok"),
-                             domain))
-    assert events["contact_ok"] is False
+    tracker = make_tracker("no thanks", "deny", active_loop="contact_form", requested_slot="contact_ok")
+    events = run(ValidateContactForm(), dispatcher, tracker, domain)
+    assert events == [SlotSet("contact_ok", False), SlotSet("requested_slot", None)]
+    assert sent(dispatcher) == []
 
 
 def test_withdrawal_deletes_everything(make_tracker, dispatcher, domain, lead_store) -> None:
     consent(lead_store)
     run(ActionFinishScreening(), dispatcher, make_tracker(slots=ELIGIBLE, active_loop=None), domain)
     misread = make_tracker("<script>alert(1)</script>", "withdraw", 0.5)
-    assert run(ActionWithdraw(), dispatcher, misread, domain) == [
-        {"event": "followup", "timestamp": None, "name": "prescreen_form"}]
+    dispatcher.messages.clear()
+    assert run(ActionWithdraw(), dispatcher, misread, domain) == [FollowupAction("prescreen_form")]
     assert len(lead_store.list_leads()) == 1  # a misread message deletes nothing
     events = run(ActionWithdraw(), dispatcher, make_tracker("stop and delete my answers", "withdraw"), domain)
-    assert [e["event"] for e in events] == ["active_loop", "reset_slots", "slot"]
-    assert slot_events(events) == {"erase_conversation": True}
-    assert responses(dispatcher)[-1] == "utter_withdrawn"
+    assert events == [ActiveLoop(None), AllSlotsReset(), SlotSet("erase_conversation", True)]
+    assert sent(dispatcher) == [{"response": "utter_default"}, {"response": "utter_withdrawn"}]
     assert lead_store.list_leads() == [] and lead_store.funnel()["consented"] == 0
 
 
 def test_a_finished_patient_is_welcomed_back_not_asked_again(make_tracker, dispatcher, domain, lead_store) -> None:
-    from actions.screening import ActionStartPrescreen
-
     tracker = make_tracker("hi", "greet", slots={"screening_outcome": "continue", "reference_code": "PS-ABCDEF"},
                            active_loop=None)
     events = run(ActionStartPrescreen(), dispatcher, tracker, domain)
-    assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
-    assert dispatcher.messages[0]["response"] == "utter_welcome_back"
+    assert events == [FollowupAction("action_listen")]
     assert lead_store.funnel()["started"] == 0
     fresh = make_tracker("hi", "greet", active_loop=None)
     assert run(ActionStartPrescreen(), dispatcher, fresh, domain) == []
+    assert sent(dispatcher) == [{"response": "utter_welcome_back", "reference_code": "PS-ABCDEF"},
+                                {"response": "utter_intro"}]
     assert lead_store.funnel()["started"] == 1
+
+
+def test_start_over_clears_the_answers(make_tracker, dispatcher, domain, lead_store) -> None:
+    consent(lead_store)
+    misread = make_tracker("I forgot", "start_over", 0.6)
+    assert run(ActionRestartPrescreen(), dispatcher, misread, domain) == [FollowupAction("prescreen_form")]
+    assert lead_store.funnel()["consented"] == 1  # a misread message erases nothing
+    events = run(ActionRestartPrescreen(), dispatcher, make_tracker("can we start again", "start_over"), domain)
+    assert events == [ActiveLoop(None), AllSlotsReset()]
+    assert sent(dispatcher) == [{"response": "utter_default"}, {"response": "utter_restarted"}]
+    assert lead_store.funnel()["consented"] == 0
+
+
+@pytest.mark.parametrize("email", ["", "prescreen@example.org"])
+@pytest.mark.parametrize("code", [None, "PS-ABCDEF"])
+def test_handoff_gives_the_study_team_phone_and_email(make_tracker, dispatcher, domain, monkeypatch, email: str,
+                                                      code: str | None) -> None:
+    monkeypatch.setenv("STUDY_CONTACT_PHONE", "+86 21 0000 0000")
+    monkeypatch.setenv("STUDY_CONTACT_EMAIL", email)
+    get_settings.cache_clear()
+    tracker = make_tracker("can I talk to a person", "human_handoff", slots={"reference_code": code})
+    assert run(ActionHandoff(), dispatcher, tracker, domain) == []
+    get_settings.cache_clear()
+    # the reference code, when there is one, is filled from its slot by the response's condition
+    expected = {"response": "utter_handoff", "phone": "+86 21 0000 0000"}
+    if email:
+        expected = {"response": "utter_handoff_with_email", "phone": "+86 21 0000 0000", "email": email}
+    assert sent(dispatcher) == [expected]
+
+
+def test_location_gives_the_hospital_number(make_tracker, dispatcher, domain, monkeypatch) -> None:
+    monkeypatch.setenv("STUDY_CONTACT_PHONE", "+86 21 0000 0000")
+    get_settings.cache_clear()
+    assert run(ActionAnswerLocation(), dispatcher, make_tracker("where is it?", "ask_location"), domain) == []
+    get_settings.cache_clear()
+    assert sent(dispatcher) == [{"response": "utter_location", "phone": "+86 21 0000 0000"}]

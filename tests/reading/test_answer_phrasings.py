@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.reading.answers import read_yes_no
+from bot.reading import read_yes_no
 
 
 @pytest.mark.parametrize(

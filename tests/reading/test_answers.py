@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.reading.answers import (
+from bot.reading import (
     clean_text,
     is_skip,
     looks_non_english,

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.reading.answers import (
+from bot.reading import (
     asks_what_is_meant,
     declines_to_answer,
     is_skip,

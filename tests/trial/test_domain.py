@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
-from actions.answers import QUESTION_INTENTS, REQUEST_INTENTS
 from actions.services import consent_version
 from bot.nlu.terms import load_terms
+from bot.reading import QUESTION_INTENTS, REQUEST_INTENTS
 from bot.settings import PROJECT_ROOT
 from bot.trial.criteria import load_criteria
 
@@ -45,3 +47,20 @@ def test_every_intent_has_training_examples() -> None:
     nlu = "\n".join(p.read_text() for p in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"))
     for intent in DOMAIN["intents"]:
         assert f"intent: {intent}\n" in nlu, intent
+
+
+def test_every_response_the_actions_send_is_in_the_domain() -> None:
+    sent = set()
+    for source in (PROJECT_ROOT / "actions").glob("*.py"):
+        sent |= set(re.findall(r'response="(utter_\w+)"', source.read_text()))
+    sent |= set(re.findall(r'"(utter_\w+)"', (PROJECT_ROOT / "actions" / "prescreen_form.py").read_text()))
+    assert {"utter_handoff", "utter_location", "utter_contact_summary", "utter_explain_rule_out"} <= sent
+    assert sent <= set(DOMAIN["responses"]), sent - set(DOMAIN["responses"])
+
+
+def test_the_hospital_is_named_in_one_place() -> None:
+    # every response says {study_site}; the slot's initial value is the one place the name is written
+    assert DOMAIN["slots"]["study_site"]["initial_value"] == "Changhai Hospital"
+    assert (PROJECT_ROOT / "domain.yml").read_text().count("Changhai") == 1
+    for source in (PROJECT_ROOT / "actions").glob("*.py"):
+        assert "Changhai" not in source.read_text(), source.name

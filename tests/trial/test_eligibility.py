@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from bot.trial.criteria import load_criteria
-from bot.trial.eligibility import Status, Verdict, evaluate, remaining_questions, score_check
+from bot.trial.eligibility import Status, Verdict, evaluate, questions_to_ask, score_check
 
 CRITERIA = load_criteria()
 YES_NO = [c for c in CRITERIA.checks if c.answer == "yes_no"]
@@ -65,18 +67,36 @@ def test_unanswered_criteria_are_unknown() -> None:
 
 def test_pregnancy_questions_only_up_to_childbearing_age() -> None:
     limit = CRITERIA.childbearing_age_max
-    young = remaining_questions(CRITERIA, {"age": limit})
-    older = remaining_questions(CRITERIA, {"age": limit + 1})
+    young = questions_to_ask(CRITERIA, {"age": limit})
+    older = questions_to_ask(CRITERIA, {"age": limit + 1})
     assert "pregnant_or_breastfeeding" in young and "pregnancy_plan" in young
     assert "pregnant_or_breastfeeding" not in older and "pregnancy_plan" not in older
     result = evaluate(CRITERIA, {k: v for k, v in ELIGIBLE.items() if not k.startswith("pregnan")} | {"age": 70})
     assert result.status is Status.LIKELY_ELIGIBLE
 
 
-def test_a_hard_exclusion_ends_the_questions() -> None:
-    assert remaining_questions(CRITERIA, {"age": 60, "prior_car_t": "yes"}) == []
-    assert remaining_questions(CRITERIA, {"age": 80}) == []
-    assert remaining_questions(CRITERIA, {"age": 60})[0] == "crc_liver_mets"
+ALL_IDS = [c.id for c in CRITERIA.checks]
+UP_TO_55 = ALL_IDS
+OVER_55 = [i for i in ALL_IDS if not i.startswith("pregnan")]
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ({}, UP_TO_55),  # age unknown yet: every question, in the criteria file's order
+        ({"age": 60}, OVER_55),
+        ({"age": 40}, UP_TO_55),
+        ({"age": 80}, ["age"]),  # a hard exclusion ends the questions, and is the last one asked
+        ({"age": 17}, ["age"]),
+        ({"age": 60, "prior_car_t": "yes"}, OVER_55[: OVER_55.index("prior_car_t") + 1]),
+        ({"age": 60, "prior_car_t": "unsure"}, OVER_55),  # not sure never ends the questions
+        ({"age": 60, "crc_liver_mets": "no", "prior_car_t": "yes"}, ["age", "crc_liver_mets"]),  # the first one
+        ({"age": 40, "pregnancy_plan": "yes"}, UP_TO_55),  # the last question excludes: nothing left out
+        ({"age": 60, "prior_car_t": "no"}, OVER_55),
+    ],
+)
+def test_questions_to_ask(answers: dict[str, str | int], expected: list[str]) -> None:
+    assert questions_to_ask(CRITERIA, answers) == expected
 
 
 def test_every_check_quotes_its_protocol_item() -> None:
@@ -84,3 +104,23 @@ def test_every_check_quotes_its_protocol_item() -> None:
         assert check.protocol_text == CRITERIA.protocol[check.protocol]
         assert check.question and check.why and check.label
     assert {c.protocol for c in CRITERIA.record_checks} >= {"I3", "I4", "I7", "I8", "E13"}
+
+
+def test_the_age_limits_are_read_from_the_criteria_file() -> None:
+    import yaml
+
+    from bot.reading import read_age
+    from bot.trial.criteria import CRITERIA_FILE, parse_criteria
+
+    assert CRITERIA.age_range == (18, 75) == CRITERIA.check("age").age_range
+    document = yaml.safe_load(CRITERIA_FILE.read_text(encoding="utf-8"))
+    document["checks"][0]["age_range"] = [21, 70]
+    other_study = parse_criteria(document)
+    assert other_study.age_range == (21, 70)
+    assert score_check(other_study.check("age"), 71, other_study).verdict is Verdict.DOES_NOT_MEET
+    # a birth year alone is refused when the birthday decides the side of the file's own limit
+    assert read_age("born 1950", today=date(2026, 11, 25)).problem == "birthday"
+    assert read_age("born 1950", today=date(2026, 11, 25), boundaries=other_study.age_range).age == 76
+    del document["checks"][0]["age_range"]
+    with pytest.raises(ValueError, match="age_range"):
+        parse_criteria(document)

@@ -1,0 +1,118 @@
+"""Read contact details: a name, a phone number, an email address, a time to call, or a skip. No Rasa here."""
+
+from __future__ import annotations
+
+import re
+
+from bot.reading.text import clean_text, normalise
+
+_SKIP = (
+    "skip", "no", "none", "n a", "na", "nope", "no thanks", "no thank you", "no email", "no phone",
+    "don't have one", "dont have one", "do not have one", "i don't have", "i dont have", "rather not",
+    "prefer not", "i'd rather not", "pass", "not applicable", "nothing",
+)
+_RELATIVE = (
+    r"(?:father|dad|daddy|mother|mum|mom|mummy|husband|wife|son|daughter|brother|sister|partner|uncle|aunt|"
+    r"grandfather|grandmother|grandpa|grandma|friend|patient)"
+)
+_NAME_PREFIX = re.compile(
+    r"^\s*(?:(?:hi|hello)[,!\s]+)?(?:(?:my|his|her|the|our) (?:full )?name is|my name's|name is|name's|"
+    r"(?:my|our) " + _RELATIVE + r"(?:'s| is called| is named)(?: (?:full )?name(?: is)?)?|"
+    r"(?:he|she) is called|(?:he|she)'s called|(?:he|she) is|(?:he|she)'s|i am|i'm|im|it's|its|it is|"
+    r"this is|call me|you can call me|ask for|please ask for|just)\s+",
+    re.IGNORECASE,
+)
+# Words no name is made of: a sentence typed instead of a name ("I'd rather not say").
+_NOT_NAME_WORDS = frozenset({
+    "not", "rather", "prefer", "say", "skip", "want", "don't", "dont", "why", "what", "would", "need", "no",
+    "yes", "thanks", "thank", "sure", "ok", "okay", "please", "is", "are", "the", "my", "your", "name",
+    "number", "phone", "email", "anonymous", "private", "nothing", "none", "later", "tell", "give", "know",
+})
+_NAME_CHARS = re.compile(r"^[^\W\d_]+(?:[ .'\-][^\W\d_]*)*\.?$", re.UNICODE)
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
+MAX_NAME_CHARS = 80
+MAX_CONTACT_TIME_CHARS = 100
+
+# "email only please" to the phone question, "I'd rather not" to the email question
+_SKIP_PATTERN = re.compile(
+    r"^(?:skip|pass)\b|(?:rather not|prefer not|don't have|dont have|do not have|no) (?:one|a phone|a mobile|an email|"
+    r"email|e mail|phone|mobile)|(?:only|just|by|via|use|prefer|rather) (?:e mail|email|phone|text|a call|calls?)\b|"
+    r"(?:e mail|email|phone) (?:only|instead|is better|is fine|please)\b"
+)
+
+
+def is_skip(text: str) -> bool:
+    normal = normalise(text)
+    if not normal:
+        return False
+    if normal in _SKIP or text.strip() == "/deny":
+        return True
+    return not re.search(r"\d{3}|@", text) and bool(_SKIP_PATTERN.search(normal))
+
+
+def read_name(text: str) -> str | None:
+    """A person's name as typed (any script), without "my name is"; None if it isn't one."""
+    name = _NAME_PREFIX.sub("", clean_text(text, 200)).strip(" ,.!")
+    if not name or len(name) > MAX_NAME_CHARS or not _NAME_CHARS.match(name):
+        return None
+    if normalise(name) in _SKIP or len(name.split()) > 6:
+        return None
+    if any(word in _NOT_NAME_WORDS for word in normalise(name).split()):
+        return None
+    return name
+
+
+_PHONE_LEAD_WORDS = frozenset({
+    "it's", "its", "it", "is", "my", "his", "her", "our", "the", "number", "phone", "mobile", "cell", "tel",
+    "telephone", "you", "can", "call", "me", "him", "us", "on", "at", "reach", "ring", "text", "best",
+    "dad's", "mum's", "mom's", "wife's", "husband's", "son's", "daughter's", "please", "use", "try", "ok", "sure",
+    "yes", "here", "this", "one", "number's", "phone's",
+})
+
+
+def read_phone(text: str) -> str | None:
+    """A phone number with 7 to 15 digits, kept as + and digits; None otherwise."""
+    raw = clean_text(text, 100)
+    raw = re.sub(r"^(?:my )?(?:phone|mobile|cell|number|tel)[\w\s]*?(?:is|:)\s*", "", raw, flags=re.IGNORECASE)
+    # "it's 138 1234 5678", "you can call me on ...", "my dad's mobile is ...": the words before the number
+    lead = re.match(r"^\s*((?:[A-Za-z']+[\s,:]+){1,8}?)(?=\+?[\d(])", raw)
+    if lead and set(normalise(lead.group(1)).split()) <= _PHONE_LEAD_WORDS:
+        raw = raw[lead.end(1):]
+    if re.search(r"[A-Za-z@]", raw) and not re.fullmatch(r"[\d\s()+.\-]*(?:ext\.?|x)\s*\d+", raw, re.IGNORECASE):
+        return None
+    if not re.fullmatch(r"\+?[\d\s()./\-]+", raw.strip()):
+        return None
+    digits = re.sub(r"\D", "", raw)
+    if not 7 <= len(digits) <= 15:
+        return None
+    return ("+" if raw.strip().startswith("+") else "") + digits
+
+
+_EMAIL_LEAD_WORDS = frozenset({
+    "you", "can", "email", "e mail", "mail", "me", "him", "her", "us", "at", "on", "it's", "its", "it", "is", "my",
+    "his", "our", "address", "the", "use", "please", "try", "send", "to", "here", "ok", "sure", "yes", "dad's",
+    "mum's", "mom's", "wife's", "husband's", "son's", "daughter's", "best", "one", "that's", "thats",
+})
+
+
+def read_email(text: str) -> str | None:
+    """An email address, with its domain lower-cased; None if it is not one."""
+    candidate = clean_text(text, 254).strip(" .,;<>")
+    candidate = re.sub(r"^(?:my )?e-?mail(?: address)?(?: is|:)?\s*", "", candidate, flags=re.IGNORECASE)
+    words = candidate.split()
+    found = [word.strip(" .,;:<>()") for word in words if "@" in word]
+    others = {normalise(word) for word in words if "@" not in word}
+    if len(found) == 1 and len(words) > 1 and others <= _EMAIL_LEAD_WORDS:  # "you can email me at li@qq.com"
+        candidate = found[0]
+    if " " in candidate or not _EMAIL.match(candidate) or ".." in candidate:
+        return None
+    local, domain = candidate.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def read_contact_time(text: str) -> str | None:
+    """When the patient prefers to be called, as typed (short, printable); None if empty or too long."""
+    cleaned = clean_text(text, MAX_CONTACT_TIME_CHARS + 1)
+    if not cleaned or len(cleaned) > MAX_CONTACT_TIME_CHARS or re.search(r"[<>]", cleaned):
+        return None
+    return cleaned

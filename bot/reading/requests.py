@@ -1,0 +1,118 @@
+"""Read requests that leave the question being asked: stop and delete, start over, a person, "why?".
+
+Both stopping and starting over erase answers, so a misread message must never trigger them: each
+needs words that say so. No Rasa here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.reading.text import MAX_ANSWER_CHARS
+from bot.reading.yes_no import declines_to_answer, read_yes_no
+
+# Intents of side questions the patient may ask at any point: answered, then the form asks again.
+QUESTION_INTENTS = frozenset(
+    {
+        "ask_car_t", "ask_ctdna", "ask_cea", "ask_location", "ask_involvement", "ask_risks", "ask_study",
+        "ask_privacy", "ask_why", "ask_medical_advice", "bot_challenge",
+    }
+)
+# Intents of requests that always leave the question being asked.
+REQUEST_INTENTS = frozenset({"human_handoff", "withdraw", "start_over"})
+
+# "I forget" and "I don't want to answer that" are answers to the question, not a withdrawal.
+WITHDRAW_WORDS = re.compile(
+    r"\b(stop|delete|deleting|withdraw|withdrawing|remove|erase|forget (?:me|everything|it all|all|about me|my)|"
+    r"quit|cancel|opt[- ]?out|end|no more|leave me|"
+    r"(?:don'?t|do not) want(?! to (?:answer|say|tell|share|discuss|talk about|give|reply)\b"
+    r"(?! (?:any ?more|more|these|your|the rest|all|any)))|"
+    r"unsubscribe|get rid|wipe)\b|删除|停止",
+    re.IGNORECASE,
+)
+START_OVER_WORDS = re.compile(r"\b(start|restart|again|beginning|reset|redo|over|scratch|top|anew)\b", re.IGNORECASE)
+# Asking for a person in so many words; "I'd have to ask my doctor" is an answer ("not sure").
+HANDOFF_WORDS = re.compile(
+    r"\b(?:talk|speak|chat)(?:ing)? (?:to|with)\b|\b(?:real|actual|live) (?:person|human|people)\b|"
+    r"\b(?:human|person|someone|somebody|coordinator|operator|agent|representative|staff)\b|"
+    r"\bcall me\b|\bphone number\b|\bcontact (?:number|details)\b|\bwho (?:can|do) i (?:call|contact)\b|人工",
+    re.IGNORECASE,
+)
+# "why am I not eligible?", "how come", "which answer": asking for the reason of a result.
+_ASKS_WHY = re.compile(r"^\W*(?:but |so |and |ok |okay )?(?:why|how come|what made|which answer)\b", re.IGNORECASE)
+# A side question is phrased as one: "I had CAR-T last year" is an answer, "what is CAR-T" is not.
+_QUESTION_START = re.compile(
+    r"^\s*(what|what's|whats|why|how|where|who|when|which|is|are|can|could|does|do|will|would|should|tell|explain)\b",
+    re.IGNORECASE,
+)
+_WH_START = re.compile(r"^\W*(what|what's|whats|why|how|where|who|which|whose)\b", re.IGNORECASE)
+_ANSWER_START = re.compile(r"^\W*(yes|yeah|yep|ok|okay|sure|no|nope|fine|i agree|agreed)\b", re.IGNORECASE)
+
+
+def is_tapped(text: str) -> bool:
+    """Whether the message is a button's payload ("/affirm"), not typed words."""
+    return text.startswith("/")
+
+
+def phrased_as_question(text: str) -> bool:
+    """ "what is CAR-T", "is it safe", "...?": phrased as a side question rather than a statement."""
+    return "?" in text or bool(_QUESTION_START.match(text))
+
+
+def is_question(text: str) -> bool:
+    """Whether a message is phrased as a question ("what is the consent for?", "is it safe?"), not as an
+    answer ("yes, but is it safe?", "will do")."""
+    if _ANSWER_START.match(text):
+        return False
+    return text.rstrip().endswith("?") or bool(_WH_START.match(text))
+
+
+def asks_why(text: str) -> bool:
+    """ "why am I not eligible?", "how come", "why not me": the patient asks for a reason."""
+    return bool(_ASKS_WHY.search(text))
+
+
+def is_side_request(intent: str | None, text: str) -> bool:
+    """Whether a message is a side question or request rather than an answer to the question asked.
+
+    "I had CAR-T last year" may be classified as a CAR-T question, but it is phrased as a
+    statement, so it is read as an answer. A message too long to be an answer is never trusted
+    to be a request either.
+    """
+    if len(text) > MAX_ANSWER_CHARS:
+        return False
+    if intent in REQUEST_INTENTS:
+        return is_tapped(text) or clearly_requested(intent, text)
+    if intent not in QUESTION_INTENTS:
+        return False
+    return is_tapped(text) or phrased_as_question(text) or intent == "ask_why"
+
+
+def clearly_requested(intent: str | None, text: str) -> bool:
+    """Whether a message the NLU took for a request (a person, stop, start over) says so in words.
+
+    A message that does not, and reads as an answer ("I'd have to ask my doctor", "I forget",
+    "I don't want to answer that"), answers the question being asked.
+    """
+    if intent == "withdraw":
+        return bool(WITHDRAW_WORDS.search(text))
+    if intent == "start_over":
+        return bool(START_OVER_WORDS.search(text))
+    if HANDOFF_WORDS.search(text):
+        return True
+    return read_yes_no(text) is None and not declines_to_answer(text)
+
+
+def says_in_words(text: str, words: re.Pattern[str]) -> bool:
+    """A destructive request is honoured only from a button or a short message that says so in words."""
+    return is_tapped(text) or (len(text) <= MAX_ANSWER_CHARS and bool(words.search(text)))
+
+
+def asks_to_withdraw(text: str) -> bool:
+    """ "stop and delete my answers", or the withdraw button: everything stored is to be erased."""
+    return says_in_words(text, WITHDRAW_WORDS)
+
+
+def asks_to_start_over(text: str) -> bool:
+    """ "start over", "from the beginning", or the button: the answers are to be cleared."""
+    return says_in_words(text, START_OVER_WORDS)

@@ -1,0 +1,59 @@
+"""Text cleaning shared by the readers: normalising, phrase search, storing, language. No Rasa here."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+# Longer than this, a message is a story, not an answer: it is neither read nor trusted as a request.
+MAX_ANSWER_CHARS = 500
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, straight apostrophes, no punctuation except apostrophes, single spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("’", "'").replace("‘", "'").replace("`", "'")
+    text = re.sub(r"[^\w\s']", " ", text)
+    return " ".join(text.split())
+
+
+def any_phrase(text: str, phrases: Iterable[str]) -> str | None:
+    """The first of the phrases found as whole words in the text."""
+    for phrase in phrases:
+        if re.search(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", text):
+            return phrase
+    return None
+
+
+def longest_phrase(text: str, phrases: Iterable[str]) -> str | None:
+    """The longest of the phrases found as whole words in the text."""
+    found = [p for p in phrases if re.search(rf"(?<![\w']){re.escape(p)}(?![\w'])", text)]
+    return max(found, key=len) if found else None
+
+
+def squeeze(text: str) -> str:
+    """ "yesss" -> "yes", "nooooo" -> "noo", "yeahhh" -> "yeah": letters held down on a phone."""
+    return re.sub(r"([a-z])\1{2,}", r"\1", text)
+
+
+def clean_text(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
+    """Printable text only, white space folded, cut to a length we are willing to store."""
+    return " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).split())[:limit]
+
+
+# ---------------------------------------------------------------------------------- language
+
+_OTHER_SCRIPTS = (
+    "CJK", "HIRAGANA", "KATAKANA", "HANGUL", "CYRILLIC", "ARABIC", "HEBREW", "DEVANAGARI", "THAI", "GREEK",
+)
+
+
+def looks_non_english(text: str) -> bool:
+    """Whether most letters of the message are in a script other than Latin."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return False
+    foreign = sum(1 for ch in letters if unicodedata.name(ch, "").startswith(_OTHER_SCRIPTS))
+    return foreign / len(letters) >= 0.5

@@ -1,0 +1,31 @@
+"""Words that answer the questions which are not eligibility checks (consent, contact read-back).
+
+They are data, kept in words.yml beside this module; each check's own words are in the criteria file.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+WORDS_FILE = Path(__file__).with_name("words.yml")
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict[str, dict[str, tuple[str, ...]]]:
+    with open(WORDS_FILE, encoding="utf-8") as handle:
+        document = yaml.safe_load(handle)
+    return {question: {value: tuple(phrases) for value, phrases in by_value.items()}
+            for question, by_value in document.items()}
+
+
+def consent_words() -> dict[str, tuple[str, ...]]:
+    """Consent in the words people use ("fine by me", "go ahead"), from words.yml."""
+    return _words()["consent"]
+
+
+def contact_confirmation_words() -> dict[str, tuple[str, ...]]:
+    """Words that confirm or reject the contact details read back ("all good", "the phone is wrong")."""
+    return _words()["contact_confirmation"]

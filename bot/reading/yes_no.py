@@ -1,0 +1,357 @@
+"""Read yes / no / not sure from what a patient typed, in many words, emoji or short Chinese. No Rasa here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.reading.text import any_phrase, longest_phrase, normalise, squeeze
+from bot.trial.criteria import Check, YesNo
+
+# Intents of the NLU model that answer a yes/no question, and how sure the model must be.
+INTENT_VALUES: Mapping[str, YesNo] = {"affirm": "yes", "deny": "no", "dont_know": "unsure"}
+MIN_INTENT_CONFIDENCE = 0.6
+
+# Order matters: "not sure" before "no", "don't think so" before "think so".
+_UNSURE: tuple[str, ...] = (
+    "not sure", "unsure", "dont know", "don't know", "do not know", "didn't know", "dunno", "idk", "no idea",
+    "not certain", "uncertain", "can't remember", "cant remember", "cannot remember", "don't remember",
+    "dont remember", "do not remember", "can't recall", "cant recall", "don't recall", "no clue", "maybe",
+    "perhaps", "possibly", "not known", "never been told", "haven't been told", "have not been told",
+    "wasn't told", "was not told", "nobody told me", "no one told me", "have to check", "need to check",
+    "i'd have to ask", "ask my doctor", "ask my daughter", "ask my son", "not tested", "never tested",
+    "haven't been tested", "have not been tested", "not been tested", "unknown", "not a clue",
+    "no clue", "can't say", "cannot say", "hard to say", "not clear", "unclear", "forgot", "forget",
+    # not told, no results, not tested: "no" in form, "not sure" in meaning
+    "didn't tell", "didn't say", "never told", "never said", "never mentioned", "no one mentioned",
+    "no one said", "no one has said", "nobody said", "no one explained", "nobody explained", "didn't explain",
+    "never explained", "haven't told", "haven't seen the", "haven't seen any", "never saw the",
+    "never got the result", "never got told", "didn't get the result", "haven't got the result",
+    "haven't had the result", "not had the result", "not been told", "haven't heard back",
+    "waiting for the result", "waiting on result", "don't have the report", "don't have that report",
+    "don't have the result", "don't have that information", "don't have the details", "don't have my paperwork",
+    "never checked", "haven't checked", "didn't check", "no one checked", "never asked", "didn't ask",
+    "haven't asked", "don't understand the result", "don't understand what they", "didn't understand what they",
+    "didn't understand the result", "never found out", "not aware of the result", "haven't had the test",
+    "haven't had that test", "never had the test", "never been tested", "never heard of that",
+    "never heard anything", "wasn't tested", "was i tested", "can't be sure", "cannot be sure", "dont kno",
+    "i dont knw", "don't knoe", "dno", "wouldn't know", "how would i know", "haven't a clue", "haven't got a clue",
+    "dont recall", "do not recall", "haven't been checked", "never been checked", "ever tested me", "nobody tested",
+    "don't think i was tested", "dont think i was tested", "understand what they",
+    # not knowing what the question is about, asking someone else, looking it up
+    "no idea what", "don't know what that", "dont know what that", "not sure what that", "no clue what",
+    "what that is", "what that means", "not familiar with", "ask my wife", "ask my husband",
+    "ask my mum", "ask my mom", "ask my dad", "ask my family", "ask the doctor", "ask my oncologist",
+    "ask my surgeon", "ask my nurse", "ask him", "ask her", "have to ask", "need to ask", "would have to ask",
+    "would need to ask", "check with", "look it up", "look at my papers", "look at my records",
+    "look at my notes", "check my papers", "check my records", "check my notes", "check the report",
+    "look at the report", "not 100", "no recollection", "beats me", "who knows", "god knows",
+    "couldn't tell you", "couldn't say", "can't tell", "cant tell", "not that i remember", "no memory",
+    "i'm confused", "im confused", "still waiting", "waiting on the result", "waiting for my result",
+    "waiting for the scan", "waiting on the scan", "don't have any result", "dont have any result", "no result",
+    "dont no", "don't no", "do not no", "dont kn", "don't kno", "dont knoe", "dont now", "don't now", "idk tbh",
+    # mixed answers: left for the study team rather than guessed
+    "yes and no", "yes or no", "sort of", "kind of", "kinda", "sorta", "in a way", "not exactly", "it depends",
+    "depends", "partly", "partially",
+)
+_UNSURE += tuple(phrase + "s" for phrase in _UNSURE if phrase.endswith("result"))
+# "not really sure", "not 100% sure", "nto sure", "not shure": unsure, before "not really" reads as no.
+_UNSURE_PATTERN = re.compile(
+    r"(?<![\w'])(?:not|nto|nit|n't)(?:\s+\w+){0,2}\s+(?:sure|sur|shure|suer|certain)(?![\w'])"
+    # "no one ever told me", "the doctors never really said", "I was never informed"
+    r"|(?<![\w'])(?:no one|noone|nobody|no body|never|not|didn't|didnt|did not|haven't|havent|hasn't|wasn't|weren't)"
+    r"(?:\s+(?!i\b|as\b|like\b)\w+){0,3}\s+(?:told|informed|mentioned|explained|said|say)(?![\w'])"
+)
+# Declining a question is not a "no": it is left for the study team ("needs review").
+_DECLINE = re.compile(
+    r"(?<![\w'])(?:(?:i'?d|i would|i'll|ill) rather not|(?:i'?d )?prefer not|rather not (?:say|answer|tell)|"
+    r"(?:don't|dont|do not) (?:want|wish|like) to (?:say|answer|tell|share|discuss|talk about)|"
+    r"not (?:comfortable|happy) (?:answering|saying|sharing|telling)|(?:won't|will not|wont) (?:say|answer|tell)|"
+    r"not telling|no comment|none of your business|(?:that's|thats|that is|it's|its) private|"
+    r"skip(?: (?:this|that|it|this one|that one|the question|this question|please))?$|^skip\b|"
+    r"^(?:i )?pass(?: please)?$|^next(?: question)?(?: please)?$)(?![\w'])"
+)
+# "I'm sure I don't" is a no; "sure, I don't mind" is not.
+_SURE_NOT = re.compile(r"\bsure(?: that)? i (?:don't|dont|do not)\b(?! mind| care| object| have a problem)")
+_HEDGED_NO = (
+    "don't think so", "dont think so", "do not think so", "i don't believe so", "don't believe so",
+    "dont believe so", "do not believe so", "i believe not", "i think not", "probably no", "pretty sure not",
+    "sure not", "of course not", "certainly not", "definitely not", "absolutely not", "of course i haven't",
+    "sure i haven't", "sure i havent", "sure i have not", "sure i didn't", "sure i didnt", "sure i did not",
+    "sure it's no", "sure its no", "sure i've never", "sure i have never", "sure i never", "have had no",
+    "i've had no",
+    "probably not", "not really", "not that i know", "not that i'm aware", "not that im aware",
+    "not as far as i know", "not to my knowledge", "i doubt it", "doubt it", "not at the moment",
+    "not at all", "not currently", "not now", "not any more", "not anymore", "no longer", "none that i know",
+    "never heard of", "not heard of", "haven't heard of", "havent heard of", "not that i've heard",
+    "doesn't apply", "does not apply", "doesnt apply", "not applicable", "n a", "none of those", "none of them",
+    "none of these", "don't have any", "dont have any", "do not have any", "nothing like that",
+    "nothing of the sort", "not him", "not her", "not likely", "unlikely",
+)
+_HEDGED_YES = (
+    "i think so", "think so", "i believe so", "believe so", "probably", "pretty sure", "i guess so",
+    "guess so", "i suppose so", "suppose so", "as far as i know yes", "i reckon", "most likely", "likely",
+)
+# Words that make an answer a belief rather than knowledge ("I think it was negative").
+_HEDGE_WORDS = re.compile(
+    r"(?<![\w'])(?:think|thought|believe|guess|suppose|probably|reckon|assume|likely|doubt|as far as i know|"
+    r"not that i know|not that i'm aware|not that im aware|to my knowledge|heard of|pretty sure|seem|seems|"
+    r"i hope|hopefully)(?![\w'])"
+)
+_YES_WORDS = (
+    "yes", "yeah", "yea", "yeh", "ya", "yah", "yep", "yup", "yes please", "y", "sure", "certainly",
+    "correct", "right", "true", "affirmative", "absolutely", "definitely", "indeed", "of course", "ok",
+    "okay", "i have", "i do", "i am", "i did", "i was", "i agree", "agree", "that's right", "thats right",
+    "yess", "yse", "yas", "yeas", "ye", "si", "oui", "aye", "👍",
+    # typed for someone else, or a typo on a phone keyboard
+    "he has", "she has", "he does", "she does", "he is", "she is", "he did", "she did", "he was", "she was",
+    "he can", "she can", "i can", "we have", "we did", "they did", "yes he", "yes she",
+    "uh huh", "mhm", "yws", "yesh", "yaa", "yeap", "yap", "yez", "ues", "tes", "kk", "okey", "okie",
+    "alright", "all right",
+)
+_NO_WORDS = (
+    "no", "nope", "nah", "na", "nay", "n", "never", "none", "nothing", "negative", "not", "noo", "nooo",
+    "non", "nein", "no thanks", "no thank you", "i haven't", "i have not", "i havent", "i don't", "i dont",
+    "i do not", "i'm not", "im not", "i am not", "i didn't", "i didnt", "i did not", "i wasn't", "i was not",
+    "haven't", "havent", "have not", "hasn't", "didn't", "didnt", "don't", "dont", "nil", "neither",
+    "not me", "no never", "👎",
+    # typed for someone else, or a typo on a phone keyboard
+    "doesn't", "doesnt", "does not", "isn't", "isnt", "is not", "wasn't", "wasnt", "hasnt", "has not",
+    "he's not", "she's not", "he isn't", "she isn't", "he hasn't", "she hasn't", "he doesn't", "she doesn't",
+    "can't", "cant", "cannot", "can not", "nop", "nopes", "noes", "nup", "nada", "no way", "hell no",
+)
+_NEGATORS = ("not", "no", "never", "n't", "nt", "without", "neither", "nor", "nothing")
+# Small talk before the answer ("well, no", "hmm ok yes").
+_FILLER = frozenset({
+    "well", "hmm", "hm", "hmmm", "um", "umm", "uh", "er", "erm", "oh", "ah", "so", "honestly", "actually", "ok",
+    "okay", "lol", "haha", "sorry", "thanks", "thank", "you", "hi", "hello", "doctor", "dear", "sir", "madam",
+})
+# Symbols and emoji people answer with, as the words they stand for.
+_SYMBOLS = {
+    "yes": "👍👌✅✔☑🙆🆗",
+    "no": "👎❌✖🚫🙅⛔❎",
+    "not sure": "🤷🤔❓❔",
+}
+# Short answers in Chinese: checked in this order at the start of the message.
+_CHINESE = (
+    ("unsure", ("不知道", "不清楚", "不确定", "不记得", "记不清", "记不得", "说不准", "说不清", "不太清楚", "不太确定",
+                "不太记得", "不晓得", "不了解", "不懂", "忘了", "忘记了", "也许", "可能", "大概", "不好说", "没听说过",
+                "没测过", "没做过这个检查", "没检查过", "要问", "问一下", "不方便说", "不想说", "不想回答", "跳过")),
+    ("no", ("不是", "没有", "没", "不", "无", "否", "从来没有", "从没", "从未", "并没有", "没用过", "不用", "不会")),
+    ("yes", ("是的", "是", "对", "对的", "有", "有的", "嗯", "好", "好的", "行", "可以", "同意", "当然", "做过",
+             "用过", "确定")),
+)
+_CHINESE_LEAD = re.compile(r"^(?:嗯+|呃|额|哦|噢|啊|我|他|她|我们|他们|我爸|我妈|我父亲|我母亲|病人|患者)+(?=.)")
+
+
+@dataclass(frozen=True)
+class YesNoReading:
+    value: YesNo
+    how: str  # which phrase or intent decided it, kept for the coordinator
+    hedged: bool = False  # a belief ("I think", "not that I know of"), not knowledge
+
+
+def _negated(text: str, phrase: str, window: int = 4) -> bool:
+    """Whether a phrase in the text is preceded by a negation within `window` words."""
+    match = re.search(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", text)
+    if not match:
+        return False
+    before = text[: match.start()].split()
+    if before and before[0] in ("no", "nope", "nah", "yes", "yeah", "yep"):
+        before = before[1:]  # "no we are done having kids": the answer word, not a negation of what follows
+    before = before[-window:]
+    return any(word in _NEGATORS or word.endswith("n't") or word.endswith("nt") and word != "want" for word in before)
+
+
+def _has_negation(text: str) -> bool:
+    return any(word in _NEGATORS or word.endswith("n't") for word in text.split())
+
+
+# "no, my lungs are fine": the topic again, but to say all is well.
+_REASSURING = re.compile(
+    r"\b(?:fine|ok|okay|healthy|normal|good|great|well|clear|clean|strong|no (?:problems?|issues?|trouble))\b"
+)
+
+
+def _symbols_to_words(text: str) -> str:
+    for words, symbols in _SYMBOLS.items():
+        for symbol in symbols:
+            text = text.replace(symbol, f" {words} ")
+    return text
+
+
+def _clauses(text: str) -> list[str]:
+    """The message in clauses ("No. I did have a cold" -> ["no", "i did have a cold"]), normalised."""
+    parts = re.split(r"[.,;:!?\n()]+|\s[-–—]+\s|\s+(?:but|though|although|except)\s+", text.lower())
+    return [clause for clause in (squeeze(normalise(part)) for part in parts) if clause]
+
+
+_CHINESE_ENDING = re.compile(r"^(?:的|了|过|啊|呀|吧|呢|哦|嘛|做过|有过|用过|得过|去过|参加过|是的|有的)*$")
+
+
+def _read_chinese(text: str) -> YesNoReading | None:
+    """ "是的", "不是", "我不知道", "没有做过": a short answer in Chinese (a whole first clause, not a sentence)."""
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        return None
+    first = next((c for c in re.split(r"[\s\W_]+", text) if c), "")
+    first = _CHINESE_LEAD.sub("", first)
+    for value, phrases in _CHINESE:
+        for phrase in sorted(phrases, key=len, reverse=True):
+            if first.startswith(phrase) and _CHINESE_ENDING.match(first[len(phrase):]):
+                return YesNoReading(value, f"'{phrase}'")  # type: ignore[arg-type]
+    return None
+
+
+def _first_answer_words(clauses: list[str]) -> tuple[str | None, str | None]:
+    """The yes-word and no-word at the start of the first clause that is not small talk."""
+    for clause in clauses:
+        tokens = clause.split()
+        while tokens and tokens[0] in _FILLER and len(tokens) > 1:
+            tokens = tokens[1:]
+        if all(token in _FILLER for token in tokens) and not longest_phrase(clause, (*_YES_WORDS, *_NO_WORDS)):
+            continue
+        first_words = " ".join(tokens[:4])
+        said_yes = longest_phrase(first_words, _YES_WORDS)
+        said_no = longest_phrase(first_words, _NO_WORDS)
+        if said_yes and said_no:
+            if said_yes in said_no:  # "i am not" contains "i am"
+                said_yes = None
+            elif tokens[0] in ("no", "nope", "nah", "never") or first_words.startswith(said_no):
+                said_yes = None  # "no i did have a cold": the first word answers
+            elif tokens[0] in ("yes", "yeah", "yep", "yup", "ya", "yea", "y") or first_words.startswith(said_yes):
+                said_no = None
+        return said_yes, said_no
+    return None, None
+
+
+_WHAT_IS_MEANT = re.compile(
+    r"(?<![\w'])(?:what do you mean|what does (?:that|this|it|\w+(?: \w+){0,4}) mean|what is meant|wdym|"
+    r"(?:don't|dont|do not|didn't|didnt) (?:understand|get) (?:the|your|this|that) question|"
+    r"(?:explain|rephrase) (?:the|your|this|that) question|(?:what|which) (?:kind|sort|type)s? of|"
+    r"what counts as|does (?:\w+(?: \w+){0,4}) count|^(?:huh|pardon|sorry|what|eh|meaning)$|"
+    r"repeat (?:the|that|your|this) question|say (?:that|it) again|ask (?:that|it|the question) again|"
+    r"come again)(?![\w'])"
+)
+
+
+def declines_to_answer(text: str) -> bool:
+    """ "I'd rather not say", "skip", "prefer not to answer": the patient does not want to answer."""
+    return bool(_DECLINE.search(squeeze(normalise(text))))
+
+
+def asks_what_is_meant(text: str) -> bool:
+    """ "what do you mean by up and about?", "does a mini-stroke count?": a question about the question."""
+    return bool(_WHAT_IS_MEANT.search(squeeze(normalise(text))))
+
+
+def _question_words(clauses: list[str], words: Mapping[str, Iterable[str]]) -> list[tuple[str, str]]:
+    """The question's own words in each clause, as (value, how): "clear" is a no to "is tumour left?".
+
+    A negated word reads the other way ("it wasn't positive" is a no) or, for a no-word, as not sure
+    ("the scan wasn't clear"). Where two phrases overlap ("came back" in "came back fine", "it found"
+    and "found nothing"), the longer one counts.
+    """
+    found: list[tuple[str, str]] = []
+    for clause in clauses:
+        spans: list[tuple[int, int, str, str]] = []
+        for value in ("no", "yes"):
+            for phrase in words.get(value, ()):
+                for match in re.finditer(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", clause):
+                    spans.append((match.start(), match.end(), value, phrase))
+        for start, end, value, phrase in spans:
+            if any(s < end and start < e and (e - s) > (end - start) for s, e, _, _ in spans):
+                continue  # overlaps a longer phrase
+            if _negated(clause[:end], phrase):
+                found.append(("no" if value == "yes" else "unsure", f"negated '{phrase}'"))
+            else:
+                found.append((value, f"'{phrase}'"))
+    return found
+
+
+def read_yes_no(
+    text: str,
+    *,
+    intent: str | None = None,
+    confidence: float = 0.0,
+    words: Mapping[str, Iterable[str]] | None = None,
+    topic_mentioned: bool = False,
+) -> YesNoReading | None:
+    """Read yes / no / not sure from what the patient typed, or None when it is unclear.
+
+    `words` are question-specific phrases ("clear" means "no" for "is there tumour left?");
+    `topic_mentioned` says the message names the question's subject ("I had CAR-T in 2023").
+    Not knowing, in any words, wins over everything else; declining to answer is read as not
+    sure. The reading is `hedged` when the patient only believes it ("I think it was negative").
+    The NLU intent decides only when the words alone do not.
+    """
+    if intent is not None and intent in INTENT_VALUES and text.strip().startswith("/"):
+        return YesNoReading(INTENT_VALUES[intent], f"button /{intent}")
+    text = _symbols_to_words(text)
+    chinese = _read_chinese(text)
+    if chinese is not None:
+        return chinese
+    normal = squeeze(normalise(text))
+    clauses = _clauses(text) or [normal]
+    hedged = bool(_HEDGE_WORDS.search(normal))
+    words = words or {}
+
+    def reading(value: str, how: str, is_hedged: bool = hedged) -> YesNoReading:
+        return YesNoReading(value, how, is_hedged)  # type: ignore[arg-type]
+
+    phrase = any_phrase(normal, words.get("unsure", ()))
+    if phrase:
+        return reading("unsure", f"'{phrase}'")
+    declined = _DECLINE.search(normal)
+    if declined:
+        return reading("unsure", f"declined to answer: '{declined.group(0)}'")
+    unsure = _UNSURE_PATTERN.search(normal)
+    if unsure:
+        return reading("unsure", f"'{unsure.group(0)}'")
+    phrase = any_phrase(normal, _UNSURE)
+    if phrase:
+        return reading("unsure", f"'{phrase}'")
+    found = _question_words(clauses, words)
+    if len({value for value, _ in found}) == 1:
+        return reading(*found[0])
+    if found:  # "yes it's still there, nothing they can do": both ways at once
+        return reading("unsure", " and ".join(how for _, how in found))
+    for value, phrases in (("no", _HEDGED_NO), ("yes", _HEDGED_YES)):
+        phrase = any_phrase(normal, phrases)
+        if not phrase and value == "no" and (sure_not := _SURE_NOT.search(normal)):
+            phrase = sure_not.group(0)
+        if phrase:
+            return reading(value, f"'{phrase}'")
+    ends = {clause.split()[-1] for clause in clauses if clause.split()}
+    if len(clauses) > 1 and ends & {"yes", "yeah", "yep"} and ends & {"no", "nope", "not"}:
+        return reading("unsure", "a yes and a no")  # "the bowel part yes, the liver part no"
+    said_yes, said_no = _first_answer_words(clauses)
+    if said_yes and not said_no:
+        return reading("yes", f"'{said_yes}'")
+    if said_no and not said_yes:
+        if topic_mentioned and len(clauses) > 1 and not _has_negation(clauses[-1]) and not _REASSURING.search(
+            clauses[-1]
+        ):
+            # "no steroids but I drink herbal tea": the subject comes up again, not denied
+            return reading("unsure", f"'{said_no}', then a mention of the topic")
+        return reading("no", f"'{said_no}'")
+    if topic_mentioned and not said_yes and not said_no:
+        if any(word in _NEGATORS or word.endswith("n't") for word in normal.split()):
+            return reading("no", "negated mention of the topic")
+        return reading("yes", "mentions the topic")
+    if normal in ("hmm", "hm", "hmmm", "um", "umm", "erm", "uh", "hmm well", "um well", "well"):
+        return reading("unsure", f"'{normal}'")
+    if intent is not None and intent in INTENT_VALUES and confidence >= MIN_INTENT_CONFIDENCE:
+        return reading(INTENT_VALUES[intent], f"intent {intent} ({confidence:.2f})")
+    return None
+
+
+def belief_about_records(check: Check, reading: YesNoReading) -> YesNoReading:
+    """A belief about a record-based result ("I don't think so", "not that I know of") never rules out.
+
+    Only the hospital's records can say whether the ctDNA test was positive or the liver tumours were
+    completely removed: a hedged answer that would rule the patient out is read as not sure.
+    """
+    if check.source == "record" and reading.hedged and reading.value != check.meets and reading.value != "unsure":
+        return YesNoReading("unsure", f"{reading.how}: a belief about a record-based result", hedged=True)
+    return reading

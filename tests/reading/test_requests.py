@@ -1,0 +1,69 @@
+"""Requests read from patients' words (no Rasa): stop and delete, start over, a person, "why?", questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.reading import (
+    asks_to_start_over,
+    asks_to_withdraw,
+    asks_why,
+    consent_words,
+    contact_confirmation_words,
+    is_question,
+    is_side_request,
+    read_yes_no,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "withdraw", "start_over"),
+    [
+        ("stop and delete my answers", True, False),
+        ("/withdraw", True, True),  # a button says so by itself
+        ("I forget", False, False),
+        ("I don't want to answer that", False, False),
+        ("can we start again", False, True),
+        ("please " * 200 + "delete", False, False),  # too long to be a request
+    ],
+)
+def test_destructive_requests_need_words_that_say_so(text: str, withdraw: bool, start_over: bool) -> None:
+    assert asks_to_withdraw(text) is withdraw
+    assert asks_to_start_over(text) is start_over
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [("why am I not eligible?", True), ("how come", True), ("but why", True), ("which answer was it", True),
+     ("no", False), ("I had CAR-T, why?", False)],
+)
+def test_asks_why(text: str, why: bool) -> None:
+    assert asks_why(text) is why
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [("what is the consent for?", True), ("is it safe?", True), ("who sees my answers", True),
+     ("yes, but is it safe?", False), ("will do", False), ("fine", False)],
+)
+def test_is_question(text: str, question: bool) -> None:
+    assert is_question(text) is question
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "side"),
+    [("ask_car_t", "what is CAR-T", True), ("ask_car_t", "CAR-T is what exactly?", True),
+     ("ask_car_t", "I had CAR-T in 2023", False), ("ask_why", "why", True),
+     ("human_handoff", "can I talk to a person", True), ("human_handoff", "ask my doctor", False),
+     ("affirm", "what?", False), ("ask_risks", "is it safe? " * 60, False)],
+)
+def test_is_side_request(intent: str, text: str, side: bool) -> None:
+    assert is_side_request(intent, text) is side
+
+
+def test_consent_and_contact_confirmation_words_come_from_the_words_file() -> None:
+    assert "go ahead" in consent_words()["yes"] and "no" not in consent_words()
+    assert read_yes_no("fine by me", words=consent_words()).value == "yes"  # type: ignore[union-attr]
+    assert read_yes_no("fine by me") is None  # without the consent words, unreadable
+    assert read_yes_no("the phone is wrong", words=contact_confirmation_words()).value == "no"  # type: ignore[union-attr]
+    assert read_yes_no("all good", words=contact_confirmation_words()).value == "yes"  # type: ignore[union-attr]
