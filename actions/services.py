@@ -72,8 +72,13 @@ def write_or_spool(conversation_id: str, kind: str, payload: dict[str, Any], wri
 
 @lru_cache(maxsize=1)
 def consent_version(domain_file: Path = DOMAIN_FILE) -> str:
-    """A version for the consent text shown: a hash of its wording in the domain."""
+    """A version for the consent text shown: a hash of its wording as patients read it (slots such as
+    {study_site} filled with their values), so a change of wording is a new version and a mere move of
+    a name into a slot is not."""
     with open(domain_file, encoding="utf-8") as handle:
-        responses = yaml.safe_load(handle)["responses"][CONSENT_RESPONSE]
-    text = " ".join(responses[0]["text"].split())
+        domain = yaml.safe_load(handle)
+    text = " ".join(domain["responses"][CONSENT_RESPONSE][0]["text"].split())
+    for name, slot in domain.get("slots", {}).items():
+        if isinstance(slot, dict) and slot.get("initial_value") is not None:
+            text = text.replace("{" + name + "}", str(slot["initial_value"]))
     return "consent-" + hashlib.sha256(text.encode()).hexdigest()[:12]

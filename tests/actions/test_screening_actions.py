@@ -227,3 +227,18 @@ def test_location_gives_the_hospital_number(make_tracker, dispatcher, domain, mo
     assert run(ActionAnswerLocation(), dispatcher, make_tracker("where is it?", "ask_location"), domain) == []
     get_settings.cache_clear()
     assert sent(dispatcher) == [{"response": "utter_location", "phone": "+86 21 0000 0000"}]
+
+
+def test_consent_version_hashes_the_wording_patients_read(tmp_path: Path) -> None:
+    """The hospital's name moved into a slot: the version follows the words shown, not the template."""
+    import yaml
+
+    from actions.services import DOMAIN_FILE, consent_version
+
+    domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+    assert "{study_site}" in domain["responses"]["utter_ask_consent"][0]["text"]
+    renamed = tmp_path / "domain.yml"
+    domain["slots"]["study_site"]["initial_value"] = "Another Hospital"
+    renamed.write_text(yaml.safe_dump(domain, allow_unicode=True), encoding="utf-8")
+    assert consent_version(renamed) != consent_version(DOMAIN_FILE)
+    assert consent_version(DOMAIN_FILE) == "consent-4d4209c4015b"  # the wording of 2026-11-25: unchanged by moves
