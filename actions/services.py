@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +16,6 @@ from bot.leads.store import LeadNotFound, LeadStore, StoreError
 from bot.settings import PROJECT_ROOT, get_settings
 from bot.trial.criteria import Criteria, load_criteria
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
