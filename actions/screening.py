@@ -13,8 +13,9 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.answers import latest_text
 from actions.prescreen_form import answers_so_far, explain_rule_out, explain_unreadable
-from bot.leads.erasure import ERASE_SLOT, erase_lead, reference_code_in
-from bot.leads.store import ContactDetails, LeadNotFound, StoreError, new_reference_code
+from bot.leads.erasure import ERASE_SLOT, erase_lead
+from bot.leads.reference_codes import new_reference_code, reference_code_in
+from bot.leads.store import ContactDetails, LeadNotFound, StoreError
 from bot.reading import asks_to_start_over, asks_to_withdraw, asks_why
 from bot.settings import get_settings
 from bot.trial.eligibility import Status, evaluate

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -11,14 +10,12 @@ from typing import Any, TypeVar
 
 import yaml
 
-from bot.leads.crypto import FieldCipher, MissingKeyError
-from bot.leads.database import Database
-from bot.leads.spool import Spool, start_replayer
+from bot.leads.factory import open_lead_store, open_spool
+from bot.leads.spool import Spool
 from bot.leads.store import LeadNotFound, LeadStore, StoreError
 from bot.settings import PROJECT_ROOT, get_settings
 from bot.trial.criteria import Criteria, load_criteria
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
@@ -31,25 +28,14 @@ def criteria() -> Criteria:
 
 @lru_cache(maxsize=1)
 def lead_store() -> LeadStore:
-    settings = get_settings()
-    try:
-        cipher: FieldCipher | None = FieldCipher(settings.data_key, settings.old_data_keys)
-    except MissingKeyError as error:
-        log.error("%s", error)
-        cipher = None
-    return LeadStore(Database(settings.database_url), cipher)
+    """The store; without a data key, answers are still stored (contact details are not)."""
+    return open_lead_store(get_settings(), require_key=False)
 
 
 @lru_cache(maxsize=1)
 def spool() -> Spool | None:
     """The spool for writes the database could not take, with its replayer; None without a data key."""
-    store = lead_store()
-    if store.cipher is None:
-        return None
-    settings = get_settings()
-    pending = Spool(settings.var_dir / "spool", store.cipher)
-    start_replayer(pending, store, settings.spool_replay_interval_s)
-    return pending
+    return open_spool(get_settings(), lead_store())
 
 
 def write_or_spool(conversation_id: str, kind: str, payload: dict[str, Any], write: Callable[[], T]) -> T | None:

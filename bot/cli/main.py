@@ -16,69 +16,21 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import getpass
-import io
-import json
-import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import TextIO
 
-from bot.leads.crypto import FieldCipher, MissingKeyError, new_key
-from bot.leads.database import Database
+from bot.cli.common import actor, open_store
+from bot.leads.crypto import MissingKeyError, new_key
 from bot.leads.erasure import TrackerStoreError
+from bot.leads.export import FORMATS, leads_as
 from bot.leads.models import ReviewStatus
 from bot.leads.private_files import write_private
-from bot.leads.store import LeadNotFound, LeadRecord, LeadStore, StoreError
+from bot.leads.store import LeadNotFound, LeadRecord, StoreError
 from bot.settings import get_settings
+from bot.trial.eligibility import Status
 
 Command = Callable[[argparse.Namespace], int]
-CSV_FIELDS = (
-    "id", "reference_code", "conversation_id", "created_at", "completed_at", "provisional_status",
-    "review_status", "name", "phone", "email", "preferred_time", "criteria_version", "consent_version",
-)
-
-
-def actor() -> str:
-    """Who runs the command, for the audit trail."""
-    return f"cli:{os.environ.get('SUDO_USER') or getpass.getuser()}"
-
-
-def open_store() -> LeadStore:
-    settings = get_settings()
-    try:
-        cipher: FieldCipher | None = FieldCipher(settings.data_key, settings.old_data_keys)
-    except MissingKeyError:
-        cipher = None
-    return LeadStore(Database(settings.database_url), cipher)
-
-
-def leads_as_csv(records: Sequence[LeadRecord]) -> str:
-    """One row per lead; each criterion's verdict and reason in its own columns."""
-    check_ids: list[str] = []
-    for record in records:
-        for item in record.criteria:
-            if item["check_id"] not in check_ids:
-                check_ids.append(item["check_id"])
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([*CSV_FIELDS, *(f"{c}_{part}" for c in check_ids for part in ("verdict", "reason"))])
-    for record in records:
-        row = record.as_export()
-        by_check = {item["check_id"]: item for item in record.criteria}
-        cells = [_csv_safe(row[field]) for field in CSV_FIELDS]
-        for check_id in check_ids:
-            item = by_check.get(check_id, {})
-            cells += [_csv_safe(item.get("verdict")), _csv_safe(item.get("reason"))]
-        writer.writerow(cells)
-    return out.getvalue()
-
-
-def _csv_safe(value: Any) -> str:
-    """Text as a spreadsheet shows it, never as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not text[1:2].isdigit() else text
 
 
 def _print_lead(record: LeadRecord, out: TextIO) -> None:
@@ -111,7 +63,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_leads_list(args: argparse.Namespace) -> int:
-    records = open_store().list_leads(args.status, args.review_status)
+    records = open_store(get_settings()).list_leads(args.status, args.review_status)
     if not records:
         print("No completed screenings yet.")
         return 0
@@ -125,7 +77,7 @@ def cmd_leads_list(args: argparse.Namespace) -> int:
 
 
 def cmd_leads_show(args: argparse.Namespace) -> int:
-    store = open_store()
+    store = open_store(get_settings())
     record = store.get_lead(args.lead)
     store.audit(actor(), "view_lead", record.id, "cli show")
     _print_lead(record, sys.stdout)
@@ -133,12 +85,9 @@ def cmd_leads_show(args: argparse.Namespace) -> int:
 
 
 def cmd_leads_export(args: argparse.Namespace) -> int:
-    store = open_store()
+    store = open_store(get_settings())
     records = store.list_leads(args.status, args.review_status)
-    if args.format == "json":
-        text = json.dumps([r.as_export() for r in records], indent=2, ensure_ascii=False) + "\n"
-    else:
-        text = leads_as_csv(records)
+    text = leads_as(args.format, records)
     store.audit(actor(), "export", None, f"{args.format}, {len(records)} leads")
     if args.output:
         write_private(args.output, text)
@@ -149,7 +98,7 @@ def cmd_leads_export(args: argparse.Namespace) -> int:
 
 
 def cmd_leads_set_status(args: argparse.Namespace) -> int:
-    store = open_store()
+    store = open_store(get_settings())
     record = store.get_lead(args.lead)
     store.set_review_status(record.id, args.status, args.note, actor())
     print(f"Lead {record.id} ({record.reference_code}) is now {args.status}.")
@@ -162,11 +111,11 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from bot.leads.factory import open_lead_store
     from bot.leads.retention import rotate_keys
 
-    store = open_store()
-    if store.cipher is None:
-        raise MissingKeyError("PRESCREEN_DATA_KEY is not set")
+    store = open_lead_store(get_settings(), require_key=True)  # MissingKeyError says how to set one
+    assert store.cipher is not None
     count = rotate_keys(store, store.cipher)
     print(f"Re-encrypted {count} contacts under the current key. Remove the old key from PRESCREEN_OLD_DATA_KEYS.")
     return 0
@@ -180,7 +129,7 @@ def cmd_leads_erase(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        conversation_id = erase_lead(open_store(), get_settings().tracker_store_url, args.lead, actor())
+        conversation_id = erase_lead(open_store(get_settings()), get_settings().tracker_store_url, args.lead, actor())
     except TrackerStoreError as error:
         print(f"prescreen: {error}, so nothing was erased. Try again once it is back.", file=sys.stderr)
         return 1
@@ -193,7 +142,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from bot.leads.retention import purge
 
     days = args.older_than or get_settings().retention_days
-    conversations = purge(open_store(), days, actor(), dry_run=args.dry_run)
+    conversations = purge(open_store(get_settings()), days, actor(), dry_run=args.dry_run)
     if not args.dry_run:
         for conversation_id in conversations:
             erase_tracker_events(get_settings().tracker_store_url, conversation_id)
@@ -210,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply schema migrations").set_defaults(run=cmd_db_upgrade)
 
     leads = groups.add_parser("leads", help="captured prescreens").add_subparsers(dest="command", required=True)
-    statuses = ("likely_eligible", "needs_review", "likely_ineligible")
+    statuses = tuple(s.value for s in Status)
     reviews = tuple(s.value for s in ReviewStatus)
     for name, run, help_text in (("list", cmd_leads_list, "completed screenings, newest first"),
                                  ("export", cmd_leads_export, "export as JSON (an array) or CSV")):
@@ -219,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--review-status", choices=reviews)
         sub.set_defaults(run=run)
         if name == "export":
-            sub.add_argument("--format", choices=("json", "csv"), default="json")
+            sub.add_argument("--format", choices=FORMATS, default="json")
             sub.add_argument("--output", help="file to write (default: standard output)")
     show = leads.add_parser("show", help="one lead with its evidence")
     show.add_argument("lead", help="id, reference code (PS-...) or conversation id")
@@ -245,11 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--dry-run", action="store_true", help="only count")
     purge.set_defaults(run=cmd_purge)
 
-    from bot.cli.coordinators import add_coordinator_commands  # here, not at the top: no import cycle
+    from bot.cli.coordinators import add_coordinator_commands  # here: the web app's accounts load only when asked
+    from bot.cli.nlu import add_nlu_commands
 
     add_coordinator_commands(groups)
-    from bot.nlu.review import add_nlu_commands
-
     add_nlu_commands(groups)
     return parser
 

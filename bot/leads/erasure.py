@@ -12,20 +12,19 @@ instead of leaving a transcript that no lead points to any more.
 from __future__ import annotations
 
 import logging
-import re
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.leads.database import make_engine
-from bot.leads.store import LeadNotFound, LeadStore, StoreError
+from bot.leads.errors import LeadNotFound, StoreError
+from bot.leads.store import LeadStore
 
 log = logging.getLogger(__name__)
 
 # The tracker store erases a conversation whose last turn set this slot (bot/rasa_ext/tracker_store.py).
 ERASE_SLOT = "erase_conversation"
-REFERENCE_CODE = re.compile(r"\bPS-?([A-Z0-9]{6})\b", re.IGNORECASE)
 # Why the study team erased a lead: a fixed choice (never free text, which could hold personal data).
 ERASE_REASONS = {
     "patient_asked": "patient asked",
@@ -36,12 +35,6 @@ ERASE_REASONS = {
 
 class TrackerStoreError(StoreError):
     """Rasa's tracker store (the conversation transcripts) could not be read or written."""
-
-
-def reference_code_in(message: str) -> str | None:
-    """A reference code quoted in a message ("delete ps-7k3f9q"), normalised to PS-XXXXXX."""
-    match = REFERENCE_CODE.search(message)
-    return f"PS-{match.group(1).upper()}" if match else None
 
 
 def erase_tracker_events(tracker_store_url: str, conversation_id: str) -> int:

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.leads.crypto import FieldCipher
-from bot.leads.store import ContactDetails, LeadStore, StoreError
+from bot.leads.errors import StoreError
+from bot.leads.records import ContactDetails
+from bot.leads.store import LeadStore
 from bot.trial.criteria import load_criteria
 from bot.trial.eligibility import evaluate
 

@@ -1,4 +1,5 @@
-"""`prescreen nlu review`: patients' messages the model was unsure about, as NLU data to label.
+"""Patients' messages the model was unsure about, as NLU data to label (`prescreen nlu review`,
+whose command is in bot/cli/nlu.py; this module has plain functions only).
 
 Reads Rasa's tracker store (TRACKER_STORE_URL, read-only) and exports the user messages that hit
 `nlu_fallback` or whose intent scored below a threshold, as Rasa NLU YAML: one block per predicted
@@ -14,11 +15,8 @@ data/nlu/ and deleted; never commit it as it is.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -31,7 +29,6 @@ from sqlalchemy import bindparam, create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.leads.private_files import write_private
 from bot.settings import PROJECT_ROOT
 
 DEFAULT_THRESHOLD = 0.6  # the confidence the answer readers need to trust an intent (bot.reading.answers)
@@ -202,43 +199,3 @@ def as_nlu_yaml(messages: Sequence[ReviewMessage], threshold: float, prefill: bo
             lines.append(f"    - {example}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
-
-
-# ------------------------------------------------------------------------------------- CLI
-
-
-def cmd_nlu_review(args: argparse.Namespace) -> int:
-    from bot.cli.main import actor, open_store
-    from bot.settings import get_settings
-
-    if not 0.0 < args.threshold <= 1.0:
-        raise ValueError("--threshold must be between 0 and 1")
-    settings = get_settings()
-    since = time.time() - args.days * 86400 if args.days else None
-    try:
-        messages = messages_to_review(settings.tracker_store_url, settings.database_url, args.threshold, since)
-    except ReviewError as error:
-        print(f"prescreen: {error}", file=sys.stderr)
-        return 1
-    output = as_nlu_yaml(messages, args.threshold, prefill=args.prefill, known=known_examples())
-    open_store().audit(actor(), "nlu_review_export", None,
-                       f"{len(messages)} messages below {args.threshold:.2f}" + (f", last {args.days} days" if args.days
-                                                                                 else ""))
-    if args.output:
-        write_private(args.output, output)
-        print(f"Exported {len(messages)} messages to {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(output)
-    return 0
-
-
-def add_nlu_commands(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    nlu = groups.add_parser("nlu", help="the language model").add_subparsers(dest="command", required=True)
-    review = nlu.add_parser("review", help="export messages the model was unsure about, as NLU YAML to label")
-    review.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
-                        help=f"export intents scored below this confidence (default {DEFAULT_THRESHOLD})")
-    review.add_argument("--days", type=int, help="only messages from the last DAYS days")
-    review.add_argument("--prefill", action="store_true",
-                        help="label each block with the predicted intent instead of TODO (check every example)")
-    review.add_argument("--output", help="file to write (default: standard output)")
-    review.set_defaults(run=cmd_nlu_review)

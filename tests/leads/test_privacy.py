@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.leads.crypto import FieldCipher, MissingKeyError, new_key
-from bot.leads.erasure import erase_lead, erase_tracker_events, reference_code_in
+from bot.leads.erasure import erase_lead, erase_tracker_events
 from bot.leads.models import AuditEntry, Screening
+from bot.leads.reference_codes import reference_code_in
 from bot.leads.retention import PURGED_TEXT, purge, rotate_keys
 from bot.leads.store import ContactDetails, LeadNotFound, LeadStore
 from bot.trial.criteria import load_criteria

@@ -73,3 +73,11 @@ def test_database_down_raises_store_error() -> None:
     nobody_listens = LeadStore(Database("postgresql+psycopg2://prescreen@127.0.0.1:9/prescreen"))
     with pytest.raises(StoreError):
         nobody_listens.start_screening("conv-6", "consent-test", CRITERIA.version)
+
+
+@pytest.mark.parametrize("typed", ["{code}", "{lower}", "{lower_no_dash}", " {code} ", "PS {body}"])
+def test_a_lead_is_found_by_its_reference_code_as_typed(store: LeadStore, typed: str) -> None:
+    code = complete(store, "conv-7")
+    body = code.removeprefix("PS-")
+    key = typed.format(code=code, lower=code.lower(), lower_no_dash=code.lower().replace("-", ""), body=body)
+    assert store.get_lead(key).conversation_id == "conv-7"

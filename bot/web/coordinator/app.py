@@ -18,13 +18,16 @@ from typing import Any
 
 from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from bot.leads.crypto import FieldCipher, MissingKeyError
-from bot.leads.database import Database
-from bot.leads.store import LeadStore, StoreError
+from bot.leads.crypto import MissingKeyError
+from bot.leads.factory import open_lead_store
+from bot.leads.models import ReviewStatus
+from bot.leads.store import StoreError
 from bot.settings import Settings, get_settings
 from bot.trial.criteria import load_criteria
+from bot.trial.eligibility import Verdict
 from bot.web.coordinator import auth, export, insights, leads
 from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.config import ConfigurationError, coordinator_options
@@ -56,8 +59,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` (`make env` does this)."
         )
     options = coordinator_options(settings)
-    cipher = FieldCipher(settings.data_key, settings.old_data_keys)  # MissingKeyError explains itself
-    database = Database(database_url or settings.database_url)
+    # Coordinators read contact details: without the data key the app does not start (MissingKeyError says why).
+    store = open_lead_store(settings, require_key=True, database_url=database_url)
 
     app = Flask(__name__, static_folder="static", static_url_path="/static")
     app.config.update(
@@ -81,8 +84,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.extensions["coordinator"] = Services(
         settings=settings,
         options=options,
-        store=LeadStore(database, cipher),
-        accounts=Accounts(database),
+        store=store,
+        accounts=Accounts(store.database),
         criteria=load_criteria(),
     )
 
@@ -148,6 +151,8 @@ def _register_template_helpers(app: Flask) -> None:
         REVIEW_LABELS=REVIEW_LABELS,
         VERDICT_LABELS=VERDICT_LABELS,
         ACTION_LABELS=ACTION_LABELS,
+        ReviewStatus=ReviewStatus,
+        Verdict=Verdict,
     )
 
     @app.context_processor
@@ -173,10 +178,14 @@ def _register_error_pages(app: Flask) -> None:
         }.get(error.code, error.description or "")
         return render_template("errors/error.html", code=error.code, title=title, message=message), error.code
 
+    # Every store method raises StoreError when the database fails; SQLAlchemyError is the safety net
+    # for anything that reaches the database another way. Either way: a 503 page, never a bare 500.
     @app.errorhandler(StoreError)
     @app.errorhandler(MissingKeyError)
+    @app.errorhandler(SQLAlchemyError)
     def store_unavailable(error: Exception) -> tuple[str, int]:
-        log.error("coordinator app: lead store unavailable: %s", error)
+        log.error("coordinator app: lead store unavailable: %s", error if not isinstance(error, SQLAlchemyError)
+                  else type(error).__name__)  # a raw database error may quote row values: only its type
         message = ("The lead database cannot be read right now (database down, or the data key is wrong). "
                    "Nothing was changed. Try again in a minute, or tell the study's IT contact.")
         return render_template("errors/error.html", code=503, title="Leads unavailable", message=message), 503

@@ -7,26 +7,33 @@ from datetime import datetime, timezone
 
 from flask import current_app, g
 
+from bot.leads.models import ReviewStatus
 from bot.leads.store import LeadStore
 from bot.settings import Settings
 from bot.trial.criteria import Criteria
+from bot.trial.eligibility import Status, Verdict
 from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.config import CoordinatorOptions
 
+# Keyed by the stored values (plain strings), which is what forms, URLs and templates carry.
 PROVISIONAL_LABELS = {
-    "likely_eligible": "Likely eligible",
-    "needs_review": "Needs review",
-    "likely_ineligible": "Likely ineligible",
+    Status.LIKELY_ELIGIBLE.value: "Likely eligible",
+    Status.NEEDS_REVIEW.value: "Needs review",
+    Status.LIKELY_INELIGIBLE.value: "Likely ineligible",
 }
 REVIEW_LABELS = {
-    "new": "New",
-    "contacted": "Contacted",
-    "confirmed": "Confirmed eligible",
-    "rejected": "Not eligible",
-    "unreachable": "Unreachable",
-    "withdrawn": "Withdrawn",
+    ReviewStatus.NEW.value: "New",
+    ReviewStatus.CONTACTED.value: "Contacted",
+    ReviewStatus.CONFIRMED.value: "Confirmed eligible",
+    ReviewStatus.REJECTED.value: "Not eligible",
+    ReviewStatus.UNREACHABLE.value: "Unreachable",
+    ReviewStatus.WITHDRAWN.value: "Withdrawn",
 }
-VERDICT_LABELS = {"meets": "Meets", "does_not_meet": "Does not meet", "unknown": "To check"}
+VERDICT_LABELS = {
+    Verdict.MEETS.value: "Meets",
+    Verdict.DOES_NOT_MEET.value: "Does not meet",
+    Verdict.UNKNOWN.value: "To check",
+}
 ACTION_LABELS = {
     "view_list": "Viewed the lead list",
     "view_lead": "Opened the lead",

@@ -1,4 +1,4 @@
-"""Export the filtered leads list as CSV (the same columns as `prescreen leads export --format csv`)."""
+"""Export the filtered leads list as CSV (bot/leads/export.py: the same columns as `prescreen leads export`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import Blueprint, Response, flash, redirect, request, url_for
 
-from bot.cli.main import leads_as_csv
+from bot.leads.export import leads_as_csv
 from bot.web.coordinator.core import audit, services
 from bot.web.coordinator.leads import lead_filters
 

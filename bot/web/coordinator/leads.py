@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from bot.leads.erasure import ERASE_REASONS, TrackerStoreError, erase_lead
+from bot.leads.reference_codes import normalise_reference_code
 from bot.leads.store import (
     LEAD_SORTS,
     MAX_REASON_CHARS,
@@ -21,6 +22,7 @@ from bot.leads.store import (
     LeadRecord,
     StoreError,
 )
+from bot.trial.eligibility import Verdict
 from bot.web.coordinator.core import PROVISIONAL_LABELS, REVIEW_LABELS, VERDICT_LABELS, actor, audit, services
 
 bp = Blueprint("leads", __name__)
@@ -214,7 +216,7 @@ def detail(lead_id: int) -> str:
         lead=lead,
         rows=rows,
         tally=tally,
-        attention=[row for row in rows if row["effective"] != "meets" or row["override"]],
+        attention=[row for row in rows if row["effective"] != Verdict.MEETS.value or row["override"]],
         checklist=checklist,
         checklist_done=sum(1 for item in checklist if item["result"] and item["result"]["checked"]),
         status_changes=list(reversed(status_changes)),
@@ -294,11 +296,11 @@ def erase_code(lead: LeadRecord) -> str:
 
 
 def _same_code(typed: str, code: str) -> bool:
-    """Case, spaces and dashes do not matter: "ps-7k3f9q", "PS7K3F9Q" and "PS-7K3F9Q" all match."""
-    def letters(text: str) -> str:
-        return "".join(ch for ch in text.upper() if ch.isalnum())
-
-    return bool(letters(typed)) and letters(typed) == letters(code)
+    """Case, spaces and dashes do not matter: "ps-7k3f9q", "PS7K3F9Q" and "PS-7K3F9Q" all match.
+    A lead without a reference code is confirmed with its number ("#12", or "12")."""
+    if code.startswith("#"):
+        return "".join(ch for ch in typed if ch.isalnum()) == code[1:]
+    return normalise_reference_code(typed) == code
 
 
 @bp.post("/leads/<int:lead_id>/erase")

@@ -1,0 +1,20 @@
+"""What every `prescreen` command shares: who runs it (for the audit trail) and the lead store."""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+from bot.leads.factory import open_lead_store
+from bot.leads.store import LeadStore
+from bot.settings import Settings, get_settings
+
+
+def actor() -> str:
+    """Who runs the command, for the audit trail."""
+    return f"cli:{os.environ.get('SUDO_USER') or getpass.getuser()}"
+
+
+def open_store(settings: Settings | None = None) -> LeadStore:
+    """The lead store of DATABASE_URL; without a data key, commands that need no contact details still work."""
+    return open_lead_store(settings or get_settings(), require_key=False)

@@ -1,0 +1,164 @@
+"""How leads look outside the database: plain records, queries and pages (no SQLAlchemy objects)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.leads.crypto import FieldCipher
+from bot.leads.errors import StoreError
+from bot.leads.models import ReviewStatus, Screening
+from bot.trial.eligibility import Status
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    preferred_time: str | None = None
+
+
+@dataclass
+class LeadRecord:
+    """A screening as coordinators and exports see it (contact decrypted)."""
+
+    id: int
+    conversation_id: str
+    reference_code: str | None
+    created_at: datetime
+    consented_at: datetime
+    consent_version: str
+    completed_at: datetime | None
+    criteria_version: str
+    provisional_status: str | None
+    review_status: str
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    criteria: list[dict[str, Any]] = field(default_factory=list)
+    contact: ContactDetails | None = None
+    status_changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_export(self) -> dict[str, Any]:
+        """A flat, JSON-ready dict; contact fields are None for leads without contact details."""
+        contact = self.contact or ContactDetails(name="")
+        return {
+            "id": self.id,
+            "conversation_id": self.conversation_id,
+            "reference_code": self.reference_code,
+            "created_at": iso(self.created_at),
+            "completed_at": iso(self.completed_at),
+            "consented_at": iso(self.consented_at),
+            "consent_version": self.consent_version,
+            "criteria_version": self.criteria_version,
+            "provisional_status": self.provisional_status,
+            "review_status": self.review_status,
+            "name": contact.name or None,
+            "phone": contact.phone,
+            "email": contact.email,
+            "preferred_time": contact.preferred_time,
+            "criteria": self.criteria,
+            "answers": self.answers,
+        }
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+LEAD_SORTS = ("completed", "reference", "name", "provisional", "review")
+
+
+@dataclass(frozen=True)
+class LeadQuery:
+    """Which completed screenings to show, and in what order (the coordinator's list and exports).
+
+    `completed_from` is inclusive and `completed_before` exclusive; both timezone-aware.
+    `search` matches a reference code, a phone number or email (through the blind indexes),
+    or part of a name (names are decrypted in memory: they have no index).
+    """
+
+    provisional_status: Status | str | None = None
+    review_status: ReviewStatus | str | None = None
+    completed_from: datetime | None = None
+    completed_before: datetime | None = None
+    search: str = ""
+    sort: str = "completed"
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class LeadPage:
+    leads: list[LeadRecord]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first(self) -> int:
+        return 0 if not self.total else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+
+def decrypt_name(cipher: FieldCipher | None, token: str | None) -> str:
+    """A stored (encrypted) name, or "" when there is none."""
+    if token is None:
+        return ""
+    if cipher is None:
+        raise StoreError("contact details cannot be read: no data key configured")
+    return cipher.decrypt(token) or ""
+
+
+def lead_record(screening: Screening, cipher: FieldCipher | None) -> LeadRecord:
+    """A loaded screening (answers, results, contact, status changes) as a record, contact decrypted."""
+    contact = None
+    if screening.contact is not None:
+        if cipher is None:
+            raise StoreError("contact details cannot be read: no data key configured")
+        row = screening.contact
+        contact = ContactDetails(
+            name=cipher.decrypt(row.name_encrypted) or "",
+            phone=cipher.decrypt(row.phone_encrypted),
+            email=cipher.decrypt(row.email_encrypted),
+            preferred_time=cipher.decrypt(row.preferred_time_encrypted),
+        )
+    return LeadRecord(
+        id=screening.id,
+        conversation_id=screening.conversation_id,
+        reference_code=screening.reference_code,
+        created_at=screening.started_at,
+        consented_at=screening.consented_at,
+        consent_version=screening.consent_version,
+        completed_at=screening.completed_at,
+        criteria_version=screening.criteria_version,
+        provisional_status=screening.provisional_status,
+        review_status=screening.review_status,
+        answers=[
+            {"check_id": a.check_id, "patient_text": a.patient_text, "value": a.value, "read_how": a.read_how}
+            for a in screening.answers
+        ],
+        criteria=[
+            {
+                "check_id": r.check_id,
+                "protocol": r.protocol,
+                "label": r.label,
+                "verdict": r.verdict,
+                "value": r.value,
+                "reason": r.reason,
+            }
+            for r in screening.results
+        ],
+        contact=contact,
+        status_changes=[
+            {"status": c.status, "note": c.note, "actor": c.actor, "changed_at": iso(c.changed_at)}
+            for c in screening.status_changes
+        ],
+    )

@@ -1,0 +1,133 @@
+"""The patient's side of the store: conversation starts, consent, completed screenings, contact
+details and withdrawal. Called by the custom actions (and the spool, replaying their writes)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.leads.base import StoreBase
+from bot.leads.errors import StoreError
+from bot.leads.models import Answer, AuditEntry, Contact, ConversationStart, CriterionResultRow, Screening, utcnow
+from bot.leads.records import ContactDetails
+from bot.leads.reference_codes import new_reference_code
+from bot.trial.eligibility import EligibilityResult
+
+log = logging.getLogger(__name__)
+
+CODE_ATTEMPTS = 5  # a clash of random codes is rare; five in a row means something else is wrong
+
+
+class ScreeningWrites(StoreBase):
+    def record_conversation_start(self) -> None:
+        with self._transaction("recording a conversation start") as session:
+            session.add(ConversationStart())
+
+    def start_screening(self, conversation_id: str, consent_version: str, criteria_version: str) -> None:
+        """Record consent; a screening exists only once the patient has agreed."""
+        with self._transaction("recording consent") as session:
+            existing = session.execute(
+                select(Screening).where(Screening.conversation_id == conversation_id)
+            ).scalar_one_or_none()
+            if existing is not None:
+                return
+            now = utcnow()
+            session.add(
+                Screening(
+                    conversation_id=conversation_id,
+                    started_at=now,
+                    consented_at=now,
+                    consent_version=consent_version,
+                    criteria_version=criteria_version,
+                )
+            )
+        log.info("screening started for conversation %s", conversation_id)
+
+    def complete_screening(
+        self,
+        conversation_id: str,
+        result: EligibilityResult,
+        answers: Mapping[str, Mapping[str, str]],
+        reference_code: str | None = None,
+    ) -> str:
+        """Store the answers, the per-criterion results and the provisional status in one
+        transaction; return the screening's reference code.
+
+        `answers` maps a check id to {"text": the patient's words, already cleaned by the reader
+        (actions/answers.patient_words), "value": the value read, "how": how it was read}.
+        """
+        for _attempt in range(CODE_ATTEMPTS):
+            try:
+                with self._transaction("completing a screening") as session:
+                    screening = self._screening(session, conversation_id)
+                    session.execute(delete(CriterionResultRow).where(CriterionResultRow.screening_id == screening.id))
+                    session.execute(delete(Answer).where(Answer.screening_id == screening.id))
+                    for check_id, answer in answers.items():
+                        session.add(
+                            Answer(
+                                screening_id=screening.id,
+                                check_id=check_id,
+                                patient_text=str(answer.get("text", "")),
+                                value=str(answer.get("value", ""))[:32],
+                                read_how=str(answer.get("how", ""))[:200],
+                            )
+                        )
+                    session.flush()
+                    for position, item in enumerate(result.results):
+                        session.add(
+                            CriterionResultRow(
+                                screening_id=screening.id,
+                                position=position,
+                                check_id=item.check_id,
+                                protocol=item.protocol,
+                                label=item.label,
+                                verdict=item.verdict.value,
+                                value=item.value,
+                                reason=item.reason,
+                            )
+                        )
+                    screening.provisional_status = result.status.value
+                    screening.criteria_version = result.criteria_version
+                    screening.completed_at = screening.completed_at or utcnow()
+                    if not screening.reference_code:
+                        screening.reference_code = reference_code or new_reference_code()
+                    reference_code = None  # a clash on retry gets a fresh code
+                    code = screening.reference_code
+                log.info("screening %s completed: %s", code, result.status.value)
+                return code
+            except StoreError as error:
+                if not isinstance(error.__cause__, IntegrityError):
+                    raise
+        raise StoreError("completing a screening failed: could not allocate a unique reference code")
+
+    def save_contact(self, conversation_id: str, contact: ContactDetails) -> None:
+        if self.cipher is None:
+            raise StoreError("saving contact details failed: no data key configured (PRESCREEN_DATA_KEY)")
+        cipher = self.cipher
+        with self._transaction("saving contact details") as session:
+            screening = self._screening(session, conversation_id)
+            row = session.get(Contact, screening.id) or Contact(screening_id=screening.id)
+            row.name_encrypted = cipher.encrypt(contact.name)
+            row.phone_encrypted = cipher.encrypt(contact.phone)
+            row.email_encrypted = cipher.encrypt(contact.email)
+            row.preferred_time_encrypted = cipher.encrypt(contact.preferred_time)
+            row.phone_index = cipher.blind_index(contact.phone)
+            row.email_index = cipher.blind_index(contact.email)
+            session.add(row)
+
+    def erase_conversation(self, conversation_id: str, actor: str = "patient", detail: str = "withdrawn") -> bool:
+        """Delete everything stored for a conversation; keep only an audit entry without personal data
+        (`detail`: why, e.g. "withdrawn"; never free text)."""
+        with self._transaction("erasing a conversation") as session:
+            screening = session.execute(
+                select(Screening).where(Screening.conversation_id == conversation_id)
+            ).scalar_one_or_none()
+            if screening is None:
+                return False
+            session.add(AuditEntry(actor=actor, action="erase", screening_id=screening.id, detail=detail))
+            session.delete(screening)
+        log.info("screening for conversation %s erased by %s", conversation_id, actor)
+        return True
