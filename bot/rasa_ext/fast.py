@@ -16,11 +16,16 @@ def install() -> list[str]:
     return apply_all(tracker_cache_size=load_settings().tracker_cache_size)
 
 
-def main() -> None:
-    install()
+def serve() -> None:
+    """Rasa as bot.rasa_ext.server starts it, with whatever patches are already applied."""
     from bot.rasa_ext.server import main as rasa_main
 
     rasa_main()
+
+
+def main() -> None:
+    install()
+    serve()
 
 
 if __name__ == "__main__":

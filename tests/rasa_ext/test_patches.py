@@ -82,6 +82,26 @@ def test_on_another_rasa_version_nothing_is_patched_and_one_line_says_so(
     assert _current() == before
 
 
+def test_the_benchmarks_timing_probes_are_behind_the_same_fence(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import rasa
+    from rasa.core.agent import Agent
+    from rasa.core.processor import MessageProcessor
+
+    from tools import bench_rasa_timing
+
+    probed = [(SQLTrackerStore, "retrieve"), (SQLTrackerStore, "save"), (Agent, "handle_message"),
+              (MessageProcessor, "parse_message"), (MessageProcessor, "_predict_next_with_tracker")]
+    before = [fence.raw(owner, name) for owner, name in probed]
+    monkeypatch.setattr(rasa, "__version__", "3.7.0")
+    with caplog.at_level(logging.INFO):
+        assert bench_rasa_timing.install() is False
+    assert [fence.raw(owner, name) for owner, name in probed] == before
+    assert [r.getMessage() for r in caplog.records] == [
+        "Rasa 3.7.0 is not the version the timing probes were written for (3.6.21): running stock Rasa"]
+
+
 def test_on_rasa_3_6_21_every_declared_target_is_patched_once(stock_rasa: None) -> None:
     import rasa
 

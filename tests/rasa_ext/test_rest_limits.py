@@ -17,8 +17,6 @@ import requests
 from bot.rasa_ext.server import MAX_MESSAGE_CHARS, MAX_REQUEST_BYTES
 from tests.conftest import LiveStack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
 GREETING = "Do you agree?"  # in the first answer of every new conversation
 
 
@@ -48,6 +46,17 @@ def _stored_texts(stack: LiveStack, sender: str) -> list[str]:
         database.close()
 
 
+def test_limits_are_the_chat_pages() -> None:
+    """One limit on both sides: what the chat page lets through, Rasa takes in."""
+    from bot.settings import load_settings
+    from bot.web.chat.app import MAX_TEXT_CHARS, create_app
+
+    assert MAX_MESSAGE_CHARS == MAX_TEXT_CHARS
+    assert MAX_REQUEST_BYTES == create_app(load_settings()).config["MAX_CONTENT_LENGTH"]
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
 @pytest.mark.parametrize("sent_as", ["content-length", "chunked"])
 def test_oversized_body_is_refused_quickly_while_another_conversation_is_answered(
     live_stack: LiveStack, sent_as: str
@@ -71,6 +80,8 @@ def test_oversized_body_is_refused_quickly_while_another_conversation_is_answere
     assert _stored_texts(live_stack, big_sender) == []
 
 
+@pytest.mark.e2e
+@pytest.mark.slow
 def test_over_long_message_is_refused_before_the_nlu_and_the_longest_allowed_is_answered(
     live_stack: LiveStack,
 ) -> None:
