@@ -64,6 +64,7 @@ class ActionServerGuard:
 
 
 def too_long(text: Any) -> bool:
+    """A message longer than the chat page lets a patient type."""
     return isinstance(text, str) and len(text) > MAX_MESSAGE_CHARS
 
 
