@@ -93,3 +93,31 @@ def test_over_long_message_is_refused_before_the_nlu_and_the_longest_allowed_is_
     status, _, replies = _post(live_stack.rest_url, {"sender": sender, "message": "c" * MAX_MESSAGE_CHARS})
     assert status == 200 and any(GREETING in r.get("text", "") for r in replies)
     assert len(_stored_texts(live_stack, sender)) == 1
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_over_long_socketio_message_never_reaches_the_nlu(live_stack: LiveStack) -> None:
+    """The other channel: the message is dropped before the NLU, and the conversation goes on."""
+    import queue
+
+    import socketio
+
+    replies: queue.Queue[dict[str, Any]] = queue.Queue()
+    client = socketio.Client()
+    client.on("bot_uttered", replies.put)
+    client.connect(live_stack.settings.rasa_url, transports=["polling"])
+    try:
+        session = uuid.uuid4().hex
+        client.emit("session_request", {"session_id": session})
+        client.emit("user_uttered", {"message": "d" * (MAX_MESSAGE_CHARS + 1), "session_id": session})
+        with pytest.raises(queue.Empty):
+            replies.get(timeout=2)
+        assert _stored_texts(live_stack, session) == []
+        client.emit("user_uttered", {"message": "hello", "session_id": session})
+        texts = [replies.get(timeout=10).get("text", "")]  # one event per bot message
+        while GREETING not in texts[-1]:
+            texts.append(replies.get(timeout=10).get("text", ""))
+        assert len(_stored_texts(live_stack, session)) == 1
+    finally:
+        client.disconnect()
