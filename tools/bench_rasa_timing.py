@@ -1,11 +1,14 @@
-"""Rasa with timing probes, for the benchmark only: `python -m tools.bench_rasa_timing run ...`.
+"""Patches Rasa for timing, for the benchmark only: `python -m tools.bench_rasa_timing run ...`.
 
-Starts Rasa as bot.rasa_ext.fast (or $PRESCREEN_BENCH_RASA_MODULE, e.g. bot.rasa_ext.server) does, after
-wrapping a few of Rasa's methods to time them:
-custom-action calls (as Rasa waits for them: HTTP round trip plus events), NLU parsing, policy
-prediction, tracker-store reads and writes, and the whole message. Each process appends lines
-`kind<TAB>name<TAB>milliseconds` to $PRESCREEN_BENCH_PROBE_DIR/probe-<pid>.tsv after every
-message. The product never loads this module.
+Starts Rasa as bot.rasa_ext.fast (or $PRESCREEN_BENCH_RASA_MODULE, e.g. bot.rasa_ext.server) does,
+after replacing a few of Rasa's methods with timed wrappers around them: custom-action calls (as Rasa
+waits for them: HTTP round trip plus events), NLU parsing, policy prediction, tracker-store reads
+and writes, and the whole message. Each process appends lines `kind<TAB>name<TAB>milliseconds` to
+$PRESCREEN_BENCH_PROBE_DIR/probe-<pid>.tsv after every message. The product never loads this module.
+
+The wrappers only time what they wrap, but they name Rasa 3.6.21's methods: behind the same version
+fence as the speed patches (bot/rasa_ext/patches/fence.py), on another Rasa version none is installed
+and one line says so. They are installed after the speed patches, so they time the patched methods.
 """
 
 from __future__ import annotations
@@ -70,7 +73,12 @@ def _timed_sync(kind: str, name_of: Callable[..., str]) -> Callable[[Callable[..
     return decorate
 
 
-def install() -> None:
+def install() -> bool:
+    """Wrap Rasa's methods with timers; False (nothing wrapped) on a Rasa the probes were not written for."""
+    from bot.rasa_ext.patches import fence
+
+    if not fence.allows("the timing probes were", fence.WRITTEN_FOR):
+        return False
     from rasa.core.actions.action import RemoteAction
     from rasa.core.agent import Agent
     from rasa.core.processor import MessageProcessor
@@ -84,9 +92,11 @@ def install() -> None:
     MessageProcessor._predict_next_with_tracker = _timed_sync("policy", lambda *a, **k: "predict")(
         MessageProcessor._predict_next_with_tracker
     )
-    SQLTrackerStore._retrieve = _timed_async("tracker", lambda *a, **k: "retrieve")(SQLTrackerStore._retrieve)
+    # retrieve, not _retrieve: the tracker cache answers there without reading the database
+    SQLTrackerStore.retrieve = _timed_async("tracker", lambda *a, **k: "retrieve")(SQLTrackerStore.retrieve)
     SQLTrackerStore.save = _timed_async("tracker", lambda *a, **k: "save")(SQLTrackerStore.save)
     atexit.register(flush)
+    return True
 
 
 def main() -> None:
@@ -95,9 +105,9 @@ def main() -> None:
 
     module = importlib.import_module(os.environ.get("PRESCREEN_BENCH_RASA_MODULE") or "bot.rasa_ext.fast")
     if hasattr(module, "install"):
-        module.install()  # first, so the probes wrap the speed-ups (its main() does not install twice)
+        module.install()  # first, so the probes wrap the speed patches
     install()
-    module.main()
+    getattr(module, "serve", module.main)()  # fast.serve: Rasa without applying (and fencing) the patches again
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Start Rasa with chat-sized timeouts and a guard for an unreachable action server.
+"""Start Rasa with chat-sized timeouts, request limits and a guard for an unreachable action server.
 
 - Rasa 3.6 waits up to five minutes for the action server (a constant, not a setting); a patient
   would give up long before, so calls time out after ACTION_TIMEOUT_S.
@@ -6,6 +6,11 @@
   events are lost, and the conversation can be left stuck. Instead, the message is not taken
   in: the patient is told plainly, and the conversation continues where it was once the action
   server is back.
+- Rasa accepts request bodies of up to 100 MB (Sanic's default) and runs the NLU on a message of any
+  length in its event loop: one 100 kB message POSTed to the REST webhook kept every conversation
+  waiting for more than 30 s. Bodies over MAX_REQUEST_BYTES are refused with HTTP 413 as soon as
+  their size is known, and messages over MAX_MESSAGE_CHARS never reach the NLU (the REST channel
+  answers 413; other channels drop them). Both limits are the chat page's (bot/web/chat/app.py).
 
 Usage is that of `rasa`, e.g. `python -m bot.rasa_ext.server run ...`.
 """
@@ -20,6 +25,9 @@ log = logging.getLogger(__name__)
 
 ACTION_TIMEOUT_S = 10
 HEALTH_TIMEOUT_S = 2
+MAX_REQUEST_BYTES = 64 * 1024  # the chat page's MAX_CONTENT_LENGTH
+MAX_MESSAGE_CHARS = 2000  # the chat page's MAX_TEXT_CHARS
+WEBHOOK_PREFIX = "/webhooks/"  # where Rasa mounts the input channels (`rasa run` default)
 UNAVAILABLE_TEXT = (
     "Sorry, I'm having a technical problem and can't take your answer right now. Nothing you told me "
     "is lost: please send your message again in a minute or two."
@@ -55,6 +63,51 @@ class ActionServerGuard:
         return True
 
 
+def too_long(text: Any) -> bool:
+    """A message longer than the chat page lets a patient type."""
+    return isinstance(text, str) and len(text) > MAX_MESSAGE_CHARS
+
+
+def limit_requests(app: Any) -> None:
+    """Refuse oversized bodies and over-long channel messages on a Sanic app, with a short JSON error."""
+    from sanic import response
+    from sanic.exceptions import PayloadTooLarge
+
+    app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+
+    async def body_too_large(_request: Any, _exception: Exception) -> Any:
+        return response.json({"error": "request_too_large", "max_bytes": MAX_REQUEST_BYTES}, status=413)
+
+    async def refuse_long_message(request: Any) -> Any:
+        if request.method != "POST" or not request.path.startswith(WEBHOOK_PREFIX):
+            return None
+        try:
+            body = request.json
+        except Exception:  # malformed JSON: the channel answers it as before
+            return None
+        if isinstance(body, dict) and too_long(body.get("message")):
+            log.warning("refused a message of %d characters (limit %d)", len(body["message"]), MAX_MESSAGE_CHARS)
+            return response.json({"error": "message_too_long", "max_chars": MAX_MESSAGE_CHARS}, status=413)
+        return None
+
+    app.error_handler.add(PayloadTooLarge, body_too_large)
+    app.register_middleware(refuse_long_message, "request")
+
+
+def install_request_limits() -> None:
+    """Apply limit_requests() to the app `rasa run` builds (rasa.core.run.configure_app)."""
+    import rasa.core.run as run_module
+
+    configure_app = run_module.configure_app
+
+    def configure_limited_app(*args: Any, **kwargs: Any) -> Any:
+        app = configure_app(*args, **kwargs)
+        limit_requests(app)
+        return app
+
+    run_module.configure_app = configure_limited_app  # type: ignore[assignment]
+
+
 def install_action_server_guard() -> None:
     from rasa.core.processor import MessageProcessor
 
@@ -62,6 +115,10 @@ def install_action_server_guard() -> None:
     handle_message = MessageProcessor.handle_message
 
     async def guarded(self: MessageProcessor, message: Any) -> Any:
+        if too_long(message.text):  # any channel: never given to the NLU
+            log.warning("message of conversation %s not taken in: %d characters (limit %d)",
+                        message.sender_id, len(message.text), MAX_MESSAGE_CHARS)
+            return None
         endpoint = self.action_endpoint
         if endpoint is not None and not await guard.reachable(endpoint.url):
             log.error("action server unreachable: message of conversation %s not taken in", message.sender_id)
@@ -75,6 +132,7 @@ def install_action_server_guard() -> None:
 
 def main() -> None:
     patch_timeouts()
+    install_request_limits()
     install_action_server_guard()
     from rasa.__main__ import main as rasa_main
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 AGE_QUESTION = "how old are you"
 HOSTILE = [
-    "", "   ", "\n\t", "a" * 100_000, "\x00\x01\x02 hello \x7f", "😀🎉🙏", "مرحبا كيف حالك", "שלום",
+    "", "   ", "\n\t", "a" * 2000, "\x00\x01\x02 hello \x7f", "😀🎉🙏", "مرحبا كيف حالك", "שלום",
     "我想问一个问题", "'; DROP TABLE screenings; --", "<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
     "{{7*7}} ${7*7}", "%s%s%n", "\u202eevil\u202c", "../../etc/passwd", "null", "NaN", "-1", "9" * 400,
 ]

@@ -1,5 +1,6 @@
-"""bot/rasa_ext/fast.py builds the NLU model's weights eagerly at start-up: the loaded model must
-understand every held-out message exactly as the model loaded by Rasa's own code does."""
+"""bot/rasa_ext/patches/eager_weight_building.py builds the NLU model's weights eagerly at start-up:
+the loaded model must understand every held-out message exactly as the model loaded by Rasa's own
+code does. Slow: trains the model if it is not current, and loads it twice."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from rasa.utils.tensorflow.models import RasaModel
 
 from bot.nlu.training import MODEL_PATH, train
 
+pytestmark = pytest.mark.slow
 HELDOUT = Path(__file__).resolve().parents[1] / "nlu" / "heldout.yml"
 
 
@@ -37,13 +39,13 @@ def _understood(parse: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def test_eagerly_built_model_understands_messages_exactly_as_rasas(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.rasa_ext.fast import eager_weight_building
+    from bot.rasa_ext.patches import eager_weight_building
 
     train()  # no-op when the model is current (make test trains first)
     messages = _messages()
     assert len(messages) > 300
     rasas = _parse_all(messages)
     monkeypatch.setattr(RasaModel, "load", RasaModel.__dict__["load"])  # restored after the test
-    eager_weight_building()
+    assert eager_weight_building.apply()
     fast = _parse_all(messages)
     assert [_understood(p) for p in fast] == [_understood(p) for p in rasas]

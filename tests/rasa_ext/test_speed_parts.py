@@ -1,5 +1,5 @@
-"""The speed-and-scale parts without servers: lock-store choice, nginx rendering, Rasa speed-ups,
-the benchmark's statistics and turn-order check, the health checks."""
+"""The speed-and-scale parts without servers: lock-store choice, nginx rendering, the benchmark's
+statistics and turn-order check, the health checks. (The Rasa speed patches: test_patches.py.)"""
 
 from __future__ import annotations
 
@@ -76,44 +76,6 @@ def test_nginx_config_is_rendered_with_one_server_line_per_instance() -> None:
     assert re.findall(r"server 127\.0\.0\.1:(\d+)", upstreams["prescreen_actions"]) == ["18101", "18102"]
     assert "listen 127.0.0.1:18080;" in text and "listen 127.0.0.1:18056;" in text
     assert "listen 80;" not in text
-
-
-def test_fast_action_response_validation_accepts_and_rejects_like_rasa() -> None:
-    import jsonschema
-    from rasa.core.actions.action import RemoteAction
-
-    from bot.rasa_ext.fast import fast_action_response_validation
-
-    schema = RemoteAction.action_response_format_spec()
-    samples = [
-        {"events": [{"event": "slot", "name": "age", "value": 40}], "responses": [{"text": "hi"}]},
-        {"events": [], "responses": []},
-        {"events": [{"event": "active_loop", "name": None}, {"event": "followup", "name": "action_listen"}]},
-        {"events": [{"event": "no_such_event"}]},
-        {"events": "not a list"},
-        {"responses": [1, 2]},
-    ]
-    expected = []
-    for sample in samples:
-        try:
-            jsonschema.validate(sample, schema)
-            expected.append(True)
-        except jsonschema.ValidationError:
-            expected.append(False)
-    original = RemoteAction._validate_action_result
-    try:
-        fast_action_response_validation()
-        action = RemoteAction("action_x", None)
-        got = []
-        for sample in samples:
-            try:
-                got.append(action._validate_action_result(sample))
-            except jsonschema.ValidationError as error:
-                assert "Failed to validate Action server response" in error.message
-                got.append(False)
-    finally:
-        RemoteAction._validate_action_result = original  # type: ignore[method-assign]
-    assert got == expected == [True, True, True, False, False, False]
 
 
 def test_percentiles_are_nearest_rank() -> None:

@@ -1,9 +1,9 @@
-"""The two tracker speed-ups of bot/rasa_ext/fast.py must not change what Rasa reads or stores.
+"""Two tracker speed patches (bot/rasa_ext/patches/) must not change what Rasa reads or stores.
 
 - incremental applied_events(): compared with Rasa's own method on random event sequences;
-- the verified tracker cache (bot/rasa_ext/tracker_cache.py): the same rows as Rasa's own store, and a
+- the verified tracker cache (patches/tracker_cache.py): the same rows as Rasa's own store, and a
   stale tracker is never served (another worker's write, an erasure, an unsaved change, a new
-  session), on SQLite and on a real PostgreSQL.
+  session), on SQLite and on a real PostgreSQL, with and without the lean tracker loading patch.
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.rasa_ext import fast as rasa_fast
-from bot.rasa_ext import tracker_cache as rasa_tracker_cache
+from bot.rasa_ext.patches import incremental_applied_events, lean_tracker_loading, tracker_cache
 from bot.rasa_ext.tracker_store import ErasableSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +72,7 @@ def _random_event(rng: random.Random, clock: itertools.count) -> Event:
 def rasa_applied_events(monkeypatch: pytest.MonkeyPatch) -> Any:
     original = DialogueStateTracker.applied_events
     monkeypatch.setattr(DialogueStateTracker, "applied_events", original)  # restored after the test
-    rasa_fast.incremental_applied_events()
+    assert incremental_applied_events.apply()
     assert DialogueStateTracker.applied_events is not original
     return original
 
@@ -121,13 +120,15 @@ def tracker_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return create_database(request.getfixturevalue("postgres_server"), f"tracker_cache_{next(_names)}")
 
 
-@pytest.fixture
-def cached(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+@pytest.fixture(params=["cache alone", "with lean loading"])
+def cached(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """The cache installed on SQLTrackerStore for one test; yields Rasa's own methods, restored after."""
-    originals = {"_retrieve": SQLTrackerStore._retrieve, "save": SQLTrackerStore.save}
+    originals = {name: SQLTrackerStore.__dict__[name] for name in ("retrieve", "_retrieve", "save")}
     for name, method in originals.items():
         monkeypatch.setattr(SQLTrackerStore, name, method)
-    rasa_tracker_cache.install(max_entries=2)
+    assert tracker_cache.apply(max_entries=2)
+    if request.param == "with lean loading":  # applied after the cache: it must still be used
+        assert lean_tracker_loading.apply()
     yield originals
 
 
@@ -169,7 +170,7 @@ def test_cache_serves_the_saved_tracker_and_stores_the_rows_rasa_stores(
     plain_tracker = DialogueStateTracker.from_dict("p1", [e.as_dict() for e in tracker.events], domain.slots)
     run(cached["save"](plain, plain_tracker))
     assert _rows(store, "p1") == _rows(plain, "p1")
-    uncached = run(cached["_retrieve"](store, "p1", False))
+    uncached = run(cached["_retrieve"](store, "p1", False))  # Rasa's own read
     assert _dicts(uncached) == _dicts(tracker) and uncached.current_state() == tracker.current_state()
 
 

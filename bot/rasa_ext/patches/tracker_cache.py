@@ -1,10 +1,11 @@
 """A verified in-memory cache of conversation trackers for Rasa's SQL tracker store.
 
-Rasa rebuilds a conversation's tracker from the database at every message: it reads every event
-of the session, parses the JSON and replays the events one by one, then counts the stored events
-again before saving (a fifth of its CPU per message here, growing with the conversation). This
-keeps the tracker of each recent conversation in memory and uses it only while the database still
-holds exactly what this process last read or wrote for that conversation:
+Rasa: `SQLTrackerStore.retrieve` rebuilds a conversation's tracker from the database at every
+message: it reads every event of the session, parses the JSON and replays the events one by one,
+and `save` counts the stored events again before writing (a fifth of its CPU per message here,
+growing with the conversation). This keeps the tracker of each recent conversation in memory and
+uses it only while the database still holds exactly what this process last read or wrote for that
+conversation:
 
 - every read first asks the database for a marker of the conversation's stored events (their
   count, highest id and latest timestamp, one indexed query); the cached tracker is used only if
@@ -18,6 +19,11 @@ holds exactly what this process last read or wrote for that conversation:
 Off when an event broker is configured (Rasa diffs a saved tracker against a freshly read one to
 stream events) and for full-history reads. Bounded: `max_entries` conversations, each dropped after
 `idle_s` without a message. Set TRACKER_CACHE_SIZE=0 to turn it off (bot/settings.py).
+
+Patch: `SQLTrackerStore.retrieve` (latest session only; `retrieve_full_tracker` is untouched) and
+`SQLTrackerStore.save`. A miss reads through `self._retrieve`, whichever version of it is installed.
+Safe: a cached tracker is served only while the database holds exactly what it was read or saved
+as, and a save writes the rows Rasa's `save` writes (both tested against Rasa's own methods).
 """
 
 from __future__ import annotations
@@ -27,6 +33,13 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from bot.rasa_ext.patches import fence
+
+RASA_VERSIONS = fence.WRITTEN_FOR
+REPLACES = (
+    "rasa.core.tracker_store.SQLTrackerStore.retrieve",
+    "rasa.core.tracker_store.SQLTrackerStore.save",
+)
 IDLE_S = 900.0  # a patient who comes back after 15 minutes is read from the database again
 
 
@@ -45,16 +58,21 @@ class _Entry:
         return len(events) == self.length and (self.length == 0 or events[-1] is self.last)
 
 
-def install(max_entries: int = 256, idle_s: float = IDLE_S) -> None:
-    """Patch SQLTrackerStore (and so bot.rasa_ext.tracker_store.ErasableSQLTrackerStore) in this process."""
+def apply(max_entries: int = 256, idle_s: float = IDLE_S) -> bool:
+    """Patch SQLTrackerStore (and so ErasableSQLTrackerStore) in this process; False when not applied.
+
+    Not applied with `max_entries <= 0` (the cache turned off) or on a Rasa it was not written for.
+    """
+    if max_entries <= 0 or not fence.allows(f"{__name__} was", RASA_VERSIONS):
+        return False
     import sqlalchemy as sa
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.events import SessionStarted
     from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-    if max_entries <= 0:
-        return
-    original_retrieve = SQLTrackerStore._retrieve
+    if fence.patched_by(SQLTrackerStore, "save") == __name__:
+        return True
+    original_retrieve = SQLTrackerStore.retrieve
     original_save = SQLTrackerStore.save
 
     def entries(store: SQLTrackerStore) -> OrderedDict[str, _Entry]:
@@ -79,9 +97,9 @@ def install(max_entries: int = 256, idle_s: float = IDLE_S) -> None:
         while len(cache) > max_entries:
             cache.popitem(last=False)
 
-    async def _retrieve(self: SQLTrackerStore, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
-        if fetch_events_from_all_sessions or self.event_broker is not None:
-            return await original_retrieve(self, sender_id, fetch_events_from_all_sessions)
+    async def retrieve(self: SQLTrackerStore, sender_id: str) -> Any:
+        if self.event_broker is not None:
+            return await original_retrieve(self, sender_id)
         with self.session_scope() as session:
             current = marker(self, session, sender_id)
         cache = entries(self)
@@ -91,7 +109,7 @@ def install(max_entries: int = 256, idle_s: float = IDLE_S) -> None:
             entry.used = now
             cache[sender_id] = entry
             return entry.tracker
-        tracker = await original_retrieve(self, sender_id, False)
+        tracker = await self._retrieve(sender_id, False)  # what Rasa's retrieve does
         if tracker is not None and current[0]:
             remember(self, tracker, current, len(tracker.events))
         return tracker
@@ -128,5 +146,6 @@ def install(max_entries: int = 256, idle_s: float = IDLE_S) -> None:
         if count and not new_session:
             remember(self, tracker, (count, top_id, top_timestamp), len(events))
 
-    SQLTrackerStore._retrieve = _retrieve  # type: ignore[method-assign]
-    SQLTrackerStore.save = save  # type: ignore[method-assign]
+    fence.replace(SQLTrackerStore, "retrieve", retrieve, __name__)
+    fence.replace(SQLTrackerStore, "save", save, __name__)
+    return True

@@ -1,0 +1,64 @@
+"""Rasa speed patches, one module per piece of Rasa they replace; `apply_all()` installs them.
+
+Found by profiling (py-spy) under `make bench` (README "Speed and scale"); none changes what Rasa
+answers or stores, and each is tested against Rasa's own code path in tests/rasa_ext/. All were
+written against Rasa 3.6.21 (`fence.WRITTEN_FOR`): on any other version none is applied.
+
+No two patches replace the same attribute, and none captures another's replacement, so each is
+correct whether or not the others are applied, in any order (tested); the order below is fixed
+only so that every process is patched the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import ModuleType
+
+from bot.rasa_ext.patches import (
+    action_response_validation,
+    action_server_connections,
+    eager_weight_building,
+    event_class_lookup,
+    fence,
+    incremental_applied_events,
+    lean_tracker_loading,
+    sqlite_tracker_connections,
+    tracker_cache,
+)
+
+log = logging.getLogger(__name__)
+
+PATCHES: tuple[ModuleType, ...] = (
+    action_response_validation,
+    action_server_connections,
+    event_class_lookup,
+    sqlite_tracker_connections,
+    lean_tracker_loading,
+    incremental_applied_events,
+    tracker_cache,
+    eager_weight_building,
+)
+
+
+def written_for() -> tuple[str, ...]:
+    """The Rasa versions every patch was written for."""
+    versions = set(PATCHES[0].RASA_VERSIONS)
+    for patch in PATCHES[1:]:
+        versions &= set(patch.RASA_VERSIONS)
+    return tuple(sorted(versions))
+
+
+def apply_all(tracker_cache_size: int = 256) -> list[str]:
+    """Apply every patch (the tracker cache only with tracker_cache_size > 0); returns those applied.
+
+    On a Rasa version the patches were not written for, applies none and logs one line.
+    """
+    if not fence.allows("the speed patches were", written_for()):
+        return []
+    applied = []
+    for patch in PATCHES:
+        done = patch.apply(tracker_cache_size) if patch is tracker_cache else patch.apply()
+        if done:
+            applied.append(patch.__name__.rsplit(".", 1)[-1])
+    log.debug("Rasa speed patches applied: %s", ", ".join(applied))
+    return applied
