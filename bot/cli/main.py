@@ -163,12 +163,16 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
 
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
     from bot.leads.retention import rotate_keys
+    from bot.leads.transcripts import rotate_transcripts
 
     store = open_store()
     if store.cipher is None:
         raise MissingKeyError("PRESCREEN_DATA_KEY is not set")
     count = rotate_keys(store, store.cipher)
-    print(f"Re-encrypted {count} contacts under the current key. Remove the old key from PRESCREEN_OLD_DATA_KEYS.")
+    print(f"Re-encrypted {count} contacts under the current key.")
+    events = rotate_transcripts(get_settings().tracker_store_url, store.cipher)  # TrackerStoreError: exit 1
+    print(f"Re-encrypted {events} conversation events under the current key. "
+          "Remove the old key from PRESCREEN_OLD_DATA_KEYS.")
     return 0
 
 
@@ -189,16 +193,17 @@ def cmd_leads_erase(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from bot.leads.erasure import erase_tracker_events
     from bot.leads.retention import purge
 
-    days = args.older_than or get_settings().retention_days
-    conversations = purge(open_store(), days, actor(), dry_run=args.dry_run)
-    if not args.dry_run:
-        for conversation_id in conversations:
-            erase_tracker_events(get_settings().tracker_store_url, conversation_id)
+    settings = get_settings()
+    days = args.older_than or settings.retention_days
+    result = purge(open_store(), days, actor(), settings.tracker_store_url, dry_run=args.dry_run)
     verb = "Would purge" if args.dry_run else "Purged"
-    print(f"{verb} contact details and transcripts of {len(conversations)} unconfirmed leads older than {days} days.")
+    print(f"{verb} contact details and transcripts of {len(result.purged)} unconfirmed leads older than {days} days.")
+    if result.kept:
+        print(f"prescreen: the conversation store (TRACKER_STORE_URL) is unavailable: {len(result.kept)} leads kept "
+              "untouched for the next run. Check TRACKER_STORE_URL in .env.", file=sys.stderr)
+        return 1
     return 0
 
 
