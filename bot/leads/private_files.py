@@ -18,7 +18,9 @@ def write_private(path: str, text: str) -> None:
 
 def private_directory(path: Path) -> None:
     """Create `path` (and missing parents) with mode 0700; tighten it if it already existed wider."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for missing in reversed([path, *path.parents]):  # mkdir(parents=True) would give parents the umask's mode
+        if not missing.exists():
+            missing.mkdir(mode=0o700, exist_ok=True)
     if path.stat().st_mode & 0o077:
         os.chmod(path, 0o700)
 

@@ -15,7 +15,6 @@ from bot.leads.store import ContactDetails, LeadNotFound, LeadStore
 from bot.trial.criteria import load_criteria
 from bot.trial.eligibility import evaluate
 
-
 CRITERIA = load_criteria()
 LOG = {"age": {"text": "I'm 60, call me on 13812345678", "value": "60", "how": "read age 60"}}
 
