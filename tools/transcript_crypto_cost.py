@@ -46,8 +46,9 @@ def synthetic_conversation() -> list[dict[str, Any]]:
             SlotSet(f"check_{number}", text, timestamp=next(clock)),
             SlotSet("answer_log", {f"check_{number}": {"text": text, "how": "read"}}, timestamp=next(clock)),
             BotUttered("Thank you. Next question: have you had any other cancer in the last five years, "
-                       "apart from the one we are talking about?", {"buttons": [{"title": "Yes", "payload": "/affirm"}]},
-                       {"utter_action": "utter_ask_next"}, timestamp=next(clock)),
+                       "apart from the one we are talking about?",
+                       {"buttons": [{"title": "Yes", "payload": "/affirm"}]}, {"utter_action": "utter_ask_next"},
+                       timestamp=next(clock)),
             SlotSet("requested_slot", f"check_{number + 1}", timestamp=next(clock)),
             ActiveLoop("prescreen_form", timestamp=next(clock)),
             ActionExecuted("action_listen", timestamp=next(clock)),

@@ -52,7 +52,7 @@ class EncryptedText(sa.types.TypeDecorator):
         return unseal(self.cipher, value)
 
 
-def encrypted_event_model(cipher: FieldCipher) -> tuple[Any, type]:
+def encrypted_event_model(cipher: FieldCipher) -> tuple[Any, Any]:
     """A declarative base and an SQLEvent class mapping Rasa's `events` table, `data` encrypted.
 
     The columns are those of Rasa 3.6's SQLTrackerStore.SQLEvent (same table, same schema); one

@@ -57,7 +57,8 @@ def conversation(start: float = 1_000.0) -> list[Event]:
     clock = itertools.count(start)
     said = [("hi", "greet"), ("I had a stroke last year", "inform"), (NAME, "inform"),
             (PHONE, "inform"), (EMAIL, "inform")]
-    events: list[Event] = [SessionStarted(timestamp=next(clock)), ActionExecuted("action_listen", timestamp=next(clock))]
+    events: list[Event] = [SessionStarted(timestamp=next(clock)),
+                           ActionExecuted("action_listen", timestamp=next(clock))]
     for text, intent in said:
         events += [UserUttered(text, {"name": intent, "confidence": 0.9}, timestamp=next(clock),
                                parse_data={"intent": {"name": intent, "confidence": 0.9}, "text": text,
@@ -163,7 +164,7 @@ def test_rotation_re_encrypts_under_the_new_key(tracker_url: str, domain: Domain
     before = raw_rows(tracker_url)
     assert rotate_transcripts(tracker_url, during) == len(before)
     after = raw_rows(tracker_url)
-    assert all(a[-1] != b[-1] for a, b in zip(after, before))
+    assert all(a[-1] != b[-1] for a, b in zip(after, before, strict=True))
     retired = ErasableSQLTrackerStore(domain=domain, host=tracker_url, cipher=FieldCipher(fresh))
     assert dicts(run(retired.retrieve("p1"))) == expected
     with pytest.raises(MissingKeyError):  # the old key alone no longer reads them
