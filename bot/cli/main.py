@@ -242,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys = groups.add_parser("keys", help="encryption keys").add_subparsers(dest="command", required=True)
     keys.add_parser("new", help="print a new PRESCREEN_DATA_KEY").set_defaults(run=cmd_keys_new)
-    keys.add_parser("rotate", help="re-encrypt contact details under the current key").set_defaults(
+    keys.add_parser("rotate", help="re-encrypt contact details and transcripts under the current key").set_defaults(
         run=cmd_keys_rotate)
 
     purge = groups.add_parser("purge", help="remove contact details and transcripts of old unconfirmed leads")

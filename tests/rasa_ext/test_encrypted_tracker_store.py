@@ -232,3 +232,30 @@ def test_speedups_read_and_write_encrypted_events(tracker_url: str, domain: Doma
     assert_nothing_in_clear(tracker_url)
     fresh = ErasableSQLTrackerStore(domain=domain, host=tracker_url)  # no cache: read and decrypted
     assert dicts(run(fresh.retrieve("p1"))) == dicts(tracker)
+
+
+def test_keys_rotate_command_re_encrypts_contacts_and_transcripts(
+    tracker_url: str, domain: Domain, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    import dataclasses
+
+    from bot.cli import main as cli
+    from bot.leads.database import Database
+    from bot.leads.migrate import upgrade
+    from bot.leads.store import LeadStore
+    from bot.settings import load_settings
+
+    save(ErasableSQLTrackerStore(domain=domain, host=tracker_url), "p1", conversation(), domain)
+    lead_url = f"sqlite:///{tmp_path / 'prescreen.db'}"
+    upgrade(lead_url)
+    fresh = new_key()
+    store = LeadStore(Database(lead_url), FieldCipher(fresh, old_keys=(TEST_KEY,)))
+    settings = dataclasses.replace(load_settings(), tracker_store_url=tracker_url)
+    monkeypatch.setattr(cli, "get_settings", lambda: settings)
+    monkeypatch.setattr(cli, "open_store", lambda: store)
+    assert cli.main(["keys", "rotate"]) == 0
+    assert f"Re-encrypted {len(conversation())} conversation events" in capsys.readouterr().out
+    retired = ErasableSQLTrackerStore(domain=domain, host=tracker_url, cipher=FieldCipher(fresh))
+    assert dicts(run(retired.retrieve("p1")))[-2]["value"] == EMAIL  # readable with the new key alone
+    store.database.engine.dispose()
