@@ -46,10 +46,6 @@ def unseal(cipher: FieldCipher | None, stored: str | None) -> str | None:
     return cipher.decrypt(stored[len(ENCRYPTED_PREFIX):])
 
 
-def is_sealed(stored: str | None) -> bool:
-    return stored is None or stored.startswith(ENCRYPTED_PREFIX)
-
-
 def rotate_transcripts(tracker_store_url: str, cipher: FieldCipher) -> int:
     """Re-encrypt every event under the cipher's current key (and encrypt plaintext rows); returns how many.
 
