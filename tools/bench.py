@@ -443,9 +443,17 @@ def instances_per_conversation(probes: dict[str, list[tuple[str, float, int]]], 
     }
 
 
-def check_turn_order(tracker_url: str, sent: dict[str, list[str]]) -> dict[str, Any]:
-    """Every message in the tracker store, in the order sent, each turn ending in action_listen."""
+def check_turn_order(tracker_url: str, sent: dict[str, list[str]], data_key: str = "") -> dict[str, Any]:
+    """Every message in the tracker store, in the order sent, each turn ending in action_listen.
+
+    `data_key`: the servers' PRESCREEN_DATA_KEY, to read the encrypted events (bot/leads/transcripts.py).
+    """
     import sqlalchemy
+
+    from bot.leads.crypto import FieldCipher
+    from bot.leads.transcripts import unseal
+
+    cipher = FieldCipher(data_key) if data_key else None
 
     engine = sqlalchemy.create_engine(tracker_url)
     problems: list[str] = []
@@ -464,7 +472,7 @@ def check_turn_order(tracker_url: str, sent: dict[str, list[str]]) -> dict[str, 
                         if open_turn:
                             problem = f"{sender}: a message arrived before the previous turn ended"
                             break
-                        texts.append(json.loads(data).get("text"))
+                        texts.append(json.loads(unseal(cipher, data) or "{}").get("text"))
                         open_turn = True
                     elif type_name == "action" and action_name == "action_listen":
                         open_turn = False
@@ -495,6 +503,7 @@ class Running:
     ready_s: dict[str, float]
     stop: Any
     logs: list[Path]
+    data_key: str = ""  # the servers' PRESCREEN_DATA_KEY: the stored events are encrypted with it
 
 
 def start_single(config: BenchConfig, model: Path, root: Path, probe_dir: Path) -> Running:
@@ -536,7 +545,7 @@ def start_single(config: BenchConfig, model: Path, root: Path, probe_dir: Path) 
         groups={name: service.process.pid for name, service in stack.services.items()},  # type: ignore[union-attr]
         startup_s=ready[stack.services["rasa"].log_path.as_posix()],
         ready_s={name: round(ready[s.log_path.as_posix()], 2) for name, s in stack.services.items()},
-        stop=stop, logs=[service.log_path for service in stack.services.values()],
+        stop=stop, logs=[service.log_path for service in stack.services.values()], data_key=settings.data_key,
     )
 
 
@@ -569,7 +578,7 @@ def start_scale(config: BenchConfig, model: Path, root: Path, probe_dir: Path) -
     return Running(
         rest_url=profile.rest_url, tracker_url=profile.settings.tracker_store_url, groups=groups,
         startup_s=max(value for name, value in ready_s.items() if name.startswith("rasa")), ready_s=ready_s,
-        stop=profile.stop, logs=[service.log_path for service in services],
+        stop=profile.stop, logs=[service.log_path for service in services], data_key=profile.settings.data_key,
     )
 
 
@@ -640,7 +649,7 @@ def measure(config: BenchConfig, args: argparse.Namespace) -> dict[str, Any]:
             for pid in pids:
                 instance_of[pid] = name
         sent = {**latency.sent, **throughput.sent}
-        order = check_turn_order(running.tracker_url, sent)
+        order = check_turn_order(running.tracker_url, sent, running.data_key)
         turns = max(1, len(throughput.turns))
         merged = defaultdict(list)
         for source in (latency_probes, tput_probes):

@@ -113,11 +113,15 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
     from bot.leads.factory import open_lead_store
     from bot.leads.retention import rotate_keys
+    from bot.leads.transcripts import rotate_transcripts
 
     store = open_lead_store(get_settings(), require_key=True)  # MissingKeyError says how to set one
     assert store.cipher is not None
     count = rotate_keys(store, store.cipher)
-    print(f"Re-encrypted {count} contacts under the current key. Remove the old key from PRESCREEN_OLD_DATA_KEYS.")
+    print(f"Re-encrypted {count} contacts under the current key.")
+    events = rotate_transcripts(get_settings().tracker_store_url, store.cipher)  # TrackerStoreError: exit 1
+    print(f"Re-encrypted {events} conversation events under the current key. "
+          "Remove the old key from PRESCREEN_OLD_DATA_KEYS.")
     return 0
 
 
@@ -138,16 +142,17 @@ def cmd_leads_erase(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from bot.leads.erasure import erase_tracker_events
     from bot.leads.retention import purge
 
-    days = args.older_than or get_settings().retention_days
-    conversations = purge(open_store(get_settings()), days, actor(), dry_run=args.dry_run)
-    if not args.dry_run:
-        for conversation_id in conversations:
-            erase_tracker_events(get_settings().tracker_store_url, conversation_id)
+    settings = get_settings()
+    days = args.older_than or settings.retention_days
+    result = purge(open_store(settings), days, actor(), settings.tracker_store_url, dry_run=args.dry_run)
     verb = "Would purge" if args.dry_run else "Purged"
-    print(f"{verb} contact details and transcripts of {len(conversations)} unconfirmed leads older than {days} days.")
+    print(f"{verb} contact details and transcripts of {len(result.purged)} unconfirmed leads older than {days} days.")
+    if result.kept:
+        print(f"prescreen: the conversation store (TRACKER_STORE_URL) is unavailable: {len(result.kept)} leads kept "
+              "untouched for the next run. Check TRACKER_STORE_URL in .env.", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -186,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys = groups.add_parser("keys", help="encryption keys").add_subparsers(dest="command", required=True)
     keys.add_parser("new", help="print a new PRESCREEN_DATA_KEY").set_defaults(run=cmd_keys_new)
-    keys.add_parser("rotate", help="re-encrypt contact details under the current key").set_defaults(
+    keys.add_parser("rotate", help="re-encrypt contact details and transcripts under the current key").set_defaults(
         run=cmd_keys_rotate)
 
     purge = groups.add_parser("purge", help="remove contact details and transcripts of old unconfirmed leads")

@@ -11,6 +11,7 @@ import sys
 import time
 
 from bot.cli.common import actor, open_store
+from bot.leads.crypto import FieldCipher
 from bot.leads.private_files import write_private
 from bot.nlu.review import DEFAULT_THRESHOLD, ReviewError, as_nlu_yaml, known_examples, messages_to_review
 from bot.settings import get_settings
@@ -22,7 +23,8 @@ def cmd_nlu_review(args: argparse.Namespace) -> int:
     settings = get_settings()
     since = time.time() - args.days * 86400 if args.days else None
     try:
-        messages = messages_to_review(settings.tracker_store_url, settings.database_url, args.threshold, since)
+        cipher = FieldCipher(settings.data_key, settings.old_data_keys) if settings.data_key else None
+        messages = messages_to_review(settings.tracker_store_url, settings.database_url, args.threshold, since, cipher)
     except ReviewError as error:
         print(f"prescreen: {error}", file=sys.stderr)
         return 1

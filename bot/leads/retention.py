@@ -1,29 +1,71 @@
-"""Data retention and key rotation for the lead store.
+"""Data retention and key rotation for the lead store and the transcripts.
 
-`purge` removes contact details and the patient's own words from leads that were never
-confirmed, after a retention period; the per-criterion results stay (anonymous) for the funnel.
-`rotate_keys` re-encrypts contact details under the current PRESCREEN_DATA_KEY.
+`purge` removes the transcript, contact details and the patient's own words of leads that were
+never confirmed, after a retention period; the per-criterion results stay (anonymous) for the
+funnel. `rotate_keys` re-encrypts contact details under the current PRESCREEN_DATA_KEY
+(`rotate_transcripts` in bot/leads/transcripts.py does the same for Rasa's tracker store).
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, func, select, update
 
 from bot.leads.crypto import FieldCipher
+from bot.leads.erasure import TrackerStoreError, erase_tracker_events
 from bot.leads.models import Answer, AuditEntry, Contact, ReviewStatus, Screening
 from bot.leads.store import LeadStore
 
+log = logging.getLogger(__name__)
 PURGED_TEXT = "[removed after the retention period]"
 
 
-def purge(store: LeadStore, older_than_days: int, actor: str, dry_run: bool = False) -> list[str]:
-    """Purge leads started more than `older_than_days` ago and never confirmed; returns their conversation ids."""
+@dataclass
+class PurgeResult:
+    """Conversation ids purged, and those kept for the next run because their transcript could not be erased."""
+
+    purged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def purge(store: LeadStore, older_than_days: int, actor: str, tracker_store_url: str,
+          dry_run: bool = False) -> PurgeResult:
+    """Purge leads started more than `older_than_days` ago and never confirmed, one conversation at a time.
+
+    The transcript goes first, as in `erase_lead`: a lead is purged only once its conversation's
+    events are erased, so a tracker store that is down leaves the lead selected for the next run
+    instead of a transcript no run would find again. At the first TrackerStoreError the rest are
+    kept untouched (dry run: everything is listed as `purged`, nothing changes).
+    """
     if older_than_days < 1:
         raise ValueError("--older-than must be at least 1 day")
+    result = PurgeResult()
+    for screening_id, conversation_id in _purgeable(store, older_than_days):
+        if dry_run:
+            result.purged.append(conversation_id)
+            continue
+        if result.kept:  # the tracker store failed: do not hammer it, keep the rest too
+            result.kept.append(conversation_id)
+            continue
+        try:
+            erase_tracker_events(tracker_store_url, conversation_id)
+        except TrackerStoreError:
+            result.kept.append(conversation_id)
+            continue
+        _purge_lead(store, screening_id, older_than_days, actor)
+        result.purged.append(conversation_id)
+    if result.kept:
+        log.error("purge: %d leads kept for the next run, the tracker store is unavailable", len(result.kept))
+    return result
+
+
+def _purgeable(store: LeadStore, older_than_days: int) -> list[tuple[int, str]]:
+    """(screening id, conversation id) of old unconfirmed leads that still hold something to purge."""
     cutoff = datetime.now(timezone.utc) - timedelta(days=older_than_days)
-    with store.database.transaction() as session:
+    with store.database.session() as session:
         rows = session.execute(
             select(Screening.id, Screening.conversation_id).where(
                 Screening.started_at < cutoff,
@@ -33,17 +75,17 @@ def purge(store: LeadStore, older_than_days: int, actor: str, dry_run: bool = Fa
                  .where(Contact.screening_id == Screening.id).scalar_subquery() > 0)
                 | (select(func.count(Answer.id)).where(Answer.screening_id == Screening.id,
                                                        Answer.patient_text != PURGED_TEXT).scalar_subquery() > 0),
-            )
+            ).order_by(Screening.id)
         ).all()
-        if dry_run or not rows:
-            return [conversation_id for _, conversation_id in rows]
-        ids = [screening_id for screening_id, _ in rows]
-        session.execute(delete(Contact).where(Contact.screening_id.in_(ids)))
-        session.execute(update(Answer).where(Answer.screening_id.in_(ids)).values(patient_text=PURGED_TEXT))
-        for screening_id in ids:
-            session.add(AuditEntry(actor=actor, action="purge", screening_id=screening_id,
-                                   detail=f"retention {older_than_days} days"))
-    return [conversation_id for _, conversation_id in rows]
+    return [(screening_id, conversation_id) for screening_id, conversation_id in rows]
+
+
+def _purge_lead(store: LeadStore, screening_id: int, older_than_days: int, actor: str) -> None:
+    with store.database.transaction() as session:
+        session.execute(delete(Contact).where(Contact.screening_id == screening_id))
+        session.execute(update(Answer).where(Answer.screening_id == screening_id).values(patient_text=PURGED_TEXT))
+        session.add(AuditEntry(actor=actor, action="purge", screening_id=screening_id,
+                               detail=f"retention {older_than_days} days"))
 
 
 def rotate_keys(store: LeadStore, cipher: FieldCipher) -> int:

@@ -29,6 +29,8 @@ from sqlalchemy import bindparam, create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.leads.crypto import FieldCipher, MissingKeyError
+from bot.leads.transcripts import unseal
 from bot.settings import PROJECT_ROOT
 
 DEFAULT_THRESHOLD = 0.6  # the confidence the answer readers need to trust an intent (bot.reading.answers)
@@ -86,7 +88,8 @@ def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]
 Event = tuple[str, str, float, dict[str, Any]]  # sender_id, type_name, timestamp, data
 
 
-def _events(tracker_store_url: str, conversations: Iterable[str], since: float | None) -> Iterator[Event]:
+def _events(tracker_store_url: str, conversations: Iterable[str], since: float | None,
+            cipher: FieldCipher | None) -> Iterator[Event]:
     ids = sorted(conversations)
     if not ids:
         return
@@ -101,12 +104,14 @@ def _events(tracker_store_url: str, conversations: Iterable[str], since: float |
                     if since is not None and (timestamp or 0) < since and type_name == "user":
                         continue
                     try:
-                        event = json.loads(data or "{}")
+                        event = json.loads(unseal(cipher, data) or "{}")  # transcripts are encrypted at rest
                     except ValueError:
                         continue
                     yield sender_id, type_name, float(timestamp or 0), event
     except SQLAlchemyError as error:
         raise ReviewError(f"cannot read the tracker store's events table ({type(error).__name__})") from error
+    except MissingKeyError as error:
+        raise ReviewError(f"{error} (PRESCREEN_DATA_KEY, PRESCREEN_OLD_DATA_KEYS)") from error
     finally:
         engine.dispose()
 
@@ -129,12 +134,12 @@ def redact(message: str) -> str:
 
 
 def messages_to_review(tracker_store_url: str, database_url: str, threshold: float = DEFAULT_THRESHOLD,
-                       since: float | None = None) -> list[ReviewMessage]:
+                       since: float | None = None, cipher: FieldCipher | None = None) -> list[ReviewMessage]:
     """Consented conversations' user messages that hit the fallback or scored below `threshold`."""
     found: list[ReviewMessage] = []
     active_loop: dict[str, str | None] = {}
     for sender_id, type_name, timestamp, event in _events(tracker_store_url, consented_conversations(database_url),
-                                                          since):
+                                                          since, cipher):
         if type_name == "active_loop":
             active_loop[sender_id] = event.get("name")
         elif type_name in ("restart", "session_started"):

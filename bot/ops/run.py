@@ -18,10 +18,14 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.leads.private_files import private_directory, private_sqlite_file
 from bot.nlu.training import MODEL_PATH, rasa_env, rasa_executable
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
 STARTUP_TIMEOUT_S = 180
+# The servers' files (SQLite databases and their -wal/-shm files, the spool, logs) hold patients'
+# data: created readable by their owner only, whatever the login shell's umask.
+SERVER_UMASK = 0o077
 
 
 @dataclass
@@ -34,11 +38,13 @@ class Service:
     process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")
+        private_directory(self.log_path.parent)
+        log = os.fdopen(os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
+        os.chmod(self.log_path, 0o600)  # a log from before owner-only files
         self.process = subprocess.Popen(
             self.command, cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C goes to the launcher, which stops children in order
+            umask=SERVER_UMASK,
         )
         log.close()
 
@@ -168,6 +174,9 @@ def prepare(settings: Settings) -> None:
 
     if not settings.data_key:
         raise SystemExit("PRESCREEN_DATA_KEY is not set: run `make env` to create .env with fresh keys.")
+    private_directory(settings.var_dir)
+    for url in (settings.database_url, settings.tracker_store_url):
+        private_sqlite_file(url)  # before SQLite creates it with the umask's mode
     print("Applying database migrations...", flush=True)
     upgrade(settings.database_url)
     train()

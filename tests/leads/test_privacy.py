@@ -11,7 +11,7 @@ from bot.leads.crypto import FieldCipher, MissingKeyError, new_key
 from bot.leads.erasure import erase_lead, erase_tracker_events
 from bot.leads.models import AuditEntry, Screening
 from bot.leads.reference_codes import reference_code_in
-from bot.leads.retention import PURGED_TEXT, purge, rotate_keys
+from bot.leads.retention import PURGED_TEXT, PurgeResult, purge, rotate_keys
 from bot.leads.store import ContactDetails, LeadNotFound, LeadStore
 from bot.trial.criteria import load_criteria
 from bot.trial.eligibility import evaluate
@@ -57,20 +57,93 @@ def test_erase_lead_by_reference_removes_both_stores(store: LeadStore, tmp_path)
     assert erase_tracker_events(f"sqlite:///{tmp_path / 'none.db'}", "x") == 0
 
 
-def test_purge_removes_contact_and_words_of_old_unconfirmed_leads(store: LeadStore) -> None:
+def _tracker_with_events(tmp_path, senders: list[str]) -> str:
+    """An SQLite tracker store with one event per conversation (Rasa's `events` columns that erasure reads)."""
+    import sqlalchemy
+
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text("create table events (id integer primary key, sender_id text, data text)"))
+        for sender in senders:
+            connection.execute(sqlalchemy.text("insert into events (sender_id, data) values (:s, '{}')"), {"s": sender})
+    engine.dispose()
+    return url
+
+
+def _senders(tracker_url: str) -> list[str]:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(tracker_url)
+    with engine.connect() as connection:
+        found = [row[0] for row in connection.execute(sqlalchemy.text("select sender_id from events order by id"))]
+    engine.dispose()
+    return found
+
+
+def _closed_port_url() -> str:
+    """A PostgreSQL URL nothing listens on: a tracker store that is really down."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"postgresql+psycopg2://prescreen@127.0.0.1:{port}/tracker"
+
+
+def test_purge_removes_contact_words_and_transcripts_of_old_unconfirmed_leads(store: LeadStore, tmp_path) -> None:
     lead(store, "old-unconfirmed", days_ago=200)
     lead(store, "old-confirmed", days_ago=200)
     lead(store, "recent", days_ago=10)
+    tracker_url = _tracker_with_events(tmp_path, ["old-unconfirmed", "old-confirmed", "recent"])
     confirmed = store.get_lead("old-confirmed")
     store.set_review_status(confirmed.id, "confirmed", "enrolled", "cli:test")
-    assert purge(store, 180, "cli:test", dry_run=True) == ["old-unconfirmed"]
-    assert purge(store, 180, "cli:test") == ["old-unconfirmed"]
+    assert purge(store, 180, "cli:test", tracker_url, dry_run=True) == PurgeResult(["old-unconfirmed"], [])
+    assert store.get_lead("old-unconfirmed").contact is not None and len(_senders(tracker_url)) == 3
+    assert purge(store, 180, "cli:test", tracker_url) == PurgeResult(["old-unconfirmed"], [])
     purged = store.get_lead("old-unconfirmed")
     assert purged.contact is None and purged.answers[0]["patient_text"] == PURGED_TEXT
     assert purged.criteria and purged.provisional_status  # the anonymous result stays for the funnel
+    assert _senders(tracker_url) == ["old-confirmed", "recent"]
     assert store.get_lead("old-confirmed").contact is not None
     assert store.get_lead("recent").contact is not None
-    assert purge(store, 180, "cli:test") == []  # nothing left to purge
+    assert purge(store, 180, "cli:test", tracker_url) == PurgeResult([], [])  # nothing left to purge
+
+
+def test_purge_keeps_leads_whose_transcript_could_not_be_erased(store: LeadStore, tmp_path) -> None:
+    """The tracker store down during a purge: no lead loses its contact details before its transcript."""
+    lead(store, "old-1", days_ago=200)
+    lead(store, "old-2", days_ago=300)
+    tracker_url = _tracker_with_events(tmp_path, ["old-1", "old-2", "old-2"])
+    result = purge(store, 180, "cli:test", _closed_port_url())
+    assert result == PurgeResult([], ["old-1", "old-2"])
+    for conversation_id in ("old-1", "old-2"):  # untouched, so the next run selects them again
+        kept = store.get_lead(conversation_id)
+        assert kept.contact is not None and kept.answers[0]["patient_text"] != PURGED_TEXT
+    assert [e for e in store.audit_entries() if e["action"] == "purge"] == []
+    # The store is back: the next run erases the transcripts, then the contact details.
+    assert purge(store, 180, "cli:test", tracker_url) == PurgeResult(["old-1", "old-2"], [])
+    assert _senders(tracker_url) == []
+    assert all(store.get_lead(c).contact is None for c in ("old-1", "old-2"))
+
+
+def test_the_purge_command_fails_plainly_when_the_tracker_store_is_down(
+    store: LeadStore, tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import dataclasses
+
+    from bot.cli import main as cli
+    from bot.settings import load_settings
+
+    lead(store, "old-cli", days_ago=200)
+    settings = dataclasses.replace(load_settings(), tracker_store_url=_closed_port_url())
+    monkeypatch.setattr(cli, "get_settings", lambda: settings)
+    monkeypatch.setattr(cli, "open_store", lambda: store)
+    assert cli.main(["purge", "--older-than", "180"]) == 1
+    out = capsys.readouterr()
+    assert "Purged contact details and transcripts of 0 unconfirmed leads" in out.out
+    assert "1 leads kept untouched for the next run" in out.err
+    assert store.get_lead("old-cli").contact is not None
 
 
 def test_key_rotation_keeps_contacts_readable_and_searchable(store: LeadStore) -> None:

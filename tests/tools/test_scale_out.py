@@ -69,7 +69,7 @@ def test_two_instances_serve_interleaved_turns_without_loss_or_reordering(profil
     assert phase.errors == 0, phase.summary()["error_kinds"]
     assert phase.completed == PATIENTS
     assert profile.settings is not None
-    order = bench.check_turn_order(profile.settings.tracker_store_url, phase.sent)
+    order = bench.check_turn_order(profile.settings.tracker_store_url, phase.sent, profile.settings.data_key)
     assert order["conversations_checked"] == PATIENTS and order["problems"] == 0, order["examples"]
     # Both instances took turns, and the same conversations moved between them.
     instance_of = {stack.services["rasa"].process.pid: f"rasa-{number}"  # type: ignore[union-attr]
@@ -104,7 +104,8 @@ def test_simultaneous_messages_of_one_conversation_on_both_instances_take_turns(
         consent_reply, age_reply = list(pool.map(send, [0, 1]))
     assert consent_reply and age_reply
     assert profile.settings is not None
-    order = bench.check_turn_order(profile.settings.tracker_store_url, {sender: ["hi", "yes I agree", "40"]})
+    order = bench.check_turn_order(profile.settings.tracker_store_url, {sender: ["hi", "yes I agree", "40"]},
+                                   profile.settings.data_key)
     assert order["problems"] == 0, order["examples"]
     assert "spread to the liver" in " ".join(r.get("text", "") for r in age_reply)  # the age was taken: next question
 
