@@ -25,7 +25,7 @@ from bot.leads.database import Database
 from bot.leads.store import LeadStore, StoreError
 from bot.settings import Settings, get_settings
 from bot.trial.criteria import load_criteria
-from bot.web.coordinator import auth, export, insights, leads
+from bot.web.coordinator import auth, export, insights, leads, notifications
 from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.config import ConfigurationError, coordinator_options
 from bot.web.coordinator.core import (
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.register_blueprint(leads.bp)
     app.register_blueprint(export.bp)
     app.register_blueprint(insights.bp)
+    app.register_blueprint(notifications.bp)
     CSRFProtect(app)
 
     _register_template_helpers(app)
