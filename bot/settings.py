@@ -99,7 +99,7 @@ class Settings:
     notify_statuses: tuple[str, ...] = _setting(
         "NOTIFY_STATUSES", ("likely_eligible", "needs_review", "likely_ineligible")
     )  # provisional statuses that send a message when a screening completes with a contact
-    notify_digest_time: str = _setting("NOTIFY_DIGEST_TIME", "08:30")  # local (COORDINATOR_TIMEZONE); empty: no digest
+    notify_digest_time: str = _setting("NOTIFY_DIGEST_TIME", "08:30")  # local (COORDINATOR_TIMEZONE); off: no digest
     notify_max_attempts: int = _setting("NOTIFY_MAX_ATTEMPTS", 10)  # then the notification is marked failed
     notify_poll_s: int = _setting("NOTIFY_POLL_S", 15)  # how often the notifier looks for new leads
     contact_deadline_hours: int = _setting("CONTACT_DEADLINE_HOURS", 24)  # a lead still "new" after this is overdue

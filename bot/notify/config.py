@@ -76,13 +76,13 @@ def parse_smtp_url(url: str) -> SmtpServer:
 
 
 def _parse_digest_time(raw: str) -> time | None:
-    if not raw.strip():
+    if raw.strip().lower() in ("", "off"):  # an empty variable means the default, so "off" turns it off
         return None
     try:
         hours, minutes = (int(part) for part in raw.strip().split(":"))
         return time(hours, minutes)
     except ValueError as error:
-        raise NotifyConfigError(f"NOTIFY_DIGEST_TIME must be HH:MM (e.g. 08:30) or empty, got {raw!r}") from error
+        raise NotifyConfigError(f"NOTIFY_DIGEST_TIME must be HH:MM (e.g. 08:30) or off, got {raw!r}") from error
 
 
 def notify_config(settings: Settings) -> NotifyConfig:
