@@ -187,3 +187,15 @@ def test_contact_details_used_in_tests_are_the_seeded_ones(store: LeadStore) -> 
     lead = store.get_lead(seed_contact_lead(store))
     assert lead.contact == CONTACT
     assert {answer["patient_text"] for answer in lead.answers} <= set(personal_data())
+
+
+def test_a_wecom_refusal_counts_as_a_failed_attempt(store: LeadStore, database_url: str, clock: Clock) -> None:
+    receiver = WebhookReceiver(reply=b'{"errcode":93000,"errmsg":"invalid webhook url"}')  # WeCom answers HTTP 200
+    try:
+        config = notify_config(notify_settings(database_url, None, receiver.url, notify_webhook_format="wecom"))
+        seed_contact_lead(store)
+        assert Notifier(store.database, config, "NCT05240950", clock).run_once() == {"queued": 1, "pending": 1}
+    finally:
+        receiver.close()
+    [row] = rows(store)
+    assert "93000" in row.last_error and len(receiver.bodies) == 1
