@@ -90,6 +90,20 @@ class Settings:
     actions_workers: int = _setting("ACTION_SERVER_SANIC_WORKERS", 1)  # action-server worker processes
     rasa_speedups: bool = _setting("RASA_SPEEDUPS", True)  # Rasa through bot/rasa_ext/fast.py, else stock
     tracker_cache_size: int = _setting("TRACKER_CACHE_SIZE", 256)  # conversations kept in memory per Rasa process
+    # Notifications for the study team (README "Notifications"); off until SMTP_URL + NOTIFY_EMAIL_TO or a webhook.
+    smtp_url: str = _setting("SMTP_URL")  # smtp://user:pass@host:587 (STARTTLS), smtps://…:465, smtp://host:25
+    notify_email_from: str = _setting("NOTIFY_EMAIL_FROM", "prescreen@localhost")
+    notify_email_to: tuple[str, ...] = _setting("NOTIFY_EMAIL_TO", ())
+    notify_webhook_url: str = _setting("NOTIFY_WEBHOOK_URL")
+    notify_webhook_format: str = _setting("NOTIFY_WEBHOOK_FORMAT", "json")  # json, or wecom (WeCom group robot)
+    notify_statuses: tuple[str, ...] = _setting(
+        "NOTIFY_STATUSES", ("likely_eligible", "needs_review", "likely_ineligible")
+    )  # provisional statuses that send a message when a screening completes with a contact
+    notify_digest_time: str = _setting("NOTIFY_DIGEST_TIME", "08:30")  # local (COORDINATOR_TIMEZONE); off: no digest
+    notify_max_attempts: int = _setting("NOTIFY_MAX_ATTEMPTS", 10)  # then the notification is marked failed
+    notify_poll_s: int = _setting("NOTIFY_POLL_S", 15)  # how often the notifier looks for new leads
+    contact_deadline_hours: int = _setting("CONTACT_DEADLINE_HOURS", 24)  # a lead still "new" after this is overdue
+    coordinator_public_url: str = _setting("COORDINATOR_PUBLIC_URL")  # links in messages; empty: host and port
 
     @property
     def rasa_url(self) -> str:

@@ -184,5 +184,6 @@ def throwaway_settings(var_dir: Path, **overrides: Any) -> Settings:
         coordinator_secret_key="throwaway-secret-key-for-a-local-stack",
         rasa_auth_token="", cors_origins=(), lock_store_url="", sanic_workers=1, actions_workers=1,
         var_dir=var_dir,
+        smtp_url="", notify_webhook_url="",  # a throwaway stack never notifies a real study team
     )
     return dataclasses.replace(settings, **overrides)

@@ -188,3 +188,49 @@ class RecordCheckResult(Base):
     checked = Column(Boolean, nullable=False, default=False)
     actor = Column(String(100), nullable=False)
     at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+# ------------------------------------------------------------------ notifications (0003)
+
+
+class Notification(Base):
+    """One message to the study team on one channel (the outbox); no personal data in it.
+
+    `dedupe_key` ("lead:<screening id>" or "digest:<local date>") with `channel` is unique, so
+    the notifier can scan screenings again and again and queue each message once.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("dedupe_key", "channel"),)
+
+    id = Column(Integer, primary_key=True)
+    dedupe_key = Column(String(64), nullable=False)
+    kind = Column(String(16), nullable=False)  # lead, digest
+    channel = Column(String(16), nullable=False)  # email, webhook
+    screening_id = Column(Integer, index=True)  # no foreign key: the record outlives an erased lead
+    subject = Column(String(200), nullable=False)
+    body = Column(Text, nullable=False)  # what is sent: plain text for e-mail, JSON for a webhook
+    status = Column(String(16), nullable=False, default="pending", index=True)  # pending, sent, failed
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    last_error = Column(Text)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    sent_at = Column(DateTime(timezone=True))
+
+    delivery_attempts = relationship(
+        "NotificationAttempt", cascade="all, delete-orphan", passive_deletes=True, order_by="NotificationAttempt.id"
+    )
+
+
+class NotificationAttempt(Base):
+    """One try at sending a notification, and what came of it."""
+
+    __tablename__ = "notification_attempts"
+
+    id = Column(Integer, primary_key=True)
+    notification_id = Column(
+        Integer, ForeignKey("notifications.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    succeeded = Column(Boolean, nullable=False)
+    error = Column(Text)

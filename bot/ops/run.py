@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bot.leads.private_files import private_directory, private_sqlite_file
 from bot.nlu.training import MODEL_PATH, rasa_env, rasa_executable
+from bot.notify.config import OFF_NOTICE, notify_config
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
 STARTUP_TIMEOUT_S = 180
@@ -32,7 +33,7 @@ SERVER_UMASK = 0o077
 class Service:
     name: str
     command: list[str]
-    health_url: str
+    health_url: str  # empty: a worker with nothing to ask (the notifier); up while its process runs
     env: dict[str, str]
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
@@ -49,6 +50,8 @@ class Service:
         log.close()
 
     def answers(self) -> bool:
+        if not self.health_url:
+            return self.running()
         try:
             with urllib.request.urlopen(self.health_url, timeout=2) as response:
                 return response.status < 500
@@ -129,6 +132,10 @@ class Stack:
                                    f"http://{_local(s.coordinator_host)}:{s.coordinator_port}/login",
                                    env, logs / "coordinator.log"),
         }
+        # The notifier runs only when notifications are configured (a wrong setting stops `make run`
+        # here, with a message naming it); it answers nothing, so it counts as up while it runs.
+        if notify_config(s).enabled:
+            self.services["notify"] = Service("notifier", [python, "-m", "bot.notify"], "", env, logs / "notify.log")
 
     def start(self, names: list[str] | None = None, progress: bool = False) -> None:
         chosen = [self.services[n] for n in (names or list(self.services))]
@@ -202,6 +209,8 @@ def main() -> None:
     print(f"  Rasa socket.io      {s.rasa_url}/socket.io")
     print(f"  Action server       http://{_local(s.actions_host)}:{s.actions_port}/health")
     print(f"  Lead database       {s.database_url}")
+    channels = notify_config(s).channels
+    print(f"  Notifications       {'on: ' + ', '.join(channels) if channels else OFF_NOTICE}")
     print(f"  Logs                {s.var_dir / 'log'}")
     print("Press Ctrl-C to stop.", flush=True)
     stopping = False

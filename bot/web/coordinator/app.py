@@ -28,7 +28,7 @@ from bot.leads.store import StoreError
 from bot.settings import Settings, get_settings
 from bot.trial.criteria import load_criteria
 from bot.trial.eligibility import Verdict
-from bot.web.coordinator import auth, export, insights, leads
+from bot.web.coordinator import auth, export, insights, leads, notifications
 from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.config import ConfigurationError, coordinator_options
 from bot.web.coordinator.core import (
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.register_blueprint(leads.bp)
     app.register_blueprint(export.bp)
     app.register_blueprint(insights.bp)
+    app.register_blueprint(notifications.bp)
     CSRFProtect(app)
 
     _register_template_helpers(app)

@@ -1,0 +1,194 @@
+"""The outbox: which notifications to queue, which are due, and what each attempt gave."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.leads.database import Database
+from bot.leads.models import Contact, Notification, NotificationAttempt, ReviewStatus, Screening
+from bot.notify.config import NotifyConfig
+from bot.notify.messages import LeadRef, Message
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+MAX_BACKOFF = timedelta(minutes=60)
+
+
+def aware(moment: datetime) -> datetime:
+    """A stored moment as UTC (SQLite hands it back without a time zone)."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the n-th failed attempt: 1, 2, 4 … minutes, at most an hour."""
+    return min(timedelta(minutes=2 ** (attempts - 1)), MAX_BACKOFF)
+
+
+def lead_key(screening_id: int) -> str:
+    return f"lead:{screening_id}"
+
+
+def _lead_refs(database: Database, *conditions: object) -> list[LeadRef]:
+    """Completed screenings with contact details matching the conditions, oldest first."""
+    query = (
+        select(Screening.id, Screening.reference_code, Screening.provisional_status, Screening.completed_at)
+        .join(Contact, Contact.screening_id == Screening.id)
+        .where(Screening.completed_at.is_not(None), *conditions)
+        .order_by(Screening.completed_at, Screening.id)
+    )
+    with database.session() as session:
+        return [
+            LeadRef(row.id, row.reference_code or f"#{row.id}", row.provisional_status or "", aware(row.completed_at))
+            for row in session.execute(query)
+        ]
+
+
+def leads_to_announce(database: Database, config: NotifyConfig, now: datetime) -> list[LeadRef]:
+    """Leads not yet queued, completed within the contact deadline with a status the team asked for.
+
+    Older leads are left to the digest: turning notifications on must not send one message per old lead.
+    """
+    queued = select(Notification.id).where(Notification.kind == "lead", Notification.screening_id == Screening.id)
+    return _lead_refs(
+        database,
+        Screening.completed_at >= now - timedelta(hours=config.deadline_hours),
+        Screening.provisional_status.in_(config.statuses),
+        ~queued.exists(),
+    )
+
+
+def queue(database: Database, config: NotifyConfig, key: str, kind: str, message: Message, now: datetime,
+          screening_id: int | None = None) -> int:
+    """Queue a message on every configured channel, once per key; returns how many rows were added."""
+    added = 0
+    for channel in config.channels:
+        try:
+            with database.transaction() as session:
+                exists = session.execute(
+                    select(Notification.id).where(Notification.dedupe_key == key, Notification.channel == channel)
+                ).first()
+                if exists:
+                    continue
+                session.add(Notification(
+                    dedupe_key=key, kind=kind, channel=channel, screening_id=screening_id, subject=message.subject,
+                    body=message.body_for(channel, config.webhook_format), status=PENDING, attempts=0,
+                    next_attempt_at=now, created_at=now,
+                ))
+            added += 1
+        except IntegrityError:  # queued by another notifier in the meantime: the unique key did its job
+            continue
+    return added
+
+
+def digest_due(database: Database, config: NotifyConfig, now: datetime) -> str | None:
+    """Today's digest key once the local digest time has passed and it is not queued yet, else None."""
+    if config.digest_time is None or not config.channels:
+        return None
+    local_now = now.astimezone(config.timezone)
+    if local_now.time() < config.digest_time:
+        return None
+    key = f"digest:{local_now.date().isoformat()}"
+    with database.session() as session:
+        if session.execute(select(Notification.id).where(Notification.dedupe_key == key)).first():
+            return None
+    return key
+
+
+def last_digest_at(database: Database) -> datetime | None:
+    with database.session() as session:
+        moment = session.execute(
+            select(func.max(Notification.created_at)).where(Notification.kind == "digest")
+        ).scalar()
+    return aware(moment) if moment else None
+
+
+def digest_leads(database: Database, config: NotifyConfig, since: datetime, now: datetime
+                 ) -> tuple[list[LeadRef], list[LeadRef]]:
+    """New leads since the last digest, and leads still "new" past the contact deadline."""
+    new = _lead_refs(database, Screening.completed_at > since, Screening.completed_at <= now)
+    overdue = _lead_refs(
+        database,
+        Screening.review_status == ReviewStatus.NEW.value,
+        Screening.completed_at < now - timedelta(hours=config.deadline_hours),
+    )
+    return new, overdue
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A notification due for sending: what the sender needs, detached from the session."""
+
+    id: int
+    channel: str
+    subject: str
+    body: str
+    attempts: int
+
+
+def due(database: Database, now: datetime, limit: int = 50) -> list[Pending]:
+    query = (
+        select(Notification)
+        .where(Notification.status == PENDING, Notification.next_attempt_at <= now)
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit)
+    )
+    with database.session() as session:
+        return [Pending(n.id, n.channel, n.subject, n.body, n.attempts) for n in session.execute(query).scalars()]
+
+
+def record_attempt(database: Database, config: NotifyConfig, notification_id: int, now: datetime,
+                   error: str | None) -> str:
+    """Store one attempt and its outcome; schedule the next or give up. Returns the new status."""
+    with database.transaction() as session:
+        notification = session.get(Notification, notification_id)
+        notification.attempts += 1
+        session.add(NotificationAttempt(notification_id=notification_id, at=now, succeeded=error is None,
+                                        error=error))
+        if error is None:
+            notification.status, notification.sent_at, notification.last_error = SENT, now, None
+        else:
+            notification.last_error = error
+            if notification.attempts >= config.max_attempts:
+                notification.status = FAILED
+            else:
+                notification.next_attempt_at = now + backoff(notification.attempts)
+        return str(notification.status)
+
+
+@dataclass(frozen=True)
+class NotificationRow:
+    """A notification as the coordinator app lists it (no message body: nothing personal, but not needed)."""
+
+    id: int
+    kind: str
+    channel: str
+    screening_id: int | None
+    reference_code: str | None
+    subject: str
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime
+    sent_at: datetime | None
+
+
+def recent(database: Database, limit: int = 100) -> list[NotificationRow]:
+    """The newest notifications, for the coordinator app's read-only page."""
+    query = (
+        select(Notification, Screening.reference_code)
+        .outerjoin(Screening, Screening.id == Notification.screening_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    )
+    with database.session() as session:
+        return [
+            NotificationRow(
+                n.id, n.kind, n.channel, n.screening_id, code, n.subject, n.status, n.attempts, n.last_error,
+                aware(n.created_at), aware(n.next_attempt_at), aware(n.sent_at) if n.sent_at else None,
+            )
+            for n, code in session.execute(query)
+        ]

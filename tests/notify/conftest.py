@@ -1,0 +1,156 @@
+"""A real SMTP server (aiosmtpd) and a real HTTP receiver on free loopback ports, and a clock."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from email import message_from_bytes
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from bot.leads.store import ContactDetails, LeadStore
+from bot.notify.config import NotifyConfig, notify_config
+from bot.notify.worker import Notifier
+from bot.settings import Settings, get_settings
+from tests.web.coordinator.seed import ELIGIBLE, seed_lead, words_for
+
+# A seeded lead's personal data: none of it may appear in any message.
+CONTACT = ContactDetails(name="Wang Xiaoming", phone="+8613812345678", email="wang.xm@example.cn",
+                         preferred_time="weekday evenings")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class MailServer:
+    """aiosmtpd on a fixed port, started and stopped at will; keeps every message it accepts."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.messages: list[Message] = []
+        self.raw: list[bytes] = []
+        self.recipients: list[list[str]] = []
+        self._controller: Controller | None = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        self.raw.append(envelope.content)
+        self.messages.append(message_from_bytes(envelope.content))
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+class WebhookReceiver:
+    """A `http.server` in a thread that keeps every JSON body posted to it."""
+
+    def __init__(self, reply: bytes = b'{"errcode":0,"errmsg":"ok"}') -> None:
+        self.bodies: list[bytes] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                receiver.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/cgi-bin/webhook/send?key=test"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def json(self) -> list[dict[str, Any]]:
+        return [json.loads(body) for body in self.bodies]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    server = MailServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def webhook() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime.now(timezone.utc))
+
+
+def notify_settings(database_url: str, mail_port: int | None, webhook_url: str = "", **changes: Any) -> Settings:
+    """Notifications to the test servers; no digest unless a test sets NOTIFY_DIGEST_TIME."""
+    changes.setdefault("notify_digest_time", "off")
+    values: dict[str, Any] = {
+        "database_url": database_url, "smtp_url": f"smtp://127.0.0.1:{mail_port}" if mail_port else "",
+        "notify_email_from": "prescreen@changhai.example", "notify_email_to": ("team@changhai.example",),
+        "notify_webhook_url": webhook_url, "coordinator_public_url": "https://prescreen.changhai.example/",
+    }
+    return dataclasses.replace(get_settings(), **(values | changes))
+
+
+@pytest.fixture
+def config(database_url: str, mail_server: MailServer, webhook: WebhookReceiver) -> NotifyConfig:
+    return notify_config(notify_settings(database_url, mail_server.port, webhook.url))
+
+
+@pytest.fixture
+def notifier(store: LeadStore, config: NotifyConfig, clock: Clock) -> Notifier:
+    return Notifier(store.database, config, "NCT05240950", clock)
+
+
+def seed_contact_lead(store: LeadStore, conversation_id: str = "conv-notify-1", **kwargs: Any) -> int:
+    """A completed screening with the personal data above (name, phone, e-mail and typed answers)."""
+    return seed_lead(store, conversation_id, CONTACT, **kwargs)
+
+
+def personal_data() -> list[str]:
+    """Everything personal a seeded lead holds: contact details and what the patient typed."""
+    said = {entry["text"] for entry in words_for(ELIGIBLE).values()}
+    return [CONTACT.name, CONTACT.phone, "13812345678", "138 1234 5678", CONTACT.email, CONTACT.preferred_time,
+            *sorted(said)]
