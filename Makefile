@@ -50,6 +50,7 @@ audit: install  ## pip-audit of the installed packages against tests/security/ac
 	@scripts/audit.sh
 
 test: install validate train  ## everything: lint, unit, store on SQLite and PostgreSQL, stories, NLU gate, end-to-end, browser
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-stories
 	@$(MAKE) --no-print-directory nlu-gate
 	@$(MAKE) --no-print-directory audit

@@ -63,7 +63,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_coordinator_commands(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_coordinator_commands(groups: argparse._SubParsersAction) -> None:
     """Register `prescreen coordinator ...` on the main parser's subcommands."""
     parser = groups.add_parser("coordinator", help="coordinator app accounts")
     commands = parser.add_subparsers(dest="command", required=True)

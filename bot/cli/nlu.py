@@ -40,7 +40,7 @@ def cmd_nlu_review(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_nlu_commands(groups: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_nlu_commands(groups: argparse._SubParsersAction) -> None:
     nlu = groups.add_parser("nlu", help="the language model").add_subparsers(dest="command", required=True)
     review = nlu.add_parser("review", help="export messages the model was unsure about, as NLU YAML to label")
     review.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,

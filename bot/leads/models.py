@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -17,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-Base = declarative_base()
+# SQLAlchemy 1.4 without its mypy plugin types the declarative base as a plain variable.
+Base: Any = declarative_base()
 
 
 def utcnow() -> datetime:

@@ -16,6 +16,7 @@ Point a load balancer or monitor at `--serve` (bind it to an internal address, -
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import threading
@@ -102,8 +103,8 @@ def run_checks(settings: Settings, rasa_urls: list[str] | None = None, actions_u
                timeout: float = TIMEOUT_S) -> list[Check]:
     rasa_urls = rasa_urls or [settings.rasa_url]
     actions_urls = actions_urls or [settings.action_endpoint_url.rsplit("/", 1)[0]]
-    checks = [_timed("rasa", url, lambda url=url: http_check(url.rstrip("/") + "/", timeout)) for url in rasa_urls]
-    checks += [_timed("actions", url, lambda url=url: http_check(url.rstrip("/") + "/health", timeout))
+    checks = [_timed("rasa", url, functools.partial(http_check, url.rstrip("/") + "/", timeout)) for url in rasa_urls]
+    checks += [_timed("actions", url, functools.partial(http_check, url.rstrip("/") + "/health", timeout))
                for url in actions_urls]
     if settings.lock_store_url and not settings.lock_store_url.startswith("memory"):
         checks.append(_timed("redis lock store", settings.lock_store_url,

@@ -48,7 +48,7 @@ def uses_redis(url: str | None) -> bool:
 class ConfiguredLockStore(LockStore):
     """A factory: Rasa instantiates it with the endpoint config and gets the right lock store."""
 
-    def __new__(cls, endpoint_config: Any = None, **_kwargs: Any) -> LockStore:  # type: ignore[misc]
+    def __new__(cls, endpoint_config: Any = None, **_kwargs: Any) -> LockStore:
         url = getattr(endpoint_config, "url", None) or ""
         if not uses_redis(url):
             workers = os.environ.get("SANIC_WORKERS", "1").strip() or "1"

@@ -38,8 +38,8 @@ def patch_timeouts(seconds: int = ACTION_TIMEOUT_S) -> None:
     import rasa.core.actions.action as action_module
     import rasa.utils.endpoints as endpoints_module
 
-    action_module.DEFAULT_REQUEST_TIMEOUT = seconds  # type: ignore[attr-defined]
-    endpoints_module.DEFAULT_REQUEST_TIMEOUT = seconds  # type: ignore[attr-defined]
+    action_module.DEFAULT_REQUEST_TIMEOUT = seconds
+    endpoints_module.DEFAULT_REQUEST_TIMEOUT = seconds
 
 
 class ActionServerGuard:
@@ -105,7 +105,7 @@ def install_request_limits() -> None:
         limit_requests(app)
         return app
 
-    run_module.configure_app = configure_limited_app  # type: ignore[assignment]
+    run_module.configure_app = configure_limited_app
 
 
 def install_action_server_guard() -> None:
@@ -127,7 +127,7 @@ def install_action_server_guard() -> None:
             return None
         return await handle_message(self, message)
 
-    MessageProcessor.handle_message = guarded  # type: ignore[method-assign]
+    MessageProcessor.handle_message = guarded
 
 
 def main() -> None:

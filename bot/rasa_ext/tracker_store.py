@@ -98,7 +98,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             raise ValueError("tracker_store url must be a full SQLAlchemy URL, e.g. sqlite:///var/tracker.db")
         self.cipher = cipher or cipher_from_settings()
         # Instance attributes: Rasa's __init__ creates the table from self.Base, every query uses self.SQLEvent.
-        self.Base, self.SQLEvent = encrypted_event_model(self.cipher)  # type: ignore[misc]
+        self.Base, self.SQLEvent = encrypted_event_model(self.cipher)
         private_sqlite_file(host)  # owner-only from the first byte, whatever the umask
         super().__init__(domain=domain, host=host, event_broker=event_broker, **kwargs)
 

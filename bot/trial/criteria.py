@@ -124,7 +124,7 @@ def _check(raw: dict[str, Any], protocol: dict[str, str], yes_no_example: str = 
         why=" ".join(raw["why"].split()),
         example=raw.get("example", yes_no_example if answer == "yes_no" else ""),
         meets=raw.get("meets"),
-        age_range=age_range,  # type: ignore[arg-type]
+        age_range=age_range,
         says=dict(raw.get("says", {})),
         words={key: tuple(value) for key, value in raw.get("words", {}).items()},
         topic=tuple(raw.get("topic", ())),

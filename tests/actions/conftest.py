@@ -81,7 +81,9 @@ def make_tracker() -> TrackerFactory:
     return make
 
 
-def run(action: Action, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+def run(
+    action: Action, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+) -> list[dict[str, Any]]:
     return asyncio.run(action.run(dispatcher, tracker, domain))
 
 

@@ -5,6 +5,8 @@ Each test asserts the full list of events returned and the messages sent.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rasa_sdk.events import ActiveLoop, AllSlotsReset, FollowupAction, SlotSet
 

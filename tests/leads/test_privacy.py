@@ -43,7 +43,8 @@ def test_erase_lead_by_reference_removes_both_stores(store: LeadStore, tmp_path)
     engine = sqlalchemy.create_engine(tracker_url)
     with engine.begin() as connection:
         connection.execute(sqlalchemy.text("create table events (id integer primary key, sender_id text, data text)"))
-        connection.execute(sqlalchemy.text("insert into events (sender_id, data) values ('conv-e', '{}'), ('other', '{}')"))
+        connection.execute(
+            sqlalchemy.text("insert into events (sender_id, data) values ('conv-e', '{}'), ('other', '{}')"))
     code = lead(store, "conv-e")
     assert erase_lead(store, tracker_url, code, "cli:test") == "conv-e"
     with pytest.raises(LeadNotFound):

@@ -44,7 +44,8 @@ def test_contact_round_trip_and_encrypted_at_rest(store: LeadStore, database_url
     lead = store.get_lead("conv-3")
     assert lead.contact == ContactDetails("Li Wei", "+8613812345678", "li@example.com", "mornings")
     if database_url.startswith("sqlite"):
-        raw = b"".join(bytes(str(row), "utf-8") for row in sqlite3.connect(database_url[10:]).execute("select * from contacts"))
+        rows = sqlite3.connect(database_url[10:]).execute("select * from contacts")
+        raw = b"".join(bytes(str(row), "utf-8") for row in rows)
         assert b"13812345678" not in raw and b"li@example.com" not in raw and b"Li Wei" not in raw
 
 

@@ -80,7 +80,8 @@ def test_ages(text: str, age: int) -> None:
 @pytest.mark.parametrize(
     ("text", "problem"),
     [("mid-sixties", "vague"), ("in my sixties", "vague"), ("60s", "vague"), ("200", "impossible"),
-     ("0", "impossible"), ("3", "impossible"), ("<img src=x onerror=alert(1)>", "unreadable"), ("born 1950", "birthday"), ("born 2008", "birthday"), ("I'm 68 or 69", "several"),
+     ("0", "impossible"), ("3", "impossible"), ("<img src=x onerror=alert(1)>", "unreadable"),
+     ("born 1950", "birthday"), ("born 2008", "birthday"), ("I'm 68 or 69", "several"),
      ("old enough", "unreadable")],
 )
 def test_ages_refused(text: str, problem: str) -> None:
@@ -90,7 +91,8 @@ def test_ages_refused(text: str, problem: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "name"),
-    [("Li Wei", "Li Wei"), ("my name is Mary Smith", "Mary Smith"), ("王芳", "王芳"), ("María José García", "María José García"),
+    [("Li Wei", "Li Wei"), ("my name is Mary Smith", "Mary Smith"), ("王芳", "王芳"),
+     ("María José García", "María José García"),
      ("I'm O'Brien", "O'Brien"), ("Jean-Luc Picard", "Jean-Luc Picard")],
 )
 def test_names(text: str, name: str) -> None:

@@ -11,7 +11,8 @@ audit_report = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(audit_report)
 
 REPORT = {"dependencies": [
-    {"name": "Jinja2", "version": "3.1.0", "vulns": [{"id": "GHSA-aaaa", "aliases": ["CVE-2024-1"], "fix_versions": ["3.1.4"]}]},
+    {"name": "Jinja2", "version": "3.1.0",
+     "vulns": [{"id": "GHSA-aaaa", "aliases": ["CVE-2024-1"], "fix_versions": ["3.1.4"]}]},
     {"name": "requests", "version": "2.34.2", "vulns": []},
     {"name": "absl-py", "skip_reason": "Dependency not found on PyPI"},
 ]}

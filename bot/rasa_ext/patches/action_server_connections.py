@@ -59,7 +59,7 @@ def apply() -> bool:
             connector = aiohttp.TCPConnector(keepalive_timeout=IDLE_CONNECTION_S, limit=100)
             session = aiohttp.ClientSession(headers=self.headers, connector=connector, json_serialize=dumps,
                                             timeout=aiohttp.ClientTimeout(total=endpoints_module.DEFAULT_REQUEST_TIMEOUT))
-            self._prescreen_session, self._prescreen_loop = session, loop  # type: ignore[attr-defined]
+            self._prescreen_session, self._prescreen_loop = session, loop
         headers = {"Content-Type": content_type} if content_type else {}
         headers.update(kwargs.pop("headers", {}) or {})
         headers.update(self.headers or {})

@@ -78,7 +78,7 @@ def apply(max_entries: int = 256, idle_s: float = IDLE_S) -> bool:
     def entries(store: SQLTrackerStore) -> OrderedDict[str, _Entry]:
         found = store.__dict__.get("_prescreen_trackers")
         if found is None:
-            found = store._prescreen_trackers = OrderedDict()  # type: ignore[attr-defined]
+            found = store._prescreen_trackers = OrderedDict()
         return found
 
     def marker(store: SQLTrackerStore, session: Any, sender_id: str) -> tuple[Any, ...]:
@@ -87,7 +87,7 @@ def apply(max_entries: int = 256, idle_s: float = IDLE_S) -> bool:
             table = store.SQLEvent.__table__
             statement = sa.select(sa.func.count(), sa.func.max(table.c.id), sa.func.max(table.c.timestamp)).where(
                 table.c.sender_id == sa.bindparam("sender_id"))
-            store._prescreen_marker_query = statement  # type: ignore[attr-defined]
+            store._prescreen_marker_query = statement
         return tuple(session.execute(statement, {"sender_id": sender_id}).one())
 
     def remember(store: SQLTrackerStore, tracker: Any, stored_marker: tuple[Any, ...], stored: int) -> None:

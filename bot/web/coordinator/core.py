@@ -59,7 +59,7 @@ class Services:
 
 
 def services() -> Services:
-    return current_app.extensions["coordinator"]  # type: ignore[no-any-return]
+    return current_app.extensions["coordinator"]
 
 
 def actor() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 
 from bot.leads.export import leads_as_csv
 from bot.web.coordinator.core import audit, services
@@ -14,7 +15,7 @@ bp = Blueprint("export", __name__, url_prefix="/export")
 
 
 @bp.post("/leads.csv")
-def leads_csv() -> Response:
+def leads_csv() -> ResponseReturnValue:
     """A POST (with the CSRF token) so no other site can make a coordinator's browser download one."""
     filters = lead_filters(request.form)
     if filters.errors:

@@ -207,7 +207,7 @@ def detail(lead_id: int) -> str:
     results: dict[str, dict[str, Any]] = {}
     for result in store.record_check_results(lead.id):
         results[result["record_check_id"]] = result
-    checklist = [{"check": rc, "result": results.get(rc.id)} for rc in criteria.record_checks]
+    checklist: list[dict[str, Any]] = [{"check": rc, "result": results.get(rc.id)} for rc in criteria.record_checks]
     status_changes = [
         {**change, "changed_at": datetime.fromisoformat(change["changed_at"])} for change in lead.status_changes
     ]
