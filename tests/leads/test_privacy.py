@@ -139,7 +139,7 @@ def test_the_purge_command_fails_plainly_when_the_tracker_store_is_down(
     lead(store, "old-cli", days_ago=200)
     settings = dataclasses.replace(load_settings(), tracker_store_url=_closed_port_url())
     monkeypatch.setattr(cli, "get_settings", lambda: settings)
-    monkeypatch.setattr(cli, "open_store", lambda: store)
+    monkeypatch.setattr(cli, "open_store", lambda settings=None: store)
     assert cli.main(["purge", "--older-than", "180"]) == 1
     out = capsys.readouterr()
     assert "Purged contact details and transcripts of 0 unconfirmed leads" in out.out

@@ -206,18 +206,13 @@ def test_nlu_review_reads_encrypted_transcripts(domain: Domain, tmp_path: Path) 
 
 
 @pytest.fixture
-def speedups(monkeypatch: pytest.MonkeyPatch) -> None:
-    """fast.py's tracker store patches (SQLite pragmas, lean loading, verified cache) for one test."""
-    import rasa.core.tracker_store as tracker_store_module
+def speedups(stock_rasa: None) -> None:
+    """The tracker store patches (SQLite connections, lean loading, verified cache) for one test."""
+    from bot.rasa_ext.patches import lean_tracker_loading, sqlite_tracker_connections, tracker_cache
 
-    from bot.rasa_ext import fast, tracker_cache
-
-    for name in ("_retrieve", "save", "__init__"):
-        monkeypatch.setattr(SQLTrackerStore, name, getattr(SQLTrackerStore, name))  # restored after the test
-    monkeypatch.setattr(tracker_store_module, "create_engine_kwargs", tracker_store_module.create_engine_kwargs)
-    fast.fast_sqlite_tracker_store()
-    fast.lean_tracker_loading()
-    tracker_cache.install(max_entries=4)
+    assert sqlite_tracker_connections.apply()
+    assert lean_tracker_loading.apply()
+    assert tracker_cache.apply(max_entries=4)
 
 
 def test_speedups_read_and_write_encrypted_events(tracker_url: str, domain: Domain, speedups: None) -> None:
@@ -251,9 +246,9 @@ def test_keys_rotate_command_re_encrypts_contacts_and_transcripts(
     upgrade(lead_url)
     fresh = new_key()
     store = LeadStore(Database(lead_url), FieldCipher(fresh, old_keys=(TEST_KEY,)))
-    settings = dataclasses.replace(load_settings(), tracker_store_url=tracker_url)
+    settings = dataclasses.replace(load_settings(), tracker_store_url=tracker_url, database_url=lead_url,
+                                   data_key=fresh, old_data_keys=(TEST_KEY,))
     monkeypatch.setattr(cli, "get_settings", lambda: settings)
-    monkeypatch.setattr(cli, "open_store", lambda: store)
     assert cli.main(["keys", "rotate"]) == 0
     assert f"Re-encrypted {len(conversation())} conversation events" in capsys.readouterr().out
     retired = ErasableSQLTrackerStore(domain=domain, host=tracker_url, cipher=FieldCipher(fresh))

@@ -12,7 +12,6 @@ import itertools
 import json
 import logging
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.leads.crypto import FieldCipher
+from bot.leads.transcripts import unseal
 from bot.rasa_ext import fast
 from bot.rasa_ext import patches as rasa_patches
 from bot.rasa_ext.patches import (
@@ -41,21 +42,12 @@ from bot.rasa_ext.patches import (
     sqlite_tracker_connections,
 )
 from bot.rasa_ext.tracker_store import ErasableSQLTrackerStore
+from tests.conftest import TEST_KEY
+from tests.rasa_ext.conftest import TARGETS
 
 ROOT = Path(__file__).resolve().parents[2]
-TARGETS = [target for patch in rasa_patches.PATCHES for target in patch.REPLACES]
+
 _names = itertools.count()
-
-
-@pytest.fixture
-def stock_rasa() -> Iterator[None]:
-    """Rasa as installed for the test, and put back as it was after it (whatever the test applied)."""
-    saved = [(owner, name, fence.raw(owner, name)) for owner, name in map(fence.resolve, TARGETS)]
-    for owner, name, _value in saved:
-        assert fence.patched_by(owner, name) is None, f"{owner}.{name} is patched before the test"
-    yield
-    for owner, name, value in saved:
-        setattr(owner, name, value)
 
 
 def _current() -> list[Any]:
@@ -230,10 +222,12 @@ def _conversation(sender: str, domain: Domain) -> DialogueStateTracker:
 def _rows(url: str) -> list[tuple[Any, ...]]:
     connection = sqlite3.connect(url.removeprefix("sqlite:///"))
     try:
-        return connection.execute("select id, sender_id, type_name, timestamp, intent_name, action_name, data "
+        rows = connection.execute("select id, sender_id, type_name, timestamp, intent_name, action_name, data "
                                   "from events order by id").fetchall()
     finally:
         connection.close()
+    cipher = FieldCipher(TEST_KEY)  # transcripts are encrypted at rest with a fresh nonce: compare what they hold
+    return [(*row[:-1], unseal(cipher, row[-1])) for row in rows]
 
 
 def _dicts(tracker: DialogueStateTracker | None) -> list[dict[str, Any]]:
