@@ -58,7 +58,7 @@ def main() -> int:
         response.raise_for_status()
         return response.json()
 
-    slots = tracker_slots(settings.tracker_store_url)
+    slots = tracker_slots(settings.tracker_store_url, settings.data_key)
 
     def status(sender: str) -> str | None:
         try:

@@ -120,13 +120,17 @@ def eligible_answers(until: str, age: int) -> list[str]:
     raise ValueError(f"no check named {until!r}")
 
 
-def tracker_slots(tracker_store_url: str) -> Callable[[str], dict]:
-    """Slot values of a conversation, replayed from the events in Rasa's SQL tracker store."""
+def tracker_slots(tracker_store_url: str, data_key: str) -> Callable[[str], dict]:
+    """Slot values of a conversation, replayed from the (encrypted) events in Rasa's SQL tracker store."""
     import json
 
     import sqlalchemy
 
+    from bot.leads.crypto import FieldCipher
+    from bot.leads.transcripts import unseal
+
     engine = sqlalchemy.create_engine(tracker_store_url)
+    cipher = FieldCipher(data_key)
 
     def slots(sender: str) -> dict:
         values: dict[str, Any] = {}
@@ -135,7 +139,7 @@ def tracker_slots(tracker_store_url: str) -> Callable[[str], dict]:
                 sqlalchemy.text("select data from events where sender_id = :s order by id"), {"s": sender}
             )
             for (data,) in rows:
-                event = json.loads(data)
+                event = json.loads(unseal(cipher, data) or "{}")
                 if event.get("event") == "slot":
                     values[event["name"]] = event.get("value")
                 elif event.get("event") in ("reset_slots", "restart"):

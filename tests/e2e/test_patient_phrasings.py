@@ -34,6 +34,7 @@ def test_patient_conversation(live_stack: LiveStack, conversation: Conversation)
         except LeadNotFound:
             return None
 
-    result = play(conversation, sender, live_stack.say, tracker_slots(live_stack.settings.tracker_store_url), status)
+    slots = tracker_slots(live_stack.settings.tracker_store_url, live_stack.settings.data_key)
+    result = play(conversation, sender, live_stack.say, slots, status)
     problems = [f"turn {f['turn']} {f['said']!r}: {f['problem']}" for f in result.failures]
     assert not problems, "\n".join(problems)

@@ -38,20 +38,6 @@ def run(coroutine: Any) -> Any:
     return asyncio.run(coroutine)
 
 
-@pytest.fixture(scope="module")
-def domain() -> Domain:
-    return Domain.load(str(ROOT / "domain.yml"))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def tracker_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'var' / 'tracker.db'}"
-    from tests.postgres import create_database
-
-    return create_database(request.getfixturevalue("postgres_server"), f"encrypted_tracker_{next(_names)}")
-
-
 def conversation(start: float = 1_000.0) -> list[Event]:
     """A screening's contact form, with the personal data a patient types."""
     clock = itertools.count(start)

@@ -195,11 +195,6 @@ def test_event_class_lookup_finds_what_rasa_finds(stock_rasa: None) -> None:
 # ------------------------------------------------------------------------------ trackers in SQL
 
 
-@pytest.fixture(scope="module")
-def domain() -> Domain:
-    return Domain.load(str(ROOT / "domain.yml"))
-
-
 def _conversation(sender: str, domain: Domain) -> DialogueStateTracker:
     """Two sessions, a form, slots and bot messages, with increasing timestamps."""
     clock = itertools.count(1_700_000_000)
@@ -266,15 +261,6 @@ def test_sqlite_tracker_connections_store_and_read_what_rasa_does(
     assert connection.execute("pragma journal_mode").fetchone() == ("wal",)  # set by the patch, kept in the file
     connection.close()
     assert tracker_store_module.create_engine_kwargs("postgresql://u:p@db/rasa") == stock_kwargs
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def tracker_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'tracker.db'}"
-    from tests.postgres import create_database
-
-    return create_database(request.getfixturevalue("postgres_server"), f"lean_loading_{next(_names)}")
 
 
 def test_lean_tracker_loading_reads_the_trackers_rasa_reads(stock_rasa: None, domain: Domain, tracker_url: str) -> None:

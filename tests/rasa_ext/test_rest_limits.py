@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import requests
 
+from bot.leads.crypto import FieldCipher
+from bot.leads.transcripts import unseal
 from bot.rasa_ext.server import MAX_MESSAGE_CHARS, MAX_REQUEST_BYTES
 from tests.conftest import LiveStack
 
@@ -41,7 +43,8 @@ def _stored_texts(stack: LiveStack, sender: str) -> list[str]:
     database = sqlite3.connect(stack.settings.tracker_store_url.removeprefix("sqlite:///"))
     try:
         rows = database.execute("select data from events where sender_id = ? and type_name = 'user'", (sender,))
-        return [row[0] for row in rows]
+        cipher = FieldCipher(stack.settings.data_key)  # transcripts are encrypted at rest
+        return [unseal(cipher, row[0]) or "" for row in rows]
     finally:
         database.close()
 

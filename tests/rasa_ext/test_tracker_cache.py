@@ -106,20 +106,6 @@ def test_applied_events_follow_a_tracker_whose_events_are_replaced(rasa_applied_
 # ------------------------------------------------------------------------------ tracker cache
 
 
-@pytest.fixture(scope="module")
-def domain() -> Domain:
-    return Domain.load(str(ROOT / "domain.yml"))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def tracker_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'tracker.db'}"
-    from tests.postgres import create_database
-
-    return create_database(request.getfixturevalue("postgres_server"), f"tracker_cache_{next(_names)}")
-
-
 @pytest.fixture(params=["cache alone", "with lean loading"])
 def cached(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """The cache installed on SQLTrackerStore for one test; yields Rasa's own methods, restored after."""
