@@ -28,7 +28,7 @@ train: install  ## train the model if data, config or domain changed
 	@$(PY) -m bot.nlu.training
 
 validate: spacy results  ## rasa data validate (form-asked responses are reported unused: expected)
-	@$(RASA) data validate --domain domain.yml --data data > results/validate.log 2>&1 \
+	@$(RASA) data validate --domain domain.yml --data data/nlu data/rules > results/validate.log 2>&1 \
 	  && echo "rasa data validate: OK" || { grep -v "is not used in any story or rule" results/validate.log; exit 1; }
 
 test-unit: install  ## the fast inner loop: rules, readers, store on SQLite, actions, apps (no servers, no training)

@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.nlu.training import TRAINING_DATA
 from bot.settings import PROJECT_ROOT
 from tools.stack import fresh_key
 
@@ -123,7 +124,7 @@ def _rasa_env() -> dict[str, str]:
 def stock_fingerprint() -> str:
     digest = hashlib.sha256()
     for path in [STOCK_CONFIG, PROJECT_ROOT / "domain.yml",
-                 *sorted(p for p in (PROJECT_ROOT / "data").rglob("*") if p.is_file())]:
+                 *sorted(p for d in TRAINING_DATA for p in (PROJECT_ROOT / d).rglob("*") if p.is_file())]:
         digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -154,7 +155,7 @@ def ensure_model(kind: str, train: bool) -> Path:
     started = time.monotonic()
     result = subprocess.run(
         [str(Path(sys.executable).with_name("rasa")), "train", "--config", str(STOCK_CONFIG), "--domain", "domain.yml",
-         "--data", "data", "--out", str(STOCK_DIR), "--fixed-model-name", "stock"],
+         "--data", *TRAINING_DATA, "--out", str(STOCK_DIR), "--fixed-model-name", "stock"],
         cwd=PROJECT_ROOT, env=_rasa_env(), stdout=open(STOCK_DIR / "train.log", "wb"), stderr=subprocess.STDOUT,
     )
     if result.returncode != 0:

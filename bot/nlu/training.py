@@ -21,7 +21,10 @@ MODEL_DIR = PROJECT_ROOT / "models"
 MODEL_NAME = "prescreen"
 MODEL_PATH = MODEL_DIR / f"{MODEL_NAME}.tar.gz"
 FINGERPRINT_FILE = MODEL_DIR / f"{MODEL_NAME}.fingerprint"
-TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
+# The English assistant's training data, named explicitly: data/zh/ holds the Chinese data for the
+# Chinese assistant (issue 13), which this model must not train on.
+TRAINING_DATA = ("data/nlu", "data/rules")
+TRAINING_INPUTS = ("config.yml", "domain.yml", *TRAINING_DATA)
 
 
 def rasa_env() -> dict[str, str]:
@@ -64,7 +67,8 @@ def train(force: bool = False) -> Path:
     print("Training the Rasa model (data, config or domain changed; log: models/train.log)...", flush=True)
     started = time.monotonic()
     fingerprint = training_fingerprint()
-    command = [rasa_executable(), "train", "--fixed-model-name", MODEL_NAME, "--out", str(MODEL_DIR)]
+    command = [rasa_executable(), "train", "--data", *TRAINING_DATA, "--fixed-model-name", MODEL_NAME,
+               "--out", str(MODEL_DIR)]
     terms_stamp = MODEL_DIR / "spacy-terms.fingerprint"
     if force or not terms_stamp.exists() or terms_stamp.read_text().strip() != terms_fingerprint():
         # Rasa caches spaCy features by the pipeline's path, not its content: retrain everything.
