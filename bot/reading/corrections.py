@@ -65,10 +65,12 @@ _EN_CHANGE = tuple(
         r"(?<![a-z'])i was wrong(?![a-z'])",
         rf"(?:^|(?<![a-z']){_I} ){_SLIP_VERB}(?: (?:the )?\w+)? (?:wrong|wrongly|incorrectly|by mistake|by accident|"
         r"accidentally|the wrong \w+)(?![a-z'])",
-        rf"(?<![a-z'])(?:accidentally|by accident|by mistake|mistakenly) {_SLIP_VERB}(?![a-z'])",
+        # the word after the slip is the wrong answer, not the new one: "accidentally hit yes"
+        rf"(?<![a-z'])(?:accidentally|by accident|by mistake|mistakenly) {_SLIP_VERB}(?: (?:the )?\w+)?(?![a-z'])",
         r"(?<![a-z'])(?:wrong (?:button|answer|one|option|key|choice)|typo|autocorrect|auto correct|fat fingers?|"
         r"fat fingered|misclick|misclicked|mistyped|mis typed)(?![a-z'])",
-        rf"(?<![a-z']){_I} (?:misread|misunderstood|misheard|mixed up|confused) (?:the|your|that|this|it)(?![a-z'])",
+        rf"(?<![a-z']){_I} (?:misread|misunderstood|misheard|mixed up|confused) (?:the|your|that|this|it)"
+        r"(?: (?:question|last one|last question|previous question|one))?(?![a-z'])",
         r"(?<![a-z'])(?:scratch|ignore|disregard|cancel|undo|delete|forget) (?:that|my (?:last |previous )?"
         r"(?:answer|reply|message)|the (?:last|previous) (?:answer|reply|message)|what i (?:just )?said)"
         r"(?! (?:answers|replies|messages))(?![a-z'])",
@@ -93,6 +95,9 @@ _EN_GO_BACK = tuple(
         r"(?<![a-z'])go(?:ing)? back(?: (?:a|one) (?:question|step|page))?(?: to (?:the )?(?:previous|last|earlier|"
         r"prior|other|first) (?:question|one|step|page|answer))?(?: please| pls| plz)?(?=\W*$)",
         r"(?<![a-z'])go(?:ing)? back (?:a|one) (?:question|step|page)(?![a-z'])",
+        # "go back, it's a yes", "can we go back": asked at the start; not "I have to go back for a scan"
+        r"^(?:(?:sorry|oops|please|pls|wait|can we|could we|can i|could i|let's|lets|let me|i want to|i'd like to|"
+        r"i wanna|we need to|i need to)\W+)*go back(?=\W*$|\s*[,;:.!-])",
         r"(?<![a-z'])(?:go(?:ing)? back|back|return|get back) to (?:the )?(?:previous|last|earlier|prior|other) "
         r"(?:question|one|step|page|answer)(?![a-z'])",
         r"(?<![a-z'])(?:previous|prior|earlier) (?:question|one|step|page)(?![a-z'])",
@@ -111,12 +116,14 @@ _EN_NOT_MINE = re.compile(
     r"|(?<![a-z'])(?:i'm|im|i am|am) not wrong(?![a-z'])"
 )
 _EN_LEAD = re.compile(
-    r"^(?:(?:sorry|so|and|then|actually|well|it's|its|it is|it should be|should be|should have been|the answer is|"
-    r"the answer was|my answer is|answer is|that|to say|to|i mean|i meant|meant|is|was|please|pls|just|ok|okay)"
+    r"^(?:(?:sorry|sry|soz|so|and|then|actually|well|it's|its|it is|it should be|should be|should have been|"
+    r"(?:the|my) answer(?: to (?:that|this|the \w+)(?: one| question)?)? (?:is|was|should be)|answer is|that|to say|"
+    r"to|i mean|i meant|meant|is|was|please|pls|just|ok|okay)"
     r"(?![a-z'])\W*)+"
 )
 _EN_TRAIL = re.compile(
-    r"(?:\W*(?<![a-z'])(?:sorry|oops|whoops|my bad|my mistake|wait|lol|haha|please|pls|again)(?![a-z']))+\W*$"
+    r"(?:\W*(?<![a-z'])(?:sorry|sry|soz|oops|whoops|my bad|my mistake|wait|lol|haha|please|pls|again)(?![a-z']))+"
+    r"\W*$"
 )
 
 # ------------------------------------------------------------------------------------ Chinese
@@ -131,7 +138,9 @@ _ZH_CHANGE = tuple(
         r"(?:你|您)(?:理解|记|听|弄|搞)?错了",
         r"不对不对|^不对(?=$|[,.!\s])|(?:刚才|刚刚|上一个|上一题|之前|前面|那个|前一个)(?:的|那个|那题)?(?:回答|答案)?"
         r"(?:不对|不算|作废|有误)",
-        r"改一下|改下|改一改|我要改|我想改|想改一下|能改吗|能不能改|可以改|(?:^|[,\s]|我|帮我|请|麻烦)(?:要|想)?改(?:成|为)|"
+        r"(?:我要|我想|想|能|可以|帮我|请)?改(?:一下|下|一改)?(?:刚才|刚刚|之前|上一题|上一个)?(?:的)?(?:答案|回答)|"
+        r"(?:我要|我想|想)?改(?:一下|下|一改)|我要改|我想改|能改吗|能不能改|可以改|"
+        r"(?:^|[,\s]|我|帮我|请|麻烦)(?:要|想)?改(?:成|为)|"
         r"修改(?:一下)?(?:答案|回答)?|更正|纠正(?:一下)?|重新(?:回答|选|填|答|说)|重选|重答|重填|撤回|撤销|收回|作废",
         r"我的意思是|我是说(?!过)|我想说的是|我本来想说|本来想(?:说|选|按|点)",
         r"(?:误|不小心)(?:点|按|选|触|打|输)|手滑",
@@ -144,13 +153,17 @@ _ZH_GO_BACK = tuple(
         r"上一个(?=$|[,.!?\s]|问题|回答|答案|不对)",
     )
 )
-_ZH_NOT_MINE = re.compile(r"没错|没有错|不错|不是我的错|我没(?:有)?(?:说|弄|搞|填|选|按|打)错|错过|出错|差错|错误的(?!回答|答案)")
+_ZH_NOT_MINE = re.compile(
+    r"没错|没有错|不错|不是我的错|我没(?:有)?(?:说|弄|搞|填|选|按|打)错|错过|出错|差错|错误的(?!回答|答案)"
+)
 _ZH_LEAD = re.compile(
-    r"^(?:[,.!?\s]|不好意思|抱歉|对不起|其实|实际上|应该是|应该|是说|我是说|我的意思是|改成|改为|答案是|刚才|刚刚|了|啦|咯|"
+    r"^(?:[,.!?\s]|不好意思|抱歉|对不起|其实|实际上|应该是|应该|是说|我是说|我的意思是|改成|改为|答案是|刚才|刚刚|了|啦|咯|错了|一下|"
     r"是(?=\S))+"
 )
 # What is left before "说错了" is who and when ("我刚才"), not an answer.
-_ZH_TRAIL = re.compile(r"(?:[,.!?\s]|不好意思|抱歉|对不起|说错了|错了|了|我们|我|刚才|刚刚|之前|前面|那个|这个|上一题)+$")
+_ZH_TRAIL = re.compile(
+    r"(?:[,.!?\s]|不好意思|抱歉|对不起|说错了|错了|了|我们|我|刚才|刚刚|之前|前面|那个|这个|上一题)+$"
+)
 
 _CLAUSE_BREAK = re.compile(r"[,.;!?\n。；！？]")
 

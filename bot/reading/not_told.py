@@ -94,10 +94,14 @@ _EN_DOUBT: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for label, pattern in (
         # the negation scopes over the telling: "nobody told me it was positive", "not that I was told"
         ("not told", rf"(?<![a-z0-9']){_NEG}(?:\s+[\w']+){{0,3}}?\s+{_TELL}(?![a-z0-9'])"),
-        ("not told", r"(?<![a-z0-9'])not as far as (?:i|we|he|she|anyone|anybody) (?:was|were|have been|'ve been|know|knew)"),
+        # "not that I was ever told"
+        ("not told", rf"(?<![a-z0-9'])not that (?:[\w']+ ){{0,3}}?{_TELL}(?![a-z0-9'])"),
+        ("not told", r"(?<![a-z0-9'])not as far as (?:i|we|he|she|anyone|anybody) "
+                     r"(?:was|were|have been|'ve been|know|knew)"),
         ("not told", r"(?<![a-z0-9'])(?:told|said|mentioned|explained|say|tell)(?: (?:me|us|him|her|them|my \w+))?"
                      r" (?:nothing|zilch)(?! (?:was|were|is|has|had|showed|came|found|detected|to worry|wrong|bad))"),
-        ("not told", r"(?<![a-z0-9'])(?:in the dark|kept (?:me|us|him|her) out|no one knows|nobody knows)(?![a-z0-9'])"),
+        ("not told", r"(?<![a-z0-9'])(?:in the dark|kept (?:me|us|him|her) out|no one knows|nobody knows)"
+                     r"(?![a-z0-9'])"),
         # "it never came up"; not "nothing came up" (a scan result)
         ("not told", r"(?<![a-z0-9'])(?:never|didn't|didnt|did not|hasn't|hasnt|has not|not) (?:\w+ )?(?:came|come) up"
                      r"(?![a-z0-9'])"),
@@ -105,15 +109,15 @@ _EN_DOUBT: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("no report", rf"(?<![a-z0-9']){_NEG_ACT}(?:\s+[\w']+){{0,2}}?\s+(?:seen|see|saw|read|got|get|gotten|received|"
                       rf"receive|had|have|been given|given|gave|give|been shown|shown|showed|show|collected|"
                       rf"picked up|looked at|look at|sent|send)(?:\s+[\w']+){{0,3}}?\s+{_DOCUMENT}(?![a-z0-9'])"),
-        ("no report", rf"(?<![a-z0-9'])(?:i|we|he|she|my {_RELATIVE})(?: \w+)? {_NEG_ACT}(?: \w+)? (?:seen|see|saw|read)"
-                      r" (?:it|them|that|this|one)(?![a-z0-9'])"),
+        ("no report", rf"(?<![a-z0-9'])(?:i|we|he|she|my {_RELATIVE})(?: \w+)? {_NEG_ACT}(?: \w+)? "
+                      r"(?:seen|see|saw|read) (?:it|them|that|this|one)(?![a-z0-9'])"),
         ("no report", rf"(?<![a-z0-9'])(?:no|(?:don't|dont|do not|doesn't|doesnt) have(?: (?:the|my|his|her|any|that|"
                       rf"those|a))?)\s+{_DOCUMENT}(?![a-z0-9'])"),
         # waiting for a result or a report
         ("waiting", rf"(?<![a-z0-9'])(?:waiting|wait|awaiting)(?: (?:for|on))?(?: (?:the|my|his|her|our|a|that|those))?"
                     rf"(?: \w+)? {_DOCUMENT}(?![a-z0-9'])"),
-        ("waiting", r"(?<![a-z0-9'])(?:not|isn't|isnt|aren't|arent|haven't|havent|hasn't|hasnt) (?:\w+ )?(?:back|in|out|"
-                    r"ready|available|come back|came back|heard back) yet(?![a-z0-9'])"),
+        ("waiting", r"(?<![a-z0-9'])(?:not|isn't|isnt|aren't|arent|haven't|havent|hasn't|hasnt) (?:\w+ )?"
+                    r"(?:back|in|out|ready|available|come back|came back|heard back) yet(?![a-z0-9'])"),
         ("waiting", r"(?<![a-z0-9'])(?:not|haven't|havent|hasn't|hasnt) heard back(?![a-z0-9'])"),
         ("waiting", rf"(?<![a-z0-9']){_DOCUMENT} (?:is |are )?(?:due|expected|coming|pending)(?![a-z0-9'])"),
         ("waiting", r"(?<![a-z0-9'])(?:will|'ll|going to|gonna) (?:find out|know|hear|get (?:the|my|his|her|our) "
@@ -131,9 +135,10 @@ _EN_DOUBT: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("would have to ask", rf"(?<![a-z0-9'])ask (?:my|the|his|her|our|their|a) (?:doctor|doctors|dr|oncologist|"
                               rf"surgeon|nurse|specialist|gp|consultant|team|hospital|{_RELATIVE}|family|kids|"
                               rf"children)(?![a-z0-9'])"),
-        ("would have to ask", r"(?<![a-z0-9'])(?:check with|let me (?:check|ask|look|find)|i'll (?:check|ask|look|find)|"
-                              r"ill (?:check|ask|look)|look it up|dig out|(?:look at|find|check) (?:my|the|his|her) "
-                              r"(?:papers|paperwork|report|records|notes|letter|letters|file|results))(?![a-z0-9'])"),
+        ("would have to ask", r"(?<![a-z0-9'])(?:check with|let me (?:check|ask|look|find)|"
+                              r"i'll (?:check|ask|look|find)|ill (?:check|ask|look)|look it up|dig out|"
+                              r"(?:look at|find|check) (?:my|the|his|her) (?:papers|paperwork|report|records|notes|"
+                              r"letter|letters|file|results))(?![a-z0-9'])"),
         # not knowing in so many words
         ("does not know", r"(?<![a-z0-9'])(?:\w+n't|dont|doesnt|didnt|do not|does not|did not) (?:really |even )?"
                           r"(?:know|kno|knw|no|knoe|understand)(?![a-z0-9'])"),
@@ -153,8 +158,9 @@ _EN_DOUBT: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _EN_NOT_TESTED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     ("not tested", re.compile(pattern))
     for pattern in (
-        rf"(?<![a-z0-9']){_NEG_ACT}(?:\s+[\w']+){{0,3}}?\s+(?:tested|test|testing|checked|check|measured|measure|done|"
-        r"do|ordered|order|offered|offer|did (?:it|one|that|the test))(?![a-z0-9'])(?! (?:positive|negative|pos|neg)\b)",
+        rf"(?<![a-z0-9']){_NEG_ACT}(?:\s+[\w']+){{0,3}}?\s+(?:tested|test|testing|checked|check|measured|measure|"
+        r"done|do|ordered|order|offered|offer|did (?:it|one|that|the test))(?![a-z0-9'])"
+        r"(?! (?:positive|negative|pos|neg)\b)",
         r"(?<![a-z0-9'])no (?:\w+ )?(?:test|testing|tests)(?![a-z0-9'])",
         rf"(?<![a-z0-9']){_NEG_ACT} (?:\w+ )?(?:had|have|got|done) (?:one|it done|that done|them done|(?:the |a |that |"
         r"this |any |such a )?(?:\w+ ){0,2}?(?:test|tests|testing|check|scan|scans|biopsy))(?![a-z0-9'])",
@@ -167,9 +173,12 @@ _EN_HEDGE = re.compile(
     r"if i remember|iirc|from memory|i imagine|should be|must have|must be)(?![a-z0-9'])"
 )
 # "I'm positive" means "I'm sure": removed before results are read.
-_SURE = re.compile(r"(?<![a-z0-9'])(?:i'?m|im|i am|am)(?: (?:pretty|quite|absolutely|totally|100%?))? positive(?![a-z0-9'])")
+_SURE = re.compile(
+    r"(?<![a-z0-9'])(?:i'?m|im|i am|am)(?: (?:pretty|quite|absolutely|totally|100%?))? positive(?![a-z0-9'])"
+)
 _EN_YES = re.compile(
-    r"(?<![a-z0-9'+-])(?:positive|pos|\+ve|detected|detectable|found traces|traces found|traces were found)(?![a-z0-9'])"
+    r"(?<![a-z0-9'+-])(?:positive|pos|\+ve|detected|detectable|found traces|traces found|traces were found)"
+    r"(?![a-z0-9'])"
 )
 _EN_NO = re.compile(
     r"(?<![a-z0-9'+-])(?:negative|neg|-ve|not detected|non detected|nondetected|undetected|undetectable|"
@@ -224,19 +233,22 @@ _ZH_DOUBT: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("waiting", r"还没(?:有)?出(?:来)?(?:结果|报告)"),
         ("waiting", rf"(?:下周|下个月|过几天|过两天|明天|以后|之后|再过){_ZH_STOP}{{0,3}}(?:出|拿|知道)(?:结果|报告)"),
         # not remembering
-        ("not remembering", r"(?:不记得|记不得|记不清|记不住|不太记得|记不太清|忘了|忘记|想不起|没印象|没有印象|印象不深)"),
+        ("not remembering", r"(?:不记得|记不得|记不清|记不住|不太记得|记不太清|忘了|忘记|想不起|没印象|没有印象|"
+                            r"印象不深)"),
         # asking someone else; not "想问" / "请问" (a question of the patient's own), nor "我问过医生" (asked already)
         ("would have to ask", r"(?<![想请])(?:要|得|需要|还得|去|回去|先|再)问(?:问|一下|下)?"),
-        ("would have to ask", r"(?<![想请])问(?:问|一下|下)?(?:医生|大夫|主治|我女儿|我儿子|我老伴|我爱人|家人|家里|孩子)"),
+        ("would have to ask", r"(?<![想请])问(?:问|一下|下)?(?:医生|大夫|主治|我女儿|我儿子|我老伴|我爱人|家人|"
+                              r"家里|孩子)"),
         ("would have to ask", r"(?:查|翻|找|看)(?:一下|一查|一翻|一看|查|翻|看|找)(?:报告|病历|资料|单子|记录)"),
         # not knowing in so many words
-        ("does not know", r"(?:不知道|不清楚|不确定|不晓得|不了解|不太懂|不懂|搞不清|弄不清|说不清|说不准|没概念|不明白|"
-                          r"没听说|没听过|不太了解|谁知道|天知道)"),
+        ("does not know", r"(?:不知道|不清楚|不确定|不晓得|不了解|不太懂|不懂|搞不清|弄不清|说不清|说不准|没概念|"
+                          r"不明白|没听说|没听过|不太了解|谁知道|天知道)"),
     )
 )
 # "CEA没查过", "没做过检测", "还在等": no result exists. Not "没查到" / "没检测出" (nothing found: a result).
 _ZH_NOT_TESTED: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("not tested", re.compile(rf"{_ZH_NEG}(?:有)?(?:做过检测|做检测|检测|检查|化验|抽血|做|查|测|验)(?:过)?(?![到出])")),
+    ("not tested",
+     re.compile(rf"{_ZH_NEG}(?:有)?(?:做过检测|做检测|检测|检查|化验|抽血|做|查|测|验)(?:过)?(?![到出])")),
     ("not tested", re.compile(r"(?:还没|尚未|暂未)(?:有)?(?:做|查|测)")),
     ("not tested", re.compile(r"(?:还在等|正在等|在等|等通知)")),
 )

@@ -79,12 +79,16 @@ _EN_QUESTION_START = re.compile(
     rf"(?:is|are|am|was|were|can|could|do|does|did|will|would|should|shall|may|might)(?:n't|nt| not)? {_SUBJECT}"
     r"(?![a-z'])|"
     r"(?:have|has)(?:n't|nt| not)? (?:i|you|we|they|he|she|it|there|anyone|anybody)(?![a-z'])|"
+    # "is accommodation provided", "does insurance cover it"; not "is fine", "is negative", "do not know"
+    r"(?:is|are|does|do) (?!(?:fine|ok|okay|good|well|done|negative|positive|clear|normal|not|all|so|too|very|"
+    r"still|gone|removed|better|worse|n't|in|on|at|from|with|under|like|much|more|less|now|here|also)\b)[a-z]+|"
     r"any (?:costs?|fees?|money|payment|help|support|travel|accommodation|chance|way)\b|"
-    r"tell me|explain|wondering)"
+    r"tell me|explain)"
 )
 _EN_ASKS = re.compile(
-    r"(?<![a-z'])(?:i'?d like to know|i would like to know|i want to know|i wanna know|i need to know|i wonder|"
-    r"i was wondering|just wondering|can you tell me|could you tell me|please tell me|do you know|may i ask|"
+    r"(?<![a-z'])(?:i'?d like to know|i would like to know|i want to know|i wanna know|i need to know|"
+    r"(?:i wonder|i was wondering|just wondering|wondering) (?:if|whether|how|what|why|when|who|where|about)|"
+    r"can you tell me|could you tell me|please tell me|do you know|may i ask|"
     r"can i ask|could i ask|i have a question|got a question|my question is)(?![a-z'])"
 )
 _EN_RHETORICAL = re.compile(
@@ -94,7 +98,7 @@ _EN_RHETORICAL = re.compile(
 _ZH_QUESTION = re.compile(
     r"吗(?!啡)|么(?=$|[,.!?\s])|嘛(?=$|[,.!?\s])|"
     r"怎么|怎样|如何|多少|是否|能否|可否|什么|啥|为什么|为啥|干嘛|"
-    r"能不能|可不可以|可以不可以|要不要|会不会|用不用|需不需要|需要不需要|是不是|有没有|行不行|好不好|对不对|"
+    r"(\S)不\1|能不能|可不可以|可以不可以|要不要|会不会|用不用|需不需要|需要不需要|是不是|有没有|行不行|好不好|对不对|"
     r"多久|多长|多远|几个月|几年|几周|几天|几次|哪里|哪儿|哪个|哪些|哪家|哪天|谁|"
     r"请问|想问|想知道|想了解|想咨询|咨询一下|问一下|问个问题|有个问题|有个疑问"
 )
@@ -205,7 +209,8 @@ _TOPICS: tuple[tuple[SideTopic, re.Pattern[str]], ...] = tuple(
          r"(?: \w+){0,3} (?:in|to|near|around) shanghai(?![a-z'])|"
          r"(?<![a-z'])(?:have to|need to|must|required to|got to|should) (?:be )?(?:stay|live|be based|remain)"
          r"(?: \w+){0,2} (?:in|near) shanghai(?![a-z'])|"
-         r"(?<![a-z'])(?:hukou|shanghai (?:resident|residency|local|hukou|people only|only)|locals? only|only locals?|"
+         r"(?<![a-z'])(?:hukou|shanghai (?:residents?|residency|locals?|hukou|people only|only)|locals? only|"
+         r"only locals?|"
          r"(?:from|in|live in|living in) (?:another|a different|other) (?:city|province|country|part)|"
          r"(?:outside|out of) (?:shanghai|town|the city|china)|not (?:from|in|living in) shanghai|"
          r"(?:i|we|he|she) (?:live|lives|am|are|is) (?:in|from) (?!shanghai)\w+|have to be local|non[- ]?locals?)"
@@ -215,8 +220,8 @@ _TOPICS: tuple[tuple[SideTopic, re.Pattern[str]], ...] = tuple(
         (SideTopic.COMPANION,
          rf"(?<![a-z'])(?:bring|take|come with|accompany|accompanied|escort|with me|along)(?: \w+){{0,2}} "
          rf"(?:my |a |the |our )?{_RELATIVES}(?![a-z'])|"
-         rf"(?<![a-z'])(?:can|could|may|will|is) (?:my |a |the |our )?{_RELATIVES}(?: \w+){{0,2}} (?:come|stay|be there|"
-         r"join me|be with me|visit|go with|accompany)(?![a-z'])|"
+         rf"(?<![a-z'])(?:can|could|may|will|is) (?:my |a |the |our )?{_RELATIVES}(?: \w+){{0,2}} "
+         r"(?:come|stay|be there|join me|be with me|visit|go with|accompany)(?![a-z'])|"
          r"(?<![a-z'])(?:come with me|family members?|companion|chaperone|visitors?|visiting hours|visit me|"
          r"stay with me|accompany me|go with me)(?![a-z'])|"
          r"陪|家属|带(?:上|着)?(?:家人|老伴|孩子|女儿|儿子|爱人|老婆|老公|家属|亲戚|朋友)|家人(?:可以|能|能不能|可不可以)?(?:一起|跟|陪)|"
@@ -239,8 +244,8 @@ _TOPICS: tuple[tuple[SideTopic, re.Pattern[str]], ...] = tuple(
         (SideTopic.COST,
          r"(?<![a-z'])(?:cost|costs|costing|price|pricing|expensive|cheap|fee|fees|charge|charged|charges|"
          r"free of charge|for free|(?:is|it's|be|for|totally|completely|it) free|afford|money|insurance|insured|"
-         r"covered|cover the|out of pocket|bill|bills|how much (?:is|does|will|would)(?! (?:time|blood))|pay|pays|paying|"
-         r"payment|payments)(?![a-z'])|"
+         r"covered|cover the|out of pocket|bill|bills|how much (?:is|does|will|would)(?! (?:time|blood))|pay|pays|"
+         r"paying|payment|payments)(?![a-z'])|"
          r"费用|多少钱|要钱|花钱|收费|免费|自费|花费|贵不贵|贵吗|很贵|便宜|医保|报销|付费|交钱|付钱|钱|价格|价钱|费"),
         (SideTopic.WITHDRAWAL,
          r"(?<![a-z'])(?:i|we|he|she|me|my \w+|possible to|allowed to|able to|option to|right to|free to)"
