@@ -50,7 +50,8 @@ _EN_CHANGE = tuple(
     re.compile(pattern)
     for pattern in (
         r"(?<![a-z'])(?:what )?i meant(?: was| to (?:say|type|press|click|tap|put|answer|write|hit|select))?"
-        r"(?! to (?:ask|tell you|mention|say thank))(?![a-z'])",
+        r"(?! to (?:ask|tell you|mention|say thank))(?![a-z'])"
+        r"(?! (?:it|that|every word|what i said)(?:\W*$|\W*[,.!]))",  # "I meant it": not a correction
         r"(?<![a-z'])(?:sorry|oops|whoops|sry|soz|no|wait|oh)\W+(?:i mean|i mean to say)(?![a-z'])",
         r"(?<![a-z'])meant to (?:say|type|press|click|tap|put|answer|write|hit|select)(?![a-z'])",
         rf"(?<![a-z']){_I} (?:made|make|did) (?:a |an |one )?(?:small |little |big )?(?:mistake|error|typo|mess)"
@@ -58,11 +59,12 @@ _EN_CHANGE = tuple(
         r"(?<![a-z'])my (?:mistake|bad|error|apologies i|typo)(?! (?:was|is|were)\b)(?![a-z'])",
         r"(?<![a-z'])(?:mistake|error) on my (?:part|side|end)(?![a-z'])",
         r"(?<![a-z'])(?:that|this|it|my (?:last |previous |first |earlier )?answer|the (?:last|previous) answer|"
-        r"what i (?:just )?(?:said|typed|wrote|answered|put))(?: is| was|'s| s|s)? (?:wrong|not right|incorrect|"
-        r"a mistake|an error|not correct|a typo|not true|not what i meant)(?![a-z'])",
+        r"what i (?:just )?(?:said|typed|wrote|answered|put))(?: is| was|'s| s|s) (?:wrong|not right|incorrect|"
+        r"a mistake|an error|not correct|a typo|not true|not what i meant)(?![a-z'])(?! of\b)",
         rf"(?<![a-z']){_I} (?:got|gotten|had) (?:that|it|this|the last one|the answer|the last answer) (?:wrong|"
         r"mixed up|backwards)(?![a-z'])",
-        r"(?<![a-z'])i was wrong(?![a-z'])",
+        # "sorry, I was wrong"; not "the doctor said I was wrong about the dates", "I was wrong to wait"
+        r"(?:^|[,.!;]\s*|(?:sorry|oops|oh|no|wait|actually|ok|okay|ah)\W+)i was wrong(?![a-z'])(?! to\b)",
         rf"(?:^|(?<![a-z']){_I} ){_SLIP_VERB}(?: (?:the )?\w+)? (?:wrong|wrongly|incorrectly|by mistake|by accident|"
         r"accidentally|the wrong \w+)(?![a-z'])",
         # the word after the slip is the wrong answer, not the new one: "accidentally hit yes"
@@ -82,9 +84,10 @@ _EN_CHANGE = tuple(
         r"(?<![a-z'])(?:that's|thats|that is|it's|its) not (?:right|correct|true|what i meant)(?![a-z'])",
         r"(?<![a-z'])not what i meant(?![a-z'])",
         r"(?<![a-z'])(?:oops|oopsie|oopsy|whoops|woops|opps|oop|oh no)(?![a-z'])",
-        r"(?<![a-z'])(?:no|oh|hang on|hold on) wait(?![a-z'])",
+        r"(?<![a-z'])(?:no|oh|hang on|hold on) wait(?=\W*$|\s*[,.!-]| (?:i|it|that|actually|yes|no|sorry)\b)",
         r"^(?:wait|hang on|hold on)\W+(?:no|nope|yes|yeah|actually)(?![a-z'])",
-        r"(?<![a-z'])(?:that|it|the answer|my answer) should (?:have been|be|'ve been|of been)(?![a-z'])",
+        r"(?<![a-z'])(?:that|it|the answer|my answer) should (?:have been|be|'ve been|of been)"
+        r"(?= (?:a )?(?:yes|no|not sure|unsure|negative|positive|\d))",
         r"(?<![a-z'])should(?: have|'ve| of) (?:said|answered|put|pressed|typed|clicked)(?![a-z'])",
         r"(?<![a-z'])i take (?:that|it) back(?![a-z'])",
     )
@@ -133,7 +136,8 @@ _ZH_OTHERS = r"(?:医生|大夫|护士|医院|他们|别人|人家|系统|电脑
 _ZH_CHANGE = tuple(
     re.compile(pattern)
     for pattern in (
-        r"(?<!没)(?<!没有)(?<!不)(?<!不是)(?:说|打|按|点|选|填|写|答|回答|输入|输|弄|搞|看|听|记|理解)错(?:了|啦|咯)?",
+        r"(?<!没)(?<!没有)(?<!不)(?<!不是)(?:说|打|按|点|选|填|写|答|回答|输入|输|弄|搞|看|听|记|理解)错"
+        r"(?:了|啦|咯)?(?:按钮|键|字|题|选项)?(?:了|啦|咯)?",
         r"^(?:啊|哦|呃|噢|唉|哎|哎呀|哎哟|不好意思|抱歉|对不起|sorry)?[,\s]*错了",
         r"(?:你|您)(?:理解|记|听|弄|搞)?错了",
         r"不对不对|^不对(?=$|[,.!\s])|(?:刚才|刚刚|上一个|上一题|之前|前面|那个|前一个)(?:的|那个|那题)?(?:回答|答案)?"
@@ -162,7 +166,7 @@ _ZH_LEAD = re.compile(
 )
 # What is left before "说错了" is who and when ("我刚才"), not an answer.
 _ZH_TRAIL = re.compile(
-    r"(?:[,.!?\s]|不好意思|抱歉|对不起|说错了|错了|了|我们|我|刚才|刚刚|之前|前面|那个|这个|上一题)+$"
+    r"(?:[,.!?\s]|不好意思|抱歉|对不起|说错了|错了|了|我们|我|刚才|刚刚|之前|前面|那个|这个|上一题|哦|噢|啊|呃|嗯|唉|哎|哎呀)+$"
 )
 
 _CLAUSE_BREAK = re.compile(r"[,.;!?\n。；！？]")

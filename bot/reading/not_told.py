@@ -165,6 +165,8 @@ _EN_NOT_TESTED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         rf"(?<![a-z0-9']){_NEG_ACT} (?:\w+ )?(?:had|have|got|done) (?:one|it done|that done|them done|(?:the |a |that |"
         r"this |any |such a )?(?:\w+ ){0,2}?(?:test|tests|testing|check|scan|scans|biopsy))(?![a-z0-9'])",
         r"(?<![a-z0-9'])(?:not yet|not done|still waiting|waiting|awaiting|pending)(?![a-z0-9'])",
+        rf"(?<![a-z0-9']){_NEG_ACT} (?:\w+ )?(?:had|done|started|finished|got|gotten) (?:the |my |any |his |her )?"
+        r"(?:chemo|chemotherapy)(?![a-z0-9'])",
     )
 )
 _EN_HEDGE = re.compile(
@@ -251,13 +253,17 @@ _ZH_NOT_TESTED: tuple[tuple[str, re.Pattern[str]], ...] = (
      re.compile(rf"{_ZH_NEG}(?:有)?(?:做过检测|做检测|检测|检查|化验|抽血|做|查|测|验)(?:过)?(?![到出])")),
     ("not tested", re.compile(r"(?:还没|尚未|暂未)(?:有)?(?:做|查|测)")),
     ("not tested", re.compile(r"(?:还在等|正在等|在等|等通知)")),
+    # "医生说不用做", "没人让我做", "还没化疗": never offered, or the test after chemotherapy cannot exist yet
+    ("not tested", re.compile(r"不用做|不需要做|没(?:有)?(?:人|医生)?(?:让|叫|要求|安排)(?:我|我们|他|她)?(?:做|查|测)|"
+                              r"(?:没|没有|还没|还没有)(?:做|做过|打|用)?化疗")),
 )
 _ZH_HEDGE = re.compile(r"(?:好像|应该|可能|大概|估计|似乎|印象中|也许|貌似|感觉|恐怕|或许|我猜|我想是|应当)")
 _ZH_YES = re.compile(
-    r"(?<![不没未检])(?<!不是)(?<!没有)(?<!并非)(?<!并未)(?:阳性|检出|检测到|检测出|检查到|检查出|测到|测出|查到|查出)"
+    r"(?<![不没未检])(?<!不是)(?<!没有)(?<!并非)(?<!并未)(?:阳性|转阳|检出|检测到|检测出|检查到|检查出|测到|测出|查到|查出)"
 )
 _ZH_NO = re.compile(
-    r"(?<!不是)(?<!并非)(?<!不)阴性|(?:未|没|没有|并未)(?:检出|检测出|检测到|检查出|检查到|测出|测到|查出|查到|发现|找到)|"
+    r"(?<!不是)(?<!并非)(?<!不)阴性|转阴|未见|未提示|"
+    r"(?:未|没|没有|并未)(?:检出|检测出|检测到|检查出|检查到|测出|测到|查出|查到|发现|找到)|"
     r"(?:检测|查|测)不(?:到|出)"
 )
 _ZH_NEGATED_YES = re.compile(r"(?:不是|并非|不|没有|没)(?:是)?阳性")

@@ -115,11 +115,12 @@ _ZH_INDEFINITE = re.compile(
 _ZH_NE = re.compile(r"(?P<clause>[^,.!?;\s]{1,12})呢(?=$|[,.!?;\s])")
 _ZH_NE_STATEMENT = re.compile(r"还|在|着|正|没|呢.*呢")
 _ZH_ANSWER_START = re.compile(
-    r"^(?:是的|是|对的|对|有的|有|没有|没|不是|不|嗯+|好的|好|可以|行|不知道|不清楚|不确定)"
+    r"^(?:是的|是|对的|对|有的|有|没有|没|不是|不|不知道|不清楚|不确定)"
     r"(?!没有|不是|不可以|不要|不会|不用|不需要|不对|不行|不好|不能)(?=[,.!?;\s]|$)"
 )
+# "ok" / "sure" / "好的" before a question are small talk, not an answer to keep.
 _EN_ANSWER_START = re.compile(
-    r"^(?:yes|yeah|yea|yep|yup|no|nope|nah|sure|ok|okay|not sure|i don't know|i dont know|dunno|correct|right|"
+    r"^(?:yes|yeah|yea|yep|yup|no|nope|nah|not sure|i don't know|i dont know|dunno|"
     r"never|none|i have(?! to| got| a question)|i haven't|i havent|i did|i didn't|i didnt)(?![a-z'])\W*"
 )
 # Result words a patient may type with a hesitant question mark ("negative?", "阴性？").
@@ -225,7 +226,7 @@ _TOPICS: tuple[tuple[SideTopic, re.Pattern[str]], ...] = tuple(
          r"(?<![a-z'])(?:come with me|family members?|companion|chaperone|visitors?|visiting hours|visit me|"
          r"stay with me|accompany me|go with me)(?![a-z'])|"
          r"陪|家属|带(?:上|着)?(?:家人|老伴|孩子|女儿|儿子|爱人|老婆|老公|家属|亲戚|朋友)|家人(?:可以|能|能不能|可不可以)?(?:一起|跟|陪)|"
-         r"一起来|一起去|探视|探望|跟着来|跟我来|跟我去"),
+         r"一起来|一起去|探视|探望|跟着来|跟我来|跟我去|带人|带个人|带一个人|一个人去|一个人来"),
         (SideTopic.TRAVEL,
          r"(?<![a-z'])(?:travel\w*|transport\w*|trains?|flights?|fly|plane|taxis?|bus|buses|parking|hotels?|"
          r"accommodation|accomodation|accommodations|lodging|lodge|hostel|get there|getting there|commute|"
@@ -242,6 +243,7 @@ _TOPICS: tuple[tuple[SideTopic, re.Pattern[str]], ...] = tuple(
          r"get (?:any )?money|receive (?:any )?money|earn|paid)(?![a-z'])|"
          r"补贴|补助|报酬|酬劳|给钱|给不给钱|有钱拿|钱拿|营养费|误工费|补偿|奖励|津贴|劳务费|红包|发钱|给我钱|付钱给我"),
         (SideTopic.COST,
+         r"^how much\W*$|"
          r"(?<![a-z'])(?:cost|costs|costing|price|pricing|expensive|cheap|fee|fees|charge|charged|charges|"
          r"free of charge|for free|(?:is|it's|be|for|totally|completely|it) free|afford|money|insurance|insured|"
          r"covered|cover the|out of pocket|bill|bills|how much (?:is|does|will|would)(?! (?:time|blood))|pay|pays|"
