@@ -79,11 +79,14 @@ class ActionFinishScreening(Action):
         result = evaluate(criteria, answers_so_far(tracker))
         answer_log: dict[str, dict[str, str]] = tracker.get_slot("answer_log") or {}
         code = new_reference_code()
-        payload = {"answers": answers_so_far(tracker), "answer_log": answer_log, "reference_code": code}
+        side_questions = tracker.get_slot("side_questions") or []
+        payload = {"answers": answers_so_far(tracker), "answer_log": answer_log, "reference_code": code,
+                   "side_questions": side_questions}
         try:
             stored = services.write_or_spool(
                 tracker.sender_id, "complete", payload,
-                lambda: services.lead_store().complete_screening(tracker.sender_id, result, answer_log, code),
+                lambda: services.lead_store().complete_screening(tracker.sender_id, result, answer_log, code,
+                                                                 side_questions),
             )
         except StoreError:
             dispatcher.utter_message(response="utter_not_stored")
