@@ -16,6 +16,8 @@ from bot.leads.store import StoreError
 from bot.nlu.terms import term_id
 from bot.reading import (
     MAX_ANSWER_CHARS,
+    asks_to_start_over,
+    asks_to_withdraw,
     asks_what_is_meant,
     belief_about_records,
     consent_words,
@@ -58,7 +60,7 @@ def logged_answer(answer_log: dict[str, Any], check_id: str, entry: dict[str, An
     answer_log = dict(answer_log)
     previous = answer_log.get(check_id)
     history = list(previous.get("history", [])) if previous else []
-    if previous:
+    if previous and previous.get("value"):  # (an answer asked again after the exit left no value)
         # the earlier answer, how it ended ("corrected", "answered again" after a denied read-back) and when
         earlier = {key: previous[key] for key in ("text", "value", "how", "denied_text") if key in previous}
         history.append(earlier | {"event": event, "at": now_iso()})
@@ -140,8 +142,8 @@ class ValidatePrescreenForm(FormValidationAction):
         """ "sorry, I meant no", "go back", "我说错了": change or re-ask the previous answer."""
         text = latest_text(tracker)
         open_check = self._open_check(tracker)
-        if open_check is None or is_tapped_text(text):
-            return None
+        if open_check is None or is_tapped_text(text) or is_side_request(tracker):
+            return None  # "can we start again, I made a mistake" is a request, handled by its rule
         correction = read_correction(text)
         if correction is None:
             return None
@@ -448,6 +450,8 @@ def reopen_after_correction(dispatcher: CollectingDispatcher, tracker: Tracker) 
     text = latest_text(tracker)
     if tracker.get_slot("screening_outcome") != "screened_out" or is_tapped_text(text):
         return None
+    if asks_to_start_over(text) or asks_to_withdraw(text):
+        return None  # "start over, I made a mistake": the patient asked for that, not for the last question
     correction = read_correction(text)
     criteria = services.criteria()
     ruling = ruling_check(criteria, answers_so_far(tracker))
@@ -456,13 +460,40 @@ def reopen_after_correction(dispatcher: CollectingDispatcher, tracker: Tracker) 
     check = criteria.check(ruling)
     new = ValidatePrescreenForm()._read(check, correction.answer_text, tracker) if correction.answer_text else None
     events: list[EventType] = [SlotSet(CONFIRM_SLOT, None), SlotSet("screening_outcome", None)]
+    answer_log = dict(tracker.get_slot("answer_log") or {})
+    answers = answers_so_far(tracker)
     if new is None:
         dispatcher.utter_message(response="utter_correction_go_back")
         events.append(SlotSet(check.slot, None))
+        answers[check.id] = None
+        if check.id in answer_log:  # the ruled-out answer is kept in the history, not as the answer
+            answer_log = logged_answer(answer_log, check.id, {"text": "", "value": "", "how": "asked again"},
+                                       "corrected")
+            events.append(SlotSet("answer_log", answer_log))
     else:
         value, how = new
         dispatcher.utter_message(response="utter_correction_applied")
         entry = {"text": patient_words(tracker), "value": str(value), "how": f"corrected ('{correction.how}'): {how}"}
-        answer_log = logged_answer(tracker.get_slot("answer_log") or {}, check.id, entry, "corrected")
+        answer_log = logged_answer(answer_log, check.id, entry, "corrected")
+        answers[check.id] = value
         events += [SlotSet(check.slot, value), SlotSet("answer_log", answer_log)]
+    restore_without_ruling(tracker, answers, answer_log)
     return [*events, FollowupAction("prescreen_form")]
+
+
+def restore_without_ruling(tracker: Tracker, answers: dict[str, Any], answer_log: dict[str, Any]) -> None:
+    """The stored screening no longer says "ruled out" once the patient corrected the ruling answer.
+
+    Scored again with the questions still to come as unknown (so "needs review" if the patient
+    stops here); the end of the questions stores it again. A store that is down is not fatal: the
+    end of the questions writes (or spools) it anyway.
+    """
+    try:
+        services.lead_store().complete_screening(
+            tracker.sender_id, evaluate(services.criteria(), answers),
+            {check_id: entry for check_id, entry in answer_log.items() if entry.get("value")},
+            None, tracker.get_slot(SIDE_QUESTIONS_SLOT) or [],
+        )
+    except StoreError:
+        log.warning("the corrected screening of conversation %s is stored at the end of the questions",
+                    tracker.sender_id)

@@ -196,7 +196,9 @@ def test_a_correction_at_the_first_question_is_read_as_its_answer(make_tracker, 
     assert events[0] == SlotSet("age", 64)
 
 
-def test_a_correction_straight_after_the_exit_reopens_the_questions(make_tracker, dispatcher, domain) -> None:
+def test_a_correction_straight_after_the_exit_reopens_the_questions(make_tracker, dispatcher, domain,
+                                                                    lead_store) -> None:
+    lead_store.start_screening("test-conversation", "consent-test", CRITERIA.version)
     slots = ruled_out_by_car_t(confirm_exclusion="prior_car_t", screening_outcome="screened_out")
     tracker = make_tracker("sorry, I meant no", "deny", slots=slots, active_loop=None)
     events = run(ActionStartPrescreen(), dispatcher, tracker, domain)
@@ -211,19 +213,33 @@ def test_a_correction_straight_after_the_exit_reopens_the_questions(make_tracker
         FollowupAction("prescreen_form"),
     ]
     assert sent(dispatcher) == [{"response": "utter_correction_applied"}]
+    lead = lead_store.get_lead("test-conversation")  # no longer stored as ruled out
+    assert lead.provisional_status == "needs_review"
+    assert [(e["event"], e["value"]) for e in lead.answer_events] == [("corrected", "yes")]
 
 
-def test_i_said_it_wrong_after_the_exit_asks_the_ruling_question_again(make_tracker, dispatcher, domain) -> None:
+def test_i_said_it_wrong_after_the_exit_asks_the_ruling_question_again(make_tracker, dispatcher, domain,
+                                                                       lead_store) -> None:
+    lead_store.start_screening("test-conversation", "consent-test", CRITERIA.version)
     slots = ruled_out_by_car_t(confirm_exclusion="prior_car_t", screening_outcome="screened_out")
     tracker = make_tracker("我说错了", "nlu_fallback", 0.3, slots=slots, active_loop=None)
     events = run(ActionDefaultFallback(), dispatcher, tracker, domain)
+    history = [{"text": "yes", "value": "yes", "how": "'yes'", "event": "corrected", "at": NOW}]
     assert events == [
         SlotSet("confirm_exclusion", None),
         SlotSet("screening_outcome", None),
         SlotSet("prior_car_t", None),
+        SlotSet("answer_log", {"prior_car_t": {"text": "", "value": "", "how": "asked again", "history": history}}),
         FollowupAction("prescreen_form"),
     ]
     assert sent(dispatcher) == [{"response": "utter_correction_go_back"}]
+    assert lead_store.get_lead("test-conversation").provisional_status == "needs_review"
+
+
+def test_start_over_after_the_exit_is_not_a_correction(make_tracker, dispatcher, domain) -> None:
+    slots = ruled_out_by_car_t(confirm_exclusion="prior_car_t", screening_outcome="screened_out")
+    tracker = make_tracker("can we start again, I made a mistake", "nlu_fallback", 0.3, slots=slots, active_loop=None)
+    assert prescreen_form.reopen_after_correction(dispatcher, tracker) is None
 
 
 def test_after_the_exit_anything_else_is_still_welcome_back(make_tracker, dispatcher, domain) -> None:
