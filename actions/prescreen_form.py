@@ -124,8 +124,8 @@ class ValidatePrescreenForm(FormValidationAction):
         if slot_values is None:
             slot_values = self._side_question(dispatcher, tracker)
         if slot_values is None:
-            events = await super().run(dispatcher, tracker, domain)
-            return [*events, *self._after_answer_question(dispatcher, tracker)]
+            validated = await super().run(dispatcher, tracker, domain)
+            return [*validated, *self._after_answer_question(dispatcher, tracker)]
         events: list[EventType] = [SlotSet(slot, value) for slot, value in slot_values.items()]
         tracker.add_slots(events)
         next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
@@ -185,8 +185,8 @@ class ValidatePrescreenForm(FormValidationAction):
         if side.topic is SideTopic.OTHER and looks_non_english(text):
             explain_unreadable(dispatcher, tracker, "utter_invalid_yes_no")  # full Chinese is a later issue
             return {tracker.get_slot("requested_slot"): None}
-        response = "utter_side_question_other" if side.topic is SideTopic.OTHER else f"utter_study_team_will_tell_{topic}"
-        dispatcher.utter_message(response=response)
+        response = f"utter_study_team_will_tell_{topic}"
+        dispatcher.utter_message(response="utter_side_question_other" if side.topic is SideTopic.OTHER else response)
         return {SIDE_QUESTIONS_SLOT: side_question_note(tracker, topic)}
 
     def _after_answer_question(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

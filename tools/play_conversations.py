@@ -101,7 +101,8 @@ def print_figures(played: list[tuple[Conversation, int, str | None]]) -> None:
     patient messages for the eligible and the ruled-out conversations (README figures)."""
     false_exclusions = [c.id for c, _, stored in played
                         if stored == "likely_ineligible" and c.status != "likely_ineligible"]
-    print(f"false exclusions: {len(false_exclusions)}" + (f" ({', '.join(false_exclusions)})" if false_exclusions else ""))
+    listed = f" ({', '.join(false_exclusions)})" if false_exclusions else ""
+    print(f"false exclusions: {len(false_exclusions)}{listed}")
     for label, statuses in (("eligible or to review", ("likely_eligible", "needs_review")),
                             ("ruled out", ("likely_ineligible",))):
         counts = sorted(n for c, n, _ in played if c.status in statuses)

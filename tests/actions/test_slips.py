@@ -146,7 +146,9 @@ def test_no_thats_not_right_to_a_negative_result_asks_the_question_again(make_tr
 
 # ------------------------------------------------------------------------------ corrections
 
-@pytest.mark.parametrize("text", ["sorry, I meant no", "sorry i meant no. I have never had CAR-T", "不好意思我说错了，没有"])
+@pytest.mark.parametrize("text", [
+    "sorry, I meant no", "sorry i meant no. I have never had CAR-T", "不好意思我说错了，没有",
+])
 def test_a_correction_at_the_read_back_applies_the_new_answer(make_tracker, dispatcher, domain, text) -> None:
     tracker = make_tracker(text, "deny", slots=ruled_out_by_car_t(), requested_slot="confirm_exclusion")
     events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
@@ -177,7 +179,9 @@ def test_a_correction_with_an_answer_changes_the_previous_question(make_tracker,
     assert sent(dispatcher) == [{"response": "utter_correction_applied"}]
 
 
-@pytest.mark.parametrize("text", ["go back", "can we go back to the previous question", "返回上一题", "I made a mistake"])
+@pytest.mark.parametrize("text", [
+    "go back", "can we go back to the previous question", "返回上一题", "I made a mistake",
+])
 def test_go_back_asks_the_previous_question_again(make_tracker, dispatcher, domain, text) -> None:
     slots = answered_up_to("viral_infection")
     tracker = make_tracker(text, "inform", 0.5, slots=slots, requested_slot="viral_infection")
