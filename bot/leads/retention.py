@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import delete, func, select, update
 
 from bot.leads.crypto import FieldCipher
-from bot.leads.models import Answer, AuditEntry, Contact, ReviewStatus, Screening
+from bot.leads.models import Answer, AnswerEvent, AuditEntry, Contact, ReviewStatus, Screening, SideQuestion
 from bot.leads.store import LeadStore
 
 PURGED_TEXT = "[removed after the retention period]"
@@ -40,6 +40,10 @@ def purge(store: LeadStore, older_than_days: int, actor: str, dry_run: bool = Fa
         ids = [screening_id for screening_id, _ in rows]
         session.execute(delete(Contact).where(Contact.screening_id.in_(ids)))
         session.execute(update(Answer).where(Answer.screening_id.in_(ids)).values(patient_text=PURGED_TEXT))
+        # earlier (corrected) answers and the patient's own questions are their words too
+        session.execute(update(AnswerEvent).where(AnswerEvent.screening_id.in_(ids))
+                        .values(patient_text=PURGED_TEXT, detail=None))
+        session.execute(update(SideQuestion).where(SideQuestion.screening_id.in_(ids)).values(patient_text=PURGED_TEXT))
         for screening_id in ids:
             session.add(AuditEntry(actor=actor, action="purge", screening_id=screening_id,
                                    detail=f"retention {older_than_days} days"))
