@@ -27,7 +27,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.reading.answers import YesNoReading, read_yes_no
+from bot.reading.answers import MAX_ANSWER_CHARS, YesNoReading, read_yes_no
 
 CorrectionKind = Literal["change_answer", "go_back"]
 
@@ -170,6 +170,7 @@ _ZH_TRAIL = re.compile(
 )
 
 _CLAUSE_BREAK = re.compile(r"[,.;!?\n。；！？]")
+_MAX_ANSWER_BEFORE = 40
 
 
 def _prepare(text: str) -> str:
@@ -214,7 +215,7 @@ def _answer_part(text: str, markers: list[tuple[int, int, CorrectionKind, str]])
         return after
     before = text[: markers[0][0]]
     before = _ZH_TRAIL.sub("", _EN_TRAIL.sub("", before)).strip(" ,.;:!-—–")
-    return before or None
+    return before if before and len(before) <= _MAX_ANSWER_BEFORE else None  # "No - my mistake", not a story
 
 
 def read_correction(text: str) -> Correction | None:
@@ -224,8 +225,8 @@ def read_correction(text: str) -> Correction | None:
     age); `new_answer` is that text read as a plain yes / no / not sure, for convenience.
     """
     prepared = _prepare(text)
-    if not prepared:
-        return None
+    if not prepared or len(prepared) > MAX_ANSWER_CHARS:
+        return None  # a message too long to be an answer is not trusted as a correction either
     markers = _markers(prepared)
     if not markers:
         return None

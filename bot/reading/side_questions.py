@@ -56,8 +56,11 @@ class SideTopic(str, Enum):
 
 @dataclass(frozen=True)
 class SideQuestion:
+    """A question of the patient's, what it is about, and the answer typed before it, if any."""
+
     topic: SideTopic
     after_answer: bool = False  # the message starts with an answer to the question being asked
+    answer_text: str | None = None  # that answer's words ("yes", "有"), to read with the question's reader
 
 
 # ------------------------------------------------------------------------------ is it a question
@@ -172,14 +175,14 @@ def _asks(text: str) -> bool:
     return any(_zh_asks(clause) for clause in re.split(r"[,.!;]", text) if clause.strip())
 
 
-def _split_answer(text: str) -> tuple[bool, str]:
-    """(whether the message starts with an answer, the rest): "yes, but is it free?" -> (True, "is it free?")."""
+def _split_answer(text: str) -> tuple[str | None, str]:
+    """(the answer the message starts with, the rest): "yes, but is it free?" -> ("yes", "is it free?")."""
     match = _EN_ANSWER_START.match(text) or _ZH_ANSWER_START.match(text)
     if not match:
-        return False, text
+        return None, text
     rest = text[match.end():].lstrip(" ,.;!")
     rest = re.sub(r"^(?:but|and|also|though|however|just|so|但是|不过|可是|但|那|就是|只是)(?![a-z'])\W*", "", rest)
-    return True, rest
+    return match.group(0).strip(" ,.;!"), rest
 
 
 def is_question(text: str) -> bool:
@@ -187,8 +190,8 @@ def is_question(text: str) -> bool:
     prepared = _prepare(text)
     if not prepared or is_hesitant_answer(prepared):
         return False
-    answered, rest = _split_answer(prepared)
-    if answered:
+    answer, rest = _split_answer(prepared)
+    if answer is not None:
         return bool(rest) and _asks(rest) and _topic(rest) is not SideTopic.OTHER
     if _EN_RHETORICAL.match(_EN_FILLER.sub("", prepared)):
         return False
@@ -278,13 +281,13 @@ def read_side_question(text: str) -> SideQuestion | None:
     prepared = _prepare(text)
     if not prepared or is_hesitant_answer(prepared):
         return None
-    answered, rest = _split_answer(prepared)
-    if answered:
+    answer, rest = _split_answer(prepared)
+    if answer is not None:
         if not rest or not _asks(rest):
             return None
         topic = _topic(rest)
         # "yes, what else do you need": an answer; "yes, but is it free?": the answer and a question to reply to
-        return SideQuestion(topic, after_answer=True) if topic is not SideTopic.OTHER else None
+        return SideQuestion(topic, after_answer=True, answer_text=answer) if topic is not SideTopic.OTHER else None
     if _EN_RHETORICAL.match(_EN_FILLER.sub("", prepared)) or not _asks(prepared):
         return None
     return SideQuestion(_topic(prepared))

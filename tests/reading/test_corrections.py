@@ -40,6 +40,12 @@ def test_full_width_punctuation() -> None:
     assert correction is not None and correction.new_answer is not None and correction.new_answer.value == "no"
 
 
+def test_a_long_story_is_not_trusted_as_a_correction() -> None:
+    """Like every request, a correction comes in a message short enough to be an answer."""
+    assert read_correction("I made a mistake " + "and then the doctor said something else " * 15) is None
+    assert read_correction("No - my mistake, " + "we talked about it for a long time " * 2) is not None
+
+
 def test_the_correction_says_why() -> None:
     correction = read_correction("sorry, I meant no")
     assert correction is not None and correction.how == "i meant"

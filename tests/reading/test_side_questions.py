@@ -24,9 +24,9 @@ def test_a_question_and_its_topic(text: str, topic: str) -> None:
     assert is_question(text)
 
 
-@pytest.mark.parametrize(("text", "topic"), TABLE["questions"]["after_answer"])
-def test_an_answer_then_a_question(text: str, topic: str) -> None:
-    assert read_side_question(text) == SideQuestion(SideTopic(topic), after_answer=True)
+@pytest.mark.parametrize(("text", "topic", "answer"), TABLE["questions"]["after_answer"])
+def test_an_answer_then_a_question(text: str, topic: str, answer: str) -> None:
+    assert read_side_question(text) == SideQuestion(SideTopic(topic), after_answer=True, answer_text=answer)
 
 
 @pytest.mark.parametrize("text", TABLE["not_questions"])
@@ -56,7 +56,7 @@ def test_topics_are_string_ids() -> None:
 
 def test_the_table_covers_both_languages() -> None:
     """At least 30 questions with their topics and 20 answers that are not questions, per language."""
-    questions = [text for text, _ in QUESTIONS] + [text for text, _ in TABLE["questions"]["after_answer"]]
+    questions = [text for text, _ in QUESTIONS] + [row[0] for row in TABLE["questions"]["after_answer"]]
     for texts, least in ((questions, 30), (TABLE["not_questions"], 20)):
         assert sum(1 for text in texts if CJK.search(text)) >= least
         assert sum(1 for text in texts if not CJK.search(text)) >= least
