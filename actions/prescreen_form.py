@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -16,6 +16,8 @@ from bot.leads.store import StoreError
 from bot.nlu.terms import term_id
 from bot.reading import (
     MAX_ANSWER_CHARS,
+    asks_to_start_over,
+    asks_to_withdraw,
     asks_what_is_meant,
     belief_about_records,
     consent_words,
@@ -25,8 +27,13 @@ from bot.reading import (
     read_age,
     read_yes_no,
 )
+from bot.reading.corrections import read_correction
+from bot.reading.not_told import applies_to as is_record_question
+from bot.reading.not_told import read_record_answer
+from bot.reading.side_questions import SideTopic, read_side_question
+from bot.reading.text import clean_text
 from bot.trial.criteria import Check
-from bot.trial.eligibility import evaluate, questions_to_ask
+from bot.trial.eligibility import evaluate, questions_to_ask, read_back, ruling_check
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +44,38 @@ _UNREADABLE_REPLIES = {
     "thank": "utter_welcome",
     "goodbye": "utter_goodbye_midway",
 }
+CONFIRM_SLOT = "confirm_exclusion"  # holds the id of the check whose ruling answer the patient confirmed
+SIDE_QUESTIONS_SLOT = "side_questions"  # the patient's own questions, noted for the coordinator
+
+
+def now_iso() -> str:
+    """When an answer was given, corrected or confirmed (UTC, for the coordinator)."""
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def logged_answer(answer_log: dict[str, Any], check_id: str, entry: dict[str, Any], event: str) -> dict[str, Any]:
+    """The answer log with `entry` as the check's answer; an earlier answer goes to its history with `event`."""
+    answer_log = dict(answer_log)
+    previous = answer_log.get(check_id)
+    history = list(previous.get("history", [])) if previous else []
+    if previous and previous.get("value"):  # (an answer asked again after the exit left no value)
+        # the earlier answer, how it ended ("corrected", "answered again" after a denied read-back) and when
+        earlier = {key: previous[key] for key in ("text", "value", "how", "denied_text") if key in previous}
+        history.append(earlier | {"event": event, "at": now_iso()})
+    answer_log[check_id] = {**entry, **({"history": history} if history else {})}
+    return answer_log
+
+
+def side_question_note(tracker: Tracker, topic: str) -> list[dict[str, str]]:
+    """The patient's questions so far plus this one (its topic and the cleaned text), for the coordinator."""
+    notes = list(tracker.get_slot(SIDE_QUESTIONS_SLOT) or [])
+    notes.append({"topic": topic, "text": clean_text(latest_text(tracker)), "at": now_iso(),
+                  "during": str(tracker.get_slot("requested_slot") or "")})
+    return notes
+
+
 def answers_so_far(tracker: Tracker) -> dict[str, Any]:
     return {check.id: tracker.get_slot(check.slot) for check in services.criteria().checks}
 
@@ -71,8 +110,130 @@ class ValidatePrescreenForm(FormValidationAction):
         if tracker.get_slot("consent") is not True:
             return ["consent"]  # consent first: no question is asked without it
         criteria = services.criteria()
-        asked = questions_to_ask(criteria, answers_so_far(tracker))
-        return ["consent", *(criteria.check(check_id).slot for check_id in asked)]
+        answers = answers_so_far(tracker)
+        asked = questions_to_ask(criteria, answers)
+        slots = ["consent", *(criteria.check(check_id).slot for check_id in asked)]
+        ruling = ruling_check(criteria, answers)
+        if ruling is not None and tracker.get_slot(CONFIRM_SLOT) != ruling:
+            slots.append(CONFIRM_SLOT)  # the answer that ends the questions is read back first
+        return slots
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Corrections and the patient's own questions first: neither is an answer to the open question."""
+        slot_values = self._correction(dispatcher, tracker)
+        if slot_values is None:
+            slot_values = self._side_question(dispatcher, tracker)
+        if slot_values is None:
+            validated = await super().run(dispatcher, tracker, domain)
+            return [*validated, *self._after_answer_question(dispatcher, tracker)]
+        events: list[EventType] = [SlotSet(slot, value) for slot, value in slot_values.items()]
+        tracker.add_slots(events)
+        next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+        return [*events, next_slot] if next_slot else events
+
+    def _open_check(self, tracker: Tracker) -> str | None:
+        """The check whose question (or read-back) is open, when the patient is being asked one."""
+        requested = tracker.get_slot("requested_slot")
+        if requested == CONFIRM_SLOT:
+            return ruling_check(services.criteria(), answers_so_far(tracker))
+        return requested if requested in services.criteria().slots else None
+
+    def _correction(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any] | None:
+        """ "sorry, I meant no", "go back", "我说错了": change or re-ask the previous answer."""
+        text = latest_text(tracker)
+        open_check = self._open_check(tracker)
+        if open_check is None or is_tapped_text(text) or is_side_request(tracker):
+            return None  # "can we start again, I made a mistake" is a request, handled by its rule
+        correction = read_correction(text)
+        if correction is None:
+            return None
+        criteria = services.criteria()
+        answers = answers_so_far(tracker)
+        if tracker.get_slot("requested_slot") == CONFIRM_SLOT:
+            target = open_check  # the ruling answer being read back is the one corrected
+        else:
+            asked = questions_to_ask(criteria, answers)
+            earlier = [check_id for check_id in asked[: asked.index(open_check)] if answers.get(check_id) is not None]
+            if not earlier:
+                return None  # nothing answered before: the message answers the open question
+            target = earlier[-1]
+        check = criteria.check(target)
+        answer_log = tracker.get_slot("answer_log") or {}
+        new = self._read(check, correction.answer_text, tracker) if correction.answer_text else None
+        if new is not None and new[0] == answers.get(check.id):
+            new = None  # "no, that's not right" to the read-back of a "no": the question is asked again
+        if new is None:
+            dispatcher.utter_message(response="utter_correction_go_back")
+            return {check.slot: None, CONFIRM_SLOT: None}
+        value, how = new
+        dispatcher.utter_message(response="utter_correction_applied")
+        entry = {"text": patient_words(tracker), "value": str(value), "how": f"corrected ('{correction.how}'): {how}"}
+        return {check.slot: value, CONFIRM_SLOT: None,
+                "answer_log": logged_answer(answer_log, check.id, entry, "corrected")}
+
+    def _side_question(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any] | None:
+        """A question of the patient's ("do I have to live in Shanghai?") is answered, never stored as an answer."""
+        text = latest_text(tracker)
+        if self._open_check(tracker) is None or is_tapped_text(text) or is_side_request(tracker):
+            return None  # a side-question intent is answered by its rule; the form only re-asks
+        if asks_what_is_meant(text):
+            return None  # "what do you mean by up and about?": explained by the question's validation
+        side = read_side_question(text)
+        if side is None or side.after_answer:
+            return None
+        topic = side.topic.value
+        if side.topic is SideTopic.OTHER and looks_non_english(text):
+            explain_unreadable(dispatcher, tracker, "utter_invalid_yes_no")  # full Chinese is a later issue
+            return {tracker.get_slot("requested_slot"): None}
+        response = f"utter_study_team_will_tell_{topic}"
+        dispatcher.utter_message(response="utter_side_question_other" if side.topic is SideTopic.OTHER else response)
+        return {SIDE_QUESTIONS_SLOT: side_question_note(tracker, topic)}
+
+    def _after_answer_question(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """ "yes, but how much does it cost?": the answer is read as usual; the question is answered too."""
+        text = latest_text(tracker)
+        if self._open_check(tracker) is None or is_tapped_text(text):
+            return []
+        side = read_side_question(text)
+        if side is None or not side.after_answer or side.topic is SideTopic.OTHER:
+            return []
+        dispatcher.utter_message(response=f"utter_study_team_will_tell_{side.topic.value}")
+        return [SlotSet(SIDE_QUESTIONS_SLOT, side_question_note(tracker, side.topic.value))]
+
+    async def extract_confirm_exclusion(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._from_text(tracker, CONFIRM_SLOT)
+
+    async def validate_confirm_exclusion(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """ "Is that right?": yes ends the questions; no asks the question again; not sure scores unknown."""
+        criteria = services.criteria()
+        ruling = ruling_check(criteria, answers_so_far(tracker))
+        if value is None or ruling is None:
+            return {CONFIRM_SLOT: None}
+        check = criteria.check(ruling)
+        intent, confidence = latest_intent(tracker)
+        reading = read_yes_no(str(value), intent=intent, confidence=confidence)
+        if reading is None:
+            explain_unreadable(dispatcher, tracker, "utter_invalid_confirm_exclusion")
+            return {CONFIRM_SLOT: None}
+        answer_log = dict(tracker.get_slot("answer_log") or {})
+        entry = dict(answer_log.get(check.id) or {})
+        if reading.value == "yes":
+            entry["confirmed_at"] = now_iso()
+            answer_log[check.id] = entry
+            return {CONFIRM_SLOT: ruling, "answer_log": answer_log}
+        read_back_buttons = ((domain.get("responses") or {}).get("utter_confirm_exclusion") or [{}])[0].get("buttons")
+        words = patient_words(tracker, read_back_buttons or [])
+        if reading.value == "unsure" and check.answer == "yes_no" and not is_tapped_text(str(value)):
+            new = {"text": words, "value": "unsure", "how": f"not sure at the read-back: {reading.how}"}
+            return {check.slot: "unsure", CONFIRM_SLOT: None,
+                    "answer_log": logged_answer(answer_log, check.id, new, "not confirmed")}
+        # "No / I'm not sure": the question is asked again; the denied answer stays in the history
+        answer_log[check.id] = entry | {"denied_text": words}
+        return {check.slot: None, CONFIRM_SLOT: None, "answer_log": answer_log}
 
     async def extract_consent(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -137,17 +298,31 @@ class ValidatePrescreenForm(FormValidationAction):
             # "what do you mean by up and about?": a question about the question, not an answer
             dispatcher.utter_message(text=f"{check.why} {check.example}".strip())
             return {check.slot: None}
-        reading = read_yes_no(text, intent=intent, confidence=confidence, words=check.words, topic_mentioned=mentioned)
-        if reading is None:
+        read = self._read(check, text, tracker, mentioned)
+        if read is None:
             explain_unreadable(dispatcher, tracker, "utter_invalid_yes_no")
             return {check.slot: None}
+        return self._accept(check, read[0], read[1], tracker)
+
+    def _read(self, check: Check, text: str, tracker: Tracker, mentioned: bool = False) -> tuple[Any, str] | None:
+        """The value and how it was read, or None: record-based answers go to the not-told reader first."""
+        if check.answer == "age":
+            age = read_age(text, boundaries=check.age_range)
+            return (age.age, f"read age {age.age}") if age.age is not None else None
+        if is_record_question(check) and not is_tapped_text(text):
+            record = read_record_answer(text, check)
+            if record is not None:
+                return record.value, record.how
+        intent, confidence = latest_intent(tracker)
+        reading = read_yes_no(text, intent=intent, confidence=confidence, words=check.words, topic_mentioned=mentioned)
+        if reading is None:
+            return None
         reading = belief_about_records(check, reading)
-        return self._accept(check, reading.value, reading.how, tracker)
+        return reading.value, reading.how
 
     def _accept(self, check: Check, value: Any, how: str, tracker: Tracker) -> dict[str, Any]:
         log_entry = {"text": patient_words(tracker, buttons_of(check)), "value": str(value), "how": how}
-        answer_log = dict(tracker.get_slot("answer_log") or {})
-        answer_log[check.id] = log_entry
+        answer_log = logged_answer(tracker.get_slot("answer_log") or {}, check.id, log_entry, "answered again")
         return {check.slot: value, "answer_log": answer_log}
 
 
@@ -184,6 +359,26 @@ class AskCheckAction(Action):
             dispatcher.utter_message(text=check.question, buttons=buttons_of(check))
         else:
             dispatcher.utter_message(text=check.question)
+        return []
+
+
+def is_tapped_text(text: str) -> bool:
+    return text.startswith("/")
+
+
+class ActionAskConfirmExclusion(Action):
+    """Reads back the answer that would end the questions, and asks whether it is right."""
+
+    def name(self) -> str:
+        return "action_ask_confirm_exclusion"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        criteria = services.criteria()
+        answers = answers_so_far(tracker)
+        ruling = ruling_check(criteria, answers)
+        if ruling is not None:
+            dispatcher.utter_message(response="utter_confirm_exclusion",
+                                     read_back=read_back(criteria, ruling, answers[ruling]))
         return []
 
 
@@ -225,3 +420,80 @@ class ActionExplainQuestion(Action):
         elif not explain_rule_out(dispatcher, tracker):  # "why?" after the questions ended early
             dispatcher.utter_message(response="utter_study")
         return []
+
+
+class ActionAnswerSideQuestion(Action):
+    """A question about the study: the summary's answer, or, for what only the study team can say
+    (cost, payment, travel, living in Shanghai, duration, stopping, a family member), an honest
+    "the study team will tell you", with the question noted for the coordinator."""
+
+    def name(self) -> str:
+        return "action_answer_side_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        side = read_side_question(latest_text(tracker))
+        if side is not None and side.topic is not SideTopic.OTHER:
+            dispatcher.utter_message(response=f"utter_study_team_will_tell_{side.topic.value}")
+            return [SlotSet(SIDE_QUESTIONS_SLOT, side_question_note(tracker, side.topic.value))]
+        intent, _ = latest_intent(tracker)
+        # ask_study → utter_study: the summary's own answer to the intent
+        dispatcher.utter_message(response=f"utter_{(intent or 'ask_study').removeprefix('ask_')}")
+        return []
+
+
+def reopen_after_correction(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """ "sorry, I meant no" straight after the questions ended early: undo the ruling and ask again.
+
+    The ruling answer is changed when the message carries a new one, otherwise asked again; the form
+    then reopens where it stopped (no "start over"). None when the message is not such a correction.
+    """
+    text = latest_text(tracker)
+    if tracker.get_slot("screening_outcome") != "screened_out" or is_tapped_text(text):
+        return None
+    if asks_to_start_over(text) or asks_to_withdraw(text):
+        return None  # "start over, I made a mistake": the patient asked for that, not for the last question
+    correction = read_correction(text)
+    criteria = services.criteria()
+    ruling = ruling_check(criteria, answers_so_far(tracker))
+    if correction is None or ruling is None:
+        return None
+    check = criteria.check(ruling)
+    new = ValidatePrescreenForm()._read(check, correction.answer_text, tracker) if correction.answer_text else None
+    events: list[EventType] = [SlotSet(CONFIRM_SLOT, None), SlotSet("screening_outcome", None)]
+    answer_log = dict(tracker.get_slot("answer_log") or {})
+    answers = answers_so_far(tracker)
+    if new is None:
+        dispatcher.utter_message(response="utter_correction_go_back")
+        events.append(SlotSet(check.slot, None))
+        answers[check.id] = None
+        if check.id in answer_log:  # the ruled-out answer is kept in the history, not as the answer
+            answer_log = logged_answer(answer_log, check.id, {"text": "", "value": "", "how": "asked again"},
+                                       "corrected")
+            events.append(SlotSet("answer_log", answer_log))
+    else:
+        value, how = new
+        dispatcher.utter_message(response="utter_correction_applied")
+        entry = {"text": patient_words(tracker), "value": str(value), "how": f"corrected ('{correction.how}'): {how}"}
+        answer_log = logged_answer(answer_log, check.id, entry, "corrected")
+        answers[check.id] = value
+        events += [SlotSet(check.slot, value), SlotSet("answer_log", answer_log)]
+    restore_without_ruling(tracker, answers, answer_log)
+    return [*events, FollowupAction("prescreen_form")]
+
+
+def restore_without_ruling(tracker: Tracker, answers: dict[str, Any], answer_log: dict[str, Any]) -> None:
+    """The stored screening no longer says "ruled out" once the patient corrected the ruling answer.
+
+    Scored again with the questions still to come as unknown (so "needs review" if the patient
+    stops here); the end of the questions stores it again. A store that is down is not fatal: the
+    end of the questions writes (or spools) it anyway.
+    """
+    try:
+        services.lead_store().complete_screening(
+            tracker.sender_id, evaluate(services.criteria(), answers),
+            {check_id: entry for check_id, entry in answer_log.items() if entry.get("value")},
+            None, tracker.get_slot(SIDE_QUESTIONS_SLOT) or [],
+        )
+    except StoreError:
+        log.warning("the corrected screening of conversation %s is stored at the end of the questions",
+                    tracker.sender_id)

@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.answers import latest_text
-from actions.prescreen_form import answers_so_far, explain_rule_out, explain_unreadable
+from actions.prescreen_form import answers_so_far, explain_rule_out, explain_unreadable, reopen_after_correction
 from bot.leads.erasure import ERASE_SLOT, erase_lead
 from bot.leads.reference_codes import new_reference_code, reference_code_in
 from bot.leads.store import ContactDetails, LeadNotFound, StoreError
@@ -34,6 +34,9 @@ class ActionStartPrescreen(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         outcome = tracker.get_slot("screening_outcome")
+        reopened = reopen_after_correction(dispatcher, tracker)
+        if reopened is not None:
+            return reopened  # "sorry, I meant no" after the questions ended: not a "welcome back"
         if outcome == "screened_out" and asks_why(latest_text(tracker)) and explain_rule_out(dispatcher, tracker):
             return [FollowupAction("action_listen")]  # "why am I not eligible?" reads like "am I eligible?"
         if outcome in ("continue", "screened_out"):
@@ -76,11 +79,14 @@ class ActionFinishScreening(Action):
         result = evaluate(criteria, answers_so_far(tracker))
         answer_log: dict[str, dict[str, str]] = tracker.get_slot("answer_log") or {}
         code = new_reference_code()
-        payload = {"answers": answers_so_far(tracker), "answer_log": answer_log, "reference_code": code}
+        side_questions = tracker.get_slot("side_questions") or []
+        payload = {"answers": answers_so_far(tracker), "answer_log": answer_log, "reference_code": code,
+                   "side_questions": side_questions}
         try:
             stored = services.write_or_spool(
                 tracker.sender_id, "complete", payload,
-                lambda: services.lead_store().complete_screening(tracker.sender_id, result, answer_log, code),
+                lambda: services.lead_store().complete_screening(tracker.sender_id, result, answer_log, code,
+                                                                 side_questions),
             )
         except StoreError:
             dispatcher.utter_message(response="utter_not_stored")
@@ -128,6 +134,9 @@ class ActionSubmitLead(Action):
 
 def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """A message misread as "delete" or "start over": say so, and carry on where we were."""
+    reopened = reopen_after_correction(dispatcher, tracker)
+    if reopened is not None:
+        return reopened  # "go back" after the questions ended early
     explain_unreadable(dispatcher, tracker, "utter_default")
     form = tracker.active_loop.get("name") if tracker.active_loop else None
     return [FollowupAction(form)] if form else [FollowupAction("action_listen")]
@@ -217,5 +226,8 @@ class ActionDefaultFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if asks_why(latest_text(tracker)) and explain_rule_out(dispatcher, tracker):
             return []
+        reopened = reopen_after_correction(dispatcher, tracker)
+        if reopened is not None:
+            return reopened  # "我说错了" after the questions ended early
         explain_unreadable(dispatcher, tracker, "utter_default")
         return []

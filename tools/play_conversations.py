@@ -12,6 +12,7 @@ Prints one line per failed expectation and a count per category; exit 1 when any
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -68,11 +69,13 @@ def main() -> int:
 
     failures = []
     turns = 0
+    played: list[tuple[Conversation, int, str | None]] = []  # conversation, patient messages, status stored
     try:
         for conversation in conversations:
             sender = f"play-{conversation.id}-{uuid.uuid4().hex[:6]}"
             result = play(conversation, sender, say, slots, status, verbose=args.verbose)
             turns += result.turns
+            played.append((conversation, result.turns, status(sender)))
             for failure in result.failures:
                 failures.append({"conversation": conversation.id, "category": conversation.category, **failure})
                 print(f"FAIL {conversation.id} [{conversation.category}] turn {failure['turn']} "
@@ -87,9 +90,24 @@ def main() -> int:
           f"in {failed_conversations} conversations")
     for category, count in sorted(by_category.items()):
         print(f"  {category}: {count}")
+    print_figures(played)
     if args.report:
         Path(args.report).write_text(yaml.safe_dump(failures, allow_unicode=True, sort_keys=False))
     return 1 if failures else 0
+
+
+def print_figures(played: list[tuple[Conversation, int, str | None]]) -> None:
+    """False exclusions (ruled out although the conversation says otherwise) and the median number of
+    patient messages for the eligible and the ruled-out conversations (README figures)."""
+    false_exclusions = [c.id for c, _, stored in played
+                        if stored == "likely_ineligible" and c.status != "likely_ineligible"]
+    listed = f" ({', '.join(false_exclusions)})" if false_exclusions else ""
+    print(f"false exclusions: {len(false_exclusions)}{listed}")
+    for label, statuses in (("eligible or to review", ("likely_eligible", "needs_review")),
+                            ("ruled out", ("likely_ineligible",))):
+        counts = sorted(n for c, n, _ in played if c.status in statuses)
+        if counts:
+            print(f"median patient messages, {label}: {statistics.median(counts):g} (n={len(counts)})")
 
 
 if __name__ == "__main__":

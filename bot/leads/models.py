@@ -60,6 +60,12 @@ class Screening(Base):
     status_changes = relationship(
         "StatusChange", cascade="all, delete-orphan", passive_deletes=True, order_by="StatusChange.id"
     )
+    answer_events = relationship(
+        "AnswerEvent", cascade="all, delete-orphan", passive_deletes=True, order_by="AnswerEvent.id"
+    )
+    side_questions = relationship(
+        "SideQuestion", cascade="all, delete-orphan", passive_deletes=True, order_by="SideQuestion.id"
+    )
 
 
 class Answer(Base):
@@ -236,3 +242,35 @@ class NotificationAttempt(Base):
     at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     succeeded = Column(Boolean, nullable=False)
     error = Column(Text)
+
+
+class AnswerEvent(Base):
+    """An answer the patient corrected, or confirmed at the read-back before an early exit (issue 12).
+
+    `event` is "corrected", "answered again" (after a denied read-back), "not confirmed" (not sure
+    at the read-back) for an earlier answer, or "confirmed" for the answer that stood.
+    """
+
+    __tablename__ = "answer_events"
+
+    id = Column(Integer, primary_key=True)
+    screening_id = Column(Integer, ForeignKey("screenings.id", ondelete="CASCADE"), nullable=False, index=True)
+    check_id = Column(String(64), nullable=False)
+    event = Column(String(32), nullable=False)
+    patient_text = Column(Text, nullable=False)
+    value = Column(String(32), nullable=False)
+    detail = Column(Text)  # e.g. the words that denied the read-back
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class SideQuestion(Base):
+    """A question the patient asked during the prescreen that only the study team can answer."""
+
+    __tablename__ = "side_questions"
+
+    id = Column(Integer, primary_key=True)
+    screening_id = Column(Integer, ForeignKey("screenings.id", ondelete="CASCADE"), nullable=False, index=True)
+    topic = Column(String(32), nullable=False)
+    patient_text = Column(Text, nullable=False)
+    during_check = Column(String(64))
+    asked_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -39,6 +39,8 @@ class LeadRecord:
     criteria: list[dict[str, Any]] = field(default_factory=list)
     contact: ContactDetails | None = None
     status_changes: list[dict[str, Any]] = field(default_factory=list)
+    answer_events: list[dict[str, Any]] = field(default_factory=list)  # corrected or confirmed answers
+    side_questions: list[dict[str, Any]] = field(default_factory=list)  # the patient's own questions
 
     def as_export(self) -> dict[str, Any]:
         """A flat, JSON-ready dict; contact fields are None for leads without contact details."""
@@ -160,5 +162,14 @@ def lead_record(screening: Screening, cipher: FieldCipher | None) -> LeadRecord:
         status_changes=[
             {"status": c.status, "note": c.note, "actor": c.actor, "changed_at": iso(c.changed_at)}
             for c in screening.status_changes
+        ],
+        answer_events=[
+            {"check_id": e.check_id, "event": e.event, "patient_text": e.patient_text, "value": e.value,
+             "detail": e.detail, "at": iso(e.at)}
+            for e in screening.answer_events
+        ],
+        side_questions=[
+            {"topic": q.topic, "patient_text": q.patient_text, "during_check": q.during_check, "at": iso(q.asked_at)}
+            for q in screening.side_questions
         ],
     )

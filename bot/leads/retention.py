@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 
 from bot.leads.crypto import FieldCipher
 from bot.leads.erasure import TrackerStoreError, erase_tracker_events
-from bot.leads.models import Answer, AuditEntry, Contact, ReviewStatus, Screening
+from bot.leads.models import Answer, AnswerEvent, AuditEntry, Contact, ReviewStatus, Screening, SideQuestion
 from bot.leads.store import LeadStore
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,11 @@ def _purge_lead(store: LeadStore, screening_id: int, older_than_days: int, actor
     with store.database.transaction() as session:
         session.execute(delete(Contact).where(Contact.screening_id == screening_id))
         session.execute(update(Answer).where(Answer.screening_id == screening_id).values(patient_text=PURGED_TEXT))
+        # earlier (corrected) answers and the patient's own questions are their words too
+        session.execute(update(AnswerEvent).where(AnswerEvent.screening_id == screening_id)
+                        .values(patient_text=PURGED_TEXT, detail=None))
+        session.execute(update(SideQuestion).where(SideQuestion.screening_id == screening_id)
+                        .values(patient_text=PURGED_TEXT))
         session.add(AuditEntry(actor=actor, action="purge", screening_id=screening_id,
                                detail=f"retention {older_than_days} days"))
 

@@ -4,14 +4,26 @@ details and withdrawal. Called by the custom actions (and the spool, replaying t
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.leads.base import StoreBase
 from bot.leads.errors import StoreError
-from bot.leads.models import Answer, AuditEntry, Contact, ConversationStart, CriterionResultRow, Screening, utcnow
+from bot.leads.models import (
+    Answer,
+    AnswerEvent,
+    AuditEntry,
+    Contact,
+    ConversationStart,
+    CriterionResultRow,
+    Screening,
+    SideQuestion,
+    utcnow,
+)
 from bot.leads.records import ContactDetails
 from bot.leads.reference_codes import new_reference_code
 from bot.trial.eligibility import EligibilityResult
@@ -19,6 +31,34 @@ from bot.trial.eligibility import EligibilityResult
 log = logging.getLogger(__name__)
 
 CODE_ATTEMPTS = 5  # a clash of random codes is rare; five in a row means something else is wrong
+
+
+def _moment(value: Any) -> datetime:
+    """A time written by the actions (ISO 8601), or now when it is missing or unreadable."""
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return utcnow()
+
+
+def answer_events(screening_id: int, answers: Mapping[str, Mapping[str, Any]]) -> list[AnswerEvent]:
+    """Rows for every earlier answer the patient corrected and every answer confirmed at the read-back."""
+    rows = []
+    for check_id, answer in answers.items():
+        for earlier in answer.get("history") or ():
+            denied = earlier.get("denied_text")
+            rows.append(AnswerEvent(
+                screening_id=screening_id, check_id=check_id, event=str(earlier.get("event", "corrected"))[:32],
+                patient_text=str(earlier.get("text", "")), value=str(earlier.get("value", ""))[:32],
+                detail=f"read-back denied: {denied}" if denied else None, at=_moment(earlier.get("at")),
+            ))
+        if answer.get("confirmed_at"):
+            rows.append(AnswerEvent(
+                screening_id=screening_id, check_id=check_id, event="confirmed",
+                patient_text=str(answer.get("text", "")), value=str(answer.get("value", ""))[:32],
+                at=_moment(answer["confirmed_at"]),
+            ))
+    return rows
 
 
 class ScreeningWrites(StoreBase):
@@ -50,14 +90,17 @@ class ScreeningWrites(StoreBase):
         self,
         conversation_id: str,
         result: EligibilityResult,
-        answers: Mapping[str, Mapping[str, str]],
+        answers: Mapping[str, Mapping[str, Any]],
         reference_code: str | None = None,
+        side_questions: Sequence[Mapping[str, str]] = (),
     ) -> str:
         """Store the answers, the per-criterion results and the provisional status in one
         transaction; return the screening's reference code.
 
         `answers` maps a check id to {"text": the patient's words, already cleaned by the reader
-        (actions/answers.patient_words), "value": the value read, "how": how it was read}.
+        (actions/answers.patient_words), "value": the value read, "how": how it was read}, and, when the
+        patient corrected or confirmed it, "history" (earlier answers: text, value, event, at) and
+        "confirmed_at". `side_questions`: the patient's own questions ({"topic", "text", "at", "during"}).
         """
         for _attempt in range(CODE_ATTEMPTS):
             try:
@@ -65,6 +108,20 @@ class ScreeningWrites(StoreBase):
                     screening = self._screening(session, conversation_id)
                     session.execute(delete(CriterionResultRow).where(CriterionResultRow.screening_id == screening.id))
                     session.execute(delete(Answer).where(Answer.screening_id == screening.id))
+                    session.execute(delete(AnswerEvent).where(AnswerEvent.screening_id == screening.id))
+                    session.execute(delete(SideQuestion).where(SideQuestion.screening_id == screening.id))
+                    for event in answer_events(screening.id, answers):
+                        session.add(event)
+                    for note in side_questions:
+                        session.add(
+                            SideQuestion(
+                                screening_id=screening.id,
+                                topic=str(note.get("topic", "other"))[:32],
+                                patient_text=str(note.get("text", "")),
+                                during_check=str(note.get("during", ""))[:64] or None,
+                                asked_at=_moment(note.get("at")),
+                            )
+                        )
                     for check_id, answer in answers.items():
                         session.add(
                             Answer(

@@ -68,6 +68,8 @@ class LeadSearch(StoreBase):
             selectinload(Screening.results),
             selectinload(Screening.contact),
             selectinload(Screening.status_changes),
+            selectinload(Screening.answer_events),
+            selectinload(Screening.side_questions),
         )
 
     def list_leads(

@@ -73,7 +73,8 @@ class Spool:
 def apply(store: LeadStore, item: dict[str, Any]) -> None:
     if item["kind"] == "complete":
         result = evaluate(load_criteria(), item["answers"])
-        store.complete_screening(item["conversation_id"], result, item["answer_log"], item["reference_code"])
+        store.complete_screening(item["conversation_id"], result, item["answer_log"], item["reference_code"],
+                                 item.get("side_questions", ()))
     elif item["kind"] == "contact":
         store.save_contact(item["conversation_id"], ContactDetails(**item["contact"]))
     else:

@@ -8,7 +8,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.leads.base import StoreBase
-from bot.leads.models import ConversationStart, CriterionOverride, CriterionResultRow, ReviewStatus, Screening
+from bot.leads.models import (
+    AnswerEvent,
+    ConversationStart,
+    CriterionOverride,
+    CriterionResultRow,
+    ReviewStatus,
+    Screening,
+)
 from bot.trial.eligibility import Status, Verdict
 
 # Review statuses that record a coordinator's eligibility decision (used by `agreement`).
@@ -28,6 +35,8 @@ class CriterionAgreement:
     reviewed: int
     overridden: int
     overridden_from_unknown: int
+    corrected: int = 0  # reviewed leads where the patient corrected this answer
+    confirmed: int = 0  # reviewed leads where the patient confirmed this answer at the read-back
 
     @property
     def agreed(self) -> int:
@@ -72,19 +81,27 @@ class Statistics(StoreBase):
                 by_status = outcomes.setdefault(row.provisional_status or "", {})
                 by_status[row.review_status] = by_status.get(row.review_status, 0) + 1
             tallies: dict[str, list[Any]] = {}
+            slips: dict[tuple[int, str], set[str]] = {}  # (lead, check) -> "corrected" / "confirmed"
             if reviewed:
+                for sid, check_id, event in session.execute(
+                    select(AnswerEvent.screening_id, AnswerEvent.check_id, AnswerEvent.event)
+                    .where(AnswerEvent.screening_id.in_(sorted(reviewed)))
+                ):
+                    slips.setdefault((sid, check_id), set()).add("confirmed" if event == "confirmed" else "corrected")
                 for r in session.execute(
                     select(CriterionResultRow).where(CriterionResultRow.screening_id.in_(sorted(reviewed)))
                     .order_by(CriterionResultRow.position)
                 ).scalars():
-                    tally = tallies.setdefault(r.check_id, [r.protocol, r.label, 0, 0, 0, r.position])
+                    tally = tallies.setdefault(r.check_id, [r.protocol, r.label, 0, 0, 0, r.position, 0, 0])
                     tally[2] += 1
+                    tally[6] += "corrected" in slips.get((r.screening_id, r.check_id), ())
+                    tally[7] += "confirmed" in slips.get((r.screening_id, r.check_id), ())
                     override = latest.get((r.screening_id, r.check_id))
                     if override is not None and override != r.verdict:
                         tally[3] += 1
                         tally[4] += r.verdict == Verdict.UNKNOWN.value
             criteria = [
-                CriterionAgreement(check_id, t[0], t[1], t[2], t[3], t[4])
+                CriterionAgreement(check_id, t[0], t[1], t[2], t[3], t[4], t[6], t[7])
                 for check_id, t in sorted(tallies.items(), key=lambda item: item[1][5])
             ]
             return AgreementReport(len(reviewed), criteria, outcomes)

@@ -49,6 +49,9 @@ class Check:
     topic: tuple[str, ...] = ()
     buttons: tuple[Button, ...] = DEFAULT_BUTTONS
     only_up_to_childbearing_age: bool = False
+    # The ruling answer said back to the patient before it ends the questions ("you have had CAR-T…");
+    # `{age}` in the age check's phrase is the age read.
+    read_back: str = ""
 
     @property
     def slot(self) -> str:
@@ -130,6 +133,7 @@ def _check(raw: dict[str, Any], protocol: dict[str, str], yes_no_example: str = 
         topic=tuple(raw.get("topic", ())),
         buttons=buttons,
         only_up_to_childbearing_age=bool(raw.get("only_up_to_childbearing_age", False)),
+        read_back=" ".join(str(raw.get("read_back", "")).split()),
     )
 
 

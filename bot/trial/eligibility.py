@@ -105,6 +105,22 @@ def evaluate(criteria: Criteria, answers: Mapping[str, Answer]) -> EligibilityRe
     return EligibilityResult(status, tuple(results), criteria.version)
 
 
+def ruling_check(criteria: Criteria, answers: Mapping[str, Answer]) -> str | None:
+    """The check whose answer ends the questions (the first that does not meet), or None."""
+    asked = questions_to_ask(criteria, answers)
+    last = asked[-1] if asked else None
+    if last is None or answers.get(last) is None:
+        return None
+    if score_check(criteria.check(last), answers[last], criteria).verdict is Verdict.DOES_NOT_MEET:
+        return last
+    return None
+
+
+def read_back(criteria: Criteria, check_id: str, answer: Answer) -> str:
+    """The ruling answer in the patient's terms, from the criteria file (said before ending the questions)."""
+    return criteria.check(check_id).read_back.replace("{age}", str(answer))
+
+
 def questions_to_ask(criteria: Criteria, answers: Mapping[str, Answer]) -> list[str]:
     """The checks this patient is asked, in order, answered or not, up to and including the first
     answer that rules the patient out (no question after a hard exclusion).

@@ -79,7 +79,7 @@ def test_age_over_75_ends_the_questions(make_tracker, dispatcher, domain) -> Non
     assert events == [
         SlotSet("age", 80),
         SlotSet("answer_log", logged("age", "I'm 80", "80", "read age 80")),
-        SlotSet("requested_slot", None),
+        SlotSet("requested_slot", "confirm_exclusion"),  # read back before the questions end
     ]
     assert sent(dispatcher) == []
 
@@ -90,7 +90,7 @@ def test_prior_car_t_is_a_hard_exclusion(make_tracker, dispatcher, domain) -> No
     assert events == [
         SlotSet("prior_car_t", "yes"),
         SlotSet("answer_log", logged("prior_car_t", "yes", "yes", "'yes'")),
-        SlotSet("requested_slot", None),
+        SlotSet("requested_slot", "confirm_exclusion"),
     ]
     assert sent(dispatcher) == []
 
@@ -103,7 +103,7 @@ def test_a_statement_about_car_t_answers_the_question(make_tracker, dispatcher, 
     assert events == [
         SlotSet("prior_car_t", "yes"),
         SlotSet("answer_log", logged("prior_car_t", "I had CAR-T cells in 2023", "yes", "mentions the topic")),
-        SlotSet("requested_slot", None),
+        SlotSet("requested_slot", "confirm_exclusion"),
     ]
 
 
@@ -121,7 +121,7 @@ def test_not_sure_on_cea_continues_the_questions(make_tracker, dispatcher, domai
     events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
     assert events == [
         SlotSet("cea_expression", "unsure"),
-        SlotSet("answer_log", logged("cea_expression", "no idea", "unsure", "'no idea'")),
+        SlotSet("answer_log", logged("cea_expression", "no idea", "unsure", "does not know: 'no idea'")),
         SlotSet("requested_slot", "self_care"),
     ]
 
@@ -132,7 +132,7 @@ def test_scan_was_clear_means_no_residual_disease(make_tracker, dispatcher, doma
     events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
     assert events == [
         SlotSet("residual_disease", "no"),
-        SlotSet("answer_log", logged("residual_disease", "my scan was clear", "no", "'clear'")),
+        SlotSet("answer_log", logged("residual_disease", "my scan was clear", "no", "result: 'was clear'")),
         SlotSet("requested_slot", "ctdna_positive"),
     ]
 

@@ -48,8 +48,9 @@ def test_a_clear_answer_on_a_record_based_check_still_counts(make_tracker, dispa
                            requested_slot="ctdna_positive")
     assert run(ValidatePrescreenForm(), dispatcher, tracker, domain) == [
         SlotSet("ctdna_positive", "no"),
-        SlotSet("answer_log", {"ctdna_positive": {"text": "no it was negative", "value": "no", "how": "'negative'"}}),
-        SlotSet("requested_slot", None),  # a clear "no" to an inclusion ends the questions
+        SlotSet("answer_log", {"ctdna_positive": {"text": "no it was negative", "value": "no",
+                                                  "how": "result: 'negative'"}}),
+        SlotSet("requested_slot", "confirm_exclusion"),  # a clear "no" to an inclusion is read back, then ends
     ]
     assert sent(dispatcher) == []
 

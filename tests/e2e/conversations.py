@@ -33,6 +33,7 @@ OTHER_QUESTIONS = {
     "contact_email": "What email address can they use",
     "contact_time": "When is the best time to contact you",
     "contact_confirmed": "Here is what I have",
+    "confirm_exclusion": "Just to check:",
 }
 
 

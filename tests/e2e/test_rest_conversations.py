@@ -78,6 +78,8 @@ def test_patient_who_does_not_know_cea_needs_review(live_stack: LiveStack) -> No
 def test_prior_car_t_ends_the_questions_kindly(live_stack: LiveStack) -> None:
     sender = new_sender()
     texts = converse(live_stack, sender, ["hi", CONSENT, *ELIGIBLE[:8], "yes, I had CAR-T in 2023"])
+    assert "Just to check" in texts[-1] and "CAR-T" in texts[-1]  # read back before the questions end
+    texts = converse(live_stack, sender, ["/affirm"])
     assert "not a match" in texts[-1]
     assert converse(live_stack, sender, ["ok thanks"])  # the bot still answers afterwards
     texts = converse(live_stack, sender, ["hi"])
@@ -132,7 +134,7 @@ def test_conversation_survives_a_rasa_restart(live_stack: LiveStack) -> None:
 
 def test_cli_export_lists_the_screenings(live_stack: LiveStack) -> None:
     sender = new_sender()
-    converse(live_stack, sender, ["hi", CONSENT, "80"])
+    converse(live_stack, sender, ["hi", CONSENT, "80", "yes"])  # the age read back, then confirmed
     env = dict(os.environ, DATABASE_URL=live_stack.settings.database_url,
                PRESCREEN_DATA_KEY=live_stack.settings.data_key)
     out = subprocess.run([sys.executable, "-m", "bot.cli", "leads", "export", "--format", "json"], env=env,

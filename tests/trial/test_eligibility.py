@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.trial.criteria import load_criteria
-from bot.trial.eligibility import Status, Verdict, evaluate, questions_to_ask, score_check
+from bot.trial.eligibility import Status, Verdict, evaluate, questions_to_ask, read_back, ruling_check, score_check
 
 CRITERIA = load_criteria()
 YES_NO = [c for c in CRITERIA.checks if c.answer == "yes_no"]
@@ -128,3 +128,28 @@ def test_the_age_limits_are_read_from_the_criteria_file() -> None:
     del document["checks"][0]["age_range"]
     with pytest.raises(ValueError, match="age_range"):
         parse_criteria(document)
+
+
+@pytest.mark.parametrize(
+    ("answers", "ruling"),
+    [
+        ({}, None),
+        ({"age": 60}, None),
+        ({"age": 80}, "age"),
+        ({"age": 60, "prior_car_t": "yes"}, "prior_car_t"),
+        ({"age": 60, "prior_car_t": "unsure"}, None),  # not sure never rules out, so nothing to read back
+        ({"age": 60, "crc_liver_mets": "no", "prior_car_t": "yes"}, "crc_liver_mets"),  # the first one
+        ({"age": 60, "ctdna_positive": "no"}, "ctdna_positive"),
+        ({"age": 40, "pregnancy_plan": "yes"}, "pregnancy_plan"),
+        ({"age": 60, "pregnancy_plan": "yes"}, None),  # not asked over 55
+    ],
+)
+def test_ruling_check_is_the_answer_that_ends_the_questions(answers: dict[str, str | int], ruling: str | None) -> None:
+    assert ruling_check(CRITERIA, answers) == ruling
+
+
+def test_every_check_reads_back_its_ruling_answer_in_the_second_person() -> None:
+    for check in CRITERIA.checks:
+        assert check.read_back.startswith(("you ", "your ", "the ", "a ")), check.id
+    assert read_back(CRITERIA, "age", 80) == "you are 80 years old"
+    assert "CAR-T" in read_back(CRITERIA, "prior_car_t", "yes")

@@ -183,6 +183,10 @@ def detail(lead_id: int) -> str:
     audit("view_lead", lead.id, lead.reference_code or "")
 
     answers = {answer["check_id"]: answer for answer in lead.answers}
+    answer_events: dict[str, list[dict[str, Any]]] = {}  # corrected or confirmed answers, per check
+    for event in lead.answer_events:
+        answer_events.setdefault(event["check_id"], []).append({**event, "at": datetime.fromisoformat(event["at"])})
+    side_questions = [{**q, "at": datetime.fromisoformat(q["at"])} for q in lead.side_questions]
     history: dict[str, list[dict[str, Any]]] = {}
     for override in store.criterion_overrides(lead.id):
         history.setdefault(override["check_id"], []).append(override)
@@ -198,6 +202,7 @@ def detail(lead_id: int) -> str:
             "kind": "Inclusion" if item["protocol"].startswith("I") else "Exclusion",
             "question": check.question if check else None,
             "answer": answers.get(item["check_id"]),
+            "answer_events": answer_events.get(item["check_id"], []),
             "override": latest,
             "earlier_overrides": overrides[:-1],
             "effective": latest["verdict"] if latest else item["verdict"],
@@ -213,6 +218,7 @@ def detail(lead_id: int) -> str:
     ]
     return render_template(
         "leads/detail.html",
+        side_questions=side_questions,
         lead=lead,
         rows=rows,
         tally=tally,

@@ -262,7 +262,7 @@ def test_agreement_per_criterion(client: FlaskClient, store: LeadStore, three: d
     assert report.outcomes == {"likely_eligible": {"confirmed": 1}}
     page = client.get("/insights/agreement").get_data(as_text=True)
     row = page.split("ctDNA (MRD) blood test positive", 1)[1].split("</tr>", 1)[0]
-    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["2", "1", "1", "1"] and "50%" in row
+    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["2", "1", "1", "1", "0", "0"] and "50%" in row
 
 
 def test_audit_trail_page_is_read_only(client: FlaskClient, app: Flask, three: dict[str, int]) -> None:
