@@ -258,7 +258,8 @@ _TOPICS: tuple[tuple[SideTopic, re.Pattern[str]], ...] = tuple(
          r"(?<![a-z'])(?:withdraw\w*|drop out|dropping out|pull out|opt out|back out|change my mind|changed my mind|"
          r"discontinue|get out of|not continue|don't want to continue|leave the (?:study|trial|programme|program))"
          r"(?![a-z'])|"
-         r"退出|停止|停掉|不想做了|不做了|反悔|中途|放弃|不参加了|不继续|退组|可以退|能退|能不能退|后悔|不想参加了"),
+         r"退出|停止|停掉|不想做了|不做了|反悔|中途|放弃|不参加了|不继续|退组|可以退|能退|能不能退|后悔|不想参加了|"
+         r"做到一半|能不能停|可不可以停|可以停|能停|停下来"),
         (SideTopic.DURATION,
          r"(?<![a-z'])(?:how long(?! ago| have i got| do i have left| have i been| has it been| since)|duration|"
          r"how many (?:weeks|months|years|days)|length of|how much time|take long|last long|long does|long is|"
