@@ -118,7 +118,7 @@ def load_age_table(path: Path = AGES) -> tuple[date, list[dict[str, Any]]]:
 
 def score_ages(path: Path = AGES) -> AgeScore:
     """Age-reading accuracy on the held-out table: the right age, or asking again when it must."""
-    from bot.reading.answers import read_age
+    from bot.reading.age import read_age
 
     today, rows = load_age_table(path)
     failures = []

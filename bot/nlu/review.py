@@ -33,7 +33,7 @@ from bot.leads.crypto import FieldCipher, MissingKeyError
 from bot.leads.transcripts import unseal
 from bot.settings import PROJECT_ROOT
 
-DEFAULT_THRESHOLD = 0.6  # the confidence the answer readers need to trust an intent (bot.reading.answers)
+DEFAULT_THRESHOLD = 0.6  # the confidence the answer readers need to trust an intent (bot.reading.yes_no)
 FALLBACK_INTENT = "nlu_fallback"
 CONTACT_FORM = "contact_form"  # asks for name, phone, email: never exported
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")

@@ -27,7 +27,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.reading.answers import MAX_ANSWER_CHARS, YesNoReading, read_yes_no
+from bot.reading.text import MAX_ANSWER_CHARS
+from bot.reading.yes_no import YesNoReading, read_yes_no
 
 CorrectionKind = Literal["change_answer", "go_back"]
 

@@ -25,7 +25,7 @@ The rule, for these questions only:
    ("negative?"), doubly negated ("not negative", "不是阴性"), contradicted in the same message
    ("positive before chemo, negative after"), or that comes with one of the question's own not-sure
    words from the criteria file ("positive but inactive") is *not sure*.
-4. Anything else is None: no opinion, the general reader (`bot.reading.answers.read_yes_no`) decides.
+4. Anything else is None: no opinion, the general reader (`bot.reading.yes_no.read_yes_no`) decides.
 
 "Positive" means "the thing asked about is there" for every record question except the liver
 resection one, where only margins count ("clear margins", "R0", "切缘阴性" mean removed) and other

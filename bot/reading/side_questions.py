@@ -38,7 +38,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.reading.answers import read_yes_no
+from bot.reading.yes_no import read_yes_no
 
 
 class SideTopic(str, Enum):

@@ -1,12 +1,12 @@
 """The store's search reads typed phone numbers itself (no dependency on the answer readers), and
-reads them as the bot stored them: the same digits as bot.reading.answers.read_phone."""
+reads them as the bot stored them: the same digits as bot.reading.contact.read_phone."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.leads.search import typed_phone
-from bot.reading.answers import read_phone
+from bot.reading.contact import read_phone
 
 TYPED = [
     "+86 138 1234 5678", "138-1234-5678", "13812345678", "0086 138 1234 5678", "+8613812345678",
