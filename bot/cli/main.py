@@ -20,12 +20,11 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from bot.cli.common import actor, open_store
+from bot.cli.common import actor, open_store, write_export
 from bot.leads.crypto import MissingKeyError, new_key
 from bot.leads.erasure import TrackerStoreError
 from bot.leads.export import FORMATS, leads_as
 from bot.leads.models import ReviewStatus
-from bot.leads.private_files import write_private
 from bot.leads.store import LeadNotFound, LeadRecord, StoreError
 from bot.settings import get_settings
 from bot.trial.eligibility import Status
@@ -89,11 +88,7 @@ def cmd_leads_export(args: argparse.Namespace) -> int:
     records = store.list_leads(args.status, args.review_status)
     text = leads_as(args.format, records)
     store.audit(actor(), "export", None, f"{args.format}, {len(records)} leads")
-    if args.output:
-        write_private(args.output, text)
-        print(f"Exported {len(records)} leads to {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_export(text, args.output, f"{len(records)} leads")
     return 0
 
 

@@ -10,9 +10,8 @@ import argparse
 import sys
 import time
 
-from bot.cli.common import actor, open_store
+from bot.cli.common import actor, open_store, write_export
 from bot.leads.crypto import FieldCipher
-from bot.leads.private_files import write_private
 from bot.nlu.review import DEFAULT_THRESHOLD, ReviewError, as_nlu_yaml, known_examples, messages_to_review
 from bot.settings import get_settings
 
@@ -32,11 +31,7 @@ def cmd_nlu_review(args: argparse.Namespace) -> int:
     open_store(settings).audit(actor(), "nlu_review_export", None,
                        f"{len(messages)} messages below {args.threshold:.2f}" + (f", last {args.days} days" if args.days
                                                                                  else ""))
-    if args.output:
-        write_private(args.output, output)
-        print(f"Exported {len(messages)} messages to {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(output)
+    write_export(output, args.output, f"{len(messages)} messages")
     return 0
 
 

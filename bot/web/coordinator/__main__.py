@@ -12,6 +12,7 @@ import sys
 from bot.leads.crypto import MissingKeyError
 from bot.settings import get_settings
 from bot.web.coordinator.config import ConfigurationError, coordinator_options
+from bot.web.serving import configure_logging, serve, shown_host
 
 
 def schema_is_current(database_url: str) -> bool:
@@ -32,13 +33,8 @@ def schema_is_current(database_url: str) -> bool:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     settings = get_settings()
-    try:
-        from waitress import serve
-    except ImportError:  # pragma: no cover - waitress is in requirements
-        print("waitress is not installed: pip install waitress", file=sys.stderr)
-        return 1
     from bot.web.coordinator.app import create_app
 
     try:
@@ -49,19 +45,13 @@ def main() -> int:
     except (ConfigurationError, MissingKeyError) as error:
         print(f"Coordinator app not started: {error}", file=sys.stderr)
         return 2
-    shown_host = "localhost" if settings.coordinator_host in ("0.0.0.0", "127.0.0.1", "") else settings.coordinator_host
     scheme = "https" if options.https else "http"
-    print(f"Prescreen coordinator app: {scheme}://{shown_host}:{settings.coordinator_port}/", flush=True)
+    print(f"Prescreen coordinator app: {scheme}://{shown_host(settings.coordinator_host)}:{settings.coordinator_port}/",
+          flush=True)
     if not options.https and settings.coordinator_host not in ("127.0.0.1", "localhost", "::1"):
         print("Warning: served beyond localhost without COORDINATOR_HTTPS=1; put it behind HTTPS.", flush=True)
-    serve(
-        app,
-        host=settings.coordinator_host,
-        port=settings.coordinator_port,
-        threads=8,
-        ident="prescreen-coordinator",
-        url_scheme=scheme,
-    )
+    serve(app, host=settings.coordinator_host, port=settings.coordinator_port, ident="prescreen-coordinator",
+          url_scheme=scheme)
     return 0
 
 
