@@ -147,7 +147,7 @@ def test_the_purge_command_fails_plainly_when_the_tracker_store_is_down(
     assert store.get_lead("old-cli").contact is not None
 
 
-def test_purge_removes_corrected_answers_and_questions_too(store: LeadStore) -> None:
+def test_purge_removes_corrected_answers_and_questions_too(store: LeadStore, tmp_path) -> None:
     log = {"age": {"text": "I am 60", "value": "60", "how": "read age 60", "confirmed_at": "2026-01-01T00:00:00+00:00",
                    "history": [{"text": "I am 06", "value": "6", "how": "read age 6", "event": "corrected",
                                 "at": "2026-01-01T00:00:00+00:00"}]}}
@@ -157,7 +157,8 @@ def test_purge_removes_corrected_answers_and_questions_too(store: LeadStore) -> 
     with store.database.transaction() as session:
         session.execute(update(Screening).where(Screening.conversation_id == "old-slip")
                         .values(started_at=datetime.now(timezone.utc) - timedelta(days=200)))
-    assert purge(store, 180, "cli:test") == ["old-slip"]
+    tracker_url = _tracker_with_events(tmp_path, ["old-slip"])
+    assert purge(store, 180, "cli:test", tracker_url) == PurgeResult(["old-slip"], [])
     purged = store.get_lead("old-slip")
     assert {e["patient_text"] for e in purged.answer_events} == {PURGED_TEXT}
     assert [q["patient_text"] for q in purged.side_questions] == [PURGED_TEXT]
