@@ -462,3 +462,14 @@ def test_sliding_window_forgets_old_hits() -> None:
     assert limiter.allow("k", now=0) and limiter.allow("k", now=1) and not limiter.allow("k", now=2)
     assert limiter.allow("k", now=61)  # the first hit left the window
     assert SlidingWindowLimiter(0).allow("k")  # 0 means no limit
+
+
+def test_every_language_of_the_page_has_every_text() -> None:
+    """One file per language (bot/web/chat/texts/): a text in one language only fails here."""
+    from bot.web.chat.strings import all_strings
+
+    languages = all_strings()
+    assert set(languages) == {"en", "zh"}
+    assert set(languages["en"]) == set(languages["zh"])
+    for lang, strings in languages.items():
+        assert all(text.strip() for text in strings.values()), lang
