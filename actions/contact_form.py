@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import is_side_request, latest_intent, latest_text
-from actions.prescreen_form import explain_unreadable
+from actions.prescreen_form import explain_unreadable, language_switched
 from bot.reading import (
     contact_confirmation_words,
     is_skip,
@@ -35,6 +35,10 @@ class ValidateContactForm(FormValidationAction):
         if tracker.get_slot("contact_ok") is False:
             return ["contact_ok"]
         return ["contact_ok", *CONTACT_SLOTS]
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """A language request is not a name or a phone number: switch, and ask again."""
+        return language_switched(dispatcher, tracker) or await super().run(dispatcher, tracker, domain)
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
