@@ -33,6 +33,7 @@ from bot.reading.not_told import applies_to as is_record_question
 from bot.reading.not_told import read_record_answer
 from bot.reading.side_questions import SideTopic, read_side_question
 from bot.reading.text import clean_text
+from bot.texts.responses import variations
 from bot.trial.criteria import Check
 from bot.trial.eligibility import evaluate, questions_to_ask, read_back, ruling_check
 
@@ -255,8 +256,8 @@ class ValidatePrescreenForm(FormValidationAction):
             entry["confirmed_at"] = now_iso()
             answer_log[check.id] = entry
             return {CONFIRM_SLOT: ruling, "answer_log": answer_log}
-        read_back_buttons = ((domain.get("responses") or {}).get("utter_confirm_exclusion") or [{}])[0].get("buttons")
-        words = patient_words(tracker, read_back_buttons or [])
+        shown = variations(domain, "utter_confirm_exclusion", language_of(tracker)) if domain.get("responses") else []
+        words = patient_words(tracker, (shown or [{}])[0].get("buttons") or [])  # the buttons the patient saw
         if reading.value == "unsure" and check.answer == "yes_no" and not is_tapped_text(str(value)):
             new = {"text": words, "value": "unsure", "how": f"not sure at the read-back: {reading.how}"}
             return {check.slot: "unsure", CONFIRM_SLOT: None,
@@ -294,7 +295,7 @@ class ValidatePrescreenForm(FormValidationAction):
             return {"consent": False}
         try:
             services.lead_store().start_screening(
-                tracker.sender_id, services.consent_version(), services.criteria().version
+                tracker.sender_id, services.consent_version(language_of(tracker)), services.criteria().version
             )
         except StoreError:
             dispatcher.utter_message(response="utter_consent_not_recorded")
