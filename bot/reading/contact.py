@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.reading.chinese import fold_width
+from bot.reading.phone_zh import read_mainland_phone
 from bot.reading.text import clean_text, normalise
 
 _SKIP = (
@@ -70,8 +72,20 @@ _PHONE_LEAD_WORDS = frozenset({
 })
 
 
-def read_phone(text: str) -> str | None:
-    """A phone number with 7 to 15 digits, kept as + and digits; None otherwise."""
+# +44 20..., 0044 20...: a number with a country code other than China's, read as in English.
+_INTERNATIONAL = re.compile(r"(?:^|[^\d\s\-.])\s*(?:\+|00)\s*(?!86)[1-9]")
+
+
+def read_phone(text: str, language: str = "en") -> str | None:
+    """A phone number with 7 to 15 digits, kept as + and digits; None otherwise.
+
+    In a Chinese conversation ("zh") mainland numbers are read as Chinese patients write them and
+    stored in E.164 (+8613800138000); a number with another country code is read as in English.
+    """
+    if language == "zh":
+        mainland = read_mainland_phone(text)
+        if mainland or not _INTERNATIONAL.search(fold_width(text)):
+            return mainland
     raw = clean_text(text, 100)
     raw = re.sub(r"^(?:my )?(?:phone|mobile|cell|number|tel)[\w\s]*?(?:is|:)\s*", "", raw, flags=re.IGNORECASE)
     # "it's 138 1234 5678", "you can call me on ...", "my dad's mobile is ...": the words before the number
