@@ -24,6 +24,7 @@ from bot.reading.requests import (
     is_question,
     is_side_request,
     is_tapped,
+    language_request,
 )
 from bot.reading.text import MAX_ANSWER_CHARS, clean_text, looks_non_english, normalise
 from bot.reading.words import consent_words, contact_confirmation_words
@@ -42,6 +43,7 @@ __all__ = [
     "QUESTION_INTENTS", "REQUEST_INTENTS", "AgeReading", "YesNoReading", "asks_to_start_over", "asks_to_withdraw",
     "asks_what_is_meant", "asks_why", "belief_about_records", "clean_text", "clearly_requested",
     "consent_words", "contact_confirmation_words", "declines_to_answer", "is_question", "is_side_request",
-    "is_skip", "is_tapped", "looks_non_english", "normalise", "read_age", "read_contact_time", "read_email",
+    "is_skip", "is_tapped", "language_request", "looks_non_english", "normalise", "read_age", "read_contact_time",
+    "read_email",
     "read_name", "read_phone", "read_yes_no",
 ]

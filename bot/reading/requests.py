@@ -7,6 +7,7 @@ needs words that say so. No Rasa here.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from bot.reading.text import MAX_ANSWER_CHARS
 from bot.reading.yes_no import declines_to_answer, read_yes_no
@@ -27,19 +28,26 @@ WITHDRAW_WORDS = re.compile(
     r"quit|cancel|opt[- ]?out|end|no more|leave me|"
     r"(?:don'?t|do not) want(?! to (?:answer|say|tell|share|discuss|talk about|give|reply)\b"
     r"(?! (?:any ?more|more|these|your|the rest|all|any)))|"
-    r"unsubscribe|get rid|wipe)\b|删除|停止",
+    r"unsubscribe|get rid|wipe)\b|删除|删掉|删了|停止|退出|不(?:想|要)(?:参加|做|继续|弄)了?|不做了|不参加了|撤回|注销",
     re.IGNORECASE,
 )
-START_OVER_WORDS = re.compile(r"\b(start|restart|again|beginning|reset|redo|over|scratch|top|anew)\b", re.IGNORECASE)
+START_OVER_WORDS = re.compile(
+    r"\b(start|restart|again|beginning|reset|redo|over|scratch|top|anew)\b|重新开始|重来|从头(?:开始|来)|重新(?:做|填|答)",
+    re.IGNORECASE,
+)
 # Asking for a person in so many words; "I'd have to ask my doctor" is an answer ("not sure").
 HANDOFF_WORDS = re.compile(
     r"\b(?:talk|speak|chat)(?:ing)? (?:to|with)\b|\b(?:real|actual|live) (?:person|human|people)\b|"
     r"\b(?:human|person|someone|somebody|coordinator|operator|agent|representative|staff)\b|"
-    r"\bcall me\b|\bphone number\b|\bcontact (?:number|details)\b|\bwho (?:can|do) i (?:call|contact)\b|人工",
+    r"\bcall me\b|\bphone number\b|\bcontact (?:number|details)\b|\bwho (?:can|do) i (?:call|contact)\b|人工|真人|"
+    r"(?:和|跟|找|同)(?:医生|护士|大夫|工作人员|协调员|你们的人|真人|人)(?:说|谈|聊|讲|沟通)|客服|活人",
     re.IGNORECASE,
 )
 # "why am I not eligible?", "how come", "which answer": asking for the reason of a result.
-_ASKS_WHY = re.compile(r"^\W*(?:but |so |and |ok |okay )?(?:why|how come|what made|which answer)\b", re.IGNORECASE)
+_ASKS_WHY = re.compile(
+    r"^\W*(?:but |so |and |ok |okay )?(?:why|how come|what made|which answer)\b|为什么|为啥|干嘛问|问这个干(?:嘛|什么)",
+    re.IGNORECASE,
+)
 # A side question is phrased as one: "I had CAR-T last year" is an answer, "what is CAR-T" is not.
 _QUESTION_START = re.compile(
     r"^\s*(what|what's|whats|why|how|where|who|when|which|is|are|can|could|does|do|will|would|should|tell|explain)\b",
@@ -47,6 +55,33 @@ _QUESTION_START = re.compile(
 )
 _WH_START = re.compile(r"^\W*(what|what's|whats|why|how|where|who|which|whose)\b", re.IGNORECASE)
 _ANSWER_START = re.compile(r"^\W*(yes|yeah|yep|ok|okay|sure|no|nope|fine|i agree|agreed)\b", re.IGNORECASE)
+
+
+# Asking for the other language in so many words: 说中文, 请用中文, 我看不懂英文, English please.
+_WANTS_CHINESE = re.compile(
+    r"^\W*(?:请|能|可以|麻烦)?(?:你)?(?:说|讲|用|换成?|改成?|切换(?:到|成)?)?中文(?:吧|好吗|可以吗|行吗|呢|吗)?\W*$|"
+    r"(?:说|讲|用|换成?|改成?|切换(?:到|成)?)(?:中文|汉语|普通话)|看不懂英文|不懂英文|不会英文|英文看不懂|"
+    r"\b(?:in |speak |use )?chinese(?: please)?\b",
+    re.IGNORECASE,
+)
+_WANTS_ENGLISH = re.compile(
+    r"\benglish\b|(?:说|讲|用|换成?|改成?|切换(?:到|成)?)(?:英文|英语)|^\W*(?:英文|英语)(?:吧|好吗|可以吗)?\W*$",
+    re.IGNORECASE,
+)
+
+
+def language_request(text: str) -> Literal["en", "zh"] | None:
+    """ "说中文" / "English please": the language the patient asks for in so many words, or None.
+
+    Only a short message is read, so a story that mentions a language ("my daughter reads English")
+    in passing switches nothing; a message naming both languages is left alone.
+    """
+    if is_tapped(text) or len(text) > 60:
+        return None
+    chinese, english = bool(_WANTS_CHINESE.search(text)), bool(_WANTS_ENGLISH.search(text))
+    if chinese == english:
+        return None
+    return "zh" if chinese else "en"
 
 
 def is_tapped(text: str) -> bool:
