@@ -12,6 +12,7 @@ _SKIP = (
     "skip", "no", "none", "n a", "na", "nope", "no thanks", "no thank you", "no email", "no phone",
     "don't have one", "dont have one", "do not have one", "i don't have", "i dont have", "rather not",
     "prefer not", "i'd rather not", "pass", "not applicable", "nothing",
+    "跳过", "没有", "不用", "不方便", "不用了", "没有的", "不留", "不想留", "算了", "无",
 )
 _RELATIVE = (
     r"(?:father|dad|daddy|mother|mum|mom|mummy|husband|wife|son|daughter|brother|sister|partner|uncle|aunt|"
@@ -130,3 +131,26 @@ def read_contact_time(text: str) -> str | None:
     if not cleaned or len(cleaned) > MAX_CONTACT_TIME_CHARS or re.search(r"[<>]", cleaned):
         return None
     return cleaned
+
+
+# WeChat's own rules for an ID: 6-20 characters, a letter first, then letters, digits, _ or -.
+_WECHAT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{5,19}")
+_WECHAT_LEAD = re.compile(
+    r"^\s*(?:我的)?(?:微信号?|wechat(?: id)?|weixin)(?:号码?|是|id)?\s*[:：是]?\s*", re.IGNORECASE
+)
+SAME_AS_PHONE = re.compile(r"同(?:手机)?号|同手机|和手机(?:号)?一样|就是手机号|same as (?:my )?(?:phone|mobile|number)",
+                           re.IGNORECASE)
+
+
+def read_wechat(text: str, phone: str | None = None) -> str | None:
+    """A WeChat ID ("微信号：wxid_abc123"), or the phone number when it is the same (微信同手机号); None otherwise.
+
+    A mainland mobile number is also a valid WeChat ID, stored as typed digits.
+    """
+    if SAME_AS_PHONE.search(text):
+        return phone or None
+    candidate = _WECHAT_LEAD.sub("", clean_text(text, 60)).strip(" .,;。，")
+    if _WECHAT_ID.fullmatch(candidate):
+        return candidate
+    digits = re.sub(r"[\s\-]", "", candidate)
+    return digits if re.fullmatch(r"1[3-9]\d{9}", digits) else None
