@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.answers import entity_ids, is_side_request, latest_intent, latest_text, patient_words
+from actions.language import LANGUAGE_SLOT, language_of
 from bot.leads.store import StoreError
 from bot.nlu.terms import term_id
 from bot.reading import (
@@ -23,11 +24,11 @@ from bot.reading import (
     consent_words,
     declines_to_answer,
     is_question,
-    looks_non_english,
     read_age,
     read_yes_no,
 )
 from bot.reading.corrections import read_correction
+from bot.reading.language import language_request, looks_unsupported
 from bot.reading.not_told import applies_to as is_record_question
 from bot.reading.not_told import read_record_answer
 from bot.reading.side_questions import SideTopic, read_side_question
@@ -88,7 +89,7 @@ def explain_unreadable(dispatcher: CollectingDispatcher, tracker: Tracker, defau
     """Say why the answer was not taken: another language, too long, off-topic, or unclear."""
     text = latest_text(tracker)
     intent, _ = latest_intent(tracker)
-    if looks_non_english(text):
+    if looks_unsupported(text):
         dispatcher.utter_message(response="utter_language_not_supported")
     elif len(text) > MAX_ANSWER_CHARS:
         dispatcher.utter_message(response="utter_answer_too_long")
@@ -96,6 +97,17 @@ def explain_unreadable(dispatcher: CollectingDispatcher, tracker: Tracker, defau
         dispatcher.utter_message(response=_UNREADABLE_REPLIES[intent])
     else:
         dispatcher.utter_message(response=default_response)
+
+
+def language_switched(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any] | None:
+    """ "说中文", "English please" in a form: action_set_language has switched; say so, and the form asks again.
+
+    The language is set again so that the form counts the message as handled rather than rejecting it.
+    """
+    if language_request(latest_text(tracker)) is None:
+        return None
+    dispatcher.utter_message(response="utter_language_switched")
+    return {LANGUAGE_SLOT: language_of(tracker)}
 
 
 class ValidatePrescreenForm(FormValidationAction):
@@ -119,8 +131,10 @@ class ValidatePrescreenForm(FormValidationAction):
         return slots
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """Corrections and the patient's own questions first: neither is an answer to the open question."""
-        slot_values = self._correction(dispatcher, tracker)
+        """A language request, corrections and the patient's own questions first: none answers the open question."""
+        slot_values = language_switched(dispatcher, tracker)  # then the open question again, in the new language
+        if slot_values is None:
+            slot_values = self._correction(dispatcher, tracker)
         if slot_values is None:
             slot_values = self._side_question(dispatcher, tracker)
         if slot_values is None:
@@ -182,8 +196,8 @@ class ValidatePrescreenForm(FormValidationAction):
         if side is None or side.after_answer:
             return None
         topic = side.topic.value
-        if side.topic is SideTopic.OTHER and looks_non_english(text):
-            explain_unreadable(dispatcher, tracker, "utter_invalid_yes_no")  # full Chinese is a later issue
+        if side.topic is SideTopic.OTHER and looks_unsupported(text):
+            explain_unreadable(dispatcher, tracker, "utter_invalid_yes_no")
             return {tracker.get_slot("requested_slot"): None}
         response = f"utter_study_team_will_tell_{topic}"
         dispatcher.utter_message(response="utter_side_question_other" if side.topic is SideTopic.OTHER else response)
@@ -285,7 +299,7 @@ class ValidatePrescreenForm(FormValidationAction):
                 if age.problem == "unreadable" and (declines_to_answer(text) or asks_what_is_meant(text)):
                     # "I'd rather not say", "why?": say why the age matters, then ask again
                     dispatcher.utter_message(text=f"{check.why} {check.example}".strip())
-                elif looks_non_english(text) or intent in _UNREADABLE_REPLIES and age.problem == "unreadable":
+                elif looks_unsupported(text) or intent in _UNREADABLE_REPLIES and age.problem == "unreadable":
                     explain_unreadable(dispatcher, tracker, "utter_invalid_age")
                 elif age.problem in ("vague", "impossible", "birthday", "several"):
                     dispatcher.utter_message(response=f"utter_invalid_age_{age.problem}")

@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.answers import latest_text
+from actions.language import kept_language
 from actions.prescreen_form import answers_so_far, explain_rule_out, explain_unreadable, reopen_after_correction
 from bot.leads.erasure import ERASE_SLOT, erase_lead
 from bot.leads.reference_codes import new_reference_code, reference_code_in
@@ -168,7 +169,7 @@ class ActionWithdraw(Action):
             dispatcher.utter_message(response="utter_withdraw_failed")
             return [ActiveLoop(None), SlotSet("requested_slot", None)]
         dispatcher.utter_message(response="utter_withdrawn")
-        return [ActiveLoop(None), AllSlotsReset(), SlotSet(ERASE_SLOT, True)]
+        return [ActiveLoop(None), AllSlotsReset(), SlotSet(ERASE_SLOT, True), *kept_language(tracker)]
 
 
 class ActionRestartPrescreen(Action):
@@ -185,7 +186,7 @@ class ActionRestartPrescreen(Action):
         except StoreError:
             log.warning("restart: earlier answers of conversation %s could not be erased", tracker.sender_id)
         dispatcher.utter_message(response="utter_restarted")
-        return [ActiveLoop(None), AllSlotsReset()]
+        return [ActiveLoop(None), AllSlotsReset(), *kept_language(tracker)]
 
 
 class ActionHandoff(Action):

@@ -18,7 +18,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "bot.leads": {"bot.trial", "bot.settings"},
     "bot.notify": {"bot.leads", "bot.trial", "bot.settings"},
     "bot.nlu": {"bot.leads", "bot.trial", "bot.reading", "bot.settings"},
-    "bot.rasa_ext": {"bot.leads", "bot.nlu", "bot.settings"},
+    "bot.rasa_ext": {"bot.leads", "bot.nlu", "bot.reading", "bot.settings"},
     "bot.web": {"bot.leads", "bot.notify", "bot.trial", "bot.reading", "bot.settings"},
     "bot.cli": EVERY_BOT_ROOM - {"bot.ops"},
     "bot.ops": {"bot.leads", "bot.notify", "bot.nlu", "bot.settings"},

@@ -137,8 +137,8 @@ def test_scan_was_clear_means_no_residual_disease(make_tracker, dispatcher, doma
     ]
 
 
-def test_another_language_gets_a_polite_english_reply(make_tracker, dispatcher, domain) -> None:
-    tracker = make_tracker("我想问一下这个研究在哪里做", "nlu_fallback", 0.3, slots=answered_up_to("prior_car_t"),
+def test_a_language_not_spoken_gets_a_polite_reply(make_tracker, dispatcher, domain) -> None:
+    tracker = make_tracker("この研究はどこで行われますか", "nlu_fallback", 0.3, slots=answered_up_to("prior_car_t"),
                            requested_slot="prior_car_t")
     events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
     assert events == [SlotSet("prior_car_t", None), SlotSet("requested_slot", "prior_car_t")]

@@ -223,7 +223,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         try:
             reply = http.post(
                 settings.rasa_url + "/webhooks/rest/webhook",
-                json={"sender": sender_id, "message": text},
+                json={"sender": sender_id, "message": text, "metadata": {"lang": lang}},  # the page's language
                 timeout=RASA_TIMEOUT,
             )
         except requests.RequestException as error:

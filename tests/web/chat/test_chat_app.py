@@ -360,7 +360,8 @@ def test_relays_to_rasa_rest_channel_and_returns_text_and_buttons(client: Any, r
         ]
     }
     assert rasa.received == [
-        {"path": "/webhooks/rest/webhook", "body": {"sender": SENDER, "message": "/affirm"}}
+        {"path": "/webhooks/rest/webhook",
+         "body": {"sender": SENDER, "message": "/affirm", "metadata": {"lang": "en"}}}
     ]
 
 
@@ -473,3 +474,10 @@ def test_every_language_of_the_page_has_every_text() -> None:
     assert set(languages["en"]) == set(languages["zh"])
     for lang, strings in languages.items():
         assert all(text.strip() for text in strings.values()), lang
+
+
+def test_passes_the_pages_language_to_rasa(client, rasa) -> None:
+    rasa.reply_with([{"recipient_id": SENDER, "text": "好的"}])
+    response = client.post("/api/messages?lang=zh-CN", json={"sender_id": SENDER, "text": "/greet"})
+    assert response.status_code == 200
+    assert rasa.received[-1]["body"]["metadata"] == {"lang": "zh"}

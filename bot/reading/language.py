@@ -1,0 +1,141 @@
+"""Which language a conversation is in: the page's choice, what the patient types, and asking. No Rasa here.
+
+The rule, for a patient who may be on a phone, typing for a parent, and mixing in English medical words:
+- a request ("说中文", "English please") switches at once;
+- a message written in Chinese switches to Chinese at any time (someone who types Chinese reads it);
+- a message written in English switches to English only when it is a sentence, or the patient's first
+  typed message: "ok", "CAR-T", "CEA 阳性" or "yes" in a Chinese conversation are not a request for English;
+- otherwise the page's language (`data-lang`, `?lang=`) holds, and English when there is none.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Literal, get_args
+
+from bot.reading.text import normalise
+
+Language = Literal["en", "zh"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+DEFAULT_LANGUAGE: Language = "en"
+
+# Scripts of languages the assistant does not speak (kana: Japanese, even when written with Han characters).
+_UNSUPPORTED_SCRIPTS = (
+    "HIRAGANA", "KATAKANA", "HANGUL", "CYRILLIC", "ARABIC", "HEBREW", "DEVANAGARI", "THAI", "GREEK", "BENGALI",
+    "TAMIL", "GEORGIAN", "ARMENIAN", "ETHIOPIC", "KHMER", "LAO", "MYANMAR", "TIBETAN",
+)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+# Asking for a language, in either language ("能说中文吗", "can we do this in English?").
+_ASKS_ZH = re.compile(
+    r"(?:说|讲|用|换成|改成|切换到?|改用|换|要|请用|能用|可以用)\s*(?:中文|汉语|普通话|国语|简体)|"
+    r"^(?:中文|汉语|简体中文|普通话)(?:吧|呢|好吗|可以吗|行吗|谢谢|，?\s*谢谢|吗)?[。!！?？]*$|"
+    r"(?:看不懂|不懂|不会|不太懂|看不明白)\s*(?:英文|英语)|"
+    r"\b(?:in|speak|use|switch to|change to|talk in|write in)\s+(?:chinese|mandarin)\b|"
+    r"^(?:chinese|mandarin)(?: please)?$"
+)
+_ASKS_EN = re.compile(
+    r"(?:说|讲|用|换成|改成|切换到?|改用|换|要|请用|能用|可以用)\s*(?:英文|英语)|"
+    r"^(?:英文|英语)(?:吧|呢|好吗|可以吗|行吗|吗)?[。!！?？]*$|"
+    r"\b(?:in|speak|use|switch to|change to|talk in|write in|switch back to)\s+english\b|^english(?: please)?$|"
+    r"\benglish please\b|\bdo you speak english\b|\bcan (?:we|you) (?:do this |talk |chat )?in english\b"
+)
+# A negation before the request turns it round: "不用说中文", "don't switch to English".
+_NOT_ASKING = re.compile(r"(?:不用|不要|别|无需|不必)\s*(?:说|讲|用|换)|\b(?:don't|dont|do not|no need to)\b")
+
+# Words that make a Latin-letter message English rather than a drug name, a test or an acronym.
+_ENGLISH_WORDS = frozenset("""
+i i'm im my me we you your he she his her they it its is am are was were be been have has had do does did
+don't dont didn't not no yes yeah yep nope the a an and or but of to in on at for with about what when where
+why how who which this that there here please thanks thank hello hi hey ok okay sure can could would will
+sorry help want know think tell mean good fine well sir madam mum mom dad father mother husband wife son
+daughter years old year age surgery cancer liver bowel colon test result doctor hospital
+""".split())
+
+
+def script_share(text: str) -> tuple[float, float, float]:
+    """Shares of the letters that are Han characters, Latin letters and other scripts (0..1 each)."""
+    letters = [ch for ch in unicodedata.normalize("NFKC", text) if ch.isalpha()]
+    if not letters:
+        return 0.0, 0.0, 0.0
+    han = sum(1 for ch in letters if _HAN.match(ch))
+    latin = sum(1 for ch in letters if ch.isascii())
+    return han / len(letters), latin / len(letters), (len(letters) - han - latin) / len(letters)
+
+
+def looks_chinese(text: str) -> bool:
+    """Written in Chinese: Han characters, no kana, and at least as many as Latin letters in words.
+
+    "我做过CAR-T吗？不确定" is Chinese; "CEA 阳性" is Chinese; "I live in 上海" is not.
+    """
+    if _has_unsupported_script(text) or not _HAN.search(text):
+        return False
+    han = len(_HAN.findall(text))
+    latin_words = len(re.findall(r"[A-Za-z]{2,}", unicodedata.normalize("NFKC", text)))
+    return han >= 2 * latin_words or han >= 4
+
+
+def looks_english(text: str, *, sentence_only: bool) -> bool:
+    """Written in English: Latin letters only, with English words (a sentence, when `sentence_only`)."""
+    if _HAN.search(text) or _has_unsupported_script(text):
+        return False
+    words = normalise(text).split()
+    english = [word for word in words if word in _ENGLISH_WORDS]
+    if sentence_only:
+        return len(words) >= 3 and len(english) >= 2
+    return bool(english)
+
+
+def _has_unsupported_script(text: str) -> bool:
+    return any(unicodedata.name(ch, "").startswith(_UNSUPPORTED_SCRIPTS) for ch in text if ch.isalpha())
+
+
+def looks_unsupported(text: str) -> bool:
+    """Mostly written in a language the assistant does not speak (Japanese, Korean, Russian, Arabic...)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return False
+    other = sum(1 for ch in letters if unicodedata.name(ch, "").startswith(_UNSUPPORTED_SCRIPTS))
+    return other / len(letters) >= 0.5 or (other > 0 and _HAN.search(text) is not None)
+
+
+def language_request(text: str) -> Language | None:
+    """ "说中文", "请用中文", "我看不懂英文", "English please": the patient asks for a language."""
+    normal = unicodedata.normalize("NFKC", text).strip().lower()
+    if len(normal) > 60 or _NOT_ASKING.search(normal):
+        return None
+    wants_zh, wants_en = bool(_ASKS_ZH.search(normal)), bool(_ASKS_EN.search(normal))
+    if wants_zh == wants_en:
+        return None  # neither, or "中文还是英文?": no choice made
+    return "zh" if wants_zh else "en"
+
+
+def pick_language(value: object) -> Language | None:
+    """A supported language from a page or a setting ("zh-CN", "ZH", "en-GB"), else None."""
+    if not isinstance(value, str):
+        return None
+    base = value.strip().lower().replace("_", "-").split("-")[0]
+    return base if base in LANGUAGES else None
+
+
+def choose_language(
+    text: str, *, current: Language | None, page: Language | None, first_typed: bool, tapped: bool
+) -> Language:
+    """The conversation's language after this message (see the module's docstring for the rule).
+
+    `current` is the language so far (None before anything was chosen), `page` the chat page's,
+    `first_typed` whether this is the first message the patient typed, `tapped` whether it is a
+    button or the page's own greeting rather than typed words.
+    """
+    settled: Language = current or page or DEFAULT_LANGUAGE
+    if tapped:
+        return settled
+    asked = language_request(text)
+    if asked is not None:
+        return asked
+    if looks_chinese(text):
+        return "zh"
+    if looks_english(text, sentence_only=not first_typed):
+        return "en"
+    return settled
