@@ -14,6 +14,7 @@ from bot.reading.contact import (
     read_name,
     read_phone,
 )
+from bot.reading.language import language_request
 from bot.reading.requests import (
     QUESTION_INTENTS,
     REQUEST_INTENTS,
@@ -24,7 +25,6 @@ from bot.reading.requests import (
     is_question,
     is_side_request,
     is_tapped,
-    language_request,
 )
 from bot.reading.text import MAX_ANSWER_CHARS, clean_text, looks_non_english, normalise
 from bot.reading.words import consent_words, contact_confirmation_words

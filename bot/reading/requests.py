@@ -7,7 +7,6 @@ needs words that say so. No Rasa here.
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from bot.reading.text import MAX_ANSWER_CHARS
 from bot.reading.yes_no import declines_to_answer, read_yes_no
@@ -55,33 +54,6 @@ _QUESTION_START = re.compile(
 )
 _WH_START = re.compile(r"^\W*(what|what's|whats|why|how|where|who|which|whose)\b", re.IGNORECASE)
 _ANSWER_START = re.compile(r"^\W*(yes|yeah|yep|ok|okay|sure|no|nope|fine|i agree|agreed)\b", re.IGNORECASE)
-
-
-# Asking for the other language in so many words: 说中文, 请用中文, 我看不懂英文, English please.
-_WANTS_CHINESE = re.compile(
-    r"^\W*(?:请|能|可以|麻烦)?(?:你)?(?:说|讲|用|换成?|改成?|切换(?:到|成)?)?中文(?:吧|好吗|可以吗|行吗|呢|吗)?\W*$|"
-    r"(?:说|讲|用|换成?|改成?|切换(?:到|成)?)(?:中文|汉语|普通话)|看不懂英文|不懂英文|不会英文|英文看不懂|"
-    r"\b(?:in |speak |use )?chinese(?: please)?\b",
-    re.IGNORECASE,
-)
-_WANTS_ENGLISH = re.compile(
-    r"\benglish\b|(?:说|讲|用|换成?|改成?|切换(?:到|成)?)(?:英文|英语)|^\W*(?:英文|英语)(?:吧|好吗|可以吗)?\W*$",
-    re.IGNORECASE,
-)
-
-
-def language_request(text: str) -> Literal["en", "zh"] | None:
-    """ "说中文" / "English please": the language the patient asks for in so many words, or None.
-
-    Only a short message is read, so a story that mentions a language ("my daughter reads English")
-    in passing switches nothing; a message naming both languages is left alone.
-    """
-    if is_tapped(text) or len(text) > 60:
-        return None
-    chinese, english = bool(_WANTS_CHINESE.search(text)), bool(_WANTS_ENGLISH.search(text))
-    if chinese == english:
-        return None
-    return "zh" if chinese else "en"
 
 
 def is_tapped(text: str) -> bool:

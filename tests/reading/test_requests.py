@@ -14,7 +14,7 @@ from bot.reading import (
     is_side_request,
     read_yes_no,
 )
-from bot.reading.requests import HANDOFF_WORDS, language_request
+from bot.reading.requests import HANDOFF_WORDS
 
 
 @pytest.mark.parametrize(
@@ -68,21 +68,6 @@ def test_consent_and_contact_confirmation_words_come_from_the_words_file() -> No
     assert read_yes_no("fine by me") is None  # without the consent words, unreadable
     assert read_yes_no("the phone is wrong", words=contact_confirmation_words()).value == "no"  # type: ignore[union-attr]
     assert read_yes_no("all good", words=contact_confirmation_words()).value == "yes"  # type: ignore[union-attr]
-
-
-@pytest.mark.parametrize(
-    ("text", "language"),
-    [
-        ("说中文", "zh"), ("请用中文", "zh"), ("中文", "zh"), ("能说中文吗", "zh"), ("用中文吧", "zh"),
-        ("我看不懂英文", "zh"), ("可以讲普通话吗？", "zh"), ("Chinese please", "zh"), ("in Chinese", "zh"),
-        ("English please", "en"), ("in English", "en"), ("can you speak English?", "en"), ("用英文", "en"),
-        ("英语", "en"), ("换成英文吧", "en"),
-        ("是的", None), ("没有", None), ("my daughter reads English and Chinese", None), ("/affirm", None),
-        ("我女儿在英国读书，英语很好，她说这个研究很好，让我来问问，我现在已经做完了化疗，想知道能不能参加", None),
-    ],
-)
-def test_language_request(text: str, language: str | None) -> None:
-    assert language_request(text) == language
 
 
 @pytest.mark.parametrize(
