@@ -8,11 +8,13 @@ from bot.reading.age import AgeReading, read_age
 from bot.reading.contact import (
     MAX_CONTACT_TIME_CHARS,
     MAX_NAME_CHARS,
+    declines_name,
     is_skip,
     read_contact_time,
     read_email,
     read_name,
     read_phone,
+    read_wechat,
 )
 from bot.reading.language import language_request
 from bot.reading.requests import (
@@ -42,8 +44,9 @@ __all__ = [
     "INTENT_VALUES", "MAX_ANSWER_CHARS", "MAX_CONTACT_TIME_CHARS", "MAX_NAME_CHARS", "MIN_INTENT_CONFIDENCE",
     "QUESTION_INTENTS", "REQUEST_INTENTS", "AgeReading", "YesNoReading", "asks_to_start_over", "asks_to_withdraw",
     "asks_what_is_meant", "asks_why", "belief_about_records", "clean_text", "clearly_requested",
-    "consent_words", "contact_confirmation_words", "declines_to_answer", "is_question", "is_side_request",
+    "consent_words", "contact_confirmation_words", "declines_name", "declines_to_answer", "is_question",
+    "is_side_request",
     "is_skip", "is_tapped", "language_request", "looks_non_english", "normalise", "read_age", "read_contact_time",
     "read_email",
-    "read_name", "read_phone", "read_yes_no",
+    "read_name", "read_phone", "read_wechat", "read_yes_no",
 ]
