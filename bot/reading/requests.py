@@ -7,7 +7,10 @@ needs words that say so. No Rasa here.
 from __future__ import annotations
 
 import re
+import unicodedata
 
+from bot.reading.chinese import has_han
+from bot.reading.side_questions import is_question as asks_something
 from bot.reading.text import MAX_ANSWER_CHARS
 from bot.reading.yes_no import declines_to_answer, read_yes_no
 
@@ -61,9 +64,15 @@ def is_tapped(text: str) -> bool:
     return text.startswith("/")
 
 
+def _asks_in_chinese(text: str) -> bool:
+    """ "CAR-T是什么", "这个安全吗", "在哪家医院": a Chinese question, without a question mark too."""
+    return has_han(text) and asks_something(text)
+
+
 def phrased_as_question(text: str) -> bool:
-    """ "what is CAR-T", "is it safe", "...?": phrased as a side question rather than a statement."""
-    return "?" in text or bool(_QUESTION_START.match(text))
+    """ "what is CAR-T", "is it safe", "...?", "这个安全吗": phrased as a side question rather than a statement."""
+    text = unicodedata.normalize("NFKC", text)  # "？" -> "?"
+    return "?" in text or bool(_QUESTION_START.match(text)) or _asks_in_chinese(text)
 
 
 def is_question(text: str) -> bool:
@@ -71,7 +80,8 @@ def is_question(text: str) -> bool:
     answer ("yes, but is it safe?", "will do")."""
     if _ANSWER_START.match(text):
         return False
-    return text.rstrip().endswith("?") or bool(_WH_START.match(text))
+    text = unicodedata.normalize("NFKC", text)
+    return text.rstrip().endswith("?") or bool(_WH_START.match(text)) or _asks_in_chinese(text)
 
 
 def asks_why(text: str) -> bool:
