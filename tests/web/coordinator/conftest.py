@@ -33,6 +33,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return dataclasses.replace(
         get_settings(), database_url=database_url, tracker_store_url=tracker, data_key=TEST_KEY, old_data_keys=(),
         coordinator_secret_key=SECRET,
+        # The tests below read the app in English; tests/web/coordinator/test_chinese.py signs in Chinese accounts.
+        coordinator_default_language="en",
     )
 
 
@@ -42,7 +44,8 @@ def app(settings: Settings, database_url: str) -> Iterator[Flask]:
     application.config.update(TESTING=True, LOGIN_FAILURE_DELAY=0)
     real = services(application)
     application.extensions["coordinator"] = dataclasses.replace(
-        real, accounts=Accounts(real.store.database, hasher=FAST_HASHER)
+        real, accounts=Accounts(real.store.database, hasher=FAST_HASHER,
+                                default_language=real.accounts.default_language)
     )
     yield application
     services(application).store.database.engine.dispose()
