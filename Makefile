@@ -66,7 +66,7 @@ lint: install  ## ruff (bot, actions, tools, tests) and mypy (bot, actions)
 COORDINATOR_TRANSLATIONS := bot/web/coordinator/translations
 translations: install  ## coordinator app: update the Chinese catalogue from the code, compile it (commit .po and .mo)
 	@$(VENV)/bin/pybabel extract -F babel.cfg -k _l --no-location --omit-header --sort-output -o build/coordinator.pot .
-	@$(VENV)/bin/pybabel update -i build/coordinator.pot -d $(COORDINATOR_TRANSLATIONS) -l zh --no-location -w 120 --ignore-obsolete
+	@$(VENV)/bin/pybabel update -i build/coordinator.pot -d $(COORDINATOR_TRANSLATIONS) -l zh -w 120 --ignore-obsolete
 	@$(VENV)/bin/pybabel compile -d $(COORDINATOR_TRANSLATIONS) --statistics
 
 clean:  ## remove build outputs (not .env, not var/)

@@ -151,3 +151,14 @@ def test_migration_0005_keeps_existing_leads_and_accounts_english(database_url: 
         upgrade(database_url)
     finally:
         engine.dispose()
+
+
+def test_leads_show_prints_the_language_and_wechat(store: LeadStore, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main as cli
+
+    with_wechat(store, "conv-wx")
+    monkeypatch.setattr(cli, "open_store", lambda settings=None: store)
+    assert cli.main(["leads", "show", "conv-wx"]) == 0
+    out = capsys.readouterr().out
+    assert "language zh" in out and f"WeChat {WECHAT}" in out

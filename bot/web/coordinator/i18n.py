@@ -30,9 +30,13 @@ DATE_LOCALES = {"zh": "zh_Hans_CN", "en": "en_GB"}
 
 
 def select_language() -> str:
-    """The signed-in coordinator's language; else the browser's preference; else English."""
+    """The signed-in coordinator's language; else the browser's preference; else English.
+
+    The sign-in page always follows the browser: were a failed sign-in answered in the account's
+    language, the language would tell whether the username exists.
+    """
     coordinator = g.get("coordinator")
-    if coordinator is not None and coordinator.language in LANGUAGES:
+    if coordinator is not None and coordinator.language in LANGUAGES and request.endpoint != "auth.login":
         return str(coordinator.language)
     return request.accept_languages.best_match(LANGUAGES) or "en"
 

@@ -33,8 +33,6 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return dataclasses.replace(
         get_settings(), database_url=database_url, tracker_store_url=tracker, data_key=TEST_KEY, old_data_keys=(),
         coordinator_secret_key=SECRET,
-        # The tests below read the app in English; tests/web/coordinator/test_chinese.py signs in Chinese accounts.
-        coordinator_default_language="en",
     )
 
 
@@ -63,7 +61,8 @@ def app_store(app: Flask) -> LeadStore:
 
 @pytest.fixture
 def alice(app: Flask) -> str:
-    services(app).accounts.add("alice", PASSWORD)
+    """An account that reads the app in English (new accounts default to Chinese; test_chinese.py has those)."""
+    services(app).accounts.add("alice", PASSWORD, language="en")
     return "alice"
 
 

@@ -73,6 +73,16 @@ def test_a_failed_sign_in_is_explained_in_chinese(app: Flask, anonymous: FlaskCl
     assert response.status_code == 401 and "用户名或密码不正确。" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("username", ["wang", "nobody"])
+def test_a_failed_sign_in_does_not_tell_in_which_language_an_account_is(app: Flask, anonymous: FlaskClient,
+                                                                        username: str) -> None:
+    services(app).accounts.add("wang", PASSWORD, language="zh")
+    response = anonymous.post("/login", headers={"Accept-Language": "en"}, data={
+        "username": username, "password": "wrong password", "csrf_token": csrf_token(anonymous)})
+    page = response.get_data(as_text=True)
+    assert "That username and password do not match an account." in page and '<html lang="en">' in page
+
+
 def test_the_list_is_in_chinese_with_chinese_dates(wang: FlaskClient, chinese_lead: int) -> None:
     page = wang.get("/leads", headers={"Accept-Language": "en"}).get_data(as_text=True)  # the account decides
     assert '<html lang="zh">' in page
