@@ -7,7 +7,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install env run train spacy validate test test-unit test-stories evaluate nlu-gate audit bench lint clean
+.PHONY: help install env run train spacy validate test test-unit test-stories evaluate nlu-gate audit bench lint translations clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -62,6 +62,12 @@ results:
 lint: install  ## ruff (bot, actions, tools, tests) and mypy (bot, actions)
 	@$(VENV)/bin/ruff check bot actions tools tests
 	@$(VENV)/bin/mypy
+
+COORDINATOR_TRANSLATIONS := bot/web/coordinator/translations
+translations: install  ## coordinator app: update the Chinese catalogue from the code, compile it (commit .po and .mo)
+	@$(VENV)/bin/pybabel extract -F babel.cfg -k _l --no-location --omit-header --sort-output -o build/coordinator.pot .
+	@$(VENV)/bin/pybabel update -i build/coordinator.pot -d $(COORDINATOR_TRANSLATIONS) -l zh -w 120 --ignore-obsolete
+	@$(VENV)/bin/pybabel compile -d $(COORDINATOR_TRANSLATIONS) --statistics
 
 clean:  ## remove build outputs (not .env, not var/)
 	rm -rf build models results reports .pytest_cache
