@@ -24,6 +24,7 @@ from bot.leads.store import (
     LeadRecord,
     StoreError,
 )
+from bot.trial.criteria import Check
 from bot.trial.eligibility import Verdict
 from bot.web.coordinator.core import PROVISIONAL_LABELS, REVIEW_LABELS, VERDICT_LABELS, actor, audit, services
 from bot.web.coordinator.translatable import _l
@@ -179,6 +180,14 @@ def _lead_or_404(lead_id: int) -> Any:
         abort(404)
 
 
+def asked_as(check: Check, language: str | None) -> str:
+    """The question as the patient read it: their answer, shown beside it, is in that language."""
+    try:
+        return check.texts(language or "en").question
+    except KeyError:  # a language since removed from the criteria: the source text
+        return check.question
+
+
 @bp.get("/leads/<int:lead_id>")
 def detail(lead_id: int) -> str:
     lead = _lead_or_404(lead_id)
@@ -203,7 +212,7 @@ def detail(lead_id: int) -> str:
             **item,
             "protocol_text": criteria.protocol.get(item["protocol"], ""),
             "kind": "Inclusion" if item["protocol"].startswith("I") else "Exclusion",
-            "question": check.question if check else None,
+            "question": asked_as(check, lead.language) if check else None,
             "answer": answers.get(item["check_id"]),
             "answer_events": answer_events.get(item["check_id"], []),
             "override": latest,

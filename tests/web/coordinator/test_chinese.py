@@ -4,6 +4,7 @@ account page's language switch; the default language of new accounts (setting an
 
 from __future__ import annotations
 
+import html
 import io
 from datetime import datetime, timezone
 
@@ -15,6 +16,7 @@ from bot.cli import main as cli
 from bot.leads.database import Database
 from bot.leads.store import ContactDetails, LeadStore
 from bot.settings import get_settings
+from bot.trial.criteria import load_criteria
 from bot.web.coordinator.accounts import AccountError, Accounts
 from bot.web.coordinator.config import ConfigurationError, coordinator_options
 from tests.web.coordinator.conftest import FAST_HASHER, services
@@ -99,6 +101,9 @@ def test_the_lead_page_shows_the_patients_words_language_versions_and_wechat(wan
     assert 'lang="zh">“我爸今年六十二岁”' in page  # screen readers read the words in their language
     assert "对话语言：中文" in page and "texts-zh-5e6f7a8b" in page and "consent-0123456789ab" in page
     assert "微信号" in page and "wangjg_1964" in page and "王建国" in page
+    age_question = load_criteria().check("age")
+    assert html.escape(age_question.texts("zh").question) in page  # the question as the patient read it
+    assert html.escape(age_question.question) not in page
     for words in ("联系方式", "审核结论", "入排标准", "患者原话", "病历核对清单", "删除该患者的数据", "永久删除"):
         assert words in page, words
 
@@ -106,6 +111,7 @@ def test_the_lead_page_shows_the_patients_words_language_versions_and_wechat(wan
 def test_an_english_account_sees_the_same_lead_in_english(client: FlaskClient, chinese_lead: int) -> None:
     page = client.get(f"/leads/{chinese_lead}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "Conversation language: 中文" in page and "WeChat ID" in page and "“我爸今年六十二岁”" in page
+    assert html.escape(load_criteria().check("age").texts("zh").question) in page  # the patient's words' question
     assert "20 Nov 2026, 10:05" in page and "审核结论" not in page
 
 
