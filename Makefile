@@ -24,11 +24,11 @@ run: env  ## run everything: assistant, actions, chat page, coordinator app
 spacy: install  ## build the spaCy entity-ruler pipeline
 	@$(PY) -m bot.nlu.terms
 
-train: install  ## train the model if data, config or domain changed
+train: install  ## train the model (English and Chinese) if data, config or domain changed
 	@$(PY) -m bot.nlu.training
 
 validate: spacy results  ## rasa data validate (form-asked responses are reported unused: expected)
-	@$(RASA) data validate --domain domain.yml --data data/nlu data/rules > results/validate.log 2>&1 \
+	@$(RASA) data validate --domain domain.yml --data data/nlu data/zh/nlu data/rules > results/validate.log 2>&1 \
 	  && echo "rasa data validate: OK" || { grep -v "is not used in any story or rule" results/validate.log; exit 1; }
 
 test-unit: install  ## the fast inner loop: rules, readers, store on SQLite, actions, apps (no servers, no training)
@@ -37,10 +37,10 @@ test-unit: install  ## the fast inner loop: rules, readers, store on SQLite, act
 test-stories: train  ## test conversations through the trained model
 	@scripts/test_stories.sh
 
-evaluate: train  ## held-out test, 5-fold cross-validation, stories, age table -> reports/summary.md
+evaluate: train  ## both languages: held-out tests, 5-fold cross-validation, stories, age/phone tables -> reports/summary.md
 	@$(PY) -m tools.evaluation evaluate
 
-nlu-gate: train  ## fail if the NLU got worse than tests/nlu/baseline.json (~20 s)
+nlu-gate: train  ## fail if the NLU got worse than tests/nlu/baseline.json, English or Chinese (~40 s)
 	@$(PY) -m tools.evaluation gate
 
 bench: train  ## load benchmark: this project's configuration vs Rasa's stock one -> reports/bench.json
