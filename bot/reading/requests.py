@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from bot.reading.chinese import has_han
+from bot.reading.side_questions import SideTopic, read_side_question
 from bot.reading.side_questions import is_question as asks_something
 from bot.reading.text import MAX_ANSWER_CHARS
 from bot.reading.yes_no import declines_to_answer, read_yes_no
@@ -112,7 +113,7 @@ def clearly_requested(intent: str | None, text: str) -> bool:
     "I don't want to answer that"), answers the question being asked.
     """
     if intent == "withdraw":
-        return bool(WITHDRAW_WORDS.search(text))
+        return bool(WITHDRAW_WORDS.search(text)) and not asks_about_leaving_later(text)
     if intent == "start_over":
         return bool(START_OVER_WORDS.search(text))
     if HANDOFF_WORDS.search(text):
@@ -127,7 +128,21 @@ def says_in_words(text: str, words: re.Pattern[str]) -> bool:
 
 def asks_to_withdraw(text: str) -> bool:
     """ "stop and delete my answers", or the withdraw button: everything stored is to be erased."""
-    return says_in_words(text, WITHDRAW_WORDS)
+    return says_in_words(text, WITHDRAW_WORDS) and not asks_about_leaving_later(text)
+
+
+# What makes "can I stop...?" a question about leaving the study one day, not a request to stop now.
+_LATER = re.compile(
+    r"\b(?:later|treatment|study|trial|future|afterwards|halfway|midway|once|if i)\b|"
+    r"以后|将来|中途|到时候|治疗|研究|试验",
+    re.IGNORECASE,
+)
+
+
+def asks_about_leaving_later(text: str) -> bool:
+    """ "can I stop the treatment later?", "以后不想参加了可以退出吗": a question to answer, not a withdrawal."""
+    side = read_side_question(text)
+    return side is not None and side.topic is SideTopic.WITHDRAWAL and bool(_LATER.search(text))
 
 
 def asks_to_start_over(text: str) -> bool:

@@ -14,7 +14,7 @@ from bot.reading import (
     is_side_request,
     read_yes_no,
 )
-from bot.reading.requests import HANDOFF_WORDS
+from bot.reading.requests import HANDOFF_WORDS, clearly_requested
 
 
 @pytest.mark.parametrize(
@@ -92,3 +92,20 @@ def test_chinese_requests(text: str, withdraw: bool, start_over: bool, handoff: 
     assert asks_to_start_over(text) is start_over
     assert bool(HANDOFF_WORDS.search(text)) is handoff
     assert asks_why(text) is why
+
+
+@pytest.mark.parametrize(("text", "withdraws"), [
+    ("can I stop the treatment later?", False),  # a question about leaving one day: answered, nothing erased
+    ("can I leave the study later?", False),
+    ("what if I want to quit the trial halfway?", False),
+    ("如果以后不想参加了可以退出吗？", False),
+    ("治疗到一半能退出吗", False),
+    ("can we stop now?", True),
+    ("stop", True),
+    ("I want to stop and delete everything", True),
+    ("我不想参加了", True),
+    ("删除我的信息", True),
+])
+def test_a_question_about_leaving_later_is_not_a_withdrawal(text: str, withdraws: bool) -> None:
+    assert asks_to_withdraw(text) is withdraws
+    assert clearly_requested("withdraw", text) is withdraws
