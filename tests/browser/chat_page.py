@@ -40,11 +40,19 @@ class Patient:
     last message (without its parenthetical hints) gives the answer; adjust if the domain's wording
     changes. `typed_for_payload`: what the patient types instead of tapping a button with this payload.
     `finished`: the assistant's closing message of a prescreen, which gives the reference code.
+    `typed_for_title`: words typed instead of a button whose title matches (before the payload's).
     """
 
     typed_answers: tuple[tuple[re.Pattern[str], str], ...]
     typed_for_payload: dict[str, str]
     finished: re.Pattern[str]
+    typed_for_title: tuple[tuple[re.Pattern[str], str], ...] = ()
+
+    def types_for(self, button: dict[str, str]) -> str:
+        for pattern, words in self.typed_for_title:
+            if pattern.search(button["title"]):
+                return words
+        return self.typed_for_payload.get(button["payload"], button["title"])
 
 
 ENGLISH = Patient(
@@ -62,13 +70,14 @@ ENGLISH = Patient(
 CHINESE = Patient(
     typed_answers=(
         (re.compile(r"多大|年龄|年纪|岁数|出生"), "62岁"),
+        (re.compile(r"什么时候|时间|时段"), "工作日上午"),  # before the phone: "什么时候方便给您打电话？"
         (re.compile(r"电话|手机"), "138 0013 8000"),
         (re.compile(r"邮箱|电子邮件|e-?mail", re.IGNORECASE), "test.patient@example.com"),
         (re.compile(r"姓名|名字|称呼"), "张伟"),
-        (re.compile(r"什么时候|时间|时段"), "工作日上午"),
     ),
     typed_for_payload={"/affirm": "是的", "/deny": "没有", "/dont_know": "不知道"},
     finished=REFERENCE_CODE,
+    typed_for_title=((re.compile(r"^(?:是的?，?|好的?，?|我)?同意"), "同意"),),  # not "不同意"
 )
 FINISHED = ENGLISH.finished  # the English closing message (tests of the English page use it)
 
@@ -255,7 +264,7 @@ def run_prescreen(
         elif by == "tap":
             page.locator(".quick-replies").get_by_role("button", name=button["title"], exact=True).click()
         else:
-            type_message(page, patient.typed_for_payload.get(button["payload"], button["title"]))
+            type_message(page, patient.types_for(button))
     pytest.fail(f"The prescreen did not finish in {max_turns} turns: {bot_texts(page)[-5:]}")
 
 

@@ -131,7 +131,7 @@
     var han = (plain.match(HAN) || []).length;
     var latin = (plain.match(LATIN_WORD) || []).length;
     if (han && !OTHER_SCRIPT.test(plain) && (han >= 2 * latin || han >= 4)) { return 'zh'; }
-    if (latin && !han && ALL.en) { return 'en'; }
+    if (/[A-Za-z]/.test(plain) && ALL.en) { return 'en'; }
     return state.lang;
   }
 
