@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -37,15 +37,19 @@ class ValidateContactForm(FormValidationAction):
         return ["contact_ok", *CONTACT_SLOTS]
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """A language request is not a name or a phone number: switch, and ask again."""
-        return language_switched(dispatcher, tracker) or await super().run(dispatcher, tracker, domain)
+        """A language request is not a name or a phone number: switch, and ask the same question again."""
+        switched = language_switched(dispatcher, tracker)
+        if switched is None:
+            return await super().run(dispatcher, tracker, domain)
+        events: list[EventType] = [SlotSet(slot, value) for slot, value in switched.items()]
+        tracker.add_slots(events)
+        next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+        return [*events, next_slot] if next_slot else events
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Every message answers the question being asked, unless it is a side question."""
-        from rasa_sdk.events import SlotSet
-
         slot = tracker.get_slot("requested_slot")
         if slot not in ("contact_ok", *CONTACT_SLOTS) or is_side_request(tracker):
             return []

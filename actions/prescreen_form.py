@@ -99,15 +99,15 @@ def explain_unreadable(dispatcher: CollectingDispatcher, tracker: Tracker, defau
         dispatcher.utter_message(response=default_response)
 
 
-def language_switched(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+def language_switched(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any] | None:
     """ "说中文", "English please" in a form: action_set_language has switched; say so, and the form asks again.
 
     The language is set again so that the form counts the message as handled rather than rejecting it.
     """
     if language_request(latest_text(tracker)) is None:
-        return []
+        return None
     dispatcher.utter_message(response="utter_language_switched")
-    return [SlotSet(LANGUAGE_SLOT, language_of(tracker))]
+    return {LANGUAGE_SLOT: language_of(tracker)}
 
 
 class ValidatePrescreenForm(FormValidationAction):
@@ -132,10 +132,9 @@ class ValidatePrescreenForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """A language request, corrections and the patient's own questions first: none answers the open question."""
-        switched = language_switched(dispatcher, tracker)
-        if switched:
-            return switched  # the open question is asked again, in the new language
-        slot_values = self._correction(dispatcher, tracker)
+        slot_values = language_switched(dispatcher, tracker)  # then the open question again, in the new language
+        if slot_values is None:
+            slot_values = self._correction(dispatcher, tracker)
         if slot_values is None:
             slot_values = self._side_question(dispatcher, tracker)
         if slot_values is None:
