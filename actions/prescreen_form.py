@@ -33,6 +33,7 @@ from bot.reading.not_told import applies_to as is_record_question
 from bot.reading.not_told import read_record_answer
 from bot.reading.side_questions import SideTopic, read_side_question
 from bot.reading.text import clean_text
+from bot.texts.responses import variations
 from bot.trial.criteria import Check
 from bot.trial.eligibility import evaluate, questions_to_ask, read_back, ruling_check
 
@@ -81,8 +82,23 @@ def answers_so_far(tracker: Tracker) -> dict[str, Any]:
     return {check.id: tracker.get_slot(check.slot) for check in services.criteria().checks}
 
 
-def buttons_of(check: Check) -> list[dict[str, str]]:
-    return [{"title": b.title, "payload": b.payload} for b in check.buttons]
+def buttons_of(check: Check, language: str = "en") -> list[dict[str, str]]:
+    """The check's buttons as the patient sees them, in the conversation's language."""
+    return [{"title": b.title, "payload": b.payload} for b in check.texts(language).buttons]
+
+
+def why_with_example(check: Check, language: str) -> str:
+    """ "What do you mean?": why the question is asked, then how to answer it."""
+    texts = check.texts(language)
+    return joined_sentences([texts.why, texts.example])
+
+
+def joined_sentences(sentences: list[str]) -> str:
+    """Sentences as one text: a space after an English sentence, none after a Chinese one (。？)."""
+    text = ""
+    for sentence in filter(None, sentences):
+        text += sentence if not text or not text[-1].isascii() else " " + sentence
+    return text
 
 
 def explain_unreadable(dispatcher: CollectingDispatcher, tracker: Tracker, default_response: str) -> None:
@@ -239,8 +255,8 @@ class ValidatePrescreenForm(FormValidationAction):
             entry["confirmed_at"] = now_iso()
             answer_log[check.id] = entry
             return {CONFIRM_SLOT: ruling, "answer_log": answer_log}
-        read_back_buttons = ((domain.get("responses") or {}).get("utter_confirm_exclusion") or [{}])[0].get("buttons")
-        words = patient_words(tracker, read_back_buttons or [])
+        shown = variations(domain, "utter_confirm_exclusion", language_of(tracker)) if domain.get("responses") else []
+        words = patient_words(tracker, (shown or [{}])[0].get("buttons") or [])  # the buttons the patient saw
         if reading.value == "unsure" and check.answer == "yes_no" and not is_tapped_text(str(value)):
             new = {"text": words, "value": "unsure", "how": f"not sure at the read-back: {reading.how}"}
             return {check.slot: "unsure", CONFIRM_SLOT: None,
@@ -278,7 +294,7 @@ class ValidatePrescreenForm(FormValidationAction):
             return {"consent": False}
         try:
             services.lead_store().start_screening(
-                tracker.sender_id, services.consent_version(), services.criteria().version
+                tracker.sender_id, services.consent_version(language_of(tracker)), services.criteria().version
             )
         except StoreError:
             dispatcher.utter_message(response="utter_consent_not_recorded")
@@ -298,7 +314,7 @@ class ValidatePrescreenForm(FormValidationAction):
             if age.age is None:
                 if age.problem == "unreadable" and (declines_to_answer(text) or asks_what_is_meant(text)):
                     # "I'd rather not say", "why?": say why the age matters, then ask again
-                    dispatcher.utter_message(text=f"{check.why} {check.example}".strip())
+                    dispatcher.utter_message(text=why_with_example(check, language_of(tracker)))
                 elif looks_unsupported(text) or intent in _UNREADABLE_REPLIES and age.problem == "unreadable":
                     explain_unreadable(dispatcher, tracker, "utter_invalid_age")
                 elif age.problem in ("vague", "impossible", "birthday", "several"):
@@ -310,7 +326,7 @@ class ValidatePrescreenForm(FormValidationAction):
         mentioned = any(term_id(str(entity)) in check.topic or entity in check.topic for entity in entity_ids(tracker))
         if asks_what_is_meant(text):
             # "what do you mean by up and about?": a question about the question, not an answer
-            dispatcher.utter_message(text=f"{check.why} {check.example}".strip())
+            dispatcher.utter_message(text=why_with_example(check, language_of(tracker)))
             return {check.slot: None}
         read = self._read(check, text, tracker, mentioned)
         if read is None:
@@ -335,7 +351,8 @@ class ValidatePrescreenForm(FormValidationAction):
         return reading.value, reading.how
 
     def _accept(self, check: Check, value: Any, how: str, tracker: Tracker) -> dict[str, Any]:
-        log_entry = {"text": patient_words(tracker, buttons_of(check)), "value": str(value), "how": how}
+        log_entry = {"text": patient_words(tracker, buttons_of(check, language_of(tracker))), "value": str(value),
+                     "how": how}
         answer_log = logged_answer(tracker.get_slot("answer_log") or {}, check.id, log_entry, "answered again")
         return {check.slot: value, "answer_log": answer_log}
 
@@ -369,10 +386,11 @@ class AskCheckAction(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         check = services.criteria().check(self.check_id)
+        language = language_of(tracker)
         if check.answer == "yes_no":
-            dispatcher.utter_message(text=check.question, buttons=buttons_of(check))
+            dispatcher.utter_message(text=check.texts(language).question, buttons=buttons_of(check, language))
         else:
-            dispatcher.utter_message(text=check.question)
+            dispatcher.utter_message(text=check.texts(language).question)
         return []
 
 
@@ -392,7 +410,7 @@ class ActionAskConfirmExclusion(Action):
         ruling = ruling_check(criteria, answers)
         if ruling is not None:
             dispatcher.utter_message(response="utter_confirm_exclusion",
-                                     read_back=read_back(criteria, ruling, answers[ruling]))
+                                     read_back=read_back(criteria, ruling, answers[ruling], language_of(tracker)))
         return []
 
 
@@ -411,7 +429,8 @@ def explain_rule_out(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
     failed = evaluate(criteria, answers_so_far(tracker)).failed
     if not failed:
         return False
-    reasons = " ".join(criteria.check(result.check_id).why for result in failed)
+    language = language_of(tracker)
+    reasons = joined_sentences([criteria.check(result.check_id).texts(language).why for result in failed])
     dispatcher.utter_message(response="utter_explain_rule_out", reasons=reasons)
     return True
 
@@ -426,7 +445,7 @@ class ActionExplainQuestion(Action):
         slot = tracker.get_slot("requested_slot")
         criteria = services.criteria()
         if slot in criteria.slots:
-            dispatcher.utter_message(text=criteria.check(slot).why)
+            dispatcher.utter_message(text=criteria.check(slot).texts(language_of(tracker)).why)
         elif slot == "consent":
             dispatcher.utter_message(response="utter_privacy")
         elif slot and slot.startswith("contact_"):

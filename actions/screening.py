@@ -189,6 +189,11 @@ class ActionRestartPrescreen(Action):
         return [ActiveLoop(None), AllSlotsReset(), *kept_language(tracker)]
 
 
+# By whether there is a reference code to quote.
+HANDOFF_RESPONSES = {False: "utter_handoff", True: "utter_handoff_quoting_code"}
+HANDOFF_WITH_EMAIL_RESPONSES = {False: "utter_handoff_with_email", True: "utter_handoff_with_email_quoting_code"}
+
+
 class ActionHandoff(Action):
     """Tells the patient how to reach a person on the study team."""
 
@@ -197,13 +202,16 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         settings = get_settings()
+        # once there is a reference code, the patient is asked to quote it (a response of its own: slot
+        # conditions can say "no code yet" but not "a code", so they cannot choose it in two languages)
+        quoting = bool(tracker.get_slot("reference_code"))
         if settings.study_contact_email:
             dispatcher.utter_message(
-                response="utter_handoff_with_email", phone=settings.study_contact_phone,
+                response=HANDOFF_WITH_EMAIL_RESPONSES[quoting], phone=settings.study_contact_phone,
                 email=settings.study_contact_email,
             )
         else:
-            dispatcher.utter_message(response="utter_handoff", phone=settings.study_contact_phone)
+            dispatcher.utter_message(response=HANDOFF_RESPONSES[quoting], phone=settings.study_contact_phone)
         return []
 
 

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
 from bot.leads.factory import open_lead_store, open_spool
 from bot.leads.spool import Spool
 from bot.leads.store import LeadNotFound, LeadStore, StoreError
-from bot.settings import PROJECT_ROOT, get_settings
+from bot.settings import get_settings
+from bot.texts.responses import DEFAULT_LANGUAGE, DOMAIN_FILE
+from bot.texts.responses import consent_version as texts_consent_version
 from bot.trial.criteria import Criteria, load_criteria
 
 T = TypeVar("T")
 
-DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
-CONSENT_RESPONSE = "utter_ask_consent"
 
 
 def criteria() -> Criteria:
@@ -56,15 +53,6 @@ def write_or_spool(conversation_id: str, kind: str, payload: dict[str, Any], wri
         return None
 
 
-@lru_cache(maxsize=1)
-def consent_version(domain_file: Path = DOMAIN_FILE) -> str:
-    """A version for the consent text shown: a hash of its wording as patients read it (slots such as
-    {study_site} filled with their values), so a change of wording is a new version and a mere move of
-    a name into a slot is not."""
-    with open(domain_file, encoding="utf-8") as handle:
-        domain = yaml.safe_load(handle)
-    text = " ".join(domain["responses"][CONSENT_RESPONSE][0]["text"].split())
-    for name, slot in domain.get("slots", {}).items():
-        if isinstance(slot, dict) and slot.get("initial_value") is not None:
-            text = text.replace("{" + name + "}", str(slot["initial_value"]))
-    return "consent-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+def consent_version(language: str = DEFAULT_LANGUAGE, domain_file: Path = DOMAIN_FILE) -> str:
+    """The version of the consent text shown in `language` (a hash of its wording, see bot.texts)."""
+    return texts_consent_version(language, domain_file)

@@ -11,6 +11,7 @@
     prescreen coordinator add USERNAME [--reset]   (password from a prompt or stdin)
     prescreen coordinator list
     prescreen nlu review [--threshold 0.6] [--days N] [--prefill] [--output FILE]
+    prescreen texts export [--out DIR]
 """
 
 from __future__ import annotations
@@ -196,9 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from bot.cli.coordinators import add_coordinator_commands  # here: the web app's accounts load only when asked
     from bot.cli.nlu import add_nlu_commands
+    from bot.cli.texts import add_texts_commands
 
     add_coordinator_commands(groups)
     add_nlu_commands(groups)
+    add_texts_commands(groups)
     return parser
 
 

@@ -1,8 +1,16 @@
-"""The trial's eligibility criteria, loaded from the YAML file beside this module."""
+"""The trial's eligibility criteria, loaded from the YAML file beside this module.
+
+The rules and the English texts are in `nct05240950.yml`; each other language's patient texts are in
+`nct05240950.<language>.yml` beside it, keyed by check id. `check.texts("zh")` gives one language's
+texts; a language file that misses a text the English has is refused at load, so a patient is never
+asked a question in a language it was not written in.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -10,6 +18,7 @@ from typing import Any, Literal
 import yaml
 
 CRITERIA_FILE = Path(__file__).with_name("nct05240950.yml")
+SOURCE_LANGUAGE = "en"  # the language of the criteria file itself
 
 YesNo = Literal["yes", "no", "unsure"]
 YES_NO_VALUES: tuple[YesNo, ...] = ("yes", "no", "unsure")
@@ -21,11 +30,16 @@ class Button:
     payload: str
 
 
-DEFAULT_BUTTONS: tuple[Button, ...] = (
-    Button("Yes", "/affirm"),
-    Button("No", "/deny"),
-    Button("Not sure", "/dont_know"),
-)
+@dataclass(frozen=True)
+class CheckTexts:
+    """What the patient reads of one check, in one language."""
+
+    question: str
+    why: str
+    example: str = ""
+    # The ruling answer said back before it ends the questions; `{age}` is the age read.
+    read_back: str = ""
+    buttons: tuple[Button, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,16 +61,27 @@ class Check:
     says: dict[str, str] = field(default_factory=dict)
     words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     topic: tuple[str, ...] = ()
-    buttons: tuple[Button, ...] = DEFAULT_BUTTONS
+    buttons: tuple[Button, ...] = ()
     only_up_to_childbearing_age: bool = False
     # The ruling answer said back to the patient before it ends the questions ("you have had CAR-T…");
     # `{age}` in the age check's phrase is the age read.
     read_back: str = ""
+    # The patient's texts in the other languages (from nct05240950.<language>.yml), by language.
+    translations: Mapping[str, CheckTexts] = field(default_factory=dict)
 
     @property
     def slot(self) -> str:
         """The Rasa slot that holds this check's answer."""
         return self.id
+
+    def texts(self, language: str = SOURCE_LANGUAGE) -> CheckTexts:
+        """The question, why, example, read-back and buttons in `language` ("en", "zh")."""
+        if language == SOURCE_LANGUAGE:
+            return CheckTexts(self.question, self.why, self.example, self.read_back, self.buttons)
+        try:
+            return self.translations[language]
+        except KeyError:
+            raise KeyError(f"check {self.id!r} has no {language!r} texts (nct05240950.{language}.yml)") from None
 
 
 @dataclass(frozen=True)
@@ -78,6 +103,7 @@ class Criteria:
     childbearing_age_max: int
     checks: tuple[Check, ...]
     record_checks: tuple[RecordCheck, ...]
+    languages: tuple[str, ...] = (SOURCE_LANGUAGE,)
 
     def check(self, check_id: str) -> Check:
         for check in self.checks:
@@ -102,7 +128,23 @@ def _kind(ref: str) -> Literal["inclusion", "exclusion"]:
     return "inclusion" if ref.startswith("I") else "exclusion"
 
 
-def _check(raw: dict[str, Any], protocol: dict[str, str], yes_no_example: str = "") -> Check:
+# Chinese characters and full-width punctuation: a line break between two of them is not a space.
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u201c\u201d"
+_SPACE_IN_CJK = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
+def _one_line(text: Any) -> str:
+    """A text folded over several lines of YAML, as one line (no space where Chinese lines were joined)."""
+    return _SPACE_IN_CJK.sub("", " ".join(str(text or "").split()))
+
+
+def _buttons(raw: Any) -> tuple[Button, ...]:
+    return tuple(Button(title=str(button["title"]), payload=str(button["payload"])) for button in raw or ())
+
+
+def _check(
+    raw: dict[str, Any], protocol: dict[str, str], yes_no_example: str, yes_no_buttons: tuple[Button, ...]
+) -> Check:
     ref = raw["protocol"]
     if ref not in protocol:
         raise ValueError(f"check {raw['id']!r} names unknown protocol item {ref!r}")
@@ -113,7 +155,7 @@ def _check(raw: dict[str, Any], protocol: dict[str, str], yes_no_example: str = 
         raise ValueError(f"check {raw['id']!r}: `says` needs exactly yes, no and unsure")
     if answer == "age" and "age_range" not in raw:
         raise ValueError(f"check {raw['id']!r}: an age check needs age_range: [youngest, oldest]")
-    buttons = tuple(Button(**button) for button in raw["buttons"]) if "buttons" in raw else DEFAULT_BUTTONS
+    buttons = _buttons(raw["buttons"]) if "buttons" in raw else yes_no_buttons if answer == "yes_no" else ()
     age_range = tuple(raw["age_range"]) if "age_range" in raw else None
     return Check(
         id=raw["id"],
@@ -123,9 +165,9 @@ def _check(raw: dict[str, Any], protocol: dict[str, str], yes_no_example: str = 
         label=raw["label"],
         source=raw["source"],
         answer=answer,
-        question=" ".join(raw["question"].split()),
-        why=" ".join(raw["why"].split()),
-        example=raw.get("example", yes_no_example if answer == "yes_no" else ""),
+        question=_one_line(raw["question"]),
+        why=_one_line(raw["why"]),
+        example=_one_line(raw.get("example", yes_no_example if answer == "yes_no" else "")),
         meets=raw.get("meets"),
         age_range=age_range,
         says=dict(raw.get("says", {})),
@@ -133,17 +175,70 @@ def _check(raw: dict[str, Any], protocol: dict[str, str], yes_no_example: str = 
         topic=tuple(raw.get("topic", ())),
         buttons=buttons,
         only_up_to_childbearing_age=bool(raw.get("only_up_to_childbearing_age", False)),
-        read_back=" ".join(str(raw.get("read_back", "")).split()),
+        read_back=_one_line(raw.get("read_back", "")),
     )
 
 
-def parse_criteria(document: dict[str, Any]) -> Criteria:
-    protocol = {str(key): " ".join(str(text).split()) for key, text in document["protocol"].items()}
-    yes_no_example = " ".join(str(document.get("yes_no_example", "")).split())
-    checks = tuple(_check(raw, protocol, yes_no_example) for raw in document["checks"])
+def _translated(check: Check, own: dict[str, Any], document: Mapping[str, Any], language: str) -> CheckTexts:
+    """One check's texts in `language`, checked against the English: every text the English check has,
+    the same buttons (payloads, in order) and the same placeholders."""
+    where = f"nct05240950.{language}.yml, check {check.id!r}"
+    default_buttons = _buttons(document.get("yes_no_buttons"))
+    texts = CheckTexts(
+        question=_one_line(own.get("question")),
+        why=_one_line(own.get("why")),
+        example=_one_line(own.get("example") or (document.get("yes_no_example") if check.answer == "yes_no" else "")),
+        read_back=_one_line(own.get("read_back")),
+        buttons=_buttons(own["buttons"]) if "buttons" in own else default_buttons if check.answer == "yes_no" else (),
+    )
+    english = check.texts(SOURCE_LANGUAGE)
+    for name in ("question", "why", "example", "read_back"):
+        theirs, ours = getattr(english, name), getattr(texts, name)
+        if bool(theirs) != bool(ours):
+            raise ValueError(f"{where}: `{name}` is missing (the English has one)" if theirs
+                             else f"{where}: `{name}` has no English text to translate")
+        if sorted(_placeholders(theirs)) != sorted(_placeholders(ours)):
+            raise ValueError(f"{where}: `{name}` must keep the placeholders {sorted(_placeholders(theirs))}")
+    if [b.payload for b in texts.buttons] != [b.payload for b in english.buttons]:
+        raise ValueError(f"{where}: buttons must have the English payloads "
+                         f"{[b.payload for b in english.buttons]}, in that order")
+    if any(not b.title.strip() for b in texts.buttons):
+        raise ValueError(f"{where}: a button has no title")
+    return texts
+
+
+def _placeholders(text: str) -> list[str]:
+    return re.findall(r"\{(\w+)\}", text)
+
+
+def parse_criteria(
+    document: dict[str, Any], translations: Mapping[str, Mapping[str, Any]] | None = None
+) -> Criteria:
+    """The criteria of `document`, with each language's texts from `translations` (language → document)."""
+    protocol = {str(key): _one_line(text) for key, text in document["protocol"].items()}
+    yes_no_example = _one_line(document.get("yes_no_example", ""))
+    yes_no_buttons = _buttons(document.get("yes_no_buttons"))
+    if not yes_no_buttons:
+        raise ValueError("the criteria need `yes_no_buttons` (the buttons of a yes/no question)")
+    checks = tuple(_check(raw, protocol, yes_no_example, yes_no_buttons) for raw in document["checks"])
     ids = [check.id for check in checks]
     if len(ids) != len(set(ids)):
         raise ValueError("check ids must be unique")
+    translations = translations or {}
+    for language, texts in translations.items():
+        if texts.get("language") != language:
+            raise ValueError(f"nct05240950.{language}.yml must say `language: {language}`")
+        own = texts.get("checks") or {}
+        if set(own) != set(ids):
+            raise ValueError(f"nct05240950.{language}.yml: checks missing {sorted(set(ids) - set(own))}, "
+                             f"unknown {sorted(set(own) - set(ids))}")
+    checks = tuple(
+        replace(check, translations={
+            language: _translated(check, texts["checks"][check.id], texts, language)
+            for language, texts in translations.items()
+        })
+        for check in checks
+    )
     record_checks = tuple(
         RecordCheck(id=raw["id"], protocol=raw["protocol"], protocol_text=protocol[raw["protocol"]], item=raw["item"])
         for raw in document.get("record_checks", ())
@@ -156,11 +251,25 @@ def parse_criteria(document: dict[str, Any]) -> Criteria:
         childbearing_age_max=int(document["childbearing_age_max"]),
         checks=checks,
         record_checks=record_checks,
+        languages=(SOURCE_LANGUAGE, *sorted(translations)),
     )
+
+
+def translation_files(path: Path = CRITERIA_FILE) -> dict[str, Path]:
+    """The criteria's other languages and their files (`nct05240950.zh.yml` → "zh")."""
+    return {file.name.split(".")[-2]: file for file in sorted(path.parent.glob(f"{path.stem}.*.yml"))}
 
 
 @lru_cache(maxsize=4)
 def load_criteria(path: Path = CRITERIA_FILE) -> Criteria:
     """The criteria of the trial, parsed and checked once per process."""
+    translations = {language: _read_yaml(file) for language, file in translation_files(path).items()}
+    return parse_criteria(_read_yaml(path), translations)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
     with open(path, encoding="utf-8") as handle:
-        return parse_criteria(yaml.safe_load(handle))
+        document = yaml.safe_load(handle)
+    if not isinstance(document, dict):
+        raise ValueError(f"{path} is not a YAML mapping")
+    return document

@@ -116,9 +116,10 @@ def ruling_check(criteria: Criteria, answers: Mapping[str, Answer]) -> str | Non
     return None
 
 
-def read_back(criteria: Criteria, check_id: str, answer: Answer) -> str:
-    """The ruling answer in the patient's terms, from the criteria file (said before ending the questions)."""
-    return criteria.check(check_id).read_back.replace("{age}", str(answer))
+def read_back(criteria: Criteria, check_id: str, answer: Answer, language: str = "en") -> str:
+    """The ruling answer in the patient's terms and language, from the criteria files (said before ending
+    the questions)."""
+    return criteria.check(check_id).texts(language).read_back.replace("{age}", str(answer))
 
 
 def questions_to_ask(criteria: Criteria, answers: Mapping[str, Answer]) -> list[str]:

@@ -216,10 +216,11 @@ def test_handoff_gives_the_study_team_phone_and_email(make_tracker, dispatcher, 
     tracker = make_tracker("can I talk to a person", "human_handoff", slots={"reference_code": code})
     assert run(ActionHandoff(), dispatcher, tracker, domain) == []
     get_settings.cache_clear()
-    # the reference code, when there is one, is filled from its slot by the response's condition
-    expected = {"response": "utter_handoff", "phone": "+86 21 0000 0000"}
+    # the reference code, when there is one, is quoted: its response fills it from the slot
+    quoting = "_quoting_code" if code else ""
+    expected = {"response": f"utter_handoff{quoting}", "phone": "+86 21 0000 0000"}
     if email:
-        expected = {"response": "utter_handoff_with_email", "phone": "+86 21 0000 0000", "email": email}
+        expected = {"response": f"utter_handoff_with_email{quoting}", "phone": "+86 21 0000 0000", "email": email}
     assert sent(dispatcher) == [expected]
 
 
@@ -238,9 +239,13 @@ def test_consent_version_hashes_the_wording_patients_read(tmp_path: Path) -> Non
     from actions.services import DOMAIN_FILE, consent_version
 
     domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
-    assert "{study_site}" in domain["responses"]["utter_ask_consent"][0]["text"]
+    assert "{study_site}" in domain["responses"]["utter_ask_consent"][-1]["text"]
     renamed = tmp_path / "domain.yml"
     domain["slots"]["study_site"]["initial_value"] = "Another Hospital"
     renamed.write_text(yaml.safe_dump(domain, allow_unicode=True), encoding="utf-8")
-    assert consent_version(renamed) != consent_version(DOMAIN_FILE)
-    assert consent_version(DOMAIN_FILE) == "consent-4d4209c4015b"  # the wording of 2026-11-25: unchanged by moves
+    assert consent_version(domain_file=renamed) != consent_version(domain_file=DOMAIN_FILE)
+    assert consent_version("zh", domain_file=renamed) == consent_version("zh")  # the Chinese names its own slot
+    # the wording of 2026-11-25: unchanged by moves, and by the Chinese variation added before it
+    assert consent_version(domain_file=DOMAIN_FILE) == "consent-4d4209c4015b"
+    assert consent_version("en") == "consent-4d4209c4015b"
+    assert consent_version("zh").startswith("consent-") and consent_version("zh") != consent_version("en")

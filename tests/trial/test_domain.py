@@ -12,7 +12,7 @@ from bot.reading import QUESTION_INTENTS, REQUEST_INTENTS
 from bot.settings import PROJECT_ROOT
 from bot.trial.criteria import load_criteria
 
-DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 CRITERIA = load_criteria()
 
 
@@ -53,9 +53,9 @@ def test_every_intent_has_training_examples() -> None:
 def test_every_response_the_actions_send_is_in_the_domain() -> None:
     sent = set()
     for source in (PROJECT_ROOT / "actions").glob("*.py"):
-        sent |= set(re.findall(r'response="(utter_\w+)"', source.read_text()))
-    sent |= set(re.findall(r'"(utter_\w+)"', (PROJECT_ROOT / "actions" / "prescreen_form.py").read_text()))
-    assert {"utter_handoff", "utter_location", "utter_contact_summary", "utter_explain_rule_out"} <= sent
+        sent |= set(re.findall(r'"(utter_\w+)"', source.read_text()))
+    assert {"utter_handoff", "utter_handoff_quoting_code", "utter_location", "utter_contact_summary",
+            "utter_explain_rule_out"} <= sent
     assert sent <= set(DOMAIN["responses"]), sent - set(DOMAIN["responses"])
 
 
@@ -63,5 +63,7 @@ def test_the_hospital_is_named_in_one_place() -> None:
     # every response says {study_site}; the slot's initial value is the one place the name is written
     assert DOMAIN["slots"]["study_site"]["initial_value"] == "Changhai Hospital"
     assert (PROJECT_ROOT / "domain.yml").read_text().count("Changhai") == 1
+    assert DOMAIN["slots"]["study_site_zh"]["initial_value"] == "上海长海医院"
+    assert (PROJECT_ROOT / "domain.yml").read_text().count("长海") == 1
     for source in (PROJECT_ROOT / "actions").glob("*.py"):
-        assert "Changhai" not in source.read_text(), source.name
+        assert "Changhai" not in source.read_text() and "长海" not in source.read_text(), source.name
