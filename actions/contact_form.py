@@ -1,4 +1,7 @@
-"""The contact form: permission to call, name, phone and/or email, a good time, then a read-back."""
+"""The contact form: permission to call, name, phone, WeChat and/or email, a good time, then a read-back.
+
+At least one of phone, WeChat and email is needed; each can be skipped ("skip", "跳过").
+"""
 
 from __future__ import annotations
 
@@ -10,19 +13,27 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import is_side_request, latest_intent, latest_text
+from actions.language import language_of
 from actions.prescreen_form import explain_unreadable, language_switched
 from bot.reading import (
     contact_confirmation_words,
+    contact_ok_words,
+    declines_name,
     is_skip,
     read_contact_time,
     read_email,
     read_name,
     read_phone,
+    read_wechat,
     read_yes_no,
 )
+from bot.reading.language import Language
 
-CONTACT_SLOTS = ("contact_name", "contact_phone", "contact_email", "contact_time", "contact_confirmed")
-SKIPPED = False  # a skipped phone or email is stored in its slot as False: answered, but no value
+CONTACT_SLOTS = (
+    "contact_name", "contact_phone", "contact_wechat", "contact_email", "contact_time", "contact_confirmed",
+)
+CHANNEL_SLOTS = ("contact_phone", "contact_wechat", "contact_email")  # at least one of them is needed
+SKIPPED = False  # a skipped phone, WeChat or email is stored in its slot as False: answered, but no value
 
 
 class ValidateContactForm(FormValidationAction):
@@ -65,17 +76,22 @@ class ValidateContactForm(FormValidationAction):
     async def validate_contact_ok(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        answer = self._yes_no(value, tracker)
+        answer = self._yes_no(value, tracker, contact_ok_words())
         if answer in ("yes", "no"):
             return {"contact_ok": answer == "yes"}
-        explain_unreadable(dispatcher, tracker, "utter_invalid_yes_no")
+        if answer == "unsure":  # "maybe", "考虑一下": a call commits them to nothing; the form asks again
+            dispatcher.utter_message(response="utter_contact_ok_unsure")
+        else:
+            explain_unreadable(dispatcher, tracker, "utter_invalid_contact_ok")
         return {"contact_ok": None}
 
     async def validate_contact_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         name = read_name(str(value))
-        if name is None:
+        if name is None and declines_name(str(value)):
+            dispatcher.utter_message(response="utter_contact_name_declined")
+        elif name is None:
             explain_unreadable(dispatcher, tracker, "utter_invalid_contact_name")
         return {"contact_name": name}
 
@@ -84,18 +100,28 @@ class ValidateContactForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value is SKIPPED or is_skip(str(value)):
             return {"contact_phone": SKIPPED}
-        phone = read_phone(str(value))
+        phone = read_phone(str(value), language_of(tracker))
         if phone is None:
             explain_unreadable(dispatcher, tracker, "utter_invalid_contact_phone")
         return {"contact_phone": phone}
+
+    async def validate_contact_wechat(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is SKIPPED or is_skip(str(value)):
+            return {"contact_wechat": SKIPPED}
+        wechat = read_wechat(str(value), phone=tracker.get_slot("contact_phone") or None)
+        if wechat is None:
+            explain_unreadable(dispatcher, tracker, "utter_invalid_contact_wechat")
+        return {"contact_wechat": wechat}
 
     async def validate_contact_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if value is SKIPPED or is_skip(str(value)):
-            if not tracker.get_slot("contact_phone"):
+            if not any(tracker.get_slot(slot) for slot in CHANNEL_SLOTS[:-1]):
                 dispatcher.utter_message(response="utter_need_phone_or_email")
-                return {"contact_email": None, "contact_phone": None}
+                return {slot: None for slot in reversed(CHANNEL_SLOTS)}  # from the phone again
             return {"contact_email": SKIPPED}
         email = read_email(str(value))
         if email is None:
@@ -123,12 +149,23 @@ class ValidateContactForm(FormValidationAction):
         return {"contact_confirmed": None}
 
 
+def response_text(domain: DomainDict, response: str, language: Language) -> str:
+    """The text of a response in a language: its variation for that language, else the unconditioned one."""
+    variations = domain["responses"][response]
+    for variation in variations:
+        conditions = variation.get("condition") or []
+        if any(c.get("name") == "language" and c.get("value") == language for c in conditions):
+            return str(variation["text"])
+    return str(next(v for v in variations if not v.get("condition"))["text"])
+
+
 def contact_summary(tracker: Tracker, domain: DomainDict) -> dict[str, str]:
     """The contact details to read back, as the variables of `utter_contact_summary`.
 
-    A detail not given is shown in the words of `utter_contact_not_given` (patient text lives in the domain).
+    A detail not given is shown in the words of `utter_contact_not_given`, in the conversation's language
+    (patient text lives in the domain).
     """
-    not_given = domain["responses"]["utter_contact_not_given"][0]["text"]
+    not_given = response_text(domain, "utter_contact_not_given", language_of(tracker))
 
     def shown(slot: str) -> str:
         return str(tracker.get_slot(slot) or not_given)
@@ -136,6 +173,7 @@ def contact_summary(tracker: Tracker, domain: DomainDict) -> dict[str, str]:
     return {
         "name": shown("contact_name"),
         "phone": shown("contact_phone"),
+        "wechat": shown("contact_wechat"),
         "email": shown("contact_email"),
         "best_time": shown("contact_time"),
     }
@@ -149,4 +187,16 @@ class ActionAskContactConfirmed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(response="utter_contact_summary", **contact_summary(tracker, domain))
+        return []
+
+
+class ActionAskContactWechat(Action):
+    """Asks for a WeChat ID; "same as my phone number" is offered only when a phone number was given."""
+
+    def name(self) -> str:
+        return "action_ask_contact_wechat"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        response = "utter_ask_wechat_after_phone" if tracker.get_slot("contact_phone") else "utter_ask_wechat_no_phone"
+        dispatcher.utter_message(response=response)
         return []

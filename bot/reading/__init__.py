@@ -8,12 +8,15 @@ from bot.reading.age import AgeReading, read_age
 from bot.reading.contact import (
     MAX_CONTACT_TIME_CHARS,
     MAX_NAME_CHARS,
+    declines_name,
     is_skip,
     read_contact_time,
     read_email,
     read_name,
     read_phone,
+    read_wechat,
 )
+from bot.reading.language import language_request
 from bot.reading.requests import (
     QUESTION_INTENTS,
     REQUEST_INTENTS,
@@ -26,7 +29,7 @@ from bot.reading.requests import (
     is_tapped,
 )
 from bot.reading.text import MAX_ANSWER_CHARS, clean_text, looks_non_english, normalise
-from bot.reading.words import consent_words, contact_confirmation_words
+from bot.reading.words import consent_words, contact_confirmation_words, contact_ok_words
 from bot.reading.yes_no import (
     INTENT_VALUES,
     MIN_INTENT_CONFIDENCE,
@@ -40,8 +43,8 @@ from bot.reading.yes_no import (
 __all__ = [
     "INTENT_VALUES", "MAX_ANSWER_CHARS", "MAX_CONTACT_TIME_CHARS", "MAX_NAME_CHARS", "MIN_INTENT_CONFIDENCE",
     "QUESTION_INTENTS", "REQUEST_INTENTS", "AgeReading", "YesNoReading", "asks_to_start_over", "asks_to_withdraw",
-    "asks_what_is_meant", "asks_why", "belief_about_records", "clean_text", "clearly_requested",
-    "consent_words", "contact_confirmation_words", "declines_to_answer", "is_question", "is_side_request",
-    "is_skip", "is_tapped", "looks_non_english", "normalise", "read_age", "read_contact_time", "read_email",
-    "read_name", "read_phone", "read_yes_no",
+    "asks_what_is_meant", "asks_why", "belief_about_records", "clean_text", "clearly_requested", "consent_words",
+    "contact_confirmation_words", "contact_ok_words", "declines_name", "declines_to_answer", "is_question",
+    "is_side_request", "is_skip", "is_tapped", "language_request", "looks_non_english", "normalise", "read_age",
+    "read_contact_time", "read_email", "read_name", "read_phone", "read_wechat", "read_yes_no",
 ]

@@ -7,6 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from bot.reading.age_zh import ChineseAge, parse_chinese_age
+from bot.reading.chinese import has_han
 from bot.reading.text import normalise
 from bot.trial.criteria import load_criteria
 
@@ -187,6 +189,8 @@ def read_age(text: str, today: date | None = None, boundaries: tuple[int, int] |
     boundaries = boundaries or load_criteria().age_range
     if _LOOKS_LIKE_CODE.search(text):
         return AgeReading(None, "unreadable")
+    if has_han(text):
+        return _from_chinese(parse_chinese_age(text, today), today, boundaries)
     if _VAGUE_AGE.search(normalise(text)) or re.search(r"(?<![\d+])\d{2}\s*\+(?!\s*\d)", text):
         return AgeReading(None, "vague")  # "mid-sixties", "60+"
     lowered = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("‘", "'")
@@ -242,3 +246,27 @@ def _checked_age(age: int) -> AgeReading:
     if age < _YOUNGEST_PLAUSIBLE_AGE or age > _OLDEST_PLAUSIBLE_AGE:
         return AgeReading(None, "impossible")
     return AgeReading(age)
+
+
+def _from_chinese(parts: ChineseAge, today: date, boundaries: tuple[int, int]) -> AgeReading:
+    """The age in a Chinese answer, by the English rules: an age said wins over a birth year."""
+    if parts.vague:
+        return AgeReading(None, "vague")
+    for ages, offset in ((parts.ages, 0), (parts.future, 1)):
+        if ages:
+            return AgeReading(None, "several") if len(set(ages)) > 1 else _checked_age(ages[0] - offset)
+    if parts.nominal:
+        if len(set(parts.nominal)) > 1:
+            return AgeReading(None, "several")
+        # 虚岁 N is N-1 after this year's birthday and N-2 before it: ask when a limit lies between.
+        older, younger = parts.nominal[0] - 1, parts.nominal[0] - 2
+        low, high = boundaries
+        if younger < low <= older or younger <= high < older:
+            return AgeReading(None, "birthday")
+        return _checked_age(older)
+    if parts.births:
+        if len({year for year, _, _ in parts.births}) > 1:
+            return AgeReading(None, "several")
+        dated = [birth for birth in parts.births if birth[1] is not None] or parts.births
+        return _age_on(today, *dated[0], boundaries)
+    return AgeReading(None, "impossible" if parts.impossible_year else "unreadable")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
+from bot.reading.chinese import fold_width
+from bot.reading.phone_zh import read_mainland_phone
 from bot.reading.text import clean_text, normalise
 
 _SKIP = (
     "skip", "no", "none", "n a", "na", "nope", "no thanks", "no thank you", "no email", "no phone",
     "don't have one", "dont have one", "do not have one", "i don't have", "i dont have", "rather not",
     "prefer not", "i'd rather not", "pass", "not applicable", "nothing",
+    "跳过", "没有", "不用", "不方便", "不用了", "没有的", "不留", "不想留", "算了", "无",
 )
 _RELATIVE = (
     r"(?:father|dad|daddy|mother|mum|mom|mummy|husband|wife|son|daughter|brother|sister|partner|uncle|aunt|"
@@ -50,9 +53,67 @@ def is_skip(text: str) -> bool:
     return not re.search(r"\d{3}|@", text) and bool(_SKIP_PATTERN.search(normal))
 
 
+# --- Chinese names: 王建国, 欧阳娜娜, 李娜; 王先生, 李阿姨, 老王 as typed; 阿卜杜·热合曼 with its middle dot.
+_HAN_CHAR = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_ZH_RELATIVE = (
+    r"(?:爸爸|爸|父亲|老爸|妈妈|妈|母亲|老妈|老公|丈夫|先生|爱人|老婆|妻子|太太|儿子|女儿|哥哥|姐姐|弟弟|妹妹|"
+    r"病人|患者|家属)"
+)
+_ZH_NAME_PREFIX = re.compile(
+    r"^\s*(?:(?:你好|您好)[,，!！\s]*)?"
+    r"(?:(?:我|本人)?(?:的)?(?:名字|姓名)(?:是|叫)?|我叫|我是|叫我|本人|(?:我的?|他的?|她的?)?" + _ZH_RELATIVE
+    + r"(?:的名字)?(?:叫|是)|姓名|名字)\s*[:：]?\s*"
+)
+_ZH_SURNAME_ONLY = re.compile(r"^\s*(?:我|本人|他|她)?姓\s*(" + _HAN_CHAR + r"{1,2})[。.!！]*\s*$")
+_ZH_TITLES = r"(?:先生|女士|小姐|太太|阿姨|叔叔|伯伯|阿婆|阿公|老师|师傅|大爷|大妈|奶奶|爷爷|老伯|阿伯)"
+_ZH_NAME = re.compile(
+    r"^(?:" + _HAN_CHAR + r"{2,4}|" + _HAN_CHAR + r"{1,3}" + _ZH_TITLES + r"|"
+    + _HAN_CHAR + r"{1,6}(?:[·・•]" + _HAN_CHAR + r"{1,6}){1,2})$"
+)
+# Characters of sentences, not of names: "我不想告诉你名字", "没有", "你好吗".
+_ZH_NOT_NAME_CHARS = re.compile(r"[不没了吗呢吧啊呀哦嗯的我你您他她们这么谁什想告诉]")
+_ZH_NOT_NAMES = frozenset({
+    "是的", "好的", "可以", "知道", "谢谢", "跳过", "算了", "保密", "匿名", "随便", "先生", "女士", "患者", "病人",
+    "家属", "姓名", "名字", "对的", "可以的", "没问题", "稍等", "等等", "再见", "拜拜", "中文", "英文", "电话", "手机",
+    "微信", "邮箱", "上午", "下午", "晚上", "随时",
+})
+# "I'd rather not say", "我不想告诉你名字": a kind answer (any name or title will do), not "that's not a name".
+_DECLINES_NAME = re.compile(
+    r"\b(?:rather not|prefer not|don'?t want to|do not want to|won'?t|not comfortable|none of your business|"
+    r"anonymous|private|confidential|skip)\b|不想(?:告诉|说|留|给|透露)|不(?:告诉|方便(?:说|留|透露)?|便透露)|"
+    r"不愿意|保密|匿名|隐私|跳过|不留名|不用(?:留)?名字|不说名字",
+    re.IGNORECASE,
+)
+
+
+def declines_name(text: str) -> bool:
+    """ "I'd rather not say", "我不想告诉你名字", "保密": the patient would rather not give a name."""
+    return bool(_DECLINES_NAME.search(clean_text(text, 200)))
+
+
+def _read_chinese_name(text: str) -> str | None:
+    """A name in Han characters (prefixes such as 我叫 / 我爸叫 taken off); a surname alone after 姓 (我姓王 -> 王)."""
+    surname = _ZH_SURNAME_ONLY.match(text)
+    if surname:
+        return surname.group(1)
+    name = re.sub(rf"(?<={_HAN_CHAR})\s+(?={_HAN_CHAR})", "", text.strip(" ,.!。，！、"))  # "王 建国"
+    if not _ZH_NAME.match(name) or name in _ZH_NOT_NAMES or _ZH_NOT_NAME_CHARS.search(name):
+        return None
+    return name
+
+
 def read_name(text: str) -> str | None:
-    """A person's name as typed (any script), without "my name is"; None if it isn't one."""
-    name = _NAME_PREFIX.sub("", clean_text(text, 200)).strip(" ,.!")
+    """A person's name as typed (any script), without "my name is" / "我叫"; None if it isn't one.
+
+    Chinese names are two to four Han characters (王建国, 欧阳娜娜), a surname with a title as typed
+    (王先生, 李阿姨), or a surname alone after 姓 (我姓王 -> 王); pinyin is read as any Latin name.
+    """
+    cleaned = clean_text(text, 200)
+    if re.search(_HAN_CHAR, cleaned):
+        cleaned = _ZH_NAME_PREFIX.sub("", _NAME_PREFIX.sub("", cleaned))
+        if re.search(_HAN_CHAR, cleaned):
+            return _read_chinese_name(cleaned)
+    name = _NAME_PREFIX.sub("", cleaned).strip(" ,.!")  # "Wang Jianguo", "我叫 Wang Jianguo", "my name is Mary"
     if not name or len(name) > MAX_NAME_CHARS or not _NAME_CHARS.match(name):
         return None
     if normalise(name) in _SKIP or len(name.split()) > 6:
@@ -70,8 +131,20 @@ _PHONE_LEAD_WORDS = frozenset({
 })
 
 
-def read_phone(text: str) -> str | None:
-    """A phone number with 7 to 15 digits, kept as + and digits; None otherwise."""
+# +44 20..., 0044 20...: a number with a country code other than China's, read as in English.
+_INTERNATIONAL = re.compile(r"(?:^|[^\d\s\-.])\s*(?:\+|00)\s*(?!86)[1-9]")
+
+
+def read_phone(text: str, language: str = "en") -> str | None:
+    """A phone number with 7 to 15 digits, kept as + and digits; None otherwise.
+
+    In a Chinese conversation ("zh") mainland numbers are read as Chinese patients write them and
+    stored in E.164 (+8613800138000); a number with another country code is read as in English.
+    """
+    if language == "zh":
+        mainland = read_mainland_phone(text)
+        if mainland or not _INTERNATIONAL.search(fold_width(text)):
+            return mainland
     raw = clean_text(text, 100)
     raw = re.sub(r"^(?:my )?(?:phone|mobile|cell|number|tel)[\w\s]*?(?:is|:)\s*", "", raw, flags=re.IGNORECASE)
     # "it's 138 1234 5678", "you can call me on ...", "my dad's mobile is ...": the words before the number
@@ -116,3 +189,26 @@ def read_contact_time(text: str) -> str | None:
     if not cleaned or len(cleaned) > MAX_CONTACT_TIME_CHARS or re.search(r"[<>]", cleaned):
         return None
     return cleaned
+
+
+# WeChat's own rules for an ID: 6-20 characters, a letter first, then letters, digits, _ or -.
+_WECHAT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{5,19}")
+_WECHAT_LEAD = re.compile(
+    r"^\s*(?:我的)?(?:微信号?|wechat(?: id)?|weixin)(?:号码?|是|id)?\s*[:：是]?\s*", re.IGNORECASE
+)
+SAME_AS_PHONE = re.compile(r"同(?:手机)?号|同手机|和手机(?:号)?一样|就是手机号|same as (?:my )?(?:phone|mobile|number)",
+                           re.IGNORECASE)
+
+
+def read_wechat(text: str, phone: str | None = None) -> str | None:
+    """A WeChat ID ("微信号：wxid_abc123"), or the phone number when it is the same (微信同手机号); None otherwise.
+
+    A mainland mobile number is also a valid WeChat ID, stored as typed digits.
+    """
+    if SAME_AS_PHONE.search(text):
+        return phone or None
+    candidate = _WECHAT_LEAD.sub("", clean_text(text, 60)).strip(" .,;。，")
+    if _WECHAT_ID.fullmatch(candidate):
+        return candidate
+    digits = re.sub(r"[\s\-]", "", candidate)
+    return digits if re.fullmatch(r"1[3-9]\d{9}", digits) else None

@@ -7,7 +7,10 @@ needs words that say so. No Rasa here.
 from __future__ import annotations
 
 import re
+import unicodedata
 
+from bot.reading.chinese import has_han
+from bot.reading.side_questions import is_question as asks_something
 from bot.reading.text import MAX_ANSWER_CHARS
 from bot.reading.yes_no import declines_to_answer, read_yes_no
 
@@ -27,19 +30,26 @@ WITHDRAW_WORDS = re.compile(
     r"quit|cancel|opt[- ]?out|end|no more|leave me|"
     r"(?:don'?t|do not) want(?! to (?:answer|say|tell|share|discuss|talk about|give|reply)\b"
     r"(?! (?:any ?more|more|these|your|the rest|all|any)))|"
-    r"unsubscribe|get rid|wipe)\b|删除|停止",
+    r"unsubscribe|get rid|wipe)\b|删除|删掉|删了|停止|退出|不(?:想|要)(?:参加|做|继续|弄)了?|不做了|不参加了|撤回|注销",
     re.IGNORECASE,
 )
-START_OVER_WORDS = re.compile(r"\b(start|restart|again|beginning|reset|redo|over|scratch|top|anew)\b", re.IGNORECASE)
+START_OVER_WORDS = re.compile(
+    r"\b(start|restart|again|beginning|reset|redo|over|scratch|top|anew)\b|重新开始|重来|从头(?:开始|来)|重新(?:做|填|答)",
+    re.IGNORECASE,
+)
 # Asking for a person in so many words; "I'd have to ask my doctor" is an answer ("not sure").
 HANDOFF_WORDS = re.compile(
     r"\b(?:talk|speak|chat)(?:ing)? (?:to|with)\b|\b(?:real|actual|live) (?:person|human|people)\b|"
     r"\b(?:human|person|someone|somebody|coordinator|operator|agent|representative|staff)\b|"
-    r"\bcall me\b|\bphone number\b|\bcontact (?:number|details)\b|\bwho (?:can|do) i (?:call|contact)\b|人工",
+    r"\bcall me\b|\bphone number\b|\bcontact (?:number|details)\b|\bwho (?:can|do) i (?:call|contact)\b|人工|真人|"
+    r"(?:和|跟|找|同)(?:医生|护士|大夫|工作人员|协调员|你们的人|真人|人)(?:说|谈|聊|讲|沟通)|客服|活人",
     re.IGNORECASE,
 )
 # "why am I not eligible?", "how come", "which answer": asking for the reason of a result.
-_ASKS_WHY = re.compile(r"^\W*(?:but |so |and |ok |okay )?(?:why|how come|what made|which answer)\b", re.IGNORECASE)
+_ASKS_WHY = re.compile(
+    r"^\W*(?:but |so |and |ok |okay )?(?:why|how come|what made|which answer)\b|为什么|为啥|干嘛问|问这个干(?:嘛|什么)",
+    re.IGNORECASE,
+)
 # A side question is phrased as one: "I had CAR-T last year" is an answer, "what is CAR-T" is not.
 _QUESTION_START = re.compile(
     r"^\s*(what|what's|whats|why|how|where|who|when|which|is|are|can|could|does|do|will|would|should|tell|explain)\b",
@@ -54,9 +64,15 @@ def is_tapped(text: str) -> bool:
     return text.startswith("/")
 
 
+def _asks_in_chinese(text: str) -> bool:
+    """ "CAR-T是什么", "这个安全吗", "在哪家医院": a Chinese question, without a question mark too."""
+    return has_han(text) and asks_something(text)
+
+
 def phrased_as_question(text: str) -> bool:
-    """ "what is CAR-T", "is it safe", "...?": phrased as a side question rather than a statement."""
-    return "?" in text or bool(_QUESTION_START.match(text))
+    """ "what is CAR-T", "is it safe", "...?", "这个安全吗": phrased as a side question rather than a statement."""
+    text = unicodedata.normalize("NFKC", text)  # "？" -> "?"
+    return "?" in text or bool(_QUESTION_START.match(text)) or _asks_in_chinese(text)
 
 
 def is_question(text: str) -> bool:
@@ -64,7 +80,8 @@ def is_question(text: str) -> bool:
     answer ("yes, but is it safe?", "will do")."""
     if _ANSWER_START.match(text):
         return False
-    return text.rstrip().endswith("?") or bool(_WH_START.match(text))
+    text = unicodedata.normalize("NFKC", text)
+    return text.rstrip().endswith("?") or bool(_WH_START.match(text)) or _asks_in_chinese(text)
 
 
 def asks_why(text: str) -> bool:

@@ -1,4 +1,4 @@
-"""Words that answer the questions which are not eligibility checks (consent, contact read-back).
+"""Words that answer the questions which are not eligibility checks (consent, contact, contact read-back).
 
 They are data, kept in words.yml beside this module; each check's own words are in the criteria file.
 """
@@ -29,3 +29,8 @@ def consent_words() -> dict[str, tuple[str, ...]]:
 def contact_confirmation_words() -> dict[str, tuple[str, ...]]:
     """Words that confirm or reject the contact details read back ("all good", "the phone is wrong")."""
     return _words()["contact_confirmation"]
+
+
+def contact_ok_words() -> dict[str, tuple[str, ...]]:
+    """Words for "may a coordinator contact you?": wanting time to decide ("考虑一下", "let me think") is not sure."""
+    return _words()["contact_ok"]

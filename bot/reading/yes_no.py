@@ -1,4 +1,4 @@
-"""Read yes / no / not sure from what a patient typed, in many words, emoji or short Chinese. No Rasa here."""
+"""Read yes / no / not sure from what a patient typed, in many words or emoji (Chinese: yes_no_zh.py). No Rasa here."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.reading.text import any_phrase, longest_phrase, normalise, squeeze
+from bot.reading.yes_no_zh import read_chinese_yes_no
 from bot.trial.criteria import Check, YesNo
 
 # Intents of the NLU model that answer a yes/no question, and how sure the model must be.
@@ -133,18 +134,6 @@ _SYMBOLS = {
     "no": "👎❌✖🚫🙅⛔❎",
     "not sure": "🤷🤔❓❔",
 }
-# Short answers in Chinese: checked in this order at the start of the message.
-_CHINESE = (
-    ("unsure", ("不知道", "不清楚", "不确定", "不记得", "记不清", "记不得", "说不准", "说不清", "不太清楚", "不太确定",
-                "不太记得", "不晓得", "不了解", "不懂", "忘了", "忘记了", "也许", "可能", "大概", "不好说", "没听说过",
-                "没测过", "没做过这个检查", "没检查过", "要问", "问一下", "不方便说", "不想说", "不想回答", "跳过")),
-    ("no", ("不是", "没有", "没", "不", "无", "否", "从来没有", "从没", "从未", "并没有", "没用过", "不用", "不会")),
-    ("yes", ("是的", "是", "对", "对的", "有", "有的", "嗯", "好", "好的", "行", "可以", "同意", "当然", "做过",
-             "用过", "确定")),
-)
-_CHINESE_LEAD = re.compile(r"^(?:嗯+|呃|额|哦|噢|啊|我|他|她|我们|他们|我爸|我妈|我父亲|我母亲|病人|患者)+(?=.)")
-
-
 @dataclass(frozen=True)
 class YesNoReading:
     value: YesNo
@@ -185,22 +174,6 @@ def _clauses(text: str) -> list[str]:
     """The message in clauses ("No. I did have a cold" -> ["no", "i did have a cold"]), normalised."""
     parts = re.split(r"[.,;:!?\n()]+|\s[-–—]+\s|\s+(?:but|though|although|except)\s+", text.lower())
     return [clause for clause in (squeeze(normalise(part)) for part in parts) if clause]
-
-
-_CHINESE_ENDING = re.compile(r"^(?:的|了|过|啊|呀|吧|呢|哦|嘛|做过|有过|用过|得过|去过|参加过|是的|有的)*$")
-
-
-def _read_chinese(text: str) -> YesNoReading | None:
-    """ "是的", "不是", "我不知道", "没有做过": a short answer in Chinese (a whole first clause, not a sentence)."""
-    if not re.search(r"[\u4e00-\u9fff]", text):
-        return None
-    first = next((c for c in re.split(r"[\s\W_]+", text) if c), "")
-    first = _CHINESE_LEAD.sub("", first)
-    for value, phrases in _CHINESE:
-        for phrase in sorted(phrases, key=len, reverse=True):
-            if first.startswith(phrase) and _CHINESE_ENDING.match(first[len(phrase):]):
-                return YesNoReading(value, f"'{phrase}'")  # type: ignore[arg-type]
-    return None
 
 
 def _first_answer_words(clauses: list[str]) -> tuple[str | None, str | None]:
@@ -288,9 +261,9 @@ def read_yes_no(
     if intent is not None and intent in INTENT_VALUES and text.strip().startswith("/"):
         return YesNoReading(INTENT_VALUES[intent], f"button /{intent}")
     text = _symbols_to_words(text)
-    chinese = _read_chinese(text)
+    chinese = read_chinese_yes_no(text, words)
     if chinese is not None:
-        return chinese
+        return YesNoReading(*chinese)
     normal = squeeze(normalise(text))
     clauses = _clauses(text) or [normal]
     hedged = bool(_HEDGE_WORDS.search(normal))

@@ -128,6 +128,15 @@ def _kind(ref: str) -> Literal["inclusion", "exclusion"]:
     return "inclusion" if ref.startswith("I") else "exclusion"
 
 
+def _words(raw: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """A check's own words per value: the English `words` and the Chinese `words_zh`, read together."""
+    merged: dict[str, tuple[str, ...]] = {}
+    for key in ("words", "words_zh"):
+        for value, phrases in (raw.get(key) or {}).items():
+            merged[value] = (*merged.get(value, ()), *phrases)
+    return merged
+
+
 # Chinese characters and full-width punctuation: a line break between two of them is not a space.
 _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u201c\u201d"
 _SPACE_IN_CJK = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
@@ -171,7 +180,7 @@ def _check(
         meets=raw.get("meets"),
         age_range=age_range,
         says=dict(raw.get("says", {})),
-        words={key: tuple(value) for key, value in raw.get("words", {}).items()},
+        words=_words(raw),
         topic=tuple(raw.get("topic", ())),
         buttons=buttons,
         only_up_to_childbearing_age=bool(raw.get("only_up_to_childbearing_age", False)),

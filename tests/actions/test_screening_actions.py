@@ -110,9 +110,8 @@ def test_contact_details_are_read_back_then_stored(make_tracker, dispatcher, dom
                "contact_email": False, "contact_time": "mornings"}
     dispatcher.messages.clear()
     assert run(ActionAskContactConfirmed(), dispatcher, make_tracker(slots=contact), domain) == []
-    not_given = domain["responses"]["utter_contact_not_given"][0]["text"]
     assert sent(dispatcher) == [{"response": "utter_contact_summary", "name": "Li Wei", "phone": "+8613812345678",
-                                 "email": not_given, "best_time": "mornings"}]
+                                 "wechat": "(none)", "email": "(none)", "best_time": "mornings"}]
     tracker = make_tracker(slots=contact | {"contact_confirmed": True, "reference_code": code}, active_loop=None)
     assert run(ActionSubmitLead(), dispatcher, tracker, domain) == []
     assert sent(dispatcher)[-1] == {"response": "utter_lead_saved", "reference_code": code}
@@ -131,9 +130,10 @@ def test_contact_form_reads_and_refuses(make_tracker, dispatcher, domain) -> Non
                            requested_slot="contact_phone")
     assert run(form, dispatcher, tracker, domain) == [SlotSet("contact_phone", False)]
     tracker = make_tracker("skip", active_loop="contact_form", requested_slot="contact_email",
-                           slots={"contact_ok": True, "contact_name": "Li", "contact_phone": False})
-    assert run(form, dispatcher, tracker, domain) == [  # neither a phone nor an email: the phone is asked again
-        SlotSet("contact_email", None), SlotSet("contact_phone", None)]
+                           slots={"contact_ok": True, "contact_name": "Li", "contact_phone": False,
+                                  "contact_wechat": False})
+    assert run(form, dispatcher, tracker, domain) == [  # no phone, WeChat or email: the phone is asked again
+        SlotSet("contact_email", None), SlotSet("contact_wechat", None), SlotSet("contact_phone", None)]
     assert sent(dispatcher) == [{"response": "utter_invalid_contact_name"}, {"response": "utter_need_phone_or_email"}]
 
 
@@ -157,7 +157,7 @@ def test_contact_details_to_correct_are_asked_again(make_tracker, dispatcher, do
     events = run(ValidateContactForm(), dispatcher, tracker, domain)
     assert events == [
         SlotSet("contact_confirmed", None), SlotSet("contact_name", None), SlotSet("contact_phone", None),
-        SlotSet("contact_email", None), SlotSet("contact_time", None),
+        SlotSet("contact_wechat", None), SlotSet("contact_email", None), SlotSet("contact_time", None),
     ]
     assert sent(dispatcher) == [{"response": "utter_contact_again"}]
 

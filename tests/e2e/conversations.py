@@ -30,6 +30,7 @@ OTHER_QUESTIONS = {
     "contact_ok": "May a study coordinator contact you",
     "contact_name": "What name should the coordinator ask for",
     "contact_phone": "What phone number can they call you on",
+    "contact_wechat": "contact you on WeChat",
     "contact_email": "What email address can they use",
     "contact_time": "When is the best time to contact you",
     "contact_confirmed": "Here is what I have",

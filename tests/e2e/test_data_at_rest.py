@@ -21,8 +21,9 @@ from tests.e2e.test_rest_conversations import CONSENT, ELIGIBLE, converse
 pytestmark = pytest.mark.e2e
 
 NAME, PHONE, EMAIL, TIME = "Zhou Guilan", "+86 137 2468 1357", "zhou.guilan@example.com", "evenings after six"
+WECHAT = "zhouguilan_1957"
 SECRETS = [NAME, "Guilan", PHONE, "13724681357", "+8613724681357", "137 2468 1357", EMAIL, "zhou.guilan", TIME,
-           "my scans were clear"]
+           WECHAT, "my scans were clear"]
 
 
 def _database_path(url: str) -> Path:
@@ -32,7 +33,8 @@ def _database_path(url: str) -> Path:
 
 def test_transcripts_hold_no_personal_data_in_clear_and_files_are_owner_only(live_stack: LiveStack) -> None:
     sender = uuid.uuid4().hex
-    texts = converse(live_stack, sender, ["hi", CONSENT, *ELIGIBLE, "yes please", NAME, PHONE, EMAIL, TIME, "yes"])
+    texts = converse(live_stack, sender, ["hi", CONSENT, *ELIGIBLE, "yes please", NAME, PHONE, WECHAT, EMAIL, TIME,
+                                                          "yes"])
     assert any("reference code is" in t for t in texts)
     assert live_stack.store().get_lead(sender).contact.email == EMAIL  # the lead store has them (encrypted)
 

@@ -90,21 +90,6 @@ def test_ages_refused(text: str, problem: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "name"),
-    [("Li Wei", "Li Wei"), ("my name is Mary Smith", "Mary Smith"), ("王芳", "王芳"),
-     ("María José García", "María José García"),
-     ("I'm O'Brien", "O'Brien"), ("Jean-Luc Picard", "Jean-Luc Picard")],
-)
-def test_names(text: str, name: str) -> None:
-    assert read_name(text) == name
-
-
-@pytest.mark.parametrize("text", ["<img src=x onerror=alert(1)>", "13812345678", "a@b.com", "", "skip", "x" * 200])
-def test_not_names(text: str) -> None:
-    assert read_name(text) is None
-
-
-@pytest.mark.parametrize(
     ("text", "phone"),
     [("138 1234 5678", "13812345678"), ("+86 138-1234-5678", "+8613812345678"), ("(021) 6543 2100", "02165432100"),
      ("my number is 07700 900123", "07700900123")],
@@ -147,3 +132,23 @@ def test_readers_never_crash_and_never_invent(text: str) -> None:
     phone = read_phone(text)
     assert phone is None or 7 <= len(phone.lstrip("+")) <= 15
     assert len(clean_text(text)) <= 500
+
+
+@pytest.mark.parametrize(
+    ("text", "wechat"),
+    [
+        ("wxid_abc123", "wxid_abc123"), ("微信号：wxid_abc123", "wxid_abc123"), ("我的微信是 zhang_1962", "zhang_1962"),
+        ("13800138000", "13800138000"), ("微信同手机号", "+8613800138000"),
+        ("Same as my phone number", "+8613800138000"),
+        ("abc", None), ("1abcdefg", None), ("a" * 21, None), ("<script>", None), ("不知道", None),
+    ],
+)
+def test_wechat(text: str, wechat: str | None) -> None:
+    from bot.reading.contact import read_wechat
+
+    assert read_wechat(text, phone="+8613800138000") == wechat
+
+
+@pytest.mark.parametrize("text", ["跳过", "没有", "不用", "不方便"])
+def test_chinese_skip(text: str) -> None:
+    assert is_skip(text)

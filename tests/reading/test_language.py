@@ -12,9 +12,15 @@ REQUESTS = [
     ("Chinese please", "zh"), ("in Chinese", "zh"),
     ("English please", "en"), ("english", "en"), ("in English please", "en"), ("Can we do this in English?", "en"),
     ("用英文", "en"), ("说英语", "en"), ("英文", "en"), ("do you speak English", "en"), ("请用英语", "en"),
+    ("能说中文吗", "zh"), ("可以讲普通话吗？", "zh"),
+    ("in English", "en"), ("can you speak English?", "en"), ("英语", "en"), ("换成英文吧", "en"),
     # not a request: a negation, a question about both, an answer
     ("不用说中文", None), ("中文还是英文？", None), ("是的", None), ("yes", None), ("I'm 62", None),
-    ("don't switch to English", None), ("我是中国人，在上海住了很多年，看病都是在长海医院，医生说我英文很好" * 2, None),
+    ("don't switch to English", None), ("没有", None), ("/affirm", None),
+    # a story that mentions a language in passing switches nothing
+    ("my daughter reads English and Chinese", None),
+    ("我女儿在英国读书，英语很好，她说这个研究很好，让我来问问，我现在已经做完了化疗，想知道能不能参加", None),
+    ("我是中国人，在上海住了很多年，看病都是在长海医院，医生说我英文很好" * 2, None),
 ]
 
 

@@ -14,6 +14,7 @@ from bot.reading import (
     is_side_request,
     read_yes_no,
 )
+from bot.reading.requests import HANDOFF_WORDS
 
 
 @pytest.mark.parametrize(
@@ -44,7 +45,8 @@ def test_asks_why(text: str, why: bool) -> None:
 @pytest.mark.parametrize(
     ("text", "question"),
     [("what is the consent for?", True), ("is it safe?", True), ("who sees my answers", True),
-     ("yes, but is it safe?", False), ("will do", False), ("fine", False)],
+     ("yes, but is it safe?", False), ("will do", False), ("fine", False),
+     ("这些信息会给谁看？", True), ("谁能看到我的回答", True), ("好的", False), ("可以", False), ("我同意", False)],
 )
 def test_is_question(text: str, question: bool) -> None:
     assert is_question(text) is question
@@ -55,7 +57,12 @@ def test_is_question(text: str, question: bool) -> None:
     [("ask_car_t", "what is CAR-T", True), ("ask_car_t", "CAR-T is what exactly?", True),
      ("ask_car_t", "I had CAR-T in 2023", False), ("ask_why", "why", True),
      ("human_handoff", "can I talk to a person", True), ("human_handoff", "ask my doctor", False),
-     ("affirm", "what?", False), ("ask_risks", "is it safe? " * 60, False)],
+     ("affirm", "what?", False), ("ask_risks", "is it safe? " * 60, False),
+     # Chinese side questions, with or without a question mark; statements with the same words are answers
+     ("ask_car_t", "CAR-T是什么", True), ("ask_car_t", "CAR-T是什么？", True), ("ask_risks", "这个安全吗", True),
+     ("ask_location", "在哪家医院", True), ("ask_involvement", "要住院吗", True), ("ask_why", "为什么问这个", True),
+     ("ask_car_t", "我做过CAR-T", False), ("ask_car_t", "没做过CAR-T", False), ("ask_ctdna", "ctDNA是阳性", False),
+     ("ask_ctdna", "不知道ctDNA是什么", False), ("ask_location", "在长海医院做的手术", False)],
 )
 def test_is_side_request(intent: str, text: str, side: bool) -> None:
     assert is_side_request(intent, text) is side
@@ -67,3 +74,21 @@ def test_consent_and_contact_confirmation_words_come_from_the_words_file() -> No
     assert read_yes_no("fine by me") is None  # without the consent words, unreadable
     assert read_yes_no("the phone is wrong", words=contact_confirmation_words()).value == "no"  # type: ignore[union-attr]
     assert read_yes_no("all good", words=contact_confirmation_words()).value == "yes"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("text", "withdraw", "start_over", "handoff", "why"),
+    [
+        ("删除我的信息", True, False, False, False), ("我不想参加了", True, False, False, False),
+        ("退出", True, False, False, False), ("重新开始", False, True, False, False),
+        ("我想和人工说话", False, False, True, False), ("转人工", False, False, True, False),
+        ("我想跟真人聊", False, False, True, False), ("我想和医生说话", False, False, True, False),
+        ("为什么问这个", False, False, False, True), ("问这个干嘛", False, False, False, True),
+        ("没有", False, False, False, False), ("不知道", False, False, False, False),
+    ],
+)
+def test_chinese_requests(text: str, withdraw: bool, start_over: bool, handoff: bool, why: bool) -> None:
+    assert asks_to_withdraw(text) is withdraw
+    assert asks_to_start_over(text) is start_over
+    assert bool(HANDOFF_WORDS.search(text)) is handoff
+    assert asks_why(text) is why

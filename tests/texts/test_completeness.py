@@ -14,10 +14,6 @@ from bot.texts.responses import DOMAIN_FILE, load_domain
 from bot.trial.criteria import load_criteria
 
 LANGUAGES = load_criteria().languages
-# Written in English only for now: their Chinese comes with the Chinese readers' branch (contact
-# consent, the contact read-back with WeChat, and "(none)" in it, which contact_summary() takes as the
-# first variation). Remove each once it has its Chinese (a test says when).
-PENDING = {"response.utter_ask_contact_ok", "response.utter_contact_summary", "response.utter_contact_not_given"}
 
 
 def test_both_languages_are_catalogued() -> None:
@@ -27,14 +23,8 @@ def test_both_languages_are_catalogued() -> None:
 
 
 def test_every_text_exists_in_every_language() -> None:
-    problems = {key: found for key, found in missing_languages(catalogue(), LANGUAGES).items() if key not in PENDING}
-    assert not problems, problems
-
-
-def test_pending_texts_are_still_pending() -> None:
-    # a pending text that now has its Chinese must leave PENDING, so that the check covers it again
     problems = missing_languages(catalogue(), LANGUAGES)
-    assert PENDING <= set(problems), f"remove from PENDING: {PENDING - set(problems)}"
+    assert not problems, problems
 
 
 @pytest.mark.parametrize(("variations", "problem"), [
@@ -64,7 +54,7 @@ def test_every_response_is_catalogued_in_both_languages() -> None:
     assert {f"response.{name}" for name in domain["responses"]} <= keys
     chinese = [name for name, variations in domain["responses"].items()
                if any(v.get("condition") == [{"type": "slot", "name": "language", "value": "zh"}] for v in variations)]
-    assert len(chinese) == len(domain["responses"]) - len(PENDING)
+    assert len(chinese) == len(domain["responses"])
 
 
 def test_the_english_variation_stays_last_as_the_default() -> None:

@@ -12,8 +12,6 @@ from bot.texts.responses import language_of_variation, load_domain
 DOMAIN = load_domain()
 GENERATOR = TemplatedNaturalLanguageGenerator(DOMAIN["responses"])
 CANDIDATES = ResponseVariationFilter(DOMAIN["responses"])  # what Rasa picks one of at random
-# their Chinese comes with the readers' branch (see PENDING in test_completeness.py)
-ENGLISH_ONLY = {"utter_ask_contact_ok", "utter_contact_summary", "utter_contact_not_given"}
 
 
 @pytest.mark.parametrize("language", ["en", "zh", None])
@@ -23,7 +21,7 @@ def test_exactly_one_variation_in_the_conversations_language(name: str, language
                                                              reference_code: str | None) -> None:
     slots = {"language": language, "reference_code": reference_code}
     chosen = CANDIDATES.responses_for_utter_action(name, "rest", slots)
-    expected = "en" if language is None or name in ENGLISH_ONLY else language
+    expected = "en" if language is None else language
     # one candidate: Rasa picks among several at random
     assert [language_of_variation(v) for v in chosen] == [expected]
 

@@ -1,0 +1,137 @@
+"""Read yes / no / not sure from Chinese as patients and their families type it. No Rasa here.
+
+Not knowing wins everywhere in the message (不清楚, 医生没说过, 我得问问医生); then the question's own
+words (阳性, 切干净了, 卧床; 没有复发 and 不是阳性 read the other way); then the answer word that opens
+the first clause that is not a question (没有，不过去年做过一次胃镜 is a no; 我妈没做过 is a no).
+A belief (好像没有, 应该阴性吧, 可能是阳性) is `hedged`, so that it never rules anyone out on a result
+only the hospital's records hold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import cast
+
+from bot.reading.chinese import fold_width, has_han
+from bot.trial.criteria import YesNo
+
+# Anywhere in the message: the patient does not know, was not told, or would have to ask.
+_UNSURE = re.compile(
+    r"不(?:太|是很|大|怎么|是太|完全)?(?:知道|清楚|确定|记得|了解|晓得|懂|明白|肯定)|说不(?:准|清|好|上来)|不好说|"
+    r"记不(?:清|得|太清)|忘(?:了|记)|没(?:有)?(?:印象|注意)|(?:医生|大夫|他们|没人|没有人)(?:也)?(?:没|没有|从来没|从没)"
+    r"(?:跟我|和我|给我|对我|告诉我)?(?:说|讲|提|告诉|解释)|没(?:人|有人)(?:跟我|和我)?(?:说|讲|提|告诉)|"
+    r"(?:得|要|需要|还得|要去|得去|我去)问(?:问|一下)?|问(?:问|一下)(?:医生|大夫|我|家里|孩子|女儿|儿子)|"
+    r"(?:查|看)(?:一下|一查|看)?(?:报告|病历|单子|化验单)|没(?:有)?看(?:过|到)?(?:报告|结果|单子)|"
+    r"(?:报告|结果)(?:还)?没(?:有)?(?:出|拿到|出来)|还在等|等(?:结果|报告)|没(?:有)?(?:查过|测过|做过这个检查|检查过|拿到)|"
+    r"不懂|搞不清|弄不清|闹不清|一半一半|时好时坏|有时候|说不定|也许|或许|难说|谁知道|天知道|没数|"
+    r"不太会|不了解|不详"
+)
+# Declining to answer is read as not sure, never as a no.
+_DECLINE = re.compile(r"不(?:想|方便|愿意)(?:说|回答|讲|告诉)|保密|跳过|隐私|下一(?:个|题)|不回答")
+# Words that make an answer a belief rather than knowledge.
+_HEDGE = re.compile(r"好像|应该|可能|大概|估计|觉得|感觉|似乎|貌似|印象中|我记得|多半|八成|差不多|听说")
+# A hedge and nothing else ("可能吧", "也许"): not sure; "应该吧" and "大概是吧" lean to yes.
+_BARE_HEDGE = re.compile(r"^(?:可能|也许|或许|好像|似乎|貌似|差不多)(?:吧|呢|啊|哦|是|有|是吧|有吧)?$")
+_LEANS_YES = re.compile(r"^(?:应该|大概|估计|多半|八成|我觉得|感觉)(?:是|有|是的|有的)?(?:吧|啊|呀|哦)?$")
+# Who is answering and small words before the answer: 我爸, 他, 嗯, 其实, 从来 (kept in 从来没有 below).
+_LEAD = re.compile(
+    r"^(?:(?:嗯+|呃|额|哦|噢|噢噢|啊|哎|唉|那个|这个|其实|说实话|老实说|医生|您好|你好)[，,\s]*)*"
+    r"(?:(?:我|他|她|我们|他们|咱|俺|本人|病人|患者|老人|家里老人)?"
+    r"(?:爸爸?|妈妈?|父亲|母亲|老爸|老妈|老伴|老公|老婆|爱人|先生|太太|丈夫|妻子|儿子|女儿|爷爷|奶奶|外公|外婆)?)"
+    r"(?:也|都|还|就|倒是|确实|真的|的确|一直|已经|目前|现在|今年|肯定|当然)*"
+)
+_QUESTION = re.compile(r"[吗么?]$|是不是|有没有|什么|怎么|哪|为啥|为什么|能不能|可不可以")
+# General answer words at the start of a clause, longest first; the rest of the clause is the story.
+_ANSWERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("no", ("不是", "没有", "没", "木有", "么有", "冇", "无", "否", "从来没有", "从来没", "从没", "从未",
+            "并没有", "并没", "没用过", "没得过", "没做过", "没打过", "没吃过", "没参加过", "不用", "不会",
+            "不行", "不能", "不对", "没得", "一次也没有", "都没有", "一个也没有", "都不是", "不", "未",
+            "无此", "否认")),
+    ("yes", ("是的", "是", "对", "对的", "对啊", "有", "有的", "有过", "嗯", "嗯嗯", "好", "好的", "行", "可以", "能",
+             "同意", "当然", "做过", "做了", "用过", "得过", "打过", "吃过", "参加过", "确定", "没错", "是啊", "有啊",
+             "恩", "肯定", "确实")),
+)
+_ORDERED_ANSWERS = sorted(((phrase, value) for value, phrases in _ANSWERS for phrase in phrases),
+                          key=lambda item: len(item[0]), reverse=True)
+# Openers that look like answer words but are not: 不过 (but), 有点 (a little), 没事 / 没问题 (fine, no problem).
+_NOT_ANSWERS = ("不过", "有点", "有些", "有时", "好像", "可能", "对了", "能不能", "是不是", "有没有", "没事", "没问题",
+                "不好意思", "不客气", "没关系", "不用谢")
+# A one-character yes (有, 是, 好) answers only on its own or with particles: 有一个问题 is not a yes.
+_PARTICLES = re.compile(r"^(?:的|了|过|啊|呀|吧|哦|嘛|呢|啦|滴|哈|呐)*$")
+# Negations just before a question's own word: 没有复发, 不是阳性, 未见转移, 没能切.
+_NEGATED_BEFORE = re.compile(
+    r"(?:没有?|不是?|未见?|无|非|并没有?|从没有?|从来没有?)"
+    r"(?:有|是|被|再|能|得|太|怎么|做过?|打过?|吃过?|用过?|参加过?|接受过?|得过?|查出|发现)?$"
+)
+
+
+def _clauses(text: str) -> list[str]:
+    """The message in clauses, split at punctuation and "but": 没有，不过去年做过胃镜 -> [没有, 去年做过胃镜]."""
+    parts = re.split(r"[，,。.！!；;、\s~～…]+|(?<=[?？])|不过|但是|可是|只是", fold_width(text).lower())
+    return [part.strip() for part in parts if part and part.strip()]
+
+
+def _question_words(clauses: list[str], words: Mapping[str, Iterable[str]]) -> list[tuple[YesNo, str]]:
+    """The question's own Chinese words in each clause; a negated one reads the other way (a no-word as not sure)."""
+    found: list[tuple[YesNo, str]] = []
+    for clause in clauses:
+        spans: list[tuple[int, int, YesNo, str]] = []
+        for value in ("unsure", "no", "yes"):
+            for phrase in words.get(value, ()):
+                if not has_han(phrase):
+                    continue
+                for match in re.finditer(re.escape(phrase.lower()), clause):
+                    spans.append((match.start(), match.end(), value, phrase))
+        for start, end, value, phrase in spans:
+            if any(s <= start and end <= e and (e - s) > (end - start) for s, e, _, _ in spans):
+                continue  # inside a longer phrase: 没切干净 over 切干净
+            if value != "unsure" and _NEGATED_BEFORE.search(clause[:start]):
+                found.append(("no" if value == "yes" else "unsure", f"negated '{phrase}'"))
+            else:
+                found.append((value, f"'{phrase}'"))
+    return found
+
+
+def _opening_answer(clause: str) -> tuple[YesNo, str] | None:
+    """The answer word a clause opens with, after who is speaking (我妈没做过 -> no)."""
+    rest = _LEAD.sub("", clause) or clause
+    for candidate in (rest, clause):
+        if candidate.startswith(_NOT_ANSWERS):
+            continue
+        for phrase, value in _ORDERED_ANSWERS:
+            if candidate.startswith(phrase):
+                if value == "yes" and len(phrase) == 1 and not _PARTICLES.match(candidate[1:]):
+                    return None
+                return cast(YesNo, value), f"'{phrase}'"
+    return None
+
+
+def read_chinese_yes_no(text: str, words: Mapping[str, Iterable[str]] | None = None) -> tuple[YesNo, str, bool] | None:
+    """(value, how, hedged) for a Chinese answer, or None when it holds no Chinese or no answer."""
+    if not has_han(text):
+        return None
+    clauses = _clauses(text)
+    joined = "".join(clauses)
+    hedged = bool(_HEDGE.search(joined))
+    for pattern, how in ((_DECLINE, "declined to answer"), (_UNSURE, "not sure")):
+        if match := pattern.search(joined):
+            return "unsure", f"{how}: '{match.group(0)}'", hedged
+    answers = [clause for clause in clauses if not _QUESTION.search(clause)] or []
+    found = _question_words(answers, words or {})
+    if found:
+        values = {value for value, _ in found}
+        if len(values) == 1:
+            return found[0][0], found[0][1], hedged
+        return "unsure", " and ".join(how for _, how in found), hedged
+    for clause in answers:
+        bare = re.sub(r"[吧呢啊呀哦嘛了的]+$", "", clause)
+        if _BARE_HEDGE.match(clause) or (not bare and clause):
+            return "unsure", f"'{clause}'", hedged
+        if _LEANS_YES.match(clause):
+            return "yes", f"'{clause}'", True
+        stripped = _HEDGE.sub("", clause)
+        opening = _opening_answer(stripped) if stripped else None
+        if opening:
+            return opening[0], opening[1], hedged
+    return None

@@ -1,0 +1,63 @@
+"""Names as patients and family members type them, in English and Chinese (no Rasa)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.reading import declines_name, read_name
+
+NAMES = [
+    # English and other Latin names, as typed, without "my name is"
+    ("Li Wei", "Li Wei"), ("my name is Mary Smith", "Mary Smith"), ("I'm O'Brien", "O'Brien"),
+    ("María José García", "María José García"), ("Jean-Luc Picard", "Jean-Luc Picard"),
+    # pinyin, with or without a Chinese or English prefix
+    ("Wang Jianguo", "Wang Jianguo"), ("wang jianguo", "wang jianguo"), ("我叫Wang Jianguo", "Wang Jianguo"),
+    ("我叫 Mary Smith", "Mary Smith"),
+    # two to four Han characters
+    ("李娜", "李娜"), ("王建国", "王建国"), ("欧阳娜娜", "欧阳娜娜"), ("王芳", "王芳"), ("李娜。", "李娜"),
+    ("王 建国", "王建国"),
+    # the prefix goes, the name stays
+    ("我叫王建国", "王建国"), ("我是王建国", "王建国"), ("叫我老王", "老王"), ("你好，我叫李娜", "李娜"),
+    ("本人王建国", "王建国"), ("名字：张伟", "张伟"), ("我的名字是张伟", "张伟"), ("姓名：欧阳娜娜", "欧阳娜娜"),
+    ("我爸叫王建国", "王建国"), ("我妈妈的名字叫李秀英", "李秀英"), ("病人叫王建国", "王建国"),
+    ("my name is 王建国", "王建国"), ("I am 李娜", "李娜"),
+    # a surname with a title, as typed; a surname alone after 姓
+    ("王先生", "王先生"), ("李阿姨", "李阿姨"), ("王建国先生", "王建国先生"), ("欧阳女士", "欧阳女士"),
+    ("张老师", "张老师"), ("我姓王", "王"), ("姓欧阳", "欧阳"), ("我姓李。", "李"),
+    # names with a middle dot (Uyghur, transliterated)
+    ("阿卜杜·热合曼", "阿卜杜·热合曼"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), NAMES)
+def test_names(text: str, name: str) -> None:
+    assert read_name(text) == name
+
+
+NOT_NAMES = [
+    # sentences, answers and refusals
+    "我不想告诉你名字", "不想说", "没有", "是的", "好的", "你好", "谢谢", "跳过", "不知道", "我是他女儿",
+    "张三丰是我爸", "我是王建国的女儿", "王建国（患者）", "我叫王建国，电话13800138000", "我叫王", "先生",
+    "I'd rather not say", "skip", "why do you need my name", "no",
+    # digits, a phone number, an email address, HTML, too long
+    "13812345678", "138 1234 5678", "王建国1962", "a@b.com", "<img src=x onerror=alert(1)>", "<b>王建国</b>",
+    "", "x" * 200, "王" * 12,
+]
+
+
+@pytest.mark.parametrize("text", NOT_NAMES)
+def test_not_names(text: str) -> None:
+    assert read_name(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "declines"),
+    [
+        ("I'd rather not say", True), ("prefer not to give my name", True), ("skip", True),
+        ("that's private", True), ("我不想告诉你名字", True), ("不想说", True), ("保密", True), ("不方便透露", True),
+        ("匿名", True), ("跳过", True),
+        ("王建国", False), ("Li Wei", False), ("我叫李娜", False), ("why do you need my name", False), ("没有", False),
+    ],
+)
+def test_declines_name(text: str, declines: bool) -> None:
+    assert declines_name(text) is declines
