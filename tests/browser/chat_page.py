@@ -71,13 +71,14 @@ CHINESE = Patient(
     typed_answers=(
         (re.compile(r"多大|年龄|年纪|岁数|出生"), "62岁"),
         (re.compile(r"什么时候|时间|时段"), "工作日上午"),  # before the phone: "什么时候方便给您打电话？"
+        (re.compile(r"微信"), "zhangwei_1962"),
         (re.compile(r"电话|手机"), "138 0013 8000"),
         (re.compile(r"邮箱|电子邮件|e-?mail", re.IGNORECASE), "test.patient@example.com"),
         (re.compile(r"姓名|名字|称呼"), "张伟"),
     ),
     typed_for_payload={"/affirm": "是的", "/deny": "没有", "/dont_know": "不知道"},
     finished=REFERENCE_CODE,
-    typed_for_title=((re.compile(r"^(?:是的?，?|好的?，?|我)?同意"), "同意"),),  # not "不同意"
+    typed_for_title=((re.compile(r"^(?:是的?|好的?)?[，,]?\s*我?同意"), "同意"),),  # "是，我同意", not "不同意"
 )
 FINISHED = ENGLISH.finished  # the English closing message (tests of the English page use it)
 
