@@ -163,6 +163,11 @@ def test_the_page_follows_the_conversation_into_chinese_and_back(
     # Each bubble is read whole in its own language, "Assistant said:" included.
     prefixes = page.locator(".msg-bot .bubble .sr-only").all_text_contents()
     assert [p.strip() for p in prefixes] == ["Assistant said:", "助手说：", "助手说："]
+    # Chinese bubbles get taller lines; the English one keeps English spacing on the now Chinese page.
+    spacing = page.locator(".msg-bot .bubble").evaluate_all(
+        "els => els.map(e => parseFloat(getComputedStyle(e).lineHeight) / parseFloat(getComputedStyle(e).fontSize))"
+    )
+    assert spacing[0] < 1.6 <= min(spacing[1:]), spacing
     assert_no_serious_violations(run_axe(page, axe_source))
     shoot(page, "chat-375-switched-to-zh.png")
 
