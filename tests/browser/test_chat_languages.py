@@ -211,6 +211,35 @@ def test_the_offline_message_is_in_the_conversations_language(
     assert not UNAVAILABLE.search(banner.inner_text())
 
 
+def test_too_many_messages_is_a_short_wait_not_an_outage(
+    open_page: Callable[..., Page], scripted_chat: tuple[str, CannedRasa]
+) -> None:
+    """HTTP 429 (over the per-conversation limit): the message is kept and sent after Retry-After."""
+    url, rasa = scripted_chat
+    page = open_page(f"{url}/?lang=zh")
+    wait_idle(page)
+    refused: list[str] = []
+
+    def refuse_once(route: Any) -> None:
+        if not refused:
+            refused.append(route.request.post_data or "")
+            route.fulfill(status=429, headers={"Retry-After": "2"}, content_type="application/json",
+                          body='{"error": "too_many_messages"}')
+        else:
+            route.continue_()
+
+    page.route("**/api/messages*", refuse_once)
+    type_message(page, "是的")
+    expect(page.locator("#app")).to_have_attribute("data-state", "waiting")
+    expect(page.locator("#status")).to_have_text("请稍等，几秒钟后会发送您的消息。")
+    expect(page.locator("#offline")).not_to_contain_text(UNAVAILABLE_ZH)
+    wait_idle(page, timeout=10_000)
+    assert refused and "是的" in refused[0]
+    assert page.locator("#app").get_attribute("data-state") == "idle"
+    assert rasa.received[-1]["body"]["message"] == "是的"  # sent once the wait was over
+    assert len(bot_texts(page)) == 3
+
+
 def test_each_typed_message_carries_its_language(open_page: Callable[..., Page], offline_chat: str) -> None:
     """The page's rule for the patient's own words is the assistant's (bot/reading/language.py)."""
     typed = ["我今年62岁", "我做过CAR-T吗？不确定", "CEA 阳性", "没有", "I am 62 years old", "ok", "CAR-T",

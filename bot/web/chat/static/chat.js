@@ -365,6 +365,11 @@
         if (response.ok && body && Array.isArray(body.messages)) {
           return { kind: 'ok', messages: body.messages, lang: body.lang };
         }
+        if (response.status === 429) {
+          // Too many messages in a minute: not an outage. Keep the message and send it when allowed.
+          var wait = Number(response.headers.get('Retry-After'));
+          return { kind: 'busy', wait: wait > 0 && wait <= 60 ? wait : 5 };
+        }
         if (response.status === 413) {
           return { kind: 'rejected', note: fmt(S.too_long, { max: MAX }) };
         }
@@ -425,6 +430,11 @@
         scrollToEnd(firstNew, false);
         updateAppState();
         pump();
+      } else if (result.kind === 'busy') {
+        showTyping(true);   // the message is on its way, a few seconds late
+        announce(S.busy);
+        app.setAttribute('data-state', 'waiting');
+        retryTimer = setTimeout(function () { retryTimer = null; pump(); }, result.wait * 1000);
       } else if (result.kind === 'rejected') {
         state.queue.shift();
         setItemStatus(job.id, 'failed', result.note);
