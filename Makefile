@@ -7,7 +7,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install env run train spacy validate test test-unit test-stories evaluate nlu-gate audit bench lint clean
+.PHONY: help install env run train spacy validate test test-unit test-stories evaluate nlu-gate audit bench lint translations clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -24,11 +24,11 @@ run: env  ## run everything: assistant, actions, chat page, coordinator app
 spacy: install  ## build the spaCy entity-ruler pipeline
 	@$(PY) -m bot.nlu.terms
 
-train: install  ## train the model if data, config or domain changed
+train: install  ## train the model (English and Chinese) if data, config or domain changed
 	@$(PY) -m bot.nlu.training
 
 validate: spacy results  ## rasa data validate (form-asked responses are reported unused: expected)
-	@$(RASA) data validate --domain domain.yml --data data/nlu data/rules > results/validate.log 2>&1 \
+	@$(RASA) data validate --domain domain.yml --data data/nlu data/zh/nlu data/rules > results/validate.log 2>&1 \
 	  && echo "rasa data validate: OK" || { grep -v "is not used in any story or rule" results/validate.log; exit 1; }
 
 test-unit: install  ## the fast inner loop: rules, readers, store on SQLite, actions, apps (no servers, no training)
@@ -37,10 +37,10 @@ test-unit: install  ## the fast inner loop: rules, readers, store on SQLite, act
 test-stories: train  ## test conversations through the trained model
 	@scripts/test_stories.sh
 
-evaluate: train  ## held-out test, 5-fold cross-validation, stories, age table -> reports/summary.md
+evaluate: train  ## both languages: held-out tests, 5-fold cross-validation, stories, age/phone tables -> reports/summary.md
 	@$(PY) -m tools.evaluation evaluate
 
-nlu-gate: train  ## fail if the NLU got worse than tests/nlu/baseline.json (~20 s)
+nlu-gate: train  ## fail if the NLU got worse than tests/nlu/baseline.json, English or Chinese (~40 s)
 	@$(PY) -m tools.evaluation gate
 
 bench: train  ## load benchmark: this project's configuration vs Rasa's stock one -> reports/bench.json
@@ -62,6 +62,12 @@ results:
 lint: install  ## ruff (bot, actions, tools, tests) and mypy (bot, actions)
 	@$(VENV)/bin/ruff check bot actions tools tests
 	@$(VENV)/bin/mypy
+
+COORDINATOR_TRANSLATIONS := bot/web/coordinator/translations
+translations: install  ## coordinator app: update the Chinese catalogue from the code, compile it (commit .po and .mo)
+	@$(VENV)/bin/pybabel extract -F babel.cfg -k _l --no-location --omit-header --sort-output -o build/coordinator.pot .
+	@$(VENV)/bin/pybabel update -i build/coordinator.pot -d $(COORDINATOR_TRANSLATIONS) -l zh -w 120 --ignore-obsolete
+	@$(VENV)/bin/pybabel compile -d $(COORDINATOR_TRANSLATIONS) --statistics
 
 clean:  ## remove build outputs (not .env, not var/)
 	rm -rf build models results reports .pytest_cache

@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.answers import latest_text
 from actions.language import kept_language
+from actions.lead_details import conversation_language, optional_text, shown_text_versions
 from actions.prescreen_form import answers_so_far, explain_rule_out, explain_unreadable, reopen_after_correction
 from bot.leads.erasure import ERASE_SLOT, erase_lead
 from bot.leads.reference_codes import new_reference_code, reference_code_in
@@ -81,13 +82,16 @@ class ActionFinishScreening(Action):
         answer_log: dict[str, dict[str, str]] = tracker.get_slot("answer_log") or {}
         code = new_reference_code()
         side_questions = tracker.get_slot("side_questions") or []
+        language, text_versions = conversation_language(tracker), shown_text_versions(tracker)
         payload = {"answers": answers_so_far(tracker), "answer_log": answer_log, "reference_code": code,
-                   "side_questions": side_questions}
+                   "side_questions": side_questions, "language": language, "text_versions": text_versions}
         try:
             stored = services.write_or_spool(
                 tracker.sender_id, "complete", payload,
-                lambda: services.lead_store().complete_screening(tracker.sender_id, result, answer_log, code,
-                                                                 side_questions),
+                lambda: services.lead_store().complete_screening(
+                    tracker.sender_id, result, answer_log, code, side_questions,
+                    language=language, text_versions=text_versions,
+                ),
             )
         except StoreError:
             dispatcher.utter_message(response="utter_not_stored")
@@ -122,6 +126,7 @@ class ActionSubmitLead(Action):
             phone=tracker.get_slot("contact_phone") or None,
             email=tracker.get_slot("contact_email") or None,
             preferred_time=tracker.get_slot("contact_time") or None,
+            wechat=optional_text(tracker.get_slot("contact_wechat")),
         )
         try:
             services.write_or_spool(tracker.sender_id, "contact", {"contact": asdict(contact)},

@@ -83,6 +83,7 @@ class Settings:
     coordinator_idle_minutes: str = _setting("COORDINATOR_IDLE_MINUTES", "30")
     coordinator_https: str = _setting("COORDINATOR_HTTPS")
     coordinator_timezone: str = _setting("COORDINATOR_TIMEZONE", "Asia/Shanghai")
+    coordinator_default_language: str = _setting("COORDINATOR_DEFAULT_LANGUAGE", "zh")  # new accounts: zh or en
     var_dir: Path = _setting("PRESCREEN_VAR_DIR", DEFAULT_VAR_DIR)
     # Speed and scale (README "Speed and scale"). Empty lock store: in-memory locks, one Rasa process.
     lock_store_url: str = _setting("LOCK_STORE_URL")  # redis://[:password@]host:port/db, shared by workers/instances

@@ -10,7 +10,8 @@ their own throwaway databases, then plays:
 3. throughput: `--patients` patients (default 30), `--concurrency` at a time, with no pause at all
    (closed loop): turns per second sustained, and the latency under that load.
 
-A whole prescreen is 28 messages (greeting, consent, 20 answers, contact details). An error is a
+A whole prescreen is 29 messages (greeting, consent, 20 answers, contact details with WeChat); every
+other patient plays it in Chinese on a Chinese page, and latency is also reported per language. An error is a
 non-200 answer, a timeout or an empty reply. It also reports the server start-up time, the peak
 resident memory of each process (VmHWM), CPU time per turn of each process group, custom-action
 latency and a time breakdown measured inside Rasa (tools/bench_rasa_timing.py), and checks in the tracker
@@ -18,7 +19,7 @@ store that every conversation holds every message, in order, each turn complete.
 
 Results are printed and written to reports/bench.json, one object per configuration keyed by its
 name (merged with the configurations measured earlier), with the ratio to `stock` when both ran.
-Everything stays on 127.0.0.1 and is bounded: patients x 28 messages, `--max-seconds` per phase,
+Everything stays on 127.0.0.1 and is bounded: patients x 29 messages, `--max-seconds` per phase,
 `--timeout` per message.
 
     python -m tools.bench                         # project and stock
@@ -65,9 +66,16 @@ CONSENT = "yes I agree"
 # contact details: the longest ordinary prescreen (tests/e2e/test_rest_conversations.py).
 ELIGIBLE = ["40", "yes", "yes I have", "yes", "no, my scans were clear", "yes it was positive", "yes", "yes",
             "no never", "no", "no", "no", "no", "no", "no", "no", "no", "no", "not pregnant", "no"]
-CONTACT = ["yes please", "Mary Smith", "+86 138 1234 5678", "mary@example.com", "weekday mornings", "yes"]
+CONTACT = ["yes please", "Mary Smith", "+86 138 1234 5678", "skip", "mary@example.com", "weekday mornings", "yes"]
 SCRIPT = ["hi", CONSENT, *ELIGIBLE, *CONTACT]
-DONE_MARK = "reference code is"  # in the last reply of a completed prescreen
+# The same patient in Chinese, on a Chinese page (the page's language goes with every message).
+ELIGIBLE_ZH = ["40", "是的", "是的，做过手术", "肝上的也切了", "没有，复查都正常", "是阳性", "是", "可以自理", "没做过",
+               "没有", "没有", "没有", "没有", "没有", "没有", "没有", "没有", "没有", "没有怀孕", "没有"]
+CONTACT_ZH = ["可以", "王建国", "138 0013 8000", "跳过", "跳过", "工作日上午", "对的"]
+SCRIPT_ZH = ["你好", "同意", *ELIGIBLE_ZH, *CONTACT_ZH]
+SCRIPTS = {"en": SCRIPT, "zh": SCRIPT_ZH}
+assert len(SCRIPT) == len(SCRIPT_ZH), "both languages play the same prescreen, so their figures compare"
+DONE_MARKS = ("reference code is", "您的编号是")  # in the last reply of a completed prescreen
 
 
 # ---------------------------------------------------------------------------------- configurations
@@ -174,6 +182,7 @@ class Turn:
     index: int
     latency_s: float
     error: str | None = None
+    language: str = "en"
 
 
 @dataclass
@@ -184,6 +193,7 @@ class Phase:
     completed: int = 0
     patients: int = 0
     sent: dict[str, list[str]] = field(default_factory=dict)  # per sender, the messages that got a reply
+    completed_by_language: dict[str, int] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -204,6 +214,13 @@ class Phase:
             "error_kinds": dict(kinds),
             "patients": self.patients,
             "completed_prescreens": self.completed,
+            "by_language": {
+                language: {
+                    **percentiles([t.latency_s * 1000 for t in self.turns if not t.error and t.language == language]),
+                    "completed_prescreens": self.completed_by_language.get(language, 0),
+                }
+                for language in sorted({turn.language for turn in self.turns})
+            },
         }
 
 
@@ -220,12 +237,12 @@ def percentiles(values: list[float]) -> dict[str, float | None]:
 
 
 async def _patient(session: Any, url: str, sender: str, phase: Phase, think_s: float, rng: random.Random,
-                   deadline: float, timeout_s: float) -> None:
+                   deadline: float, timeout_s: float, language: str = "en") -> None:
     import aiohttp
 
     last_texts: list[str] = []
     sent = phase.sent.setdefault(sender, [])
-    for index, message in enumerate(SCRIPT):
+    for index, message in enumerate(SCRIPTS[language]):
         if time.monotonic() > deadline:
             return
         if think_s > 0:
@@ -233,7 +250,7 @@ async def _patient(session: Any, url: str, sender: str, phase: Phase, think_s: f
         started = time.perf_counter()
         error = None
         try:
-            async with session.post(url, json={"sender": sender, "message": message},
+            async with session.post(url, json={"sender": sender, "message": message, "metadata": {"lang": language}},
                                     timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
                 body = await response.read()
                 if response.status != 200:
@@ -248,11 +265,17 @@ async def _patient(session: Any, url: str, sender: str, phase: Phase, think_s: f
             error = "timeout"
         except (aiohttp.ClientError, OSError, ValueError) as problem:
             error = f"connection: {type(problem).__name__}"
-        phase.turns.append(Turn(sender, index, time.perf_counter() - started, error))
+        phase.turns.append(Turn(sender, index, time.perf_counter() - started, error, language))
         if error is None or error == "empty reply":
             sent.append(message)
-    if any(DONE_MARK in text for text in last_texts):
+    if any(mark in text for text in last_texts for mark in DONE_MARKS):
         phase.completed += 1
+        phase.completed_by_language[language] = phase.completed_by_language.get(language, 0) + 1
+
+
+def language_of_patient(number: int) -> str:
+    """Half of the simulated patients write Chinese (the site is in Shanghai), alternately."""
+    return "zh" if number % 2 else "en"
 
 
 async def _play(url: str, name: str, patients: int, concurrency: int, think_s: float, max_seconds: float,
@@ -271,7 +294,7 @@ async def _play(url: str, name: str, patients: int, concurrency: int, think_s: f
     async def one(number: int, session: Any) -> None:
         async with gate:
             await _patient(session, url, f"bench-{name}-{run_id}-{number:04d}", phase, think_s,
-                           random.Random(rng.random()), deadline, timeout_s)
+                           random.Random(rng.random()), deadline, timeout_s, language=language_of_patient(number))
 
     connector = aiohttp.TCPConnector(limit=concurrency * 2, force_close=False)
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -620,6 +643,9 @@ def measure(config: BenchConfig, args: argparse.Namespace) -> dict[str, Any]:
         lat = latency.summary()
         print(f"   latency ({args.concurrency} patients, ~{args.think:g} s pauses): p50 {lat['p50_ms']} ms, "
               f"p95 {lat['p95_ms']} ms, p99 {lat['p99_ms']} ms, {lat['errors']} errors", flush=True)
+        for language, figures in lat["by_language"].items():
+            print(f"     {language}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
+                  f"{figures['completed_prescreens']} prescreens completed", flush=True)
 
         cpu_before = {name: group_cpu_s(pgid) for name, pgid in running.groups.items()}
         client_before, pg_before, machine_before = self_cpu_s(), postgres_cpu_s(), machine_cpu_s()[0]
@@ -633,9 +659,11 @@ def measure(config: BenchConfig, args: argparse.Namespace) -> dict[str, Any]:
         other_cores = max(0.0, machine_busy - sum(cpu.values())) / max(1e-9, throughput.wall_s)
         tput_probes = read_probes(probe_dir)
         tput = throughput.summary()
+        per_language = ", ".join(f"{k} {v['completed_prescreens']}" for k, v in tput["by_language"].items())
         print(f"   throughput ({args.patients} patients, {args.concurrency} at a time, no pauses): "
               f"{tput['turns_per_s']} turns/s, p50 {tput['p50_ms']} ms, p95 {tput['p95_ms']} ms, "
-              f"{tput['errors']} errors, {tput['completed_prescreens']}/{args.patients} prescreens completed",
+              f"{tput['errors']} errors, {tput['completed_prescreens']}/{args.patients} prescreens completed "
+              f"({per_language})",
               flush=True)
 
         rss: dict[str, Any] = {}

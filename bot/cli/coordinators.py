@@ -1,4 +1,4 @@
-"""`prescreen coordinator add USERNAME [--reset]` and `prescreen coordinator list`.
+"""`prescreen coordinator add USERNAME [--reset] [--language zh|en]` and `prescreen coordinator list`.
 
 The password is never a command-line argument (it would land in shell history and `ps`): it is
 asked twice at a terminal, or read as one line from standard input (for scripts).
@@ -15,6 +15,7 @@ from bot.leads.database import Database
 from bot.leads.models import utcnow
 from bot.settings import get_settings
 from bot.web.coordinator.accounts import AccountError, Accounts, check_password, check_username
+from bot.web.coordinator.config import LANGUAGES, coordinator_options
 
 
 def read_password(stdin: TextIO | None = None) -> str:
@@ -30,17 +31,18 @@ def read_password(stdin: TextIO | None = None) -> str:
 
 
 def _accounts() -> Accounts:
-    return Accounts(Database(get_settings().database_url))
+    settings = get_settings()
+    return Accounts(Database(settings.database_url), default_language=coordinator_options(settings).default_language)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
     username = check_username(args.username)
     password = read_password()
-    account = _accounts().add(username, password, reset=args.reset)
+    account = _accounts().add(username, password, reset=args.reset, language=args.language)
     if args.reset:
         print(f"New password set for {account.username}; the account is unlocked and its sessions are signed out.")
     else:
-        print(f"Coordinator account {account.username} created.")
+        print(f"Coordinator account {account.username} created (app language: {account.language}).")
     return 0
 
 
@@ -50,7 +52,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("No coordinator accounts yet: `prescreen coordinator add USERNAME`.")
         return 0
     now = utcnow()
-    print(f"{'USERNAME':<24} {'CREATED (UTC)':<17} {'LAST SIGN-IN (UTC)':<19} STATE")
+    print(f"{'USERNAME':<24} {'LANG':<5}{'CREATED (UTC)':<17} {'LAST SIGN-IN (UTC)':<19} STATE")
     for account in accounts:
         last = f"{account.last_login_at:%Y-%m-%d %H:%M}" if account.last_login_at else "never"
         if account.locked(now):
@@ -59,7 +61,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             state = f"{account.failed_logins} failed sign-in(s)"
         else:
             state = "ok"
-        print(f"{account.username:<24} {account.created_at:%Y-%m-%d %H:%M}  {last:<19} {state}")
+        print(f"{account.username:<24} {account.language:<5}{account.created_at:%Y-%m-%d %H:%M}  {last:<19} {state}")
     return 0
 
 
@@ -73,5 +75,8 @@ def add_coordinator_commands(groups: argparse._SubParsersAction) -> None:
     add.add_argument("username")
     add.add_argument("--reset", action="store_true",
                      help="give an existing account a new password (also unlocks it and ends its sessions)")
+    add.add_argument("--language", choices=LANGUAGES,
+                     help="the app's language for this coordinator (default: COORDINATOR_DEFAULT_LANGUAGE; "
+                          "they can change it on their account page)")
     add.set_defaults(run=cmd_add)
     commands.add_parser("list", help="accounts, last sign-in and lock state").set_defaults(run=cmd_list)

@@ -38,10 +38,10 @@ def _print_lead(record: LeadRecord, out: TextIO) -> None:
     out.write(f"Lead {record.id}  {record.reference_code or '-'}  conversation {record.conversation_id}\n")
     out.write(f"  provisional: {record.provisional_status}   review: {record.review_status}\n")
     out.write(f"  consent: {record.consented_at:%Y-%m-%d %H:%M} UTC ({record.consent_version}); "
-              f"criteria {record.criteria_version}\n")
+              f"criteria {record.criteria_version}; language {record.language}\n")
     if contact:
         out.write(f"  contact: {contact.name} | phone {contact.phone or '-'} | email {contact.email or '-'} | "
-                  f"best time {contact.preferred_time or '-'}\n")
+                  f"WeChat {contact.wechat or '-'} | best time {contact.preferred_time or '-'}\n")
     else:
         out.write("  contact: none given\n")
     answers = {a["check_id"]: a for a in record.answers}

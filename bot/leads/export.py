@@ -18,6 +18,8 @@ FORMATS = ("json", "csv")
 CSV_FIELDS = (
     "id", "reference_code", "conversation_id", "created_at", "completed_at", "provisional_status",
     "review_status", "name", "phone", "email", "preferred_time", "criteria_version", "consent_version",
+    # added with the Chinese conversation (issue 13): after the older columns, so their positions hold
+    "wechat", "language", "text_versions",
 )
 
 
@@ -34,6 +36,7 @@ def leads_as_csv(records: Sequence[LeadRecord]) -> str:
     for record in records:
         row = record.as_export()
         by_check = {item["check_id"]: item for item in record.criteria}
+        row["text_versions"] = json.dumps(row["text_versions"], ensure_ascii=False, sort_keys=True)
         cells = [csv_safe(row[field]) for field in CSV_FIELDS]
         for check_id in check_ids:
             item = by_check.get(check_id, {})

@@ -50,6 +50,9 @@ class Screening(Base):
     completed_at = Column(DateTime(timezone=True), index=True)
     provisional_status = Column(String(32), index=True)
     review_status = Column(String(32), nullable=False, default=ReviewStatus.NEW.value, index=True)
+    language = Column(String(8), nullable=False, default="en", server_default="en")  # the conversation's: en, zh
+    # The versions of the patient texts shown, as JSON: {"en": "texts-en-…", "zh": "texts-zh-…", "consent": …}.
+    text_versions = Column(Text, nullable=False, default="{}", server_default="{}")
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
     answers = relationship("Answer", cascade="all, delete-orphan", passive_deletes=True, order_by="Answer.id")
@@ -110,8 +113,10 @@ class Contact(Base):
     phone_encrypted = Column(Text)
     email_encrypted = Column(Text)
     preferred_time_encrypted = Column(Text)
+    wechat_encrypted = Column(Text)  # WeChat ID, a channel many patients in China prefer to a call
     phone_index = Column(String(64), index=True)
     email_index = Column(String(64), index=True)
+    wechat_index = Column(String(64), index=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
@@ -168,6 +173,7 @@ class Coordinator(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     password_changed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     last_login_at = Column(DateTime(timezone=True))
+    language = Column(String(8), nullable=False, default="en", server_default="en")  # the app's language: en, zh
 
 
 class CriterionOverride(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,19 @@ class ContactDetails:
     phone: str | None = None
     email: str | None = None
     preferred_time: str | None = None
+    wechat: str | None = None  # WeChat ID
+
+
+LANGUAGES = ("en", "zh")  # conversation and coordinator languages
+
+
+def text_versions_of(stored: str | None) -> dict[str, str]:
+    """The stored JSON of a screening's text versions, as a dict ({} when empty or unreadable)."""
+    try:
+        value = json.loads(stored or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 @dataclass
@@ -41,6 +55,8 @@ class LeadRecord:
     status_changes: list[dict[str, Any]] = field(default_factory=list)
     answer_events: list[dict[str, Any]] = field(default_factory=list)  # corrected or confirmed answers
     side_questions: list[dict[str, Any]] = field(default_factory=list)  # the patient's own questions
+    language: str = "en"  # the conversation's language
+    text_versions: dict[str, str] = field(default_factory=dict)  # versions of the patient texts shown
 
     def as_export(self) -> dict[str, Any]:
         """A flat, JSON-ready dict; contact fields are None for leads without contact details."""
@@ -60,6 +76,9 @@ class LeadRecord:
             "phone": contact.phone,
             "email": contact.email,
             "preferred_time": contact.preferred_time,
+            "wechat": contact.wechat,
+            "language": self.language,
+            "text_versions": self.text_versions,
             "criteria": self.criteria,
             "answers": self.answers,
         }
@@ -131,6 +150,7 @@ def lead_record(screening: Screening, cipher: FieldCipher | None) -> LeadRecord:
             phone=cipher.decrypt(row.phone_encrypted),
             email=cipher.decrypt(row.email_encrypted),
             preferred_time=cipher.decrypt(row.preferred_time_encrypted),
+            wechat=cipher.decrypt(row.wechat_encrypted),
         )
     return LeadRecord(
         id=screening.id,
@@ -143,6 +163,8 @@ def lead_record(screening: Screening, cipher: FieldCipher | None) -> LeadRecord:
         criteria_version=screening.criteria_version,
         provisional_status=screening.provisional_status,
         review_status=screening.review_status,
+        language=screening.language or "en",
+        text_versions=text_versions_of(screening.text_versions),
         answers=[
             {"check_id": a.check_id, "patient_text": a.patient_text, "value": a.value, "read_how": a.read_how}
             for a in screening.answers

@@ -104,8 +104,11 @@ def rotate_keys(store: LeadStore, cipher: FieldCipher) -> int:
             contact.phone_encrypted = cipher.rotate(contact.phone_encrypted)
             contact.email_encrypted = cipher.rotate(contact.email_encrypted)
             contact.preferred_time_encrypted = cipher.rotate(contact.preferred_time_encrypted)
+            wechat = cipher.decrypt(contact.wechat_encrypted)
+            contact.wechat_encrypted = cipher.rotate(contact.wechat_encrypted)
             contact.phone_index = cipher.blind_index(phone)
             contact.email_index = cipher.blind_index(email)
+            contact.wechat_index = cipher.blind_index(wechat)
             count += 1
         session.add(AuditEntry(actor="cli", action="rotate_keys", detail=f"{count} contacts"))
     return count

@@ -3,6 +3,7 @@ details and withdrawal. Called by the custom actions (and the spool, replaying t
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -24,7 +25,7 @@ from bot.leads.models import (
     SideQuestion,
     utcnow,
 )
-from bot.leads.records import ContactDetails
+from bot.leads.records import LANGUAGES, ContactDetails
 from bot.leads.reference_codes import new_reference_code
 from bot.trial.eligibility import EligibilityResult
 
@@ -39,6 +40,11 @@ def _moment(value: Any) -> datetime:
         return datetime.fromisoformat(str(value))
     except ValueError:
         return utcnow()
+
+
+def conversation_language(language: str | None) -> str:
+    """A conversation's language as stored: one of LANGUAGES, English for anything else."""
+    return language if language in LANGUAGES else "en"
 
 
 def answer_events(screening_id: int, answers: Mapping[str, Mapping[str, Any]]) -> list[AnswerEvent]:
@@ -93,6 +99,9 @@ class ScreeningWrites(StoreBase):
         answers: Mapping[str, Mapping[str, Any]],
         reference_code: str | None = None,
         side_questions: Sequence[Mapping[str, str]] = (),
+        *,
+        language: str | None = None,
+        text_versions: Mapping[str, str] | None = None,
     ) -> str:
         """Store the answers, the per-criterion results and the provisional status in one
         transaction; return the screening's reference code.
@@ -101,6 +110,8 @@ class ScreeningWrites(StoreBase):
         (actions/answers.patient_words), "value": the value read, "how": how it was read}, and, when the
         patient corrected or confirmed it, "history" (earlier answers: text, value, event, at) and
         "confirmed_at". `side_questions`: the patient's own questions ({"topic", "text", "at", "during"}).
+        `language` ("en" or "zh") and `text_versions` (e.g. {"en": "texts-en-…", "consent": "consent-…"}, stored
+        as given): None keeps what is stored, so a re-scoring after a correction does not reset them.
         """
         for _attempt in range(CODE_ATTEMPTS):
             try:
@@ -146,6 +157,10 @@ class ScreeningWrites(StoreBase):
                                 reason=item.reason,
                             )
                         )
+                    if language is not None:
+                        screening.language = conversation_language(language)
+                    if text_versions is not None:
+                        screening.text_versions = json.dumps(dict(text_versions), ensure_ascii=False, sort_keys=True)
                     screening.provisional_status = result.status.value
                     screening.criteria_version = result.criteria_version
                     screening.completed_at = screening.completed_at or utcnow()
@@ -171,8 +186,10 @@ class ScreeningWrites(StoreBase):
             row.phone_encrypted = cipher.encrypt(contact.phone)
             row.email_encrypted = cipher.encrypt(contact.email)
             row.preferred_time_encrypted = cipher.encrypt(contact.preferred_time)
+            row.wechat_encrypted = cipher.encrypt(contact.wechat)
             row.phone_index = cipher.blind_index(contact.phone)
             row.email_index = cipher.blind_index(contact.email)
+            row.wechat_index = cipher.blind_index(contact.wechat)
             session.add(row)
 
     def erase_conversation(self, conversation_id: str, actor: str = "patient", detail: str = "withdrawn") -> bool:

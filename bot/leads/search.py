@@ -1,5 +1,5 @@
 """Finding leads: by id, reference code or conversation id; lists and exports; the coordinator's
-search (reference code, phone or email through the blind indexes, part of a name), sort and pages."""
+search (reference code, phone, email or WeChat ID through the blind indexes, part of a name), sort and pages."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from bot.trial.eligibility import Status
 # A phone number as a coordinator types it in the search box: digits with an optional leading +,
 # spaced or punctuated as people write them ("+86 138-1234-5678", "(0)138.1234.5678").
 _TYPED_PHONE = re.compile(r"\+?[\d\s()./\-]+")
+# A WeChat ID: 6 to 20 letters, digits, _ or -, starting with a letter (matched whole, through its index).
+_WECHAT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{5,19}")
 # Invisible and direction characters that a pasted number may carry.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -162,6 +164,8 @@ class LeadSearch(StoreBase):
             phones = {self.cipher.blind_index(p) for p in phone_variants(text)}
             if phones:
                 matches.append(Contact.phone_index.in_(phones))
+            if _WECHAT_ID.fullmatch(text):
+                matches.append(Contact.wechat_index == self.cipher.blind_index(text))
         found: set[int] = set()
         if matches:
             found |= set(session.execute(

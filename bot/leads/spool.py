@@ -74,7 +74,8 @@ def apply(store: LeadStore, item: dict[str, Any]) -> None:
     if item["kind"] == "complete":
         result = evaluate(load_criteria(), item["answers"])
         store.complete_screening(item["conversation_id"], result, item["answer_log"], item["reference_code"],
-                                 item.get("side_questions", ()))
+                                 item.get("side_questions", ()), language=item.get("language"),
+                                 text_versions=item.get("text_versions"))
     elif item["kind"] == "contact":
         store.save_contact(item["conversation_id"], ContactDetails(**item["contact"]))
     else:

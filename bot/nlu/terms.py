@@ -18,6 +18,9 @@ import yaml
 from bot.settings import PROJECT_ROOT
 
 TERMS_FILE = PROJECT_ROOT / "data" / "spacy" / "terms.yml"
+# jieba's user dictionary (one word a line, optional frequency and tag): medical words and answer words
+# that jieba's general dictionary would split ("结直肠癌肝转移", "原发灶切除", "不太确定"). config.yml names it.
+ZH_WORDS_FILE = PROJECT_ROOT / "data" / "spacy" / "zh_words.txt"
 PIPELINE_DIR = PROJECT_ROOT / "build" / "spacy" / "prescreen_en"
 
 
@@ -49,6 +52,11 @@ def term_id(entity_text: str) -> str | None:
 
 def terms_fingerprint(path: Path = TERMS_FILE) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+
+def zh_words_fingerprint(path: Path = ZH_WORDS_FILE) -> str:
+    """Rasa caches a tokenizer by its config, not by the dictionary file it reads: a change must retrain."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.exists() else "none"
 
 
 def build_pipeline(output: Path = PIPELINE_DIR, path: Path = TERMS_FILE) -> Path:

@@ -1,20 +1,30 @@
-"""Patient conversations written as data (patient_conversations.yml), and a player that checks each turn.
+"""Patient conversations written as data (patient_conversations.yml in English, patient_conversations_zh.yml
+in Chinese), and a player that checks each turn.
 
 A conversation is a list of turns. A turn is a message, or a mapping:
 
     say: what the patient types
-    fill: a check id: answer every question before it as an eligible patient would (age 60 unless `age`)
+    fill: a check id: answer every question before it as an eligible patient would (age 60 unless `age`),
+                                in the words of the language the replies are expected in (是的 / 没有 in Chinese)
     slots: {slot: value}        slot values expected after the turn (null: not filled)
     asks: check id | consent | contact_ok | contact_name | ... | none   the question asked next
     says: [words]               each must appear in the replies to this turn
     not_says: [words]           none may appear
+    replies_in: zh | en         the replies to this turn, and to the turns after it, are in this language
 
-`status` (likely_eligible, needs_review, likely_ineligible, or none for nothing stored) is checked
-after the last turn. Used by tools/play_conversations.py and tests/e2e/test_patient_phrasings.py.
+A conversation's `lang` (zh / en) is the chat page's language (`data-lang`), sent with every message as
+the REST channel's metadata {"lang": ...}; it also sets `replies_in` from the first turn. `status`
+(likely_eligible, needs_review, likely_ineligible, or none for nothing stored) is checked after the
+last turn. Used by tools/play_conversations.py and tests/e2e/test_patient_phrasings.py.
+
+Which question is asked is read from the replies' words in English. In Chinese it is the form's open
+question (`requested_slot` in the tracker store), and also the words when the Chinese question texts
+can be found (`question_texts("zh")`): the Chinese wording is still being written and may change.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +35,8 @@ import yaml
 from bot.trial.criteria import load_criteria
 
 CONVERSATIONS_FILE = Path(__file__).with_name("patient_conversations.yml")
+CONVERSATIONS_FILE_ZH = Path(__file__).with_name("patient_conversations_zh.yml")
+CONVERSATION_FILES = {"en": CONVERSATIONS_FILE, "zh": CONVERSATIONS_FILE_ZH}
 OTHER_QUESTIONS = {
     "consent": "Do you agree?",
     "contact_ok": "May a study coordinator contact you",
@@ -47,6 +59,7 @@ class Turn:
     asks: str | None = None
     says: list[str] = field(default_factory=list)
     not_says: list[str] = field(default_factory=list)
+    replies_in: str | None = None
 
 
 @dataclass
@@ -57,6 +70,8 @@ class Conversation:
     note: str = ""
     status: str | None = None
     regression: bool = False
+    lang: str | None = None  # the chat page's language, sent as metadata with every message
+    file_language: str = "en"  # which set it belongs to (patient_conversations.yml / _zh.yml), for figures
 
 
 @dataclass
@@ -83,34 +98,84 @@ def _turn(raw: Any) -> Turn:
 
 def load_conversations(path: Path = CONVERSATIONS_FILE) -> list[Conversation]:
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    file_language = document.get("language", "en")
     conversations = []
     for raw in document["conversations"]:
         conversations.append(Conversation(
             id=raw["id"], category=raw.get("category", "other"), note=raw.get("note", ""),
             turns=[_turn(t) for t in raw["turns"]], status=raw.get("status"),
-            regression=bool(raw.get("regression", False)),
+            regression=bool(raw.get("regression", False)), lang=raw.get("lang"), file_language=file_language,
         ))
     ids = [c.id for c in conversations]
     assert len(ids) == len(set(ids)), "conversation ids must be unique"
     return conversations
 
 
-def question_asked(texts: list[str]) -> str:
-    """Which question the replies end with: a check id, consent, contact_*, or none."""
-    criteria = load_criteria()
+def load_all_conversations() -> list[Conversation]:
+    """Both sets, English first; ids are unique across them."""
+    conversations = [c for path in CONVERSATION_FILES.values() for c in load_conversations(path)]
+    ids = [c.id for c in conversations]
+    assert len(ids) == len(set(ids)), "conversation ids must be unique across the English and Chinese sets"
+    return conversations
+
+
+def question_texts(language: str) -> dict[str, str]:
+    """{question id: words that show it is asked} in a language; empty when the texts are not found.
+
+    English: each check's `question` and OTHER_QUESTIONS. Chinese: each check's question from the
+    Chinese texts beside the criteria (bot/trial/*zh*.yml), when that file exists.
+    """
+    if language == "en":
+        return {**{check.id: check.question for check in load_criteria().checks}, **OTHER_QUESTIONS}
+    root = Path(__file__).resolve().parents[2] / "bot" / "trial"
+    texts: dict[str, str] = {}
+    for path in sorted(root.glob(f"*{language}*.y*ml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        checks = document.get("checks") if isinstance(document, dict) else None
+        items = checks.items() if isinstance(checks, dict) else (
+            (c.get("id"), c) for c in checks or [] if isinstance(c, dict))
+        for check_id, fields in items:
+            question = fields.get("question") if isinstance(fields, dict) else None
+            if check_id and isinstance(question, str):
+                texts[str(check_id)] = " ".join(question.split())
+    return texts
+
+
+def question_asked(texts: list[str], language: str = "en") -> str:
+    """Which question the replies end with: a check id, consent, contact_*, or none (by the words)."""
+    known = question_texts(language)
     for text in reversed(texts):
-        for check in criteria.checks:
-            if check.question in text:
-                return check.id
-        for name, words in OTHER_QUESTIONS.items():
-            if words in text:
+        flat = " ".join(text.split())
+        for name, words in known.items():
+            if words in flat:
                 return name
     return "none"
 
 
-def eligible_answers(until: str, age: int) -> list[str]:
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+# Four Latin words in a row make an English sentence; "CAR-T", "ctDNA (MRD)" or "NCT05240950" do not.
+_ENGLISH_RUN = re.compile(r"[A-Za-z']+(?:[ ,]+[A-Za-z']+){3,}")
+
+
+def wrong_language(texts: list[str], language: str) -> list[str]:
+    """The replies (texts and button titles) that are not in `language`."""
+    if language == "zh":
+        return [t for t in texts if t.strip() and (not _HAN.search(t) or _ENGLISH_RUN.search(_without_links(t)))]
+    return [t for t in texts if _HAN.search(t)]
+
+
+def _without_links(text: str) -> str:
+    return re.sub(r"https?://\S+|\S+@\S+|\[[^\]]*\]\([^)]*\)", " ", text)
+
+
+# An eligible patient's words, per language of the conversation (`fill`).
+ELIGIBLE_WORDS = {"en": {"yes": "yes", "no": "no"}, "zh": {"yes": "是的", "no": "没有"}}
+
+
+def eligible_answers(until: str, age: int, language: str = "en") -> list[str]:
     """What an eligible patient answers to every question before `until`."""
     criteria = load_criteria()
+    words = ELIGIBLE_WORDS[language]
     answers: list[str] = []
     for check in criteria.checks:
         if check.id == until:
@@ -118,7 +183,7 @@ def eligible_answers(until: str, age: int) -> list[str]:
         if check.answer == "age":
             answers.append(str(age))
         elif not (check.only_up_to_childbearing_age and age > criteria.childbearing_age_max):
-            answers.append(str(check.meets))
+            answers.append(words[str(check.meets)])
     raise ValueError(f"no check named {until!r}")
 
 
@@ -151,44 +216,83 @@ def tracker_slots(tracker_store_url: str, data_key: str) -> Callable[[str], dict
     return slots
 
 
+Say = Callable[..., list[dict]]  # say(sender, text) or say(sender, text, lang): the bot's replies
+
+
+def rest_say(rest_url: str) -> Say:
+    """Post to Rasa's REST channel, with the page's language as metadata when given (as the chat page does)."""
+    import requests
+
+    def say(sender: str, text: str, lang: str | None = None) -> list[dict]:
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if lang:
+            body["metadata"] = {"lang": lang}
+        response = requests.post(rest_url, json=body, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    return say
+
+
+def reply_texts(replies: list[dict]) -> list[str]:
+    """What the patient reads: each reply's text and its buttons' titles."""
+    texts = [r.get("text", "") for r in replies]
+    return texts + [b.get("title", "") for r in replies for b in r.get("buttons") or []]
+
+
 def play(
     conversation: Conversation,
     sender: str,
-    say: Callable[[str, str], list[dict]],
+    say: Say,
     slots: Callable[[str], dict] | None,
     status: Callable[[str], str | None] | None,
     verbose: bool = False,
 ) -> Result:
     result = Result()
+    expected_language = conversation.lang  # the language replies must be in, once known
     for number, turn in enumerate(conversation.turns, 1):
-        messages = [turn.say] if turn.say is not None else eligible_answers(turn.fill or "", turn.age)
+        expected_language = turn.replies_in or expected_language
+        words_language = expected_language or "en"
+        messages = [turn.say] if turn.say is not None else eligible_answers(turn.fill or "", turn.age, words_language)
         texts: list[str] = []
+        buttons: list[str] = []
         for message in messages:
-            replies = say(sender, message)
+            replies = say(sender, message, conversation.lang) if conversation.lang else say(sender, message)
             result.turns += 1
             texts = [r.get("text", "") for r in replies]
+            buttons = reply_texts(replies)[len(texts):]
             if verbose:
                 print(f"  [{conversation.id}] > {message}\n      " + "\n      ".join(texts or ["(no reply)"]))
             if not replies:
                 result.failures.append({"turn": number, "said": message, "problem": "no reply", "replies": []})
+            if expected_language:
+                for text in wrong_language(texts + buttons, expected_language):
+                    result.failures.append({"turn": number, "said": message, "replies": texts,
+                                            "problem": f"reply not in {expected_language}: {text[:90]!r}"})
         said = messages[-1] if messages else ""
 
         def fail(problem: str, said: str = said, texts: list[str] = texts, number: int = number) -> None:
             result.failures.append({"turn": number, "said": said, "problem": problem, "replies": texts})
 
+        current = slots(sender) if slots is not None and (turn.slots or turn.asks is not None) else None
         if turn.asks is not None:
-            asked = question_asked(texts)
-            if asked != turn.asks:
-                fail(f"asked {asked}, expected {turn.asks}; replies: {' | '.join(t[:90] for t in texts)}")
-        joined = "\n".join(texts)
+            shown = " | ".join(t[:90] for t in texts)
+            if words_language == "en" or question_texts(words_language):
+                asked = question_asked(texts, words_language)
+                if asked != turn.asks:
+                    fail(f"asked {asked}, expected {turn.asks}; replies: {shown}")
+            if words_language != "en" and current is not None:
+                open_question = current.get("requested_slot") or "none"
+                if open_question != turn.asks:
+                    fail(f"open question {open_question}, expected {turn.asks}; replies: {shown}")
+        joined = "\n".join(texts + buttons)
         for words in turn.says:
             if words.lower() not in joined.lower():
                 fail(f"replies lack {words!r}: {' | '.join(t[:90] for t in texts)}")
         for words in turn.not_says:
             if words.lower() in joined.lower():
                 fail(f"replies say {words!r}: {' | '.join(t[:90] for t in texts)}")
-        if turn.slots and slots is not None:
-            current = slots(sender)
+        if turn.slots and current is not None:
             for name, value in turn.slots.items():
                 if current.get(name) != value:
                     fail(f"slot {name} is {current.get(name)!r}, expected {value!r}")

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from bot.leads.database import Database
 from bot.leads.models import Coordinator, utcnow
 from bot.leads.store import StoreError
+from bot.web.coordinator.config import LANGUAGES
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{1,63}")
 MIN_PASSWORD_CHARS = 12
@@ -52,6 +53,12 @@ def check_password(password: str) -> str:
     return password
 
 
+def check_language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise AccountError(f"The language must be one of: {', '.join(LANGUAGES)}.")
+    return language
+
+
 def as_utc(moment: datetime | None) -> datetime | None:
     """SQLite hands datetimes back without a timezone; they are stored in UTC."""
     if moment is None:
@@ -68,6 +75,7 @@ class CoordinatorInfo:
     session_epoch: int
     created_at: datetime
     last_login_at: datetime | None
+    language: str = "en"  # the app's language for this coordinator
 
     def locked(self, now: datetime | None = None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or utcnow())
@@ -82,6 +90,7 @@ class CoordinatorInfo:
             session_epoch=row.session_epoch or 0,
             created_at=as_utc(row.created_at),  # type: ignore[arg-type]
             last_login_at=as_utc(row.last_login_at),
+            language=row.language or "en",
         )
 
 
@@ -102,8 +111,10 @@ class Accounts:
         hasher: PasswordHasher | None = None,
         max_failures: int = MAX_FAILURES,
         lock_for: timedelta = LOCK_FOR,
+        default_language: str = "en",
     ) -> None:
         self.database = database
+        self.default_language = check_language(default_language)  # for new accounts
         self.hasher = hasher or PasswordHasher()
         self.max_failures = max_failures
         self.lock_for = lock_for
@@ -130,9 +141,12 @@ class Accounts:
             query = query.with_for_update()
         return session.execute(query).scalar_one_or_none()
 
-    def add(self, username: str, password: str, reset: bool = False) -> CoordinatorInfo:
-        """Create an account; with `reset`, give an existing one a new password (and unlock it)."""
+    def add(self, username: str, password: str, reset: bool = False, language: str | None = None) -> CoordinatorInfo:
+        """Create an account (in `language`, else the default); with `reset`, give an existing one a new
+        password (and unlock it; its language changes only when one is given)."""
         check_username(username)
+        if language is not None:
+            check_language(language)
         check_password(password)
         password_hash = self.hasher.hash(password)
         with self._transaction("saving the account") as session:
@@ -144,9 +158,11 @@ class Accounts:
             if row is None and reset:
                 raise AccountError(f"There is no account named {username!r} to reset.")
             if row is None:
-                row = Coordinator(username=username, password_hash=password_hash, failed_logins=0, session_epoch=0)
+                row = Coordinator(username=username, password_hash=password_hash, failed_logins=0, session_epoch=0,
+                                  language=language or self.default_language)
                 session.add(row)
             else:
+                row.language = language or row.language
                 row.password_hash = password_hash
                 row.password_changed_at = utcnow()
                 row.failed_logins = 0
@@ -164,6 +180,12 @@ class Accounts:
         with self._transaction("reading an account") as session:
             row = session.get(Coordinator, coordinator_id)
             return None if row is None else CoordinatorInfo.of(row)
+
+    def set_language(self, coordinator_id: int, language: str) -> None:
+        """The language the app speaks to this coordinator (their choice on the account page)."""
+        check_language(language)
+        with self._transaction("saving the language") as session:
+            session.execute(update(Coordinator).where(Coordinator.id == coordinator_id).values(language=language))
 
     def end_sessions(self, coordinator_id: int) -> None:
         """Invalidate every session cookie issued to this coordinator so far (sign-out)."""

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -28,18 +29,21 @@ from bot.leads.store import StoreError
 from bot.settings import Settings, get_settings
 from bot.trial.criteria import load_criteria
 from bot.trial.eligibility import Verdict
-from bot.web.coordinator import auth, export, insights, leads, notifications
+from bot.web.coordinator import account, auth, export, insights, leads, notifications
 from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.config import ConfigurationError, coordinator_options
 from bot.web.coordinator.core import (
     ACTION_LABELS,
+    ERASE_REASON_LABELS,
+    EVENT_LABELS,
     PROVISIONAL_LABELS,
     REVIEW_LABELS,
     VERDICT_LABELS,
     Services,
-    local_time,
     services,
 )
+from bot.web.coordinator.i18n import format_day, format_moment, init_i18n
+from bot.web.coordinator.translatable import _l
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +89,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         settings=settings,
         options=options,
         store=store,
-        accounts=Accounts(store.database),
+        accounts=Accounts(store.database, default_language=options.default_language),
         criteria=load_criteria(),
     )
 
@@ -96,7 +100,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.register_blueprint(export.bp)
     app.register_blueprint(insights.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(account.bp)
     CSRFProtect(app)
+    init_i18n(app)
 
     _register_template_helpers(app)
     _register_error_pages(app)
@@ -124,14 +130,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
 def _register_template_helpers(app: Flask) -> None:
     @app.template_filter("when")
-    def when(moment: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
-        local = local_time(moment)
-        return local.strftime(fmt) if local else "—"
+    def when(moment: datetime | None, seconds: bool = False) -> str:
+        return format_moment(moment, seconds)
 
     @app.template_filter("day")
     def day(moment: datetime | None) -> str:
-        local = local_time(moment)
-        return local.strftime("%d %b %Y") if local else "—"
+        return format_day(moment)
 
     @app.template_filter("phone")
     def phone(number: str | None) -> str:
@@ -152,6 +156,8 @@ def _register_template_helpers(app: Flask) -> None:
         REVIEW_LABELS=REVIEW_LABELS,
         VERDICT_LABELS=VERDICT_LABELS,
         ACTION_LABELS=ACTION_LABELS,
+        ERASE_REASON_LABELS=ERASE_REASON_LABELS,
+        EVENT_LABELS=EVENT_LABELS,
         ReviewStatus=ReviewStatus,
         Verdict=Verdict,
     )
@@ -161,22 +167,25 @@ def _register_template_helpers(app: Flask) -> None:
         return {"timezone_name": services().options.timezone_name, "trial": services().criteria.trial}
 
 
+ERROR_TITLES = {404: _l("Not found"), 405: _l("Not allowed"), 413: _l("Too large")}
+ERROR_MESSAGES = {
+    404: _l("There is nothing here. The lead may have been erased (the audit trail says when and why)."),
+    405: _l("This address does not accept that kind of request."),
+}
+
+
 def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        message = "This form has expired or did not come from this app. Go back, reload the page and try again."
-        return render_template("errors/error.html", code=400, title="Form expired", message=message), 400
+        message = _("This form has expired or did not come from this app. Go back, reload the page and try again.")
+        return render_template("errors/error.html", code=400, title=_("Form expired"), message=message), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         if error.code is None or error.code < 400:
             return error
-        titles = {404: "Not found", 405: "Not allowed", 413: "Too large"}
-        title = titles.get(error.code, error.name)
-        message = {
-            404: "There is nothing here. The lead may have been erased (the audit trail says when and why).",
-            405: "This address does not accept that kind of request.",
-        }.get(error.code, error.description or "")
+        title = ERROR_TITLES.get(error.code, error.name)
+        message = ERROR_MESSAGES.get(error.code, error.description or "")
         return render_template("errors/error.html", code=error.code, title=title, message=message), error.code
 
     # Every store method raises StoreError when the database fails; SQLAlchemyError is the safety net
@@ -187,12 +196,12 @@ def _register_error_pages(app: Flask) -> None:
     def store_unavailable(error: Exception) -> tuple[str, int]:
         log.error("coordinator app: lead store unavailable: %s", error if not isinstance(error, SQLAlchemyError)
                   else type(error).__name__)  # a raw database error may quote row values: only its type
-        message = ("The lead database cannot be read right now (database down, or the data key is wrong). "
-                   "Nothing was changed. Try again in a minute, or tell the study's IT contact.")
-        return render_template("errors/error.html", code=503, title="Leads unavailable", message=message), 503
+        message = _("The lead database cannot be read right now (database down, or the data key is wrong). "
+                    "Nothing was changed. Try again in a minute, or tell the study's IT contact.")
+        return render_template("errors/error.html", code=503, title=_("Leads unavailable"), message=message), 503
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> tuple[str, int]:
         log.exception("coordinator app error: %s", type(error).__name__)
-        message = "Something went wrong on our side; nothing was changed. Try again, or tell the study's IT contact."
-        return render_template("errors/error.html", code=500, title="Something went wrong", message=message), 500
+        message = _("Something went wrong on our side; nothing was changed. Try again, or tell the study's IT contact.")
+        return render_template("errors/error.html", code=500, title=_("Something went wrong"), message=message), 500

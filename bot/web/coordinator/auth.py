@@ -14,6 +14,7 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from bot.web.coordinator.accounts import MAX_PASSWORD_CHARS
@@ -64,12 +65,13 @@ def require_sign_in() -> Response | None:
     idle = current_app.config["IDLE_TIMEOUT"].total_seconds()
     if now - float(session.get("seen", 0)) > idle:
         minutes = round(idle / 60)
-        return _refuse(f"You were signed out after {minutes} minutes without activity. Please sign in again.")
+        return _refuse(_("You were signed out after %(minutes)d minutes without activity. Please sign in again.",
+                         minutes=minutes))
     if now - float(session.get("since", 0)) > current_app.config["MAX_SESSION_AGE"].total_seconds():
-        return _refuse("Your session has ended. Please sign in again.")
+        return _refuse(_("Your session has ended. Please sign in again."))
     coordinator = services().accounts.get(coordinator_id)
     if coordinator is None or coordinator.session_epoch != session.get("epoch"):
-        return _refuse("You have been signed out. Please sign in again.")
+        return _refuse(_("You have been signed out. Please sign in again."))
     session["seen"] = int(now)
     g.coordinator = coordinator
     return None
@@ -85,7 +87,7 @@ def login() -> Response | str | tuple[str, int]:
     password = request.form.get("password", "")
     if not username or not password or len(username) > 64 or len(password) > MAX_PASSWORD_CHARS:
         return render_template("auth/login.html", next=target, username=username[:64],
-                               error="Enter your username and password."), 400
+                               error=_("Enter your username and password.")), 400
 
     accounts = services().accounts
     result = accounts.authenticate(username, password)
@@ -109,16 +111,17 @@ def login() -> Response | str | tuple[str, int]:
         audit("sign_in_locked", detail=f"from {address}")
         until = local_time(result.locked_until)
         zone = services().options.timezone_name
-        error = (
-            f"Too many failed sign-ins: this account is locked until {until:%H:%M} ({zone}). "
-            "Try again then, or ask an administrator to reset your password."
+        error = _(
+            "Too many failed sign-ins: this account is locked until %(time)s (%(zone)s). "
+            "Try again then, or ask an administrator to reset your password.",
+            time=f"{until:%H:%M}", zone=zone,
         )
         return render_template("auth/login.html", next=target, username=username, error=error), 429
 
     audit("sign_in_failed", detail=f"from {address}" + ("" if result.coordinator else ", unknown username"))
     time.sleep(failure_delay(max(result.failures, 1), current_app.config["LOGIN_FAILURE_DELAY"]))
     return render_template("auth/login.html", next=target, username=username,
-                           error="That username and password do not match an account."), 401
+                           error=_("That username and password do not match an account.")), 401
 
 
 @bp.post("/logout")
@@ -127,5 +130,5 @@ def logout() -> Response:
     services().accounts.end_sessions(coordinator.id)
     audit("sign_out")
     session.clear()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))

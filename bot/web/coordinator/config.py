@@ -6,6 +6,8 @@
                               and the `__Host-` prefix, and responses send HSTS (default off)
     COORDINATOR_TIMEZONE      time zone for showing times and reading date filters
                               (default Asia/Shanghai)
+    COORDINATOR_DEFAULT_LANGUAGE  the app's language for new accounts: zh or en (default zh, the
+                              site is in Shanghai); each coordinator changes it on the account page
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+LANGUAGES = ("zh", "en")  # the app's languages; a catalogue in translations/ for each but English
 
 
 class ConfigurationError(RuntimeError):
@@ -28,6 +31,7 @@ class CoordinatorOptions:
     https: bool
     timezone: tzinfo
     timezone_name: str
+    default_language: str = "zh"
 
 
 def _setting(settings: Any, name: str, env: str) -> str:
@@ -49,4 +53,7 @@ def coordinator_options(settings: Any) -> CoordinatorOptions:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ConfigurationError(f"COORDINATOR_TIMEZONE {zone_name!r} is not a known time zone") from error
-    return CoordinatorOptions(timedelta(minutes=idle), https, zone, zone_name)
+    language = _setting(settings, "coordinator_default_language", "COORDINATOR_DEFAULT_LANGUAGE").lower() or "zh"
+    if language not in LANGUAGES:
+        raise ConfigurationError(f"COORDINATOR_DEFAULT_LANGUAGE must be zh or en, got {language!r}")
+    return CoordinatorOptions(timedelta(minutes=idle), https, zone, zone_name, language)

@@ -14,38 +14,53 @@ from bot.trial.criteria import Criteria
 from bot.trial.eligibility import Status, Verdict
 from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.config import CoordinatorOptions
+from bot.web.coordinator.translatable import _l
 
-# Keyed by the stored values (plain strings), which is what forms, URLs and templates carry.
+# Keyed by the stored values (plain strings), which is what forms, URLs and templates carry; the labels
+# are translated when shown (lazy: the language is the request's).
 PROVISIONAL_LABELS = {
-    Status.LIKELY_ELIGIBLE.value: "Likely eligible",
-    Status.NEEDS_REVIEW.value: "Needs review",
-    Status.LIKELY_INELIGIBLE.value: "Likely ineligible",
+    Status.LIKELY_ELIGIBLE.value: _l("Likely eligible"),
+    Status.NEEDS_REVIEW.value: _l("Needs review"),
+    Status.LIKELY_INELIGIBLE.value: _l("Likely ineligible"),
 }
 REVIEW_LABELS = {
-    ReviewStatus.NEW.value: "New",
-    ReviewStatus.CONTACTED.value: "Contacted",
-    ReviewStatus.CONFIRMED.value: "Confirmed eligible",
-    ReviewStatus.REJECTED.value: "Not eligible",
-    ReviewStatus.UNREACHABLE.value: "Unreachable",
-    ReviewStatus.WITHDRAWN.value: "Withdrawn",
+    ReviewStatus.NEW.value: _l("New"),
+    ReviewStatus.CONTACTED.value: _l("Contacted"),
+    ReviewStatus.CONFIRMED.value: _l("Confirmed eligible"),
+    ReviewStatus.REJECTED.value: _l("Not eligible"),
+    ReviewStatus.UNREACHABLE.value: _l("Unreachable"),
+    ReviewStatus.WITHDRAWN.value: _l("Withdrawn"),
 }
 VERDICT_LABELS = {
-    Verdict.MEETS.value: "Meets",
-    Verdict.DOES_NOT_MEET.value: "Does not meet",
-    Verdict.UNKNOWN.value: "To check",
+    Verdict.MEETS.value: _l("Meets"),
+    Verdict.DOES_NOT_MEET.value: _l("Does not meet"),
+    Verdict.UNKNOWN.value: _l("To check"),
 }
 ACTION_LABELS = {
-    "view_list": "Viewed the lead list",
-    "view_lead": "Opened the lead",
-    "export": "Exported leads",
-    "set_status": "Changed the review status",
-    "override": "Overrode a verdict",
-    "record_checks": "Updated the records checklist",
-    "sign_in": "Signed in",
-    "sign_in_failed": "Failed sign-in",
-    "sign_in_locked": "Sign-in refused: account locked",
-    "sign_out": "Signed out",
-    "erase": "Erased the patient's data",
+    "view_list": _l("Viewed the lead list"),
+    "view_lead": _l("Opened the lead"),
+    "export": _l("Exported leads"),
+    "set_status": _l("Changed the review status"),
+    "override": _l("Overrode a verdict"),
+    "record_checks": _l("Updated the records checklist"),
+    "sign_in": _l("Signed in"),
+    "sign_in_failed": _l("Failed sign-in"),
+    "sign_in_locked": _l("Sign-in refused: account locked"),
+    "sign_out": _l("Signed out"),
+    "erase": _l("Erased the patient's data"),
+    "set_language": _l("Changed the app's language"),
+}
+# How an earlier answer was replaced (bot.leads.models.AnswerEvent.event).
+EVENT_LABELS = {
+    "corrected": _l("corrected"),
+    "answered again": _l("answered again"),
+    "not confirmed": _l("not confirmed"),
+}
+# Why the study team erased a lead, keyed as bot.leads.erasure.ERASE_REASONS (whose English goes into the audit entry).
+ERASE_REASON_LABELS = {
+    "patient_asked": _l("Patient asked"),
+    "duplicate": _l("Duplicate"),
+    "entered_in_error": _l("Entered in error"),
 }
 
 

@@ -9,6 +9,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from bot.leads.erasure import ERASE_REASONS, TrackerStoreError, erase_lead
@@ -22,8 +24,10 @@ from bot.leads.store import (
     LeadRecord,
     StoreError,
 )
+from bot.trial.criteria import Check
 from bot.trial.eligibility import Verdict
 from bot.web.coordinator.core import PROVISIONAL_LABELS, REVIEW_LABELS, VERDICT_LABELS, actor, audit, services
+from bot.web.coordinator.translatable import _l
 
 bp = Blueprint("leads", __name__)
 log = logging.getLogger(__name__)
@@ -32,11 +36,11 @@ PAGE_SIZES = (25, 50, 100)
 MAX_NOTE_CHARS = 2000
 MAX_SEARCH_CHARS = 200
 SORT_LABELS = {
-    "completed": "Completed",
-    "reference": "Reference",
-    "name": "Name",
-    "provisional": "Bot's assessment",
-    "review": "Review status",
+    "completed": _l("Completed"),
+    "reference": _l("Reference"),
+    "name": _l("Name"),
+    "provisional": _l("Bot's assessment"),
+    "review": _l("Review status"),
 }
 
 
@@ -69,7 +73,7 @@ def _date(raw: str, name: str, errors: list[str]) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        errors.append(f"The {name} date should look like 2026-11-25.")
+        errors.append(_("The %(name)s date should look like 2026-11-25.", name=name))
         return None
 
 
@@ -86,10 +90,10 @@ def lead_filters(args: Mapping[str, str]) -> LeadFilters:
     search = " ".join(args.get("q", "").split())[:MAX_SEARCH_CHARS]
     if search:
         values["q"] = search
-    start = _date(args.get("from", "").strip(), "“from”", errors)
-    end = _date(args.get("to", "").strip(), "“to”", errors)
+    start = _date(args.get("from", "").strip(), _("“from”"), errors)
+    end = _date(args.get("to", "").strip(), _("“to”"), errors)
     if start and end and end < start:
-        errors.append("The “to” date is before the “from” date.")
+        errors.append(_("The “to” date is before the “from” date."))
         start = end = None
     zone = services().options.timezone
     completed_from = completed_before = None
@@ -176,6 +180,14 @@ def _lead_or_404(lead_id: int) -> Any:
         abort(404)
 
 
+def asked_as(check: Check, language: str | None) -> str:
+    """The question as the patient read it: their answer, shown beside it, is in that language."""
+    try:
+        return check.texts(language or "en").question
+    except KeyError:  # a language since removed from the criteria: the source text
+        return check.question
+
+
 @bp.get("/leads/<int:lead_id>")
 def detail(lead_id: int) -> str:
     lead = _lead_or_404(lead_id)
@@ -200,7 +212,7 @@ def detail(lead_id: int) -> str:
             **item,
             "protocol_text": criteria.protocol.get(item["protocol"], ""),
             "kind": "Inclusion" if item["protocol"].startswith("I") else "Exclusion",
-            "question": check.question if check else None,
+            "question": asked_as(check, lead.language) if check else None,
             "answer": answers.get(item["check_id"]),
             "answer_events": answer_events.get(item["check_id"], []),
             "override": latest,
@@ -247,14 +259,14 @@ def set_status(lead_id: int) -> Response:
     status = request.form.get("status", "")
     note = " ".join(request.form.get("note", "").split())
     if status not in REVIEW_LABELS:
-        flash("Choose a review status.", "error")
+        flash(_("Choose a review status."), "error")
     elif not note:
-        flash("Add a note saying why (it stays in the review trail).", "error")
+        flash(_("Add a note saying why (it stays in the review trail)."), "error")
     elif len(note) > MAX_NOTE_CHARS:
-        flash(f"The note is too long (at most {MAX_NOTE_CHARS} characters).", "error")
+        flash(_("The note is too long (at most %(num)d characters).", num=MAX_NOTE_CHARS), "error")
     else:
         services().store.set_review_status(lead.id, status, note, actor())
-        flash(f"Review status set to “{REVIEW_LABELS[status]}”.", "success")
+        flash(_("Review status set to “%(status)s”.", status=REVIEW_LABELS[status]), "success")
     return _back(lead.id, "decision")
 
 
@@ -264,15 +276,18 @@ def override(lead_id: int, check_id: str) -> Response:
     if check_id not in {item["check_id"] for item in lead.criteria}:
         abort(404)
     verdict = request.form.get("verdict", "")
-    try:
-        services().store.override_criterion(lead.id, check_id, verdict, request.form.get("reason", ""), actor())
-    except ValueError as error:
-        message = str(error)
-        if message.startswith("verdict must be"):
-            message = "Choose a verdict."
-        flash(message[:1].upper() + message[1:] + ".", "error")
+    reason = " ".join(request.form.get("reason", "").split())
+    # Checked here as well as in the store, so the coordinator reads why in the app's language.
+    if verdict not in VERDICT_LABELS:
+        flash(_("Choose a verdict."), "error")
+    elif not reason:
+        flash(_("Give a reason for the override."), "error")
+    elif len(reason) > MAX_REASON_CHARS:
+        flash(_("The reason is too long (at most %(num)d characters).", num=MAX_REASON_CHARS), "error")
     else:
-        flash(f"Verdict on “{check_id}” set to “{VERDICT_LABELS[verdict]}”.", "success")
+        services().store.override_criterion(lead.id, check_id, verdict, reason, actor())
+        flash(_("Verdict on “%(check)s” set to “%(verdict)s”.", check=check_id, verdict=VERDICT_LABELS[verdict]),
+              "success")
     return _back(lead.id, f"criterion-{check_id}")
 
 
@@ -285,14 +300,14 @@ def record_checks(lead_id: int) -> Response:
     }
     try:
         changed = services().store.save_record_checks(lead.id, entries, actor())
-    except ValueError as error:
-        flash(str(error)[:1].upper() + str(error)[1:] + ".", "error")
+    except ValueError:  # the only one: a result longer than the store keeps
+        flash(_("A result is too long (at most %(num)d characters).", num=MAX_RECORD_RESULT_CHARS), "error")
     else:
         if changed:
-            items = f"{len(changed)} item{'s' if len(changed) != 1 else ''}"
-            flash(f"Records checklist saved ({items} updated).", "success")
+            flash(ngettext("Records checklist saved (%(num)d item updated).",
+                           "Records checklist saved (%(num)d items updated).", len(changed)), "success")
         else:
-            flash("Nothing changed on the records checklist.", "info")
+            flash(_("Nothing changed on the records checklist."), "info")
     return _back(lead.id, "records")
 
 
@@ -319,12 +334,12 @@ def erase(lead_id: int) -> Response | tuple[str, int]:
     reason = request.form.get("reason", "")
     typed = request.form.get("confirm", "")
     if reason not in ERASE_REASONS:
-        flash("Choose why this patient's data is erased. Nothing was erased.", "error")
+        flash(_("Choose why this patient's data is erased. Nothing was erased."), "error")
         return _back(lead.id, "erase")
     if not _same_code(typed, code):
-        message = f"Type the reference code {code} to confirm." if not typed.strip() else (
-            f"The code you typed does not match this lead's reference code ({code}).")
-        flash(f"{message} Nothing was erased.", "error")
+        message = _("Type the reference code %(code)s to confirm.", code=code) if not typed.strip() else _(
+            "The code you typed does not match this lead's reference code (%(code)s).", code=code)
+        flash(message + " " + _("Nothing was erased."), "error")
         return _back(lead.id, "erase")
     try:
         erase_lead(services().store, services().settings.tracker_store_url, lead.id, actor(),
@@ -332,16 +347,16 @@ def erase(lead_id: int) -> Response | tuple[str, int]:
     except LeadNotFound:
         abort(404)  # erased meanwhile, e.g. by a colleague
     except TrackerStoreError:
-        flash(f"{code} was not erased: the conversation store (where the assistant keeps transcripts) cannot be "
-              "reached, so the transcript could not be deleted. Nothing was erased; try again in a minute, or tell "
-              "the study's IT contact.", "error")
+        flash(_("%(code)s was not erased: the conversation store (where the assistant keeps transcripts) cannot be "
+                "reached, so the transcript could not be deleted. Nothing was erased; try again in a minute, or tell "
+                "the study's IT contact.", code=code), "error")
         return _back(lead.id, "erase")
     except StoreError as error:
         log.error("coordinator app: erasing lead %s failed: %s", lead.id, error)
-        message = (f"{code} was not erased: the lead database cannot be written right now. Its answers and contact "
-                   "details are still stored (its conversation transcript may already be deleted). Try again in a "
-                   "minute, or tell the study's IT contact.")
-        return render_template("errors/error.html", code=503, title="Not erased", message=message), 503
-    flash(f"{code} erased: its answers, contact details and conversation transcript are deleted. "
-          "Only an audit entry without personal data remains.", "success")
+        message = _("%(code)s was not erased: the lead database cannot be written right now. Its answers and contact "
+                    "details are still stored (its conversation transcript may already be deleted). Try again in a "
+                    "minute, or tell the study's IT contact.", code=code)
+        return render_template("errors/error.html", code=503, title=_("Not erased"), message=message), 503
+    flash(_("%(code)s erased: its answers, contact details and conversation transcript are deleted. "
+            "Only an audit entry without personal data remains.", code=code), "success")
     return redirect(url_for("leads.index"))

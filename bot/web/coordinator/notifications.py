@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from bot.notify.config import OFF_NOTICE, NotifyConfigError, notify_config
+from bot.notify.config import NotifyConfigError, notify_config
 from bot.notify.outbox import recent
 from bot.web.coordinator.core import services
+from bot.web.coordinator.translatable import _l
 
 bp = Blueprint("notifications", __name__)
 
 RECENT = 100
-STATUS_LABELS = {"pending": "Waiting to send", "sent": "Sent", "failed": "Failed"}
+STATUS_LABELS = {"pending": _l("Waiting to send"), "sent": _l("Sent"), "failed": _l("Failed")}
 # Existing badge colours: green, amber, red.
 STATUS_BADGES = {"pending": "needs_review", "sent": "likely_eligible", "failed": "verdict-does_not_meet"}
-KIND_LABELS = {"lead": "New lead", "digest": "Daily digest"}
-CHANNEL_LABELS = {"email": "E-mail", "webhook": "Webhook"}
+KIND_LABELS = {"lead": _l("New lead"), "digest": _l("Daily digest")}
+CHANNEL_LABELS = {"email": _l("E-mail"), "webhook": _l("Webhook")}
+# bot.notify.config.OFF_NOTICE, translated (tests/web/coordinator/test_translations.py checks the English is the same).
+OFF_NOTICE_LABEL = _l("Notifications are off: set SMTP_URL and NOTIFY_EMAIL_TO in .env (README → Notifications).")
 
 
 @bp.get("/notifications")
@@ -29,7 +32,7 @@ def index() -> str:
         "notifications/list.html",
         config=config,
         problem=problem,
-        off_notice=OFF_NOTICE,
+        off_notice=OFF_NOTICE_LABEL,
         notifications=recent(services().store.database, RECENT),
         limit=RECENT,
         status_labels=STATUS_LABELS,

@@ -42,7 +42,8 @@ def app(settings: Settings, database_url: str) -> Iterator[Flask]:
     application.config.update(TESTING=True, LOGIN_FAILURE_DELAY=0)
     real = services(application)
     application.extensions["coordinator"] = dataclasses.replace(
-        real, accounts=Accounts(real.store.database, hasher=FAST_HASHER)
+        real, accounts=Accounts(real.store.database, hasher=FAST_HASHER,
+                                default_language=real.accounts.default_language)
     )
     yield application
     services(application).store.database.engine.dispose()
@@ -60,7 +61,8 @@ def app_store(app: Flask) -> LeadStore:
 
 @pytest.fixture
 def alice(app: Flask) -> str:
-    services(app).accounts.add("alice", PASSWORD)
+    """An account that reads the app in English (new accounts default to Chinese; test_chinese.py has those)."""
+    services(app).accounts.add("alice", PASSWORD, language="en")
     return "alice"
 
 

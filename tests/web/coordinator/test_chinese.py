@@ -1,0 +1,183 @@
+"""The coordinator app in Chinese (issue 13): the sign-in page by the browser's language, every other page
+by the account's; dates as Chinese writes them; a lead's language, text versions and WeChat ID; the
+account page's language switch; the default language of new accounts (setting and CLI)."""
+
+from __future__ import annotations
+
+import html
+import io
+from datetime import datetime, timezone
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from bot.cli import main as cli
+from bot.leads.database import Database
+from bot.leads.store import ContactDetails, LeadStore
+from bot.settings import get_settings
+from bot.trial.criteria import load_criteria
+from bot.web.coordinator.accounts import AccountError, Accounts
+from bot.web.coordinator.config import ConfigurationError, coordinator_options
+from tests.web.coordinator.conftest import FAST_HASHER, services
+from tests.web.coordinator.seed import ELIGIBLE, PASSWORD, csrf_token, seed_lead, sign_in, words_for
+
+VERSIONS = {"zh": "texts-zh-5e6f7a8b", "consent": "consent-0123456789ab"}
+
+
+@pytest.fixture
+def wang(app: Flask) -> FlaskClient:
+    """A client signed in as a coordinator whose account is in Chinese."""
+    services(app).accounts.add("wang", PASSWORD, language="zh")
+    client = app.test_client()
+    assert sign_in(client, "wang").status_code == 302
+    return client
+
+
+@pytest.fixture
+def chinese_lead(app_store: LeadStore) -> int:
+    """A lead from a Chinese conversation, with the patient's own (Chinese) words and a WeChat ID."""
+    words = words_for(ELIGIBLE) | {"age": {"text": "我爸今年六十二岁", "value": "62", "how": "read age 62"}}
+    lead_id = seed_lead(app_store, "conv-zh", ContactDetails("王建国", "+8613800138000", wechat="wangjg_1964"),
+                        answers=ELIGIBLE | {"age": 62}, completed_at=datetime(2026, 11, 20, 2, 5, tzinfo=timezone.utc),
+                        patient_words=words)
+    app_store.complete_screening("conv-zh", _result(), words, language="zh", text_versions=VERSIONS)
+    return lead_id
+
+
+def _result():  # type: ignore[no-untyped-def]
+    from bot.trial.criteria import load_criteria
+    from bot.trial.eligibility import evaluate
+
+    return evaluate(load_criteria(), ELIGIBLE | {"age": 62})
+
+
+@pytest.mark.parametrize(("accept", "lang", "words"), [
+    ("zh-CN,zh;q=0.9,en;q=0.8", "zh", ["登录", "用户名", "密码", "预筛协调员平台"]),
+    ("zh-TW", "zh", ["登录", "用户名"]),  # Simplified Chinese is closer to a Traditional reader than English
+    ("en-GB,en;q=0.9", "en", ["Sign in", "Username", "Password"]),
+    ("", "en", ["Sign in", "Username", "Password"]),
+    ("fr-FR", "en", ["Sign in"]),
+])
+def test_the_sign_in_page_speaks_the_browsers_language(anonymous: FlaskClient, accept: str, lang: str,
+                                                       words: list[str]) -> None:
+    page = anonymous.get("/login", headers={"Accept-Language": accept} if accept else {}).get_data(as_text=True)
+    assert f'<html lang="{lang}">' in page
+    for word in words:
+        assert word in page
+
+
+def test_a_failed_sign_in_is_explained_in_chinese(app: Flask, anonymous: FlaskClient) -> None:
+    services(app).accounts.add("wang", PASSWORD, language="zh")
+    response = anonymous.post(
+        "/login", data={"username": "wang", "password": "wrong password", "csrf_token": csrf_token(anonymous)},
+        headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 401 and "用户名或密码不正确。" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("username", ["wang", "nobody"])
+def test_a_failed_sign_in_does_not_tell_in_which_language_an_account_is(app: Flask, anonymous: FlaskClient,
+                                                                        username: str) -> None:
+    services(app).accounts.add("wang", PASSWORD, language="zh")
+    response = anonymous.post("/login", headers={"Accept-Language": "en"}, data={
+        "username": username, "password": "wrong password", "csrf_token": csrf_token(anonymous)})
+    page = response.get_data(as_text=True)
+    assert "That username and password do not match an account." in page and '<html lang="en">' in page
+
+
+def test_the_list_is_in_chinese_with_chinese_dates(wang: FlaskClient, chinese_lead: int) -> None:
+    page = wang.get("/leads", headers={"Accept-Language": "en"}).get_data(as_text=True)  # the account decides
+    assert '<html lang="zh">' in page
+    for words in ("预筛记录", "审核状态", "机器人初判", "导出 CSV", "可能符合", "新记录", "审计记录", "退出登录",
+                  "微信：wangjg_1964", "2026年11月20日 10:05"):  # 02:05 UTC is 10:05 in Shanghai
+        assert words in page, words
+    assert "Review status" not in page and "Sign out" not in page
+
+
+def test_the_lead_page_shows_the_patients_words_language_versions_and_wechat(wang: FlaskClient,
+                                                                             chinese_lead: int) -> None:
+    page = wang.get(f"/leads/{chinese_lead}").get_data(as_text=True)
+    assert "“我爸今年六十二岁”" in page and "“No, never”" in page  # as typed, whatever the language
+    assert 'lang="zh">“我爸今年六十二岁”' in page  # screen readers read the words in their language
+    assert "对话语言：中文" in page and "texts-zh-5e6f7a8b" in page and "consent-0123456789ab" in page
+    assert "微信号" in page and "wangjg_1964" in page and "王建国" in page
+    age_question = load_criteria().check("age")
+    assert html.escape(age_question.texts("zh").question) in page  # the question as the patient read it
+    assert html.escape(age_question.question) not in page
+    for words in ("联系方式", "审核结论", "入排标准", "患者原话", "病历核对清单", "删除该患者的数据", "永久删除"):
+        assert words in page, words
+
+
+def test_an_english_account_sees_the_same_lead_in_english(client: FlaskClient, chinese_lead: int) -> None:
+    page = client.get(f"/leads/{chinese_lead}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "Conversation language: 中文" in page and "WeChat ID" in page and "“我爸今年六十二岁”" in page
+    assert html.escape(load_criteria().check("age").texts("zh").question) in page  # the patient's words' question
+    assert "20 Nov 2026, 10:05" in page and "审核结论" not in page
+
+
+def test_a_lead_without_versions_says_so(client: FlaskClient, app_store: LeadStore) -> None:
+    lead_id = seed_lead(app_store, "conv-en")
+    page = client.get(f"/leads/{lead_id}").get_data(as_text=True)
+    assert "Conversation language: English" in page and "text versions not recorded" in page
+
+
+def test_a_coordinator_switches_the_app_to_chinese_and_back(client: FlaskClient, app_store: LeadStore) -> None:
+    assert "Your account" in client.get("/account").get_data(as_text=True)
+    response = client.post("/account/language", data={"language": "zh", "csrf_token": csrf_token(client, "/account")},
+                           follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert '<html lang="zh">' in page and "界面语言已改为中文。" in page and "我的账号" in page
+    assert "预筛记录" in client.get("/leads").get_data(as_text=True)
+    response = client.post("/account/language", data={"language": "en", "csrf_token": csrf_token(client, "/account")},
+                           follow_redirects=True)
+    assert "The app now speaks English to you." in response.get_data(as_text=True)
+    assert [e["detail"] for e in app_store.audit_entries() if e["action"] == "set_language"] == ["en", "zh"]
+
+
+@pytest.mark.parametrize("language", ["fr", "", "zh-TW"])
+def test_an_unknown_language_is_refused(client: FlaskClient, language: str) -> None:
+    page = client.post("/account/language", data={"language": language, "csrf_token": csrf_token(client, "/account")},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Choose a language." in page and '<html lang="en">' in page
+
+
+def test_new_accounts_get_the_default_language_and_existing_ones_keep_theirs(app: Flask) -> None:
+    accounts = Accounts(services(app).store.database, hasher=FAST_HASHER, default_language="zh")
+    assert accounts.add("li", PASSWORD).language == "zh"
+    assert accounts.add("zhao", PASSWORD, language="en").language == "en"
+    assert accounts.add("zhao", PASSWORD + "!", reset=True).language == "en"  # a reset keeps the choice
+    with pytest.raises(AccountError):
+        accounts.add("qian", PASSWORD, language="fr")
+
+
+@pytest.mark.parametrize(("raw", "language"), [("", "zh"), ("zh", "zh"), ("EN", "en")])
+def test_the_default_language_setting(raw: str, language: str) -> None:
+    import dataclasses
+
+    assert coordinator_options(dataclasses.replace(get_settings(), coordinator_default_language=raw)
+                               ).default_language == language
+
+
+def test_a_wrong_default_language_stops_the_app_with_the_reason() -> None:
+    import dataclasses
+
+    with pytest.raises(ConfigurationError, match="COORDINATOR_DEFAULT_LANGUAGE"):
+        coordinator_options(dataclasses.replace(get_settings(), coordinator_default_language="fr"))
+
+
+def test_the_cli_creates_accounts_in_a_language(database_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("COORDINATOR_DEFAULT_LANGUAGE", "zh")
+    get_settings.cache_clear()
+    monkeypatch.setattr("bot.web.coordinator.accounts.PasswordHasher", lambda: FAST_HASHER)
+    try:
+        for argv in (["wang"], ["smith", "--language", "en"]):
+            monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+            assert cli.main(["coordinator", "add", *argv]) == 0
+        assert "created (app language: en)" in capsys.readouterr().out
+        accounts = Accounts(Database(database_url))
+        assert {a.username: a.language for a in accounts.list()} == {"smith": "en", "wang": "zh"}
+        accounts.database.engine.dispose()
+    finally:
+        get_settings.cache_clear()
