@@ -14,15 +14,7 @@ Screenshots go to reports/screenshots/.
 
 from __future__ import annotations
 
-import base64
-import dataclasses
-import hashlib
-import json
 import re
-import shutil
-import socket
-import subprocess
-import tarfile
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,301 +24,32 @@ from typing import Any
 import pytest
 
 from bot.settings import get_settings
-from bot.web.chat.app import create_app
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Page, expect  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
+
+from tests.browser.chat_page import (  # noqa: E402
+    EMERGENCY,
+    FINISHED,
+    PHONE,
+    UNAVAILABLE,
+    AppServer,
+    assert_no_serious_violations,
+    bot_texts,
+    chat_app_with_rasa_at,
+    free_port,
+    next_answer,
+    no_horizontal_scroll,
+    page_fits_the_screen,
+    run_axe,
+    run_prescreen,
+    shoot,
+    type_message,
+    user_texts,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
-
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "reports" / "screenshots"
-CACHE = ROOT / "tests" / ".cache"
-AXE_VERSION = "4.10.2"
-AXE_INTEGRITY = (
-    "sha512-RE3mdQ7P3FRSe7eqCWoeQ/Z9QXrtniSjp1wUjt5nRC3WIpz5rSCve6o3fsZ2aCpJtrZjSZgjwXAoTO5k4tEI0w=="
-)
-PHONE = get_settings().study_contact_phone
-EMERGENCY = get_settings().emergency_phone
-UNAVAILABLE = re.compile(r"can.t reach the assistant", re.IGNORECASE)
-
-# How a patient answers when the assistant asks for something typed. The first pattern that
-# matches the assistant's last message (without its parenthetical hints) is used. Adjust if the
-# domain's wording changes.
-TYPED_ANSWERS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"how old|your age|year of birth|born", re.IGNORECASE), "62"),
-    (re.compile(r"phone|mobile", re.IGNORECASE), "13812345678"),
-    (re.compile(r"e-?mail", re.IGNORECASE), "test.patient@example.com"),
-    (re.compile(r"\bname\b", re.IGNORECASE), "Test Patient"),
-    (re.compile(r"best time|what time|when .*(call|contact|reach)", re.IGNORECASE), "weekday mornings"),
-]
-# The assistant's closing message of a prescreen gives the patient a reference code.
-FINISHED = re.compile(r"reference (code|number)", re.IGNORECASE)
-# What a patient types instead of tapping a button with this payload.
-TYPED_FOR_PAYLOAD = {"/affirm": "yes", "/deny": "no", "/dont_know": "not sure"}
-
-
-# ---- servers ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class AppServer:
-    """A WSGI app on a real port in a background thread."""
-
-    def __init__(self, app: Any, host: str = "127.0.0.1") -> None:
-        from werkzeug.serving import make_server
-
-        self.port = free_port()
-        self.server = make_server(host, self.port, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def chat_app_with_rasa_at(port: int, **overrides: Any) -> Any:
-    settings = dataclasses.replace(get_settings(), rasa_host="127.0.0.1", rasa_port=port, **overrides)
-    return create_app(settings)
-
-
-@pytest.fixture(scope="module")
-def offline_chat() -> Iterator[str]:
-    """The chat page with the assistant unreachable (Rasa "at" a closed port)."""
-    server = AppServer(chat_app_with_rasa_at(free_port()))
-    yield f"http://127.0.0.1:{server.port}"
-    server.stop()
-
-
-# ---- browser ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
-    contexts = []
-
-    def _open(url: str, width: int = 375, height: int = 740, **options: Any) -> Page:
-        context = browser.new_context(
-            viewport={"width": width, "height": height},
-            device_scale_factor=1,
-            **options,
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.goto(url)
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
-
-
-def shoot(page: Page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / name
-    page.wait_for_timeout(600)  # let smooth scrolling and layout settle
-    page.screenshot(path=str(path), full_page=False)
-    return path
-
-
-# ---- axe-core --------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def axe_source() -> Path:
-    """axe.min.js from the npm registry's axe-core package (pinned), cached under tests/.cache."""
-    target = CACHE / f"axe-core-{AXE_VERSION}.min.js"
-    if target.exists():
-        return target
-    npm = shutil.which("npm")
-    if not npm:
-        pytest.skip("npm is needed to fetch axe-core for the accessibility check")
-    CACHE.mkdir(parents=True, exist_ok=True)
-    (CACHE / ".gitignore").write_text("*\n", encoding="utf-8")
-    work = CACHE / f"axe-core-{AXE_VERSION}-pack"
-    work.mkdir(exist_ok=True)
-    result = subprocess.run(
-        [npm, "pack", f"axe-core@{AXE_VERSION}", "--pack-destination", str(work), "--silent"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=work,
-        check=False,
-    )
-    tarballs = sorted(work.glob("axe-core-*.tgz"))
-    if result.returncode != 0 or not tarballs:
-        pytest.fail(f"npm pack axe-core@{AXE_VERSION} failed: {result.stderr.strip()[-500:]}")
-    tarball = tarballs[0]
-    digest = "sha512-" + base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
-    assert digest == AXE_INTEGRITY, f"axe-core tarball integrity mismatch: {digest}"
-    with tarfile.open(tarball) as archive:
-        member = archive.extractfile("package/axe.min.js")
-        assert member is not None
-        source = member.read().decode("utf-8")
-    target.write_text(source, encoding="utf-8")
-    shutil.rmtree(work, ignore_errors=True)
-    return target
-
-
-def run_axe(page: Page, axe_source: Path) -> list[dict[str, Any]]:
-    """Run axe-core; the page must come from open_page(..., bypass_csp=True), because the
-    injected script tag is inline and the chat page's CSP rightly forbids inline scripts."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(axe_source))
-    results = page.evaluate(
-        """async () => {
-            const r = await axe.run(document, {
-              runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
-              resultTypes: ['violations'],
-            });
-            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-              nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.failureSummary).slice(0, 5)}));
-        }"""
-    )
-    return results
-
-
-def assert_no_serious_violations(violations: list[dict[str, Any]]) -> None:
-    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
-    assert not serious, json.dumps(serious, indent=2)
-
-
-# ---- page helpers ----------------------------------------------------------------------------
-
-
-def wait_idle(page: Page, timeout: float = 45_000) -> None:
-    """Wait until the page is not waiting for the assistant."""
-    expect(page.locator("#app")).to_have_attribute("data-state", re.compile("idle|offline"), timeout=timeout)
-
-
-def bot_texts(page: Page) -> list[str]:
-    return page.locator(".msg-bot .bubble").evaluate_all(
-        "els => els.map(e => e.lastChild ? e.lastChild.textContent : '')"
-    )
-
-
-def user_texts(page: Page) -> list[str]:
-    return page.locator(".msg-user .bubble").evaluate_all(
-        "els => els.map(e => e.lastChild ? e.lastChild.textContent : '')"
-    )
-
-
-def latest_bot_turn(page: Page) -> str:
-    """The assistant's words since the patient's last message."""
-    return page.evaluate(
-        """() => {
-            const msgs = Array.from(document.querySelectorAll('#log .msg'));
-            const out = [];
-            for (let i = msgs.length - 1; i >= 0 && msgs[i].classList.contains('msg-bot'); i--) {
-              const b = msgs[i].querySelector('.bubble');
-              if (b) out.unshift(b.lastChild.textContent);
-            }
-            return out.join('\\n');
-        }"""
-    )
-
-
-def last_bot_message(page: Page) -> str:
-    texts = bot_texts(page)
-    return texts[-1] if texts else ""
-
-
-def quick_replies(page: Page) -> list[dict[str, str]]:
-    """Buttons on offer now, with the payload the page would send (read from the transcript)."""
-    return page.evaluate(
-        """() => {
-            const s = JSON.parse(sessionStorage.getItem('prescreen.chat.v1') || '{}');
-            const last = (s.items || [])[(s.items || []).length - 1];
-            const shown = Array.from(document.querySelectorAll('.quick-replies button')).map(b => b.textContent);
-            if (!last || last.from !== 'bot' || !last.buttons) return [];
-            return last.buttons.filter(b => shown.includes(b.title));
-        }"""
-    )
-
-
-def type_message(page: Page, text: str) -> None:
-    box = page.locator("#message")
-    box.fill(text)
-    box.press("Enter")
-
-
-ANSWER_PAYLOADS = ("/dont_know", "/affirm", "/deny")
-
-
-def choose_button(buttons: list[dict[str, str]]) -> dict[str, str]:
-    """Keep the prescreen going to the end: "not sure" where offered, otherwise yes/agree."""
-    by_payload = {b["payload"]: b for b in buttons}
-    for payload in ("/dont_know", "/affirm"):
-        if payload in by_payload:
-            return by_payload[payload]
-    return buttons[0]
-
-
-def typed_answer(question: str) -> str | None:
-    question = re.sub(r"\([^)]*\)", " ", question)
-    for pattern, answer in TYPED_ANSWERS:
-        if pattern.search(question):
-            return answer
-    return None
-
-
-def next_answer(page: Page) -> tuple[str, dict[str, str] | None]:
-    """What the patient does next: ("tap", button) or ("type", text)."""
-    buttons = quick_replies(page)
-    if any(b["payload"] in ANSWER_PAYLOADS for b in buttons):
-        return "tap", choose_button(buttons)
-    typed = typed_answer(last_bot_message(page))
-    if typed is not None:  # e.g. a phone number, even if a "Skip" button is on offer
-        return typed, None
-    if buttons:
-        return "tap", choose_button(buttons)
-    raise AssertionError(f"Don't know how to answer: {latest_bot_turn(page)!r}")
-
-
-def run_prescreen(page: Page, *, by: str, max_turns: int = 80, stop_after: int | None = None) -> str:
-    """Answer the assistant until it gives a reference code (or `stop_after` answers).
-
-    by="tap": tap the quick replies; by="type": type the words a patient would use instead.
-    Returns the assistant's last words.
-    """
-    for answers in range(max_turns):
-        wait_idle(page)
-        assert page.locator("#app").get_attribute("data-state") == "idle", "assistant unavailable"
-        said = latest_bot_turn(page)
-        buttons = quick_replies(page)
-        if not buttons and FINISHED.search(said):
-            return said
-        if stop_after is not None and answers >= stop_after:
-            return said
-        action, button = next_answer(page)
-        if button is None:
-            type_message(page, action)
-        elif by == "tap":
-            page.locator(".quick-replies").get_by_role("button", name=button["title"], exact=True).click()
-        else:
-            type_message(page, TYPED_FOR_PAYLOAD.get(button["payload"], button["title"]))
-    pytest.fail(f"The prescreen did not finish in {max_turns} turns: {bot_texts(page)[-5:]}")
-
-
-def page_fits_the_screen(page: Page) -> bool:
-    """Unless the page chose to scroll as a whole (large text), only the conversation scrolls."""
-    return page.evaluate(
-        """() => document.getElementById('app').classList.contains('flow') ||
-                 document.documentElement.scrollHeight <= window.innerHeight + 1"""
-    )
-
-
-def no_horizontal_scroll(page: Page) -> bool:
-    return page.evaluate(
-        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"
-    )
 
 
 # ---- tests that need no assistant ------------------------------------------------------------

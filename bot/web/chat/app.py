@@ -5,7 +5,8 @@ Routes:
   GET  /embed.js   one-tag embed: a launcher button and a panel holding an iframe of the page
   GET  /privacy    the privacy notice
   GET  /healthz    {"ok": true, "rasa": bool}
-  POST /api/messages  {"sender_id", "text"} -> Rasa REST channel -> {"messages": [...]}
+  POST /api/messages?lang=xx  {"sender_id", "text"} -> Rasa REST channel
+                     -> {"messages": [{"text", "buttons"?, "lang"}...], "lang": the conversation's language}
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from urllib.parse import urlsplit
 import requests
 from flask import Flask, Response, jsonify, render_template, request, send_from_directory
 
+from bot.reading.language import DEFAULT_LANGUAGE, pick_language
 from bot.settings import Settings, get_settings
 from bot.web.chat.ratelimit import SlidingWindowLimiter
-from bot.web.chat.strings import pick_lang, strings_for
+from bot.web.chat.reply_language import tag_languages
+from bot.web.chat.strings import all_strings, pick_lang, strings_for
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +148,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         lang = pick_lang(request.args.get("lang"))
         return {
             "s": strings_for(lang),
+            "all_strings": all_strings(),  # the page's words follow the conversation when it switches language
             "lang": lang,
             "settings": settings,
             "title": settings.chat_title,
@@ -190,7 +194,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.post("/api/messages")
     def messages() -> Response:
-        lang = pick_lang(request.args.get("lang"))
+        # The conversation's language as the page knows it: the page's choice at first, then the assistant's.
+        lang = pick_language(request.args.get("lang")) or DEFAULT_LANGUAGE
         if not request.is_json:
             return json_error(400, "bad_request", "Send JSON with sender_id and text.")
         data = request.get_json(silent=True)
@@ -246,7 +251,8 @@ def create_app(settings: Settings | None = None) -> Flask:
             response = jsonify(unavailable_body(lang))
             response.status_code = 503
             return response
-        return jsonify({"messages": cleaned})
+        tagged, conversation = tag_languages(cleaned, lang)
+        return jsonify({"messages": tagged, "lang": conversation})
 
     @app.errorhandler(413)
     def too_large(_error: Exception) -> Response:

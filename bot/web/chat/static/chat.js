@@ -4,6 +4,11 @@
  * the transcript and any unsent messages in sessionStorage (survives a reload and a tab switch,
  * not shared with other tabs or browsers), and retries with backoff when the assistant cannot
  * be reached. Bot and patient text is only ever rendered with textContent.
+ *
+ * Two languages: the page starts in its own (?lang=, data-lang on the embed tag) and then follows
+ * the conversation's, which the server computes from the assistant's replies ("lang" in each answer):
+ * when the patient types Chinese on an English page or asks 说中文 / "English please", the page's
+ * own words switch too. Every message carries its own `lang` for screen readers.
  */
 (function () {
   'use strict';
@@ -27,14 +32,14 @@
   var confirmNo = byId('confirm-no');
   var offlineTemplate = byId('offline-template');
 
-  var S = {};
-  try { S = JSON.parse(byId('strings').textContent || '{}'); } catch (e) { S = {}; }
+  var ALL = {};   // {"en": {...}, "zh": {...}}: the page's own words in every language
+  try { ALL = JSON.parse(byId('strings').textContent || '{}'); } catch (e) { ALL = {}; }
+  var PAGE_LANG = doc.documentElement.getAttribute('data-lang') || 'en';
+  if (!ALL[PAGE_LANG]) { PAGE_LANG = 'en'; }
+  var S = ALL[PAGE_LANG] || {};
 
   var MAX = Number(app.getAttribute('data-max')) || 2000;
-  var LANG = doc.documentElement.getAttribute('data-lang') || 'en';
   var STORE_KEY = 'prescreen.chat.v1';
-  var API = new URL('api/messages' + (LANG !== 'en' ? '?lang=' + encodeURIComponent(LANG) : ''),
-    doc.baseURI).toString();
   var REQUEST_TIMEOUT_MS = 40000;   // the server gives Rasa 30 s
   var TYPING_DELAY_MS = 500;
   var MAX_BACKOFF_S = 30;
@@ -83,7 +88,7 @@
   }
 
   function freshState() {
-    return { v: 1, sender: newConversationId(), seq: 0, items: [], queue: [], draft: '' };
+    return { v: 1, sender: newConversationId(), seq: 0, items: [], queue: [], draft: '', lang: PAGE_LANG };
   }
 
   function loadState() {
@@ -97,6 +102,7 @@
       }
       s.seq = Number(s.seq) || 0;
       s.draft = typeof s.draft === 'string' ? s.draft : '';
+      s.lang = ALL[s.lang] ? s.lang : PAGE_LANG;   // the conversation's language survives a reload
       return s;
     } catch (e) {
       return null;
@@ -108,6 +114,65 @@
   function save() { writeStore(JSON.stringify(state)); }
 
   function nextId() { state.seq += 1; return 'm' + state.seq; }
+
+  /* ---- languages ----------------------------------------------------------------------- */
+
+  function htmlLang(lang) { return (ALL[lang] && ALL[lang].html_lang) || lang; }
+
+  // The language of what the patient typed, by the assistant's own rule (bot/reading/language.py,
+  // looks_chinese): Han characters at least twice the Latin words, or four of them, is Chinese;
+  // other Latin-letter text ("ok", "CAR-T") is read as English; digits or emoji alone are in the
+  // conversation's language.
+  var HAN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/g;
+  var LATIN_WORD = /[A-Za-z]{2,}/g;
+  var OTHER_SCRIPT = /[\u3040-\u30ff\uac00-\ud7af\u0400-\u04ff\u0600-\u06ff]/;
+  function typedLanguage(text) {
+    var plain = String(text).normalize ? String(text).normalize('NFKC') : String(text);
+    var han = (plain.match(HAN) || []).length;
+    var latin = (plain.match(LATIN_WORD) || []).length;
+    if (han && !OTHER_SCRIPT.test(plain) && (han >= 2 * latin || han >= 4)) { return 'zh'; }
+    if (/[A-Za-z]/.test(plain) && ALL.en) { return 'en'; }
+    return state.lang;
+  }
+
+  // The page's own words in `lang`: every element marked data-s="key" (and data-s-label for
+  // aria-label), in the page and in the offline banner's template.
+  function translate(root) {
+    Array.prototype.forEach.call(root.querySelectorAll('[data-s]'), function (el) {
+      var text = fmt(S[el.getAttribute('data-s')], { max: MAX });
+      var part = el.getAttribute('data-part');
+      if (part !== null) { text = text.split('{emergency}')[Number(part)] || ''; }
+      el.textContent = text;
+    });
+    Array.prototype.forEach.call(root.querySelectorAll('[data-s-label]'), function (el) {
+      el.setAttribute('aria-label', S[el.getAttribute('data-s-label')] || '');
+    });
+  }
+
+  function applyLanguage(lang) {
+    if (!ALL[lang]) { return; }
+    S = ALL[lang];
+    state.lang = lang;
+    doc.documentElement.setAttribute('lang', htmlLang(lang));
+    doc.documentElement.setAttribute('data-lang', lang);
+    translate(doc);
+    translate(offlineTemplate.content);
+    var privacy = byId('privacy-link');
+    if (privacy && privacy.hasAttribute('data-builtin')) {
+      privacy.setAttribute('href', '/privacy' + (lang !== 'en' ? '?lang=' + encodeURIComponent(lang) : ''));
+    }
+    // Notes under messages ("not sent yet") and the buttons' group label follow too.
+    state.items.forEach(function (item) {
+      var el = elementFor(item.id);
+      if (el) { applyStatus(el, item); }
+    });
+    var group = log.querySelector('.quick-replies');
+    if (group) { group.setAttribute('aria-label', S.quick_replies); }
+  }
+
+  function apiUrl() {
+    return new URL('api/messages?lang=' + encodeURIComponent(state.lang), doc.baseURI).toString();
+  }
 
   /* ---- rendering ----------------------------------------------------------------------- */
 
@@ -139,11 +204,15 @@
     wrap.className = 'msg ' + (item.from === 'bot' ? 'msg-bot' : 'msg-user');
     wrap.setAttribute('data-id', item.id);
     if (item.text) {
+      // The whole bubble, "Assistant said:" included, is read in the message's own language.
+      var lang = ALL[item.lang] ? item.lang : state.lang;
+      var words = ALL[lang] || S;
       var bubble = doc.createElement('p');
       bubble.className = 'bubble';
+      bubble.setAttribute('lang', htmlLang(lang));
       var who = doc.createElement('span');
       who.className = 'sr-only';
-      who.textContent = (item.from === 'bot' ? S.bot : S.you) + ' ';
+      who.textContent = (item.from === 'bot' ? words.bot : words.you) + ' ';
       bubble.appendChild(who);
       bubble.appendChild(doc.createTextNode(item.text));
       wrap.appendChild(bubble);
@@ -192,10 +261,11 @@
       b.type = 'button';
       b.className = 'btn quick-reply';
       b.textContent = button.title;
+      b.setAttribute('lang', htmlLang(ALL[last.lang] ? last.lang : state.lang));
       b.addEventListener('click', function () {
         if (confirmOpen()) { return; }
         log.focus({ preventScroll: true });   // the group is about to go; keep focus in the log
-        send(button.payload || button.title, { display: button.title });
+        send(button.payload || button.title, { display: button.title, lang: last.lang });
       });
       group.appendChild(b);
     });
@@ -283,7 +353,7 @@
   function post(text) {
     var controller = typeof AbortController === 'function' ? new AbortController() : null;
     var timer = setTimeout(function () { if (controller) { controller.abort(); } }, REQUEST_TIMEOUT_MS);
-    return fetch(API, {
+    return fetch(apiUrl(), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
       body: JSON.stringify({ sender_id: state.sender, text: text }),
@@ -293,7 +363,12 @@
     }).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (body) {
         if (response.ok && body && Array.isArray(body.messages)) {
-          return { kind: 'ok', messages: body.messages };
+          return { kind: 'ok', messages: body.messages, lang: body.lang };
+        }
+        if (response.status === 429) {
+          // Too many messages in a minute: not an outage. Keep the message and send it when allowed.
+          var wait = Number(response.headers.get('Retry-After'));
+          return { kind: 'busy', wait: wait > 0 && wait <= 60 ? wait : 5 };
         }
         if (response.status === 413) {
           return { kind: 'rejected', note: fmt(S.too_long, { max: MAX }) };
@@ -322,7 +397,7 @@
         return { title: b.title, payload: typeof b.payload === 'string' ? b.payload : b.title };
       }) : [];
       if (!text && !buttons.length) { return; }
-      var item = { id: nextId(), from: 'bot', text: text };
+      var item = { id: nextId(), from: 'bot', text: text, lang: ALL[m.lang] ? m.lang : state.lang };
       if (buttons.length) { item.buttons = buttons; }
       items.push(item);
     });
@@ -347,6 +422,7 @@
         state.queue.shift();
         setItemStatus(job.id, null);
         failures = 0;
+        if (ALL[result.lang] && result.lang !== state.lang) { applyLanguage(result.lang); }
         var firstNew = addItems(cleanBotMessages(result.messages));
         save();
         if (offline) { goOnline(); }
@@ -354,6 +430,11 @@
         scrollToEnd(firstNew, false);
         updateAppState();
         pump();
+      } else if (result.kind === 'busy') {
+        showTyping(true);   // the message is on its way, a few seconds late
+        announce(S.busy);
+        app.setAttribute('data-state', 'waiting');
+        retryTimer = setTimeout(function () { retryTimer = null; pump(); }, result.wait * 1000);
       } else if (result.kind === 'rejected') {
         state.queue.shift();
         setItemStatus(job.id, 'failed', result.note);
@@ -379,7 +460,8 @@
     if (!trimmed) { return false; }
     var id = nextId();
     if (!options.hidden) {
-      var item = { id: id, from: 'user', text: options.display || trimmed };
+      var item = { id: id, from: 'user', text: options.display || trimmed,
+                   lang: ALL[options.lang] ? options.lang : typedLanguage(trimmed) };
       if (offline) { item.status = 'queued'; }
       var el = addItems([item]);
       scrollToEnd(el, false);
@@ -672,6 +754,7 @@
   /* ---- start ----------------------------------------------------------------------------- */
 
   applyAccent(doc.documentElement.getAttribute('data-accent'));
+  if (state.lang !== PAGE_LANG) { applyLanguage(state.lang); }
   input.setAttribute('maxlength', String(MAX));
   if (state.draft) { input.value = state.draft; }
   updateCount();

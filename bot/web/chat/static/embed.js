@@ -33,7 +33,9 @@
   var position = data.position === 'left' ? 'left' : 'right';
   var color = accessibleColor(data.color) || '#0b57a4';
   var closeLabel = /^zh/i.test(lang) ? '关闭对话' : 'Close chat';
-  var FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", "Microsoft YaHei", sans-serif';
+  // The chat page's stack (chat.css): Latin fonts, then the Simplified Chinese system fonts; none downloaded.
+  var FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue", Arial, "PingFang SC", ' +
+    '"Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif';
   var Z = '2147483000';
 
   function luminance(rgb) {
@@ -114,6 +116,12 @@
   panel.setAttribute('aria-modal', 'false');
   panel.setAttribute('aria-label', title);
   panel.hidden = true;
+  // The title and the close button are in the chat's language, whatever the hospital page's is.
+  var langTag = /^zh/i.test(lang) ? 'zh-CN' : lang ? lang.slice(0, 2).toLowerCase() : '';
+  if (langTag) {
+    launcher.setAttribute('lang', langTag);
+    panel.setAttribute('lang', langTag);
+  }
 
   var header = document.createElement('div');
   css(header, {
