@@ -111,9 +111,12 @@ _ZH_EMBEDDING = re.compile(
 )
 _ZH_INDEFINITE = re.compile(
     r"(?:没|没有|不是|不)(?:什么|啥|多少)|(?:什么|啥|谁|哪里|哪儿|哪)(?:都|也)|不怎么|多多少少|谁知道|天知道|"
-    r"(?:了|过)几|几(?:天|年|个月|周|次)(?:前|以前|之前|后|以后|了|的)|"
+    r"(?:了|过)几|几(?:天|年|个月|周|次)(?:前|以前|之前|后|以后|了|的)|(?:那|这|前|头|好|最近)几(?:天|年|个月|周|次)|"
     r"问一下(?:医生|大夫|家人|家里|我)|(?:要|得|去|先|再)问一下"
 )
+# Wondering aloud, then not knowing: "我做过CAR-T吗？不确定" answers the question (not sure), asks nothing.
+_ZH_ASKS_ONESELF = re.compile(
+    r"^我[^?]*[?]\s*(?:我)?(?:也|真)?(?:不太|不是很|不)(?:确定|知道|清楚|记得)了?[.!]*$|^我[^?]*[?]\s*(?:记不清|忘)了?[.!]*$")
 # "还在等结果呢": 呢 closing a statement; "费用呢？", "那住宿呢" ask.
 _ZH_NE = re.compile(r"(?P<clause>[^,.!?;\s]{1,12})呢(?=$|[,.!?;\s])")
 _ZH_NE_STATEMENT = re.compile(r"还|在|着|正|没|呢.*呢")
@@ -188,7 +191,7 @@ def _split_answer(text: str) -> tuple[str | None, str]:
 def is_question(text: str) -> bool:
     """Whether the message asks something (see the module's docstring), rather than answering."""
     prepared = _prepare(text)
-    if not prepared or is_hesitant_answer(prepared):
+    if not prepared or is_hesitant_answer(prepared) or _ZH_ASKS_ONESELF.search(prepared):
         return False
     answer, rest = _split_answer(prepared)
     if answer is not None:
@@ -280,7 +283,7 @@ def _topic(question: str) -> SideTopic:
 def read_side_question(text: str) -> SideQuestion | None:
     """The topic of the patient's question, or None when the message is not a question (an answer)."""
     prepared = _prepare(text)
-    if not prepared or is_hesitant_answer(prepared):
+    if not prepared or is_hesitant_answer(prepared) or _ZH_ASKS_ONESELF.search(prepared):
         return None
     answer, rest = _split_answer(prepared)
     if answer is not None:

@@ -320,11 +320,12 @@ def read_yes_no(
 
 
 def belief_about_records(check: Check, reading: YesNoReading) -> YesNoReading:
-    """A belief about a record-based result ("I don't think so", "not that I know of") never rules out.
+    """A belief about a record-based result ("I don't think so", "not that I know of") is not sure.
 
     Only the hospital's records can say whether the ctDNA test was positive or the liver tumours were
-    completely removed: a hedged answer that would rule the patient out is read as not sure.
+    completely removed: a hedged answer is read as not sure (needs review), whichever way it leans,
+    so that it never rules anyone out and never passes as a result the records were not asked for.
     """
-    if check.source == "record" and reading.hedged and reading.value != check.meets and reading.value != "unsure":
+    if check.source == "record" and reading.hedged and reading.value != "unsure":
         return YesNoReading("unsure", f"{reading.how}: a belief about a record-based result", hedged=True)
     return reading

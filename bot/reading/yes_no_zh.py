@@ -20,7 +20,7 @@ from bot.trial.criteria import YesNo
 _UNSURE = re.compile(
     r"不(?:太|是很|大|怎么|是太|完全)?(?:知道|清楚|确定|记得|了解|晓得|懂|明白|肯定)|说不(?:准|清|好|上来)|不好说|"
     r"记不(?:清|得|太清)|忘(?:了|记)|没(?:有)?(?:印象|注意)|(?:医生|大夫|他们|没人|没有人)(?:也)?(?:没|没有|从来没|从没)"
-    r"(?:跟我|和我|给我|对我|告诉我)?(?:说|讲|提|告诉|解释)|没(?:人|有人)(?:跟我|和我)?(?:说|讲|提|告诉)|"
+    r"(?:跟我|和我|给我|对我|告诉我)?(?:细|详细|具体|明确|仔细)?(?:说|讲|提|告诉|解释)|没(?:人|有人)(?:跟我|和我)?(?:说|讲|提|告诉)|"
     r"(?:得|要|需要|还得|要去|得去|我去)问(?:问|一下)?|问(?:问|一下)(?:医生|大夫|我|家里|孩子|女儿|儿子)|"
     r"(?:查|看)(?:一下|一查|看)?(?:报告|病历|单子|化验单)|没(?:有)?看(?:过|到)?(?:报告|结果|单子)|"
     r"(?:报告|结果)(?:还)?没(?:有)?(?:出|拿到|出来)|还在等|等(?:结果|报告)|没(?:有)?(?:查过|测过|做过这个检查|检查过|拿到)|"
@@ -66,6 +66,30 @@ _NEGATED_BEFORE = re.compile(
 )
 
 
+# Slips of the pinyin keyboard (same sound, wrong character): 做国 for 做过, 阳信 for 阳性, 不清出 for 不清楚.
+_TYPOS = (("做国", "做过"), ("阳信", "阳性"), ("阴信", "阴性"), ("羊性", "阳性"), ("不清出", "不清楚"),
+          ("不清处", "不清楚"), ("不知到", "不知道"), ("不只道", "不知道"), ("不晓的", "不晓得"), ("没油", "没有"))
+# A negation just after a question's own word: 中药也没吃, CAR-T没做过, 激素从来不用.
+_NEGATED_AFTER = re.compile(
+    r"^(?:也|都|从来|从|还)(?:没|没有|不|未)|^(?:没|没有|未|从没|从来没)(?:吃|用|做|打|得|参加|接受)")
+# A clause about someone else (我姐姐有类风湿): not the patient's answer when another clause answers.
+_SOMEONE_ELSE = re.compile(
+    r"^(?:我|我的|我们|他|她|他的|她的)?(?:家)?(?:姐姐|姐|哥哥|哥|弟弟|弟|妹妹|妹|朋友|邻居|亲戚|同事|舅舅|姑姑|"
+    r"姨妈|叔叔|伯伯|表哥|表姐|表弟|表妹|堂哥|堂姐|同学|别人|邻床|病友)")
+# An interjection alone before the answer (哦，没有): not an answer of its own.
+_INTERJECTION = re.compile(r"^(?:哦+|噢+|喔+|啊+|呃+|额+|哎+|唉+)$")
+# "I don't know whether it counts" after a fact the question names (在吃中药，不知道算不算): the fact
+# stands and is read back, rather than being lost as not sure.
+_DOES_IT_COUNT = re.compile(r"(?:不知道|不确定|不清楚|不晓得)(?:这个|这)?(?:算不算|算不算数|算吗|算不)")
+
+
+def fix_typos(text: str) -> str:
+    """Common pinyin-keyboard slips as the words meant: 做国手术 -> 做过手术, 阳信 -> 阳性."""
+    for wrong, right in _TYPOS:
+        text = text.replace(wrong, right)
+    return text
+
+
 def _clauses(text: str) -> list[str]:
     """The message in clauses, split at punctuation and "but": 没有，不过去年做过胃镜 -> [没有, 去年做过胃镜]."""
     parts = re.split(r"[，,。.！!；;、\s~～…]+|(?<=[?？])|不过|但是|可是|只是", fold_width(text).lower())
@@ -75,7 +99,8 @@ def _clauses(text: str) -> list[str]:
 def _question_words(clauses: list[str], words: Mapping[str, Iterable[str]]) -> list[tuple[YesNo, str]]:
     """The question's own Chinese words in each clause; a negated one reads the other way (a no-word as not sure)."""
     found: list[tuple[YesNo, str]] = []
-    for clause in clauses:
+    own = [clause for clause in clauses if not _SOMEONE_ELSE.match(clause)]
+    for clause in own or clauses:
         spans: list[tuple[int, int, YesNo, str]] = []
         for value in ("unsure", "no", "yes"):
             for phrase in words.get(value, ()):
@@ -86,7 +111,8 @@ def _question_words(clauses: list[str], words: Mapping[str, Iterable[str]]) -> l
         for start, end, value, phrase in spans:
             if any(s <= start and end <= e and (e - s) > (end - start) for s, e, _, _ in spans):
                 continue  # inside a longer phrase: 没切干净 over 切干净
-            if value != "unsure" and _NEGATED_BEFORE.search(clause[:start]):
+            negated = _NEGATED_BEFORE.search(clause[:start]) or _NEGATED_AFTER.match(clause[end:])
+            if value != "unsure" and negated:
                 found.append(("no" if value == "yes" else "unsure", f"negated '{phrase}'"))
             else:
                 found.append((value, f"'{phrase}'"))
@@ -101,7 +127,7 @@ def _opening_answer(clause: str) -> tuple[YesNo, str] | None:
             continue
         for phrase, value in _ORDERED_ANSWERS:
             if candidate.startswith(phrase):
-                if value == "yes" and len(phrase) == 1 and not _PARTICLES.match(candidate[1:]):
+                if (value == "yes" or phrase == "不") and len(phrase) == 1 and not _PARTICLES.match(candidate[1:]):
                     return None
                 return cast(YesNo, value), f"'{phrase}'"
     return None
@@ -111,9 +137,16 @@ def read_chinese_yes_no(text: str, words: Mapping[str, Iterable[str]] | None = N
     """(value, how, hedged) for a Chinese answer, or None when it holds no Chinese or no answer."""
     if not has_han(text):
         return None
-    clauses = _clauses(text)
+    clauses = _clauses(fix_typos(text))
+    if len(clauses) > 1 and _INTERJECTION.match(clauses[0]):
+        clauses = clauses[1:]
     joined = "".join(clauses)
     hedged = bool(_HEDGE.search(joined))
+    if counts := _DOES_IT_COUNT.search(joined):
+        facts = _question_words([c for c in clauses if not _DOES_IT_COUNT.search(c) and not _QUESTION.search(c)],
+                                words or {})
+        if facts and {value for value, _ in facts} == {"yes"}:
+            return "yes", f"{facts[0][1]}, asking whether it counts: '{counts.group(0)}'", hedged
     for pattern, how in ((_DECLINE, "declined to answer"), (_UNSURE, "not sure")):
         if match := pattern.search(joined):
             return "unsure", f"{how}: '{match.group(0)}'", hedged

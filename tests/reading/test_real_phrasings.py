@@ -9,6 +9,7 @@ import pytest
 
 from bot.reading import (
     asks_what_is_meant,
+    belief_about_records,
     declines_to_answer,
     is_skip,
     read_age,
@@ -128,6 +129,25 @@ def test_beliefs_are_marked_as_hedged() -> None:
     for text in ("no", "it was negative", "nope"):
         reading = read_yes_no(text, words=words("ctdna_positive"))
         assert reading is not None and not reading.hedged, text
+
+
+@pytest.mark.parametrize(
+    ("check_id", "text", "value"),
+    [
+        # a belief about a record-based result is not sure whichever way it leans (README, three-state rule)
+        ("viral_infection", "I don't think so", "unsure"),
+        ("residual_disease", "probably not", "unsure"),
+        ("viral_infection", "not that I know of", "unsure"),
+        ("liver_mets_resected", "I think they got it all", "unsure"),
+        # a plain answer stands; so does a belief about something the patient knows first-hand
+        ("viral_infection", "no", "no"),
+        ("residual_disease", "no, last CT was clear", "no"),
+        ("lung_disease", "I don't think so", "no"),
+    ],
+)
+def test_a_belief_about_the_records_is_not_sure(check_id: str, text: str, value: str) -> None:
+    reading = read_yes_no(text, words=words(check_id))
+    assert reading is not None and belief_about_records(CRITERIA.check(check_id), reading).value == value, reading
 
 
 def test_declining_and_asking_what_is_meant() -> None:
