@@ -43,6 +43,14 @@ _SKIP_PATTERN = re.compile(
     r"(?:e mail|email|phone) (?:only|instead|is better|is fine|please)\b"
 )
 
+# "不用邮箱", "我没有微信", "邮箱就不用了", "不留电话了": no such channel, in Chinese
+_CHANNEL_ZH = r"(?:邮箱|邮件|电子邮箱|email|电话|手机|手机号|座机|微信|微信号)"
+_SKIP_ZH = re.compile(
+    r"(?:我|我们|他|她)?(?:就|也|还是)?(?:不用|没有|没|不留|不想留|不要|不需要|不给|不用留|没用)(?:了|过)?"
+    + _CHANNEL_ZH + r"(?:了|吧|的|啊|呢)?(?:谢谢)?|"
+    + _CHANNEL_ZH + r"(?:就|也|还是)?(?:不用|没有|不留|不要|不需要|算了)(?:了|吧|的)?(?:谢谢)?"
+)
+
 
 def is_skip(text: str) -> bool:
     normal = normalise(text)
@@ -50,7 +58,9 @@ def is_skip(text: str) -> bool:
         return False
     if normal in _SKIP or text.strip() == "/deny":
         return True
-    return not re.search(r"\d{3}|@", text) and bool(_SKIP_PATTERN.search(normal))
+    if re.search(r"\d{3}|@", text):
+        return False
+    return bool(_SKIP_PATTERN.search(normal) or _SKIP_ZH.fullmatch(normal.replace(" ", "")))
 
 
 # --- Chinese names: 王建国, 欧阳娜娜, 李娜; 王先生, 李阿姨, 老王 as typed; 阿卜杜·热合曼 with its middle dot.

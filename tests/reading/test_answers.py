@@ -179,6 +179,16 @@ def test_contact_read_back_in_chinese(text: str, value: str) -> None:
     assert reading is not None and reading.value == value
 
 
-@pytest.mark.parametrize("text", ["跳过", "没有", "不用", "不方便"])
+@pytest.mark.parametrize("text", [
+    "跳过", "没有", "不用", "不方便", "不用邮箱", "没有邮箱", "我没有微信", "邮箱就不用了",
+    "不留电话了", "不用微信了，谢谢",
+])
 def test_chinese_skip(text: str) -> None:
     assert is_skip(text)
+
+
+@pytest.mark.parametrize("text", [
+    "邮箱是 li.na@example.com", "微信号 zhouli_1962", "我的手机是13912345678", "周末都行",
+])
+def test_chinese_channel_given_is_not_a_skip(text: str) -> None:
+    assert not is_skip(text)
