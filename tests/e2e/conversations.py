@@ -148,12 +148,14 @@ def _fixed_words(text: str) -> str:
 
 def question_asked(texts: list[str], language: str = "en") -> str:
     """Which question the replies end with: a check id, consent, contact_*, or none (by the words)."""
-    known = question_texts(language)
-    for text in reversed(texts):
-        flat = " ".join(text.split())
-        for name, words in known.items():
-            if any(w in flat for w in words):
-                return name
+    # the expected language's words first; then the others' (which language replies are in is checked apart)
+    languages = [language, *(other for other in CONVERSATION_FILES if other != language)]
+    for known in (question_texts(each) for each in languages):
+        for text in reversed(texts):
+            flat = " ".join(text.split())
+            for name, words in known.items():
+                if any(w in flat for w in words):
+                    return name
     return "none"
 
 
