@@ -22,9 +22,11 @@ from bot.reading import (
     is_skip,
     read_contact_time,
     read_email,
+    read_email_named,
     read_name,
     read_phone,
     read_wechat,
+    read_wechat_named,
     read_yes_no,
 )
 from bot.reading.language import Language
@@ -101,6 +103,9 @@ class ValidateContactForm(FormValidationAction):
         if value is SKIPPED or is_skip(str(value)):
             return {"contact_phone": SKIPPED}
         phone = read_phone(str(value), language_of(tracker))
+        wechat = read_wechat_named(str(value)) if phone is None else None
+        if wechat:  # "加我微信吧，微信号 zhouli_1962": no phone, and the WeChat question is answered
+            return {"contact_phone": SKIPPED, "contact_wechat": wechat}
         if phone is None:
             explain_unreadable(dispatcher, tracker, "utter_invalid_contact_phone")
         return {"contact_phone": phone}
@@ -111,6 +116,9 @@ class ValidateContactForm(FormValidationAction):
         if value is SKIPPED or is_skip(str(value)):
             return {"contact_wechat": SKIPPED}
         wechat = read_wechat(str(value), phone=tracker.get_slot("contact_phone") or None)
+        email = read_email_named(str(value)) if wechat is None else None
+        if email:  # "邮箱是 li.na@example.com": no WeChat, and the email question is answered
+            return {"contact_wechat": SKIPPED, "contact_email": email}
         if wechat is None:
             explain_unreadable(dispatcher, tracker, "utter_invalid_contact_wechat")
         return {"contact_wechat": wechat}

@@ -31,6 +31,7 @@ from bot.reading.corrections import read_correction
 from bot.reading.language import language_request, looks_unsupported
 from bot.reading.not_told import applies_to as is_record_question
 from bot.reading.not_told import read_record_answer
+from bot.reading.requests import leaves_for_now
 from bot.reading.side_questions import SideTopic, read_side_question
 from bot.reading.text import clean_text
 from bot.texts.responses import variations
@@ -309,6 +310,9 @@ class ValidatePrescreenForm(FormValidationAction):
             return {check.slot: None}
         text = str(value)
         intent, confidence = latest_intent(tracker)
+        if leaves_for_now(text):  # "我先去问问医生，回头再来": the question stays open for when they come back
+            dispatcher.utter_message(response="utter_goodbye_midway")
+            return {check.slot: None}
         if check.answer == "age":
             age = read_age(text, boundaries=check.age_range)
             if age.age is None:

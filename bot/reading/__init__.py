@@ -12,9 +12,11 @@ from bot.reading.contact import (
     is_skip,
     read_contact_time,
     read_email,
+    read_email_named,
     read_name,
     read_phone,
     read_wechat,
+    read_wechat_named,
 )
 from bot.reading.language import language_request
 from bot.reading.requests import (
@@ -46,5 +48,6 @@ __all__ = [
     "asks_what_is_meant", "asks_why", "belief_about_records", "clean_text", "clearly_requested", "consent_words",
     "contact_confirmation_words", "contact_ok_words", "declines_name", "declines_to_answer", "is_question",
     "is_side_request", "is_skip", "is_tapped", "language_request", "looks_non_english", "normalise", "read_age",
-    "read_contact_time", "read_email", "read_name", "read_phone", "read_wechat", "read_yes_no",
+    "read_contact_time", "read_email", "read_email_named", "read_name", "read_phone", "read_wechat",
+    "read_wechat_named", "read_yes_no",
 ]

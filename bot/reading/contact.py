@@ -43,6 +43,14 @@ _SKIP_PATTERN = re.compile(
     r"(?:e mail|email|phone) (?:only|instead|is better|is fine|please)\b"
 )
 
+# "不用邮箱", "我没有微信", "邮箱就不用了", "不留电话了": no such channel, in Chinese
+_CHANNEL_ZH = r"(?:邮箱|邮件|电子邮箱|email|电话|手机|手机号|座机|微信|微信号)"
+_SKIP_ZH = re.compile(
+    r"(?:我|我们|他|她)?(?:就|也|还是)?(?:不用|没有|没|不留|不想留|不要|不需要|不给|不用留|没用)(?:了|过)?"
+    + _CHANNEL_ZH + r"(?:了|吧|的|啊|呢)?(?:谢谢)?|"
+    + _CHANNEL_ZH + r"(?:就|也|还是)?(?:不用|没有|不留|不要|不需要|算了)(?:了|吧|的)?(?:谢谢)?"
+)
+
 
 def is_skip(text: str) -> bool:
     normal = normalise(text)
@@ -50,7 +58,9 @@ def is_skip(text: str) -> bool:
         return False
     if normal in _SKIP or text.strip() == "/deny":
         return True
-    return not re.search(r"\d{3}|@", text) and bool(_SKIP_PATTERN.search(normal))
+    if re.search(r"\d{3}|@", text):
+        return False
+    return bool(_SKIP_PATTERN.search(normal) or _SKIP_ZH.fullmatch(normal.replace(" ", "")))
 
 
 # --- Chinese names: 王建国, 欧阳娜娜, 李娜; 王先生, 李阿姨, 老王 as typed; 阿卜杜·热合曼 with its middle dot.
@@ -61,7 +71,7 @@ _ZH_RELATIVE = (
 )
 _ZH_NAME_PREFIX = re.compile(
     r"^\s*(?:(?:你好|您好)[,，!！\s]*)?"
-    r"(?:(?:我|本人)?(?:的)?(?:名字|姓名)(?:是|叫)?|我叫|我是|叫我|本人|(?:我的?|他的?|她的?)?" + _ZH_RELATIVE
+    r"(?:(?:我|本人)?(?:的)?(?:名字|姓名)(?:是|叫)?|我叫|我是|叫我|叫|本人|(?:我的?|他的?|她的?)?" + _ZH_RELATIVE
     + r"(?:的名字)?(?:叫|是)|姓名|名字)\s*[:：]?\s*"
 )
 _ZH_SURNAME_ONLY = re.compile(r"^\s*(?:我|本人|他|她)?姓\s*(" + _HAN_CHAR + r"{1,2})[。.!！]*\s*$")
@@ -81,7 +91,7 @@ _ZH_NOT_NAMES = frozenset({
 _DECLINES_NAME = re.compile(
     r"\b(?:rather not|prefer not|don'?t want to|do not want to|won'?t|not comfortable|none of your business|"
     r"anonymous|private|confidential|skip)\b|不想(?:告诉|说|留|给|透露)|不(?:告诉|方便(?:说|留|透露)?|便透露)|"
-    r"不愿意|保密|匿名|隐私|跳过|不留名|不用(?:留)?名字|不说名字",
+    r"不愿意|保密|匿名|隐私|跳过|不留名|不用(?:留)?名字|不说名字|名字(?:就|还是|先)?(?:不|别)(?:留|写|给|说)",
     re.IGNORECASE,
 )
 
@@ -102,6 +112,15 @@ def _read_chinese_name(text: str) -> str | None:
     return name
 
 
+def _name_in_last_clause(text: str) -> str | None:
+    """ "联系我就行，我是他女儿，叫刘婷": the name in the sentence's last clause, when it says 叫 / 名字 / 姓名."""
+    clauses = [c for c in re.split(r"[,，。；;！!]", clean_text(text, 200)) if c.strip()]
+    if len(clauses) < 2 or not re.match(r"\s*(?:我|本人|他|她)?(?:的)?(?:叫|名字|姓名)", clauses[-1]):
+        return None
+    name = _ZH_NAME_PREFIX.sub("", clauses[-1])
+    return _read_chinese_name(name) if re.search(_HAN_CHAR, name) else None
+
+
 def read_name(text: str) -> str | None:
     """A person's name as typed (any script), without "my name is" / "我叫"; None if it isn't one.
 
@@ -112,7 +131,7 @@ def read_name(text: str) -> str | None:
     if re.search(_HAN_CHAR, cleaned):
         cleaned = _ZH_NAME_PREFIX.sub("", _NAME_PREFIX.sub("", cleaned))
         if re.search(_HAN_CHAR, cleaned):
-            return _read_chinese_name(cleaned)
+            return _read_chinese_name(cleaned) or _name_in_last_clause(text)
     name = _NAME_PREFIX.sub("", cleaned).strip(" ,.!")  # "Wang Jianguo", "我叫 Wang Jianguo", "my name is Mary"
     if not name or len(name) > MAX_NAME_CHARS or not _NAME_CHARS.match(name):
         return None
@@ -168,10 +187,17 @@ _EMAIL_LEAD_WORDS = frozenset({
 })
 
 
+_EMAIL_LEAD_ZH = re.compile(
+    r"^(?:(?:我|我的|他的|她的)?(?:电子)?(?:邮箱|邮件|邮箱地址|email|e-mail)(?:地址)?(?:是|为)?|发(?:邮件)?到)\s*[:：]?\s*",
+    re.IGNORECASE,
+)
+
+
 def read_email(text: str) -> str | None:
     """An email address, with its domain lower-cased; None if it is not one."""
     candidate = clean_text(text, 254).strip(" .,;<>")
     candidate = re.sub(r"^(?:my )?e-?mail(?: address)?(?: is|:)?\s*", "", candidate, flags=re.IGNORECASE)
+    candidate = _EMAIL_LEAD_ZH.sub("", candidate)  # "邮箱是 li.na@example.com", "我的邮箱：..."
     words = candidate.split()
     found = [word.strip(" .,;:<>()") for word in words if "@" in word]
     others = {normalise(word) for word in words if "@" not in word}
@@ -212,3 +238,25 @@ def read_wechat(text: str, phone: str | None = None) -> str | None:
         return candidate
     digits = re.sub(r"[\s\-]", "", candidate)
     return digits if re.fullmatch(r"1[3-9]\d{9}", digits) else None
+
+
+# "加我微信吧，微信号 zhouli_1962", "my WeChat is lina_1966": a WeChat ID named as one, whatever is asked.
+_WECHAT_NAMED = re.compile(
+    r"(?:微信号?|wechat(?: id)?|weixin)\s*(?:号码?|是|id|is)?\s*[:：是]?\s*"
+    r"([A-Za-z][A-Za-z0-9_\-]{5,19})(?![A-Za-z0-9_\-@.])",
+    re.IGNORECASE,
+)
+
+
+def read_wechat_named(text: str) -> str | None:
+    """A WeChat ID the patient names as one ("微信号 zhouli_1962"), e.g. given to the phone question; None otherwise."""
+    found = {match.group(1) for match in _WECHAT_NAMED.finditer(clean_text(text, 100))}
+    return found.pop() if len(found) == 1 else None
+
+
+def read_email_named(text: str) -> str | None:
+    """An email address in a sentence that calls it one ("邮箱是 li.na@example.com"); None otherwise."""
+    if not re.search(r"邮箱|邮件|e-?mail", text, re.IGNORECASE):
+        return None
+    found = re.findall(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", text)
+    return read_email(found[0]) if len(found) == 1 else None

@@ -148,3 +148,17 @@ def asks_about_leaving_later(text: str) -> bool:
 def asks_to_start_over(text: str) -> bool:
     """ "start over", "from the beginning", or the button: the answers are to be cleared."""
     return says_in_words(text, START_OVER_WORDS)
+
+
+# "我先去问问医生，回头再来", "ok bye for now, I'll come back later": leaving for now, to carry on later.
+_LEAVES_FOR_NOW = re.compile(
+    r"回头再(?:来|聊|说|答|填)|下次再(?:来|聊|填|答)|改天再(?:来|聊|填|答)|晚(?:点|些|一点)再(?:来|聊|填|答)|"
+    r"待会儿?再(?:来|聊|填|答)|等会儿?再(?:来|聊|填|答)|问(?:好|清楚|过)了?再来|"
+    r"\b(?:i'?ll|i will|will) (?:come back|be back|return)\b|\bcome back later\b",
+    re.IGNORECASE,
+)
+
+
+def leaves_for_now(text: str) -> bool:
+    """ "好的，我先去问问医生，回头再来": the patient leaves for now and will carry on later (nothing is erased)."""
+    return len(text) <= MAX_ANSWER_CHARS and bool(_LEAVES_FOR_NOW.search(text)) and not asks_to_withdraw(text)

@@ -17,9 +17,9 @@ the REST channel's metadata {"lang": ...}; it also sets `replies_in` from the fi
 (likely_eligible, needs_review, likely_ineligible, or none for nothing stored) is checked after the
 last turn. Used by tools/play_conversations.py and tests/e2e/test_patient_phrasings.py.
 
-Which question is asked is read from the replies' words in English. In Chinese it is the form's open
-question (`requested_slot` in the tracker store), and also the words when the Chinese question texts
-can be found (`question_texts("zh")`): the Chinese wording is still being written and may change.
+Which question is asked is read from the replies' words, in either language: the checks' questions
+(bot/trial/nct05240950*.yml) and the responses that ask the other questions (OTHER_QUESTIONS, domain.yml).
+In Chinese the form's open question (`requested_slot` in the tracker store) is checked as well.
 """
 
 from __future__ import annotations
@@ -32,21 +32,23 @@ from typing import Any
 
 import yaml
 
+from bot.texts.responses import filled, load_domain, variations
 from bot.trial.criteria import load_criteria
 
 CONVERSATIONS_FILE = Path(__file__).with_name("patient_conversations.yml")
 CONVERSATIONS_FILE_ZH = Path(__file__).with_name("patient_conversations_zh.yml")
 CONVERSATION_FILES = {"en": CONVERSATIONS_FILE, "zh": CONVERSATIONS_FILE_ZH}
+# The questions that are not checks: the domain.yml responses that ask them (one home for their words).
 OTHER_QUESTIONS = {
-    "consent": "Do you agree?",
-    "contact_ok": "May a study coordinator contact you",
-    "contact_name": "What name should the coordinator ask for",
-    "contact_phone": "What phone number can they call you on",
-    "contact_wechat": "contact you on WeChat",
-    "contact_email": "What email address can they use",
-    "contact_time": "When is the best time to contact you",
-    "contact_confirmed": "Here is what I have",
-    "confirm_exclusion": "Just to check:",
+    "consent": ("utter_ask_consent", "utter_invalid_consent"),
+    "contact_ok": ("utter_ask_contact_ok",),
+    "contact_name": ("utter_ask_contact_name", "utter_contact_name_declined"),
+    "contact_phone": ("utter_ask_contact_phone",),
+    "contact_wechat": ("utter_ask_wechat_after_phone", "utter_ask_wechat_no_phone"),
+    "contact_email": ("utter_ask_contact_email",),
+    "contact_time": ("utter_ask_contact_time",),
+    "contact_confirmed": ("utter_contact_summary",),
+    "confirm_exclusion": ("utter_confirm_exclusion",),
 }
 
 
@@ -119,36 +121,41 @@ def load_all_conversations() -> list[Conversation]:
     return conversations
 
 
-def question_texts(language: str) -> dict[str, str]:
-    """{question id: words that show it is asked} in a language; empty when the texts are not found.
+def question_texts(language: str) -> dict[str, tuple[str, ...]]:
+    """{question id: words, any of which show it is asked} in a language; empty when the texts are not found.
 
-    English: each check's `question` and OTHER_QUESTIONS. Chinese: each check's question from the
-    Chinese texts beside the criteria (bot/trial/*zh*.yml), when that file exists.
+    Each check's question in the language (bot/trial/nct05240950*.yml), and for the other questions
+    (OTHER_QUESTIONS) the opening words of their responses' variations in that language (domain.yml).
     """
-    if language == "en":
-        return {**{check.id: check.question for check in load_criteria().checks}, **OTHER_QUESTIONS}
-    root = Path(__file__).resolve().parents[2] / "bot" / "trial"
-    texts: dict[str, str] = {}
-    for path in sorted(root.glob(f"*{language}*.y*ml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        checks = document.get("checks") if isinstance(document, dict) else None
-        items = checks.items() if isinstance(checks, dict) else (
-            (c.get("id"), c) for c in checks or [] if isinstance(c, dict))
-        for check_id, fields in items:
-            question = fields.get("question") if isinstance(fields, dict) else None
-            if check_id and isinstance(question, str):
-                texts[str(check_id)] = " ".join(question.split())
+    texts: dict[str, tuple[str, ...]] = {}
+    for check in load_criteria().checks:
+        try:
+            texts[check.id] = (" ".join(check.texts(language).question.split()),)
+        except KeyError:
+            return {}
+    domain = load_domain()
+    for name, responses in OTHER_QUESTIONS.items():
+        words = tuple(_fixed_words(filled(v.get("text") or "", domain))
+                      for response in responses for v in variations(domain, response, language))
+        texts[name] = tuple(w for w in words if w)
     return texts
+
+
+def _fixed_words(text: str) -> str:
+    """A response's opening words, up to its first {placeholder}."""
+    return re.split(r"\{[^}]*\}", text)[0].strip()
 
 
 def question_asked(texts: list[str], language: str = "en") -> str:
     """Which question the replies end with: a check id, consent, contact_*, or none (by the words)."""
-    known = question_texts(language)
-    for text in reversed(texts):
-        flat = " ".join(text.split())
-        for name, words in known.items():
-            if words in flat:
-                return name
+    # the expected language's words first; then the others' (which language replies are in is checked apart)
+    languages = [language, *(other for other in CONVERSATION_FILES if other != language)]
+    for known in (question_texts(each) for each in languages):
+        for text in reversed(texts):
+            flat = " ".join(text.split())
+            for name, words in known.items():
+                if any(w in flat for w in words):
+                    return name
     return "none"
 
 

@@ -106,6 +106,8 @@ def test_not_phones(text: str) -> None:
 def test_emails() -> None:
     assert read_email("Me@Example.COM") == "Me@example.com"
     assert read_email("my email is li.wei+trial@qq.com") == "li.wei+trial@qq.com"
+    assert read_email("邮箱是 li.na@example.com") == "li.na@example.com"
+    assert read_email("我的邮箱：wang@163.com") == "wang@163.com"
     for bad in ("me@", "me at example dot com", "<script>@x.com", "a@b", "a b@c.com"):
         assert read_email(bad) is None
 
@@ -149,6 +151,44 @@ def test_wechat(text: str, wechat: str | None) -> None:
     assert read_wechat(text, phone="+8613800138000") == wechat
 
 
-@pytest.mark.parametrize("text", ["跳过", "没有", "不用", "不方便"])
+@pytest.mark.parametrize(
+    ("text", "wechat", "email"),
+    [
+        # a WeChat ID or an email address named as one, given to another channel's question
+        ("加我微信吧，微信号 zhouli_1962", "zhouli_1962", None), ("my WeChat is lina_1966", "lina_1966", None),
+        ("邮箱是 li.na@example.com", None, "li.na@example.com"), ("email me at li@qq.com", None, "li@qq.com"),
+        ("13912345678", None, None), ("微信就是手机号", None, None), ("li.na@example.com", None, None),
+        ("没有邮箱", None, None), ("不用微信", None, None),
+    ],
+)
+def test_channel_named(text: str, wechat: str | None, email: str | None) -> None:
+    from bot.reading.contact import read_email_named, read_wechat_named
+
+    assert read_wechat_named(text) == wechat
+    assert read_email_named(text) == email
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("电话号码写错了", "no"), ("名字错了", "no"), ("不对的", "no"), ("没错", "yes"), ("都对", "yes"), ("对", "yes")],
+)
+def test_contact_read_back_in_chinese(text: str, value: str) -> None:
+    from bot.reading.words import contact_confirmation_words
+
+    reading = read_yes_no(text, words=contact_confirmation_words())
+    assert reading is not None and reading.value == value
+
+
+@pytest.mark.parametrize("text", [
+    "跳过", "没有", "不用", "不方便", "不用邮箱", "没有邮箱", "我没有微信", "邮箱就不用了",
+    "不留电话了", "不用微信了，谢谢",
+])
 def test_chinese_skip(text: str) -> None:
     assert is_skip(text)
+
+
+@pytest.mark.parametrize("text", [
+    "邮箱是 li.na@example.com", "微信号 zhouli_1962", "我的手机是13912345678", "周末都行",
+])
+def test_chinese_channel_given_is_not_a_skip(text: str) -> None:
+    assert not is_skip(text)

@@ -26,6 +26,8 @@ NAMES = [
     ("张老师", "张老师"), ("我姓王", "王"), ("姓欧阳", "欧阳"), ("我姓李。", "李"),
     # names with a middle dot (Uyghur, transliterated)
     ("阿卜杜·热合曼", "阿卜杜·热合曼"),
+    # the name in a sentence's last clause, after 叫
+    ("联系我就行，我是他女儿，叫刘婷", "刘婷"), ("叫刘婷", "刘婷"), ("我是他儿子，名字叫王强", "王强"),
 ]
 
 
@@ -38,6 +40,7 @@ NOT_NAMES = [
     # sentences, answers and refusals
     "我不想告诉你名字", "不想说", "没有", "是的", "好的", "你好", "谢谢", "跳过", "不知道", "我是他女儿",
     "张三丰是我爸", "我是王建国的女儿", "王建国（患者）", "我叫王建国，电话13800138000", "我叫王", "先生",
+    "联系我就行，我是他女儿", "好的，叫什么都行",
     "I'd rather not say", "skip", "why do you need my name", "no",
     # digits, a phone number, an email address, HTML, too long
     "13812345678", "138 1234 5678", "王建国1962", "a@b.com", "<img src=x onerror=alert(1)>", "<b>王建国</b>",
@@ -55,7 +58,7 @@ def test_not_names(text: str) -> None:
     [
         ("I'd rather not say", True), ("prefer not to give my name", True), ("skip", True),
         ("that's private", True), ("我不想告诉你名字", True), ("不想说", True), ("保密", True), ("不方便透露", True),
-        ("匿名", True), ("跳过", True),
+        ("匿名", True), ("跳过", True), ("名字就不留了吧", True), ("名字还是不写了", True),
         ("王建国", False), ("Li Wei", False), ("我叫李娜", False), ("why do you need my name", False), ("没有", False),
     ],
 )

@@ -14,7 +14,7 @@ from bot.reading import (
     is_side_request,
     read_yes_no,
 )
-from bot.reading.requests import HANDOFF_WORDS, clearly_requested
+from bot.reading.requests import HANDOFF_WORDS, clearly_requested, leaves_for_now
 
 
 @pytest.mark.parametrize(
@@ -109,3 +109,15 @@ def test_chinese_requests(text: str, withdraw: bool, start_over: bool, handoff: 
 def test_a_question_about_leaving_later_is_not_a_withdrawal(text: str, withdraws: bool) -> None:
     assert asks_to_withdraw(text) is withdraws
     assert clearly_requested("withdraw", text) is withdraws
+
+
+@pytest.mark.parametrize(("text", "leaves"), [
+    ("好的，我先去问问医生，回头再来", True),  # to carry on later: the question stays open, nothing is erased
+    ("我问问家里人，改天再填", True),
+    ("ok, I'll come back later", True),
+    ("我得问问医生", False),  # an answer ("not sure"), not leaving
+    ("回头看看报告", False),
+    ("不想参加了，删除我的信息", False),  # a withdrawal
+])
+def test_leaving_for_now(text: str, leaves: bool) -> None:
+    assert leaves_for_now(text) is leaves
