@@ -222,8 +222,11 @@ _WECHAT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{5,19}")
 _WECHAT_LEAD = re.compile(
     r"^\s*(?:我的)?(?:微信号?|wechat(?: id)?|weixin)(?:号码?|是|id)?\s*[:：是]?\s*", re.IGNORECASE
 )
-SAME_AS_PHONE = re.compile(r"同(?:手机)?号|同手机|和手机(?:号)?一样|就是手机号|same as (?:my )?(?:phone|mobile|number)",
-                           re.IGNORECASE)
+SAME_AS_PHONE = re.compile(
+    r"同(?:手机)?号|同手机|和(?:这个|我的)?(?:手机|电话)(?:号)?一样|就是(?:这个|我的|上面的|刚才的)?(?:手机|电话)号?|"
+    r"same as (?:my |the )?(?:phone|mobile|number)",
+    re.IGNORECASE,
+)
 
 
 def read_wechat(text: str, phone: str | None = None) -> str | None:

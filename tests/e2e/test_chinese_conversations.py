@@ -58,11 +58,13 @@ def test_eligible_patient_in_chinese_leaves_contact_details(live_stack: LiveStac
     chat = ChineseChat(live_stack)
     chat.send("你好", CONSENT, *ELIGIBLE_ZH)
     assert chat.open_question() == "contact_ok"
-    texts = chat.send("可以", "王建国", "１３８ ００１３ ８０００", "没有邮箱", "工作日上午", "对的")
+    texts = chat.send("可以", "王建国", "１３８ ００１３ ８０００", "微信就是这个手机号", "没有邮箱", "工作日上午",
+                      "对的")
     assert any("PS-" in t for t in texts)
     lead = live_stack.store().get_lead(chat.sender)
     assert lead.provisional_status == "likely_eligible"
-    assert lead.contact is not None and lead.contact.name == "王建国" and lead.contact.phone == "13800138000"
+    assert lead.contact is not None and lead.contact.name == "王建国" and lead.contact.phone == "+8613800138000"
+    assert lead.contact.wechat == "+8613800138000"
     answers = {a["check_id"]: a for a in lead.answers}
     assert answers["age"]["patient_text"] == "我爸今年67，去年做的手术"
 

@@ -141,7 +141,8 @@ def test_readers_never_crash_and_never_invent(text: str) -> None:
     [
         ("wxid_abc123", "wxid_abc123"), ("微信号：wxid_abc123", "wxid_abc123"), ("我的微信是 zhang_1962", "zhang_1962"),
         ("13800138000", "13800138000"), ("微信同手机号", "+8613800138000"),
-        ("Same as my phone number", "+8613800138000"),
+        ("Same as my phone number", "+8613800138000"), ("微信就是这个手机号", "+8613800138000"),
+        ("和我的手机号一样", "+8613800138000"), ("就是刚才的电话", "+8613800138000"),
         ("abc", None), ("1abcdefg", None), ("a" * 21, None), ("<script>", None), ("不知道", None),
     ],
 )
