@@ -321,7 +321,10 @@ class ValidatePrescreenForm(FormValidationAction):
                     dispatcher.utter_message(text=why_with_example(check, language_of(tracker)))
                 elif looks_unsupported(text) or intent in _UNREADABLE_REPLIES and age.problem == "unreadable":
                     explain_unreadable(dispatcher, tracker, "utter_invalid_age")
-                elif age.problem in ("vague", "impossible", "birthday", "several"):
+                elif age.problem == "vague":  # "六十多岁", "快七十了": the limits are the reason to ask exactly
+                    low, high = check.age_range or (None, None)
+                    dispatcher.utter_message(response="utter_invalid_age_vague", low=low, high=high)
+                elif age.problem in ("impossible", "birthday", "several"):
                     dispatcher.utter_message(response=f"utter_invalid_age_{age.problem}")
                 else:
                     explain_unreadable(dispatcher, tracker, "utter_invalid_age")
@@ -459,6 +462,16 @@ class ActionExplainQuestion(Action):
         return []
 
 
+def study_team_will_tell(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """Cost, payment, travel, living in Shanghai, duration, stopping, a family member: "the study team
+    will tell you", with the question noted for the coordinator; None for any other question."""
+    side = read_side_question(latest_text(tracker))
+    if side is None or side.topic is SideTopic.OTHER:
+        return None
+    dispatcher.utter_message(response=f"utter_study_team_will_tell_{side.topic.value}")
+    return [SlotSet(SIDE_QUESTIONS_SLOT, side_question_note(tracker, side.topic.value))]
+
+
 class ActionAnswerSideQuestion(Action):
     """A question about the study: the summary's answer, or, for what only the study team can say
     (cost, payment, travel, living in Shanghai, duration, stopping, a family member), an honest
@@ -468,10 +481,9 @@ class ActionAnswerSideQuestion(Action):
         return "action_answer_side_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        side = read_side_question(latest_text(tracker))
-        if side is not None and side.topic is not SideTopic.OTHER:
-            dispatcher.utter_message(response=f"utter_study_team_will_tell_{side.topic.value}")
-            return [SlotSet(SIDE_QUESTIONS_SLOT, side_question_note(tracker, side.topic.value))]
+        noted = study_team_will_tell(dispatcher, tracker)
+        if noted is not None:
+            return noted
         intent, _ = latest_intent(tracker)
         # ask_study → utter_study: the summary's own answer to the intent
         dispatcher.utter_message(response=f"utter_{(intent or 'ask_study').removeprefix('ask_')}")

@@ -14,7 +14,13 @@ from actions import services
 from actions.answers import latest_text
 from actions.language import kept_language
 from actions.lead_details import conversation_language, optional_text, shown_text_versions
-from actions.prescreen_form import answers_so_far, explain_rule_out, explain_unreadable, reopen_after_correction
+from actions.prescreen_form import (
+    answers_so_far,
+    explain_rule_out,
+    explain_unreadable,
+    reopen_after_correction,
+    study_team_will_tell,
+)
 from bot.leads.erasure import ERASE_SLOT, erase_lead
 from bot.leads.reference_codes import new_reference_code, reference_code_in
 from bot.leads.store import ContactDetails, LeadNotFound, StoreError
@@ -227,6 +233,9 @@ class ActionAnswerLocation(Action):
         return "action_answer_location"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        noted = study_team_will_tell(dispatcher, tracker)
+        if noted is not None:
+            return noted  # "must I move to Shanghai?" is about living there, not where the hospital is
         dispatcher.utter_message(response="utter_location", phone=get_settings().study_contact_phone)
         return []
 

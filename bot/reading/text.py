@@ -41,19 +41,3 @@ def squeeze(text: str) -> str:
 def clean_text(text: str, limit: int = MAX_ANSWER_CHARS) -> str:
     """Printable text only, white space folded, cut to a length we are willing to store."""
     return " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).split())[:limit]
-
-
-# ---------------------------------------------------------------------------------- language
-
-_OTHER_SCRIPTS = (
-    "CJK", "HIRAGANA", "KATAKANA", "HANGUL", "CYRILLIC", "ARABIC", "HEBREW", "DEVANAGARI", "THAI", "GREEK",
-)
-
-
-def looks_non_english(text: str) -> bool:
-    """Whether most letters of the message are in a script other than Latin."""
-    letters = [ch for ch in text if ch.isalpha()]
-    if not letters:
-        return False
-    foreign = sum(1 for ch in letters if unicodedata.name(ch, "").startswith(_OTHER_SCRIPTS))
-    return foreign / len(letters) >= 0.5

@@ -70,7 +70,7 @@ def test_vague_age_is_asked_again_with_a_reason(make_tracker, dispatcher, domain
     tracker = make_tracker("mid-sixties", slots=CONSENTED, requested_slot="age")
     events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
     assert events == [SlotSet("age", None), SlotSet("requested_slot", "age")]
-    assert sent(dispatcher) == [{"response": "utter_invalid_age_vague"}]
+    assert sent(dispatcher) == [{"response": "utter_invalid_age_vague", "low": 18, "high": 75}]
 
 
 def test_age_over_75_ends_the_questions(make_tracker, dispatcher, domain) -> None:

@@ -232,6 +232,15 @@ def test_location_gives_the_hospital_number(make_tracker, dispatcher, domain, mo
     assert sent(dispatcher) == [{"response": "utter_location", "phone": "+86 21 0000 0000"}]
 
 
+@pytest.mark.parametrize("text", ["我在江苏，要搬到上海住吗？", "do I have to move to Shanghai?"])
+def test_a_question_about_living_in_shanghai_is_noted_not_answered_with_the_address(make_tracker, dispatcher,
+                                                                                   domain, text: str) -> None:
+    events = run(ActionAnswerLocation(), dispatcher, make_tracker(text, "ask_location"), domain)
+    assert sent(dispatcher) == [{"response": "utter_study_team_will_tell_residence"}]
+    [note] = events
+    assert note["name"] == "side_questions" and note["value"][-1]["topic"] == "residence"
+
+
 def test_consent_version_hashes_the_wording_patients_read(tmp_path: Path) -> None:
     """The hospital's name moved into a slot: the version follows the words shown, not the template."""
     import yaml

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from bot.reading import (
     clean_text,
     is_skip,
-    looks_non_english,
     read_age,
     read_contact_time,
     read_email,
@@ -116,11 +115,6 @@ def test_skip_and_contact_time() -> None:
     assert is_skip("skip") and is_skip("No thanks") and is_skip("/deny") and not is_skip("mornings")
     assert read_contact_time("  weekday   mornings ") == "weekday mornings"
     assert read_contact_time("x" * 101) is None and read_contact_time("<b>") is None
-
-
-def test_other_languages_are_recognised() -> None:
-    assert looks_non_english("我六十八岁") and looks_non_english("Мне 68 лет")
-    assert not looks_non_english("I'm 68") and not looks_non_english("68")
 
 
 @given(st.text(max_size=300))

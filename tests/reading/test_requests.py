@@ -68,8 +68,24 @@ def test_is_side_request(intent: str, text: str, side: bool) -> None:
     assert is_side_request(intent, text) is side
 
 
+@pytest.mark.parametrize(("text", "consent", "contact_ok"), [
+    ("不同意，我再考虑考虑", "no", "unsure"),
+    ("算了，不要了，谢谢", "no", "no"),
+    ("不用了谢谢", "no", "no"),
+    ("同意", "yes", "yes"),
+    ("我考虑一下", None, "unsure"),
+    ("go ahead", "yes", None),
+])
+def test_consent_and_contact_permission_in_chinese(text: str, consent: str | None, contact_ok: str | None) -> None:
+    from bot.reading import contact_ok_words
+
+    for words, wanted in ((consent_words(), consent), (contact_ok_words(), contact_ok)):
+        reading = read_yes_no(text, words=words)
+        assert (reading.value if reading else None) == wanted, (text, wanted)
+
+
 def test_consent_and_contact_confirmation_words_come_from_the_words_file() -> None:
-    assert "go ahead" in consent_words()["yes"] and "no" not in consent_words()
+    assert "go ahead" in consent_words()["yes"] and "no" not in consent_words()["no"]
     assert read_yes_no("fine by me", words=consent_words()).value == "yes"  # type: ignore[union-attr]
     assert read_yes_no("fine by me") is None  # without the consent words, unreadable
     assert read_yes_no("the phone is wrong", words=contact_confirmation_words()).value == "no"  # type: ignore[union-attr]
