@@ -66,7 +66,8 @@ def test_eligible_patient_in_chinese_leaves_contact_details(live_stack: LiveStac
     assert lead.contact is not None and lead.contact.name == "王建国" and lead.contact.phone == "+8613800138000"
     assert lead.contact.wechat == "+8613800138000"
     answers = {a["check_id"]: a for a in lead.answers}
-    assert answers["age"]["patient_text"] == "我爸今年67，去年做的手术"
+    # as typed, after the NFKC folding every stored answer gets (full-width "，" is kept as ",")
+    assert answers["age"]["patient_text"] == "我爸今年67,去年做的手术"
 
 
 def test_hedges_about_records_need_review_never_rule_out(live_stack: LiveStack) -> None:
