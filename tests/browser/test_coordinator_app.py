@@ -78,7 +78,7 @@ def coordinator_app(tmp_path_factory: pytest.TempPathFactory, tracker_url: str) 
     app = create_app(settings, url)
     app.config["LOGIN_FAILURE_DELAY"] = 0
     services = app.extensions["coordinator"]
-    services.accounts.add("alice", PASSWORD)
+    services.accounts.add("alice", PASSWORD, language="en")  # the assertions read the English app
     store: LeadStore = services.store
     now = datetime.now(timezone.utc)
     for n, (name, phone, email, when, answers) in enumerate(PEOPLE):

@@ -16,7 +16,8 @@ from tests.e2e.test_rest_conversations import CONSENT, ELIGIBLE, converse
 
 pytestmark = pytest.mark.e2e
 
-AGE_QUESTION = "how old are you"
+# The age question in either language: after "我想问一个问题" the conversation is in Chinese, as it should be.
+AGE_QUESTIONS = ("how old are you", "多大年纪")
 HOSTILE = [
     "", "   ", "\n\t", "a" * 2000, "\x00\x01\x02 hello \x7f", "😀🎉🙏", "مرحبا كيف حالك", "שלום",
     "我想问一个问题", "'; DROP TABLE screenings; --", "<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
@@ -30,7 +31,7 @@ def test_hostile_messages_get_answers_and_store_nothing_wrong(live_stack: LiveSt
     for message in HOSTILE:
         replies = live_stack.say(sender, message)
         texts = " ".join(r.get("text", "") for r in replies)
-        assert AGE_QUESTION in texts.lower(), f"{message[:40]!r} got {texts[:200]!r}"
+        assert any(question in texts.lower() for question in AGE_QUESTIONS), f"{message[:40]!r} got {texts[:200]!r}"
     converse(live_stack, sender, ["62"])
     lead_db = sqlite3.connect(live_stack.settings.database_url.removeprefix("sqlite:///"))
     assert lead_db.execute("select count(*) from screenings where conversation_id = ?", (sender,)).fetchone() == (1,)
