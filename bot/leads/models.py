@@ -27,11 +27,21 @@ def utcnow() -> datetime:
 
 
 class ReviewStatus(str, Enum):
+    """Where a lead stands on its way to enrolment (the rules between them: bot/leads/pipeline.py).
+
+    "confirmed" (eligible on the records) and "rejected" (not eligible) keep the values they had
+    before the pipeline grew, so existing databases and the agreement figures read the same.
+    """
+
     NEW = "new"
     CONTACTED = "contacted"
     CONFIRMED = "confirmed"
+    VISIT_BOOKED = "visit_booked"
+    CONSENTED = "consented"
+    ENROLLED = "enrolled"
     REJECTED = "rejected"
     UNREACHABLE = "unreachable"
+    NOT_INTERESTED = "not_interested"
     WITHDRAWN = "withdrawn"
 
 
@@ -53,6 +63,11 @@ class Screening(Base):
     language = Column(String(8), nullable=False, default="en", server_default="en")  # the conversation's: en, zh
     # The versions of the patient texts shown, as JSON: {"en": "texts-en-…", "zh": "texts-zh-…", "consent": …}.
     text_versions = Column(Text, nullable=False, default="{}", server_default="{}")
+    # The pipeline (0006): the next call-back, the booked screening visit, why screening failed.
+    callback_at = Column(DateTime(timezone=True), index=True)
+    visit_at = Column(DateTime(timezone=True))
+    screen_failure_reason = Column(String(32))  # a key of bot.leads.pipeline.SCREEN_FAILURE_REASONS
+    failed_criteria = Column(Text, nullable=False, default="", server_default="")  # check ids, comma-separated
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
     answers = relationship("Answer", cascade="all, delete-orphan", passive_deletes=True, order_by="Answer.id")
@@ -68,6 +83,13 @@ class Screening(Base):
     )
     side_questions = relationship(
         "SideQuestion", cascade="all, delete-orphan", passive_deletes=True, order_by="SideQuestion.id"
+    )
+    contact_attempts = relationship(
+        "ContactAttempt", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="(ContactAttempt.at, ContactAttempt.id)",
+    )
+    other_studies_contact = relationship(
+        "OtherStudiesContact", uselist=False, cascade="all, delete-orphan", passive_deletes=True
     )
 
 
@@ -121,7 +143,7 @@ class Contact(Base):
 
 
 class StatusChange(Base):
-    """The coordinator's review trail: each status change with its note."""
+    """The coordinator's review trail: each status change with its note (and, from 0006, what it carried)."""
 
     __tablename__ = "status_changes"
 
@@ -129,6 +151,10 @@ class StatusChange(Base):
     screening_id = Column(Integer, ForeignKey("screenings.id", ondelete="CASCADE"), nullable=False, index=True)
     status = Column(String(32), nullable=False)
     note = Column(Text, nullable=False, default="")
+    visit_at = Column(DateTime(timezone=True))  # visit_booked: the visit's date and time
+    screen_failure_reason = Column(String(32))  # rejected: a key of bot.leads.pipeline.SCREEN_FAILURE_REASONS
+    failed_criteria = Column(Text, nullable=False, default="", server_default="")  # rejected: check ids
+    automatic = Column(Boolean, nullable=False, default=False, server_default="0")  # set by a contact attempt
     actor = Column(String(100), nullable=False)
     changed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
@@ -280,3 +306,39 @@ class SideQuestion(Base):
     patient_text = Column(Text, nullable=False)
     during_check = Column(String(64))
     asked_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+# ------------------------------------------------------------------ the pipeline (0006)
+
+
+class ContactAttempt(Base):
+    """One try at reaching the patient: when, how, what came of it, and a short note."""
+
+    __tablename__ = "contact_attempts"
+
+    id = Column(Integer, primary_key=True)
+    screening_id = Column(Integer, ForeignKey("screenings.id", ondelete="CASCADE"), nullable=False, index=True)
+    at = Column(DateTime(timezone=True), nullable=False, index=True)  # when the attempt was made
+    channel = Column(String(16), nullable=False)  # bot.leads.pipeline.CHANNELS
+    outcome = Column(String(16), nullable=False)  # bot.leads.pipeline.OUTCOMES
+    note = Column(Text, nullable=False, default="")
+    actor = Column(String(100), nullable=False)
+    recorded_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class OtherStudiesContact(Base):
+    """A ruled-out patient's separate, optional consent to hear about other studies: a name and a
+    phone or e-mail (encrypted), and nothing else. Erased with its screening (withdrawal by
+    reference code), or on its own; purged after the retention period like other contacts."""
+
+    __tablename__ = "other_studies_contacts"
+
+    screening_id = Column(Integer, ForeignKey("screenings.id", ondelete="CASCADE"), primary_key=True)
+    name_encrypted = Column(Text, nullable=False)
+    phone_encrypted = Column(Text)
+    email_encrypted = Column(Text)
+    phone_index = Column(String(64), index=True)
+    email_index = Column(String(64), index=True)
+    consent_version = Column(String(64), nullable=False)  # the version of the text the patient agreed to
+    language = Column(String(8), nullable=False, default="en")
+    consented_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
