@@ -93,6 +93,7 @@ class Settings:
     tracker_cache_size: int = _setting("TRACKER_CACHE_SIZE", 256)  # conversations kept in memory per Rasa process
     # Notifications for the study team (README "Notifications"); off until SMTP_URL + NOTIFY_EMAIL_TO or a webhook.
     smtp_url: str = _setting("SMTP_URL")  # smtp://user:pass@host:587 (STARTTLS), smtps://…:465, smtp://host:25
+    smtp_ca_file: str = _setting("SMTP_CA_FILE")  # PEM of the mail server's certificate authority; empty: the system's
     notify_email_from: str = _setting("NOTIFY_EMAIL_FROM", "prescreen@localhost")
     notify_email_to: tuple[str, ...] = _setting("NOTIFY_EMAIL_TO", ())
     notify_webhook_url: str = _setting("NOTIFY_WEBHOOK_URL")

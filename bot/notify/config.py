@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from datetime import time
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.settings import Settings
+from bot.settings import PROJECT_ROOT, Settings
 
 OFF_NOTICE = "Notifications are off: set SMTP_URL and NOTIFY_EMAIL_TO in .env (README → Notifications)."
 WEBHOOK_FORMATS = ("json", "wecom")
@@ -34,6 +36,7 @@ class NotifyConfig:
     """The notification settings, parsed."""
 
     smtp: SmtpServer | None
+    smtp_ca_file: str  # the authority that signed the mail server's certificate (PEM); "": the system's list
     email_from: str
     email_to: tuple[str, ...]
     webhook_url: str
@@ -85,6 +88,23 @@ def _parse_digest_time(raw: str) -> time | None:
         raise NotifyConfigError(f"NOTIFY_DIGEST_TIME must be HH:MM (e.g. 08:30) or off, got {raw!r}") from error
 
 
+def _check_ca_file(raw: str) -> str:
+    """SMTP_CA_FILE as an absolute path (relative to the project), checked to be a readable PEM certificate."""
+    if not raw:
+        return ""
+    path = (Path(raw) if Path(raw).is_absolute() else PROJECT_ROOT / raw).resolve()
+    if not path.is_file():
+        raise NotifyConfigError(f"SMTP_CA_FILE: no file at {path} (the mail server's certificate authority, PEM)")
+    try:  # load it now, so a wrong file is named here and not as a failed send every few minutes
+        ssl.create_default_context(cafile=str(path))
+    except (ssl.SSLError, OSError, ValueError) as error:
+        raise NotifyConfigError(
+            f"SMTP_CA_FILE: {path} is not a readable PEM certificate ({error}); export the authority's certificate "
+            "as PEM (text starting with -----BEGIN CERTIFICATE-----)"
+        ) from error
+    return str(path)
+
+
 def notify_config(settings: Settings) -> NotifyConfig:
     """Parse and check the notification settings."""
     if settings.notify_webhook_format not in WEBHOOK_FORMATS:
@@ -109,6 +129,7 @@ def notify_config(settings: Settings) -> NotifyConfig:
     public_url = (settings.coordinator_public_url or f"http://{host}:{settings.coordinator_port}").rstrip("/")
     return NotifyConfig(
         smtp=parse_smtp_url(settings.smtp_url) if settings.smtp_url else None,
+        smtp_ca_file=_check_ca_file(settings.smtp_ca_file),
         email_from=settings.notify_email_from,
         email_to=settings.notify_email_to,
         webhook_url=settings.notify_webhook_url,

@@ -19,6 +19,12 @@ class DeliveryError(Exception):
     """A message was not accepted; the text is stored as the attempt's error."""
 
 
+def tls_context(config: NotifyConfig) -> ssl.SSLContext:
+    """Certificates checked as a browser would: against SMTP_CA_FILE when set (a hospital's own
+    authority), else the system's list; the host name must match."""
+    return ssl.create_default_context(cafile=config.smtp_ca_file or None)
+
+
 def send_email(config: NotifyConfig, subject: str, body: str) -> None:
     """Send one plain-text e-mail to every recipient; raises DeliveryError when it is not accepted."""
     server = config.smtp
@@ -31,13 +37,13 @@ def send_email(config: NotifyConfig, subject: str, body: str) -> None:
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=config.email_from.rpartition("@")[2] or None)
     message.set_content(body)
-    context = ssl.create_default_context()
+    context = tls_context(config)
     try:
         if server.security == "tls":
             client: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, timeout=SEND_TIMEOUT_S, context=context)
         else:
             client = smtplib.SMTP(server.host, server.port, timeout=SEND_TIMEOUT_S)
-        with client:
+        try:
             client.ehlo()
             if server.security == "starttls" and client.has_extn("starttls"):
                 client.starttls(context=context)
@@ -50,8 +56,31 @@ def send_email(config: NotifyConfig, subject: str, body: str) -> None:
             if server.username:
                 client.login(server.username, server.password)
             client.send_message(message)
+        finally:
+            _hang_up(client)
+    except ssl.SSLCertVerificationError as error:
+        raise DeliveryError(
+            f"SMTP {server.host}:{server.port}: the server's certificate is not trusted ({error.verify_message}). "
+            "If the mail server uses the hospital's own certificate authority, set SMTP_CA_FILE to that "
+            "authority's certificate (PEM)."
+        ) from error
+    except smtplib.SMTPAuthenticationError as error:
+        reply = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+        raise DeliveryError(
+            f"SMTP {server.host}:{server.port} refused the login ({error.smtp_code} {reply}): check the user name "
+            "and password in SMTP_URL"
+        ) from error
     except (smtplib.SMTPException, OSError) as error:
         raise DeliveryError(f"SMTP {server.host}:{server.port}: {type(error).__name__}: {error}") from error
+
+
+def _hang_up(client: smtplib.SMTP) -> None:
+    """QUIT politely, ignoring what goes wrong: the message was accepted or the real error is already raised
+    (after a failed TLS handshake the QUIT itself fails, and must not hide why)."""
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
 
 
 def post_webhook(config: NotifyConfig, body: str) -> None:

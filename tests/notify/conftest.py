@@ -1,4 +1,5 @@
-"""A real SMTP server (aiosmtpd) and a real HTTP receiver on free loopback ports, and a clock."""
+"""A real SMTP server (aiosmtpd, plain or TLS) and a real HTTP receiver on free loopback ports, a clock,
+and leads at each step of the pipeline."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.message import Message
@@ -15,11 +17,15 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from sqlalchemy import update
 
+from bot.leads.models import ContactAttempt, Screening
 from bot.leads.store import ContactDetails, LeadStore
 from bot.notify.config import NotifyConfig, notify_config
 from bot.notify.worker import Notifier
 from bot.settings import Settings, get_settings
+from tests.notify.certificates import Certificates, make_certificates
 from tests.web.coordinator.seed import ELIGIBLE, seed_lead, words_for
 
 # A seeded lead's personal data: none of it may appear in any message.
@@ -33,15 +39,42 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class MailServer:
-    """aiosmtpd on a fixed port, started and stopped at will; keeps every message it accepts."""
+SMTP_USER, SMTP_PASSWORD = "prescreen", "smtp-password-7f3a"
 
-    def __init__(self, port: int) -> None:
+
+@dataclass(frozen=True)
+class Login:
+    """An AUTH the server received: who, with which password, and whether the connection was encrypted."""
+
+    username: str
+    password: str
+    encrypted: bool
+
+
+class MailServer:
+    """aiosmtpd on a fixed port, started and stopped at will; keeps every message and login it receives.
+
+    `options` go to aiosmtpd's Controller: `tls_context` + `require_starttls` for STARTTLS, `ssl_context`
+    for TLS from the first byte, `auth_require_tls=False` to offer AUTH on a plain connection.
+    """
+
+    def __init__(self, port: int, **options: Any) -> None:
         self.port = port
+        self.options = options
         self.messages: list[Message] = []
         self.raw: list[bytes] = []
         self.recipients: list[list[str]] = []
+        self.logins: list[Login] = []
         self._controller: Controller | None = None
+
+    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        username, password = auth_data.login.decode(), auth_data.password.decode()
+        encrypted = server.transport.get_extra_info("ssl_object") is not None
+        self.logins.append(Login(username, password, encrypted))
+        # handled=False: aiosmtpd answers the refusal itself (535).
+        return AuthResult(success=(username, password) == (SMTP_USER, SMTP_PASSWORD), handled=False)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
         self.raw.append(envelope.content)
@@ -50,7 +83,8 @@ class MailServer:
         return "250 Message accepted for delivery"
 
     def start(self) -> None:
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, authenticator=self.authenticate,
+                                      **self.options)
         self._controller.start()
 
     def stop(self) -> None:
@@ -154,3 +188,22 @@ def personal_data() -> list[str]:
     said = {entry["text"] for entry in words_for(ELIGIBLE).values()}
     return [CONTACT.name, CONTACT.phone, "13812345678", "138 1234 5678", CONTACT.email, CONTACT.preferred_time,
             *sorted(said)]
+
+
+def log_attempt(store: LeadStore, lead_id: int, at: datetime, outcome: str = "no_answer", note: str = "",
+                channel: str = "phone") -> None:
+    """A contact attempt row, as the lead page will write it (the store's own method is another change's)."""
+    with store.database.transaction() as session:
+        session.add(ContactAttempt(screening_id=lead_id, at=at, channel=channel, outcome=outcome, note=note,
+                                   actor="alice", recorded_at=at))
+
+
+def set_lead(store: LeadStore, lead_id: int, **values: Any) -> None:
+    """Set screening columns directly: callback_at, review_status, visit_at."""
+    with store.database.transaction() as session:
+        session.execute(update(Screening).where(Screening.id == lead_id).values(**values))
+
+
+@pytest.fixture(scope="session")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    return make_certificates(tmp_path_factory.mktemp("tls"))
