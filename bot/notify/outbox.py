@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.leads.database import Database
-from bot.leads.models import Contact, Notification, NotificationAttempt, ReviewStatus, Screening
+from bot.leads.models import Contact, ContactAttempt, Notification, NotificationAttempt, ReviewStatus, Screening
+from bot.leads.pipeline import OPEN_STATUSES, LeadState, callback_due, is_overdue
 from bot.notify.config import NotifyConfig
-from bot.notify.messages import LeadRef, Message
+from bot.notify.messages import DigestLeads, LeadRef, Message
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 MAX_BACKOFF = timedelta(minutes=60)
@@ -20,6 +21,10 @@ MAX_BACKOFF = timedelta(minutes=60)
 def aware(moment: datetime) -> datetime:
     """A stored moment as UTC (SQLite hands it back without a time zone)."""
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def aware_or_none(moment: datetime | None) -> datetime | None:
+    return aware(moment) if moment is not None else None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -105,16 +110,58 @@ def last_digest_at(database: Database) -> datetime | None:
     return aware(moment) if moment else None
 
 
-def digest_leads(database: Database, config: NotifyConfig, since: datetime, now: datetime
-                 ) -> tuple[list[LeadRef], list[LeadRef]]:
-    """New leads since the last digest, and leads still "new" past the contact deadline."""
+def digest_leads(database: Database, config: NotifyConfig, since: datetime, now: datetime) -> DigestLeads:
+    """New leads since the last digest; leads past the contact deadline and call-backs due by the end of
+    today, as the pipeline's rules (bot.leads.pipeline) define them."""
     new = _lead_refs(database, Screening.completed_at > since, Screening.completed_at <= now)
-    overdue = _lead_refs(
-        database,
-        Screening.review_status == ReviewStatus.NEW.value,
-        Screening.completed_at < now - timedelta(hours=config.deadline_hours),
+    local_now = now.astimezone(config.timezone)
+    tomorrow = datetime.combine(local_now.date() + timedelta(days=1), time(0), tzinfo=config.timezone)
+    end_of_today = tomorrow - timedelta(microseconds=1)
+    overdue, callbacks = [], []
+    for lead, state in _open_leads(database):
+        if is_overdue(state, now, config.deadline_hours):
+            overdue.append(lead)
+        if callback_due(state, end_of_today):
+            callbacks.append(lead)
+    callbacks.sort(key=lambda lead: (lead.callback_at or lead.completed_at, lead.screening_id))
+    return DigestLeads(new, overdue, callbacks)
+
+
+def _open_leads(database: Database) -> list[tuple[LeadRef, LeadState]]:
+    """Open leads with contact details that are new or have a call-back set, oldest first, with what the
+    deadline and call-back rules read."""
+    query = (
+        select(
+            Screening.id, Screening.reference_code, Screening.provisional_status, Screening.completed_at,
+            Screening.review_status, Screening.callback_at, Screening.visit_at,
+            select(func.min(ContactAttempt.at)).where(ContactAttempt.screening_id == Screening.id)
+            .scalar_subquery().label("first_attempt_at"),
+            select(func.max(ContactAttempt.at)).where(ContactAttempt.screening_id == Screening.id)
+            .scalar_subquery().label("last_attempt_at"),
+        )
+        .join(Contact, Contact.screening_id == Screening.id)
+        .where(
+            Screening.completed_at.is_not(None),
+            Screening.review_status.in_(OPEN_STATUSES),
+            or_(Screening.review_status == ReviewStatus.NEW.value, Screening.callback_at.is_not(None)),
+        )
+        .order_by(Screening.completed_at, Screening.id)
     )
-    return new, overdue
+    with database.session() as session:
+        rows = session.execute(query).all()
+    return [
+        (
+            LeadRef(row.id, row.reference_code or f"#{row.id}", row.provisional_status or "",
+                    aware(row.completed_at), aware_or_none(row.callback_at)),
+            LeadState(
+                review_status=row.review_status, completed_at=aware(row.completed_at), has_contact=True,
+                first_attempt_at=aware_or_none(row.first_attempt_at),
+                last_attempt_at=aware_or_none(row.last_attempt_at),
+                callback_at=aware_or_none(row.callback_at), visit_at=aware_or_none(row.visit_at),
+            ),
+        )
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,8 @@ class Notifier:
         if key is None:
             return 0
         since = outbox.last_digest_at(self.database) or now - timedelta(days=1)
-        new, overdue = outbox.digest_leads(self.database, self.config, since, now)
-        message = digest_message(self.config, self.trial, now, since, new, overdue)
+        leads = outbox.digest_leads(self.database, self.config, since, now)
+        message = digest_message(self.config, self.trial, now, since, leads)
         return outbox.queue(self.database, self.config, key, "digest", message, now)
 
     def send_due(self, now: datetime) -> dict[str, int]:

@@ -139,7 +139,7 @@ def test_gives_up_after_the_configured_attempts_and_says_so(store: LeadStore, da
 def test_digest_at_the_local_time_lists_new_and_overdue_leads_without_personal_data(
     store: LeadStore, database_url: str, mail_server: MailServer, webhook: WebhookReceiver
 ) -> None:
-    # 08:29 in Shanghai is 00:29 UTC; the overdue lead completed two days earlier and is still "new".
+    # 08:29 in Shanghai is 00:29 UTC; the overdue lead completed two days earlier and nobody has tried it.
     clock = Clock(datetime(2026, 12, 3, 0, 29, tzinfo=timezone.utc))
     config = notify_config(notify_settings(database_url, mail_server.port, webhook.url, notify_digest_time="08:30"))
     notifier = Notifier(store.database, config, "NCT05240950", clock)
@@ -152,13 +152,15 @@ def test_digest_at_the_local_time_lists_new_and_overdue_leads_without_personal_d
     assert notifier.queue_digest(clock.now) == 0  # once a day
     [email_row, webhook_row] = [r for r in rows(store) if r.kind == "digest"]
     assert email_row.dedupe_key == "digest:2026-12-03"
-    assert email_row.subject == "Prescreen digest 03 Dec 2026: 1 new, 1 past the contact deadline"
+    assert email_row.subject == (
+        "Prescreen digest 03 Dec 2026: 1 new, 1 past the contact deadline, 0 call-backs due today"
+    )
     codes = {lead: store.get_lead(lead).reference_code for lead in (overdue, fresh)}
     text = email_row.body
     assert "New leads since 02 Dec 2026, 08:30 (Asia/Shanghai): 1" in text
-    assert f"{codes[fresh]}  {LINK.format(fresh)}" in text
-    assert "Past the 24-hour contact deadline (still \"new\"): 1" in text
-    assert f"{codes[overdue]}  {LINK.format(overdue)}" in text
+    assert f"{codes[fresh]}  completed 03 Dec 2026, 05:29  {LINK.format(fresh)}" in text
+    assert "Past the 24-hour contact deadline, no contact attempt yet: 1" in text
+    assert f"{codes[overdue]}  completed 01 Dec 2026, 08:29  {LINK.format(overdue)}" in text
     digest = json.loads(webhook_row.body)
     assert digest["new_leads"]["count"] == 1 and digest["overdue_leads"]["leads"][0]["reference_code"] == codes[overdue]
     assert_no_personal_data(text, webhook_row.body)
@@ -169,6 +171,7 @@ def test_digest_at_the_local_time_lists_new_and_overdue_leads_without_personal_d
     assert notifier.queue_digest(clock.now) == 2
     latest = [r for r in rows(store) if r.dedupe_key == "digest:2026-12-04"][0]
     assert "New leads since 03 Dec 2026, 08:30 (Asia/Shanghai): 0" in latest.body
+    assert f"{codes[overdue]}  completed 01 Dec 2026, 08:29" in latest.body  # still nobody has tried
 
 
 def test_settings_off_nothing_is_queued_or_sent(store: LeadStore, database_url: str) -> None:
