@@ -259,3 +259,20 @@ def test_migration_0006_keeps_existing_leads_and_their_statuses(database_url: st
         upgrade(database_url)
     finally:
         engine.dispose()
+
+
+def test_cli_set_status_takes_the_visit_and_the_reason(store: LeadStore, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main as cli
+
+    lead = seed_lead(store, "conv-li", PHONE)
+    monkeypatch.setattr(cli, "open_store", lambda settings=None: store)
+    assert cli.main(["leads", "set-status", "conv-li", "rejected", "--note", "CT"]) == 2
+    assert "choose why screening failed" in capsys.readouterr().err
+    assert cli.main(["leads", "set-status", "conv-li", "visit_booked", "--note", "booked",
+                     "--visit", "2026-12-10T09:30+08:00"]) == 0
+    assert store.get_lead(lead).visit_at == datetime(2026, 12, 10, 1, 30, tzinfo=timezone.utc)
+    assert cli.main(["leads", "set-status", "conv-li", "rejected", "--note", "CT", "--reason", "exclusion_met",
+                     "--failed-criteria", "lung_disease"]) == 0
+    record = store.get_lead(lead)
+    assert (record.review_status, record.failed_criteria) == ("rejected", ["lung_disease"])
