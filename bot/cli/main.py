@@ -4,7 +4,7 @@
     prescreen leads list [--status S] [--review-status R]
     prescreen leads show ID|REFERENCE
     prescreen leads export --format json|csv [--output FILE]
-    prescreen leads set-status ID STATUS --note TEXT
+    prescreen leads set-status ID STATUS --note TEXT [--visit WHEN] [--reason R [--failed-criteria IDS]]
     prescreen leads erase ID --yes
     prescreen keys new | rotate
     prescreen purge [--older-than DAYS] [--dry-run]
@@ -19,13 +19,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.cli.common import actor, open_store, write_export
 from bot.leads.crypto import MissingKeyError, new_key
 from bot.leads.erasure import TrackerStoreError
 from bot.leads.export import FORMATS, leads_as
 from bot.leads.models import ReviewStatus
+from bot.leads.pipeline import SCREEN_FAILURE_REASONS
 from bot.leads.store import LeadNotFound, LeadRecord, StoreError
 from bot.settings import get_settings
 from bot.trial.eligibility import Status
@@ -96,7 +99,14 @@ def cmd_leads_export(args: argparse.Namespace) -> int:
 def cmd_leads_set_status(args: argparse.Namespace) -> int:
     store = open_store(get_settings())
     record = store.get_lead(args.lead)
-    store.set_review_status(record.id, args.status, args.note, actor())
+    visit_at = None
+    if args.visit:
+        visit_at = datetime.fromisoformat(args.visit)  # ValueError: main prints it
+        if visit_at.tzinfo is None:  # typed as local time at the site
+            visit_at = visit_at.replace(tzinfo=ZoneInfo(get_settings().coordinator_timezone))
+    failed = [c for c in (args.failed_criteria or "").split(",") if c.strip()]
+    store.set_review_status(record.id, args.status, args.note, actor(), visit_at=visit_at,
+                            screen_failure_reason=args.reason, failed_criteria=failed)
     print(f"Lead {record.id} ({record.reference_code}) is now {args.status}.")
     return 0
 
@@ -178,6 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     set_status.add_argument("lead", help="id, reference code (PS-...) or conversation id")
     set_status.add_argument("status", choices=reviews)
     set_status.add_argument("--note", required=True, help="why (kept in the review trail)")
+    set_status.add_argument("--visit", help="visit_booked: the visit's date and time, e.g. 2026-12-10T09:30 "
+                                            "(COORDINATOR_TIMEZONE unless an offset is given)")
+    set_status.add_argument("--reason", choices=SCREEN_FAILURE_REASONS, help="rejected: why screening failed")
+    set_status.add_argument("--failed-criteria", help="rejected: the check ids that failed, comma-separated")
     set_status.set_defaults(run=cmd_leads_set_status)
 
     erase = leads.add_parser("erase", help="delete a lead and its conversation (right to erasure)")

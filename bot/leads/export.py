@@ -20,6 +20,9 @@ CSV_FIELDS = (
     "review_status", "name", "phone", "email", "preferred_time", "criteria_version", "consent_version",
     # added with the Chinese conversation (issue 13): after the older columns, so their positions hold
     "wechat", "language", "text_versions",
+    # added with the pipeline (issue 14); never an attempt's or a status change's note (staff free text)
+    "first_attempt_at", "contact_attempts", "callback_at", "visit_at", "screen_failure_reason",
+    "failed_criteria",
 )
 
 
@@ -37,6 +40,8 @@ def leads_as_csv(records: Sequence[LeadRecord]) -> str:
         row = record.as_export()
         by_check = {item["check_id"]: item for item in record.criteria}
         row["text_versions"] = json.dumps(row["text_versions"], ensure_ascii=False, sort_keys=True)
+        row["contact_attempts"] = len(row["contact_attempts"])  # how many; the JSON export lists them
+        row["failed_criteria"] = ",".join(row["failed_criteria"])
         cells = [csv_safe(row[field]) for field in CSV_FIELDS]
         for check_id in check_ids:
             item = by_check.get(check_id, {})

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from enum import IntEnum
 
 from bot.leads.models import ReviewStatus
@@ -59,6 +59,23 @@ ELIGIBLE_DECIDED = (
     ReviewStatus.ENROLLED.value,
 )
 DECIDED_STATUSES = (*ELIGIBLE_DECIDED, ReviewStatus.REJECTED.value)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored moment as an aware UTC datetime (SQLite hands back naive UTC)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def criteria_list(stored: str | None) -> list[str]:
+    """Failed criteria as stored (comma-separated check ids), as a list."""
+    return [part for part in (stored or "").split(",") if part]
+
+
+def criteria_text(check_ids: Sequence[str]) -> str:
+    """Failed criteria as stored: unique check ids, in the order given, comma-separated."""
+    return ",".join(dict.fromkeys(c.strip() for c in check_ids if c.strip()))
 
 
 class PipelineError(ValueError):
@@ -108,6 +125,22 @@ def status_after_attempt(status: str, attempts: Sequence[Attempt], unreachable_a
     if status == ReviewStatus.NEW.value and never_reached and len(attempts) >= unreachable_after:
         return ReviewStatus.UNREACHABLE.value
     return None
+
+
+def automatic_note(status: str, attempts: Sequence[Attempt]) -> str:
+    """The review trail's note for a status a contact attempt set (staff-facing, no personal data)."""
+    latest = attempts[-1]
+    if status == ReviewStatus.UNREACHABLE.value:
+        return f"after {len(attempts)} attempts without reaching the patient"
+    if status == ReviewStatus.NOT_INTERESTED.value:
+        return f"the patient declined (attempt {len(attempts)}, {latest.channel})"
+    return f"the patient was reached (attempt {len(attempts)}, {latest.channel})"
+
+
+def check_callback(callback_at: datetime, now: datetime) -> None:
+    """PipelineError for a call-back time already past (a little slack for the time it takes to type it)."""
+    if callback_at < now - timedelta(minutes=5):
+        raise PipelineError("callback_past", "a call-back time must be in the future")
 
 
 def check_status_change(
@@ -209,3 +242,15 @@ def needs_action_key(lead: LeadState, now: datetime, deadline_hours: int) -> tup
         moment = lead.completed_at
     return (int(level), moment)
 
+
+
+def overdue_for(lead: LeadState, now: datetime, deadline_hours: int) -> timedelta | None:
+    """How long past its contact deadline an overdue lead is (None when it is not overdue)."""
+    if not is_overdue(lead, now, deadline_hours):
+        return None
+    return now - contact_deadline(lead.completed_at, deadline_hours)
+
+
+def needs_action(lead: LeadState, now: datetime, deadline_hours: int) -> bool:
+    """Something is due now: overdue, a call-back due, or a booked visit's date passed."""
+    return urgency(lead, now, deadline_hours) <= Urgency.VISIT_PASSED

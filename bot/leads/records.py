@@ -11,6 +11,7 @@ from typing import Any
 from bot.leads.crypto import FieldCipher
 from bot.leads.errors import StoreError
 from bot.leads.models import ReviewStatus, Screening
+from bot.leads.pipeline import LeadState, as_utc, criteria_list
 from bot.trial.eligibility import Status
 
 
@@ -57,6 +58,37 @@ class LeadRecord:
     side_questions: list[dict[str, Any]] = field(default_factory=list)  # the patient's own questions
     language: str = "en"  # the conversation's language
     text_versions: dict[str, str] = field(default_factory=dict)  # versions of the patient texts shown
+    # The pipeline (bot/leads/pipeline.py): attempts oldest first; moments aware, in UTC.
+    contact_attempts: list[dict[str, Any]] = field(default_factory=list)
+    callback_at: datetime | None = None
+    visit_at: datetime | None = None
+    screen_failure_reason: str | None = None
+    failed_criteria: list[str] = field(default_factory=list)
+
+    @property
+    def first_attempt_at(self) -> datetime | None:
+        return min((a["at"] for a in self.contact_attempts), default=None)
+
+    @property
+    def last_attempt_at(self) -> datetime | None:
+        return max((a["at"] for a in self.contact_attempts), default=None)
+
+    @property
+    def has_contact(self) -> bool:
+        """Contact details someone can use: a phone, an e-mail or a WeChat ID."""
+        return self.contact is not None and bool(self.contact.phone or self.contact.email or self.contact.wechat)
+
+    def state(self) -> LeadState:
+        """What the pipeline's deadline and "needs action" rules read from this lead."""
+        return LeadState(
+            review_status=self.review_status,
+            completed_at=as_utc(self.completed_at or self.created_at) or self.created_at,
+            has_contact=self.has_contact,
+            first_attempt_at=self.first_attempt_at,
+            last_attempt_at=self.last_attempt_at,
+            callback_at=self.callback_at,
+            visit_at=self.visit_at,
+        )
 
     def as_export(self) -> dict[str, Any]:
         """A flat, JSON-ready dict; contact fields are None for leads without contact details."""
@@ -72,6 +104,16 @@ class LeadRecord:
             "criteria_version": self.criteria_version,
             "provisional_status": self.provisional_status,
             "review_status": self.review_status,
+            # the pipeline; attempts without their notes (staff text, kept out of files that travel)
+            "first_attempt_at": iso(self.first_attempt_at),
+            "last_attempt_at": iso(self.last_attempt_at),
+            "contact_attempts": [
+                {"at": iso(a["at"]), "channel": a["channel"], "outcome": a["outcome"]} for a in self.contact_attempts
+            ],
+            "callback_at": iso(self.callback_at),
+            "visit_at": iso(self.visit_at),
+            "screen_failure_reason": self.screen_failure_reason,
+            "failed_criteria": self.failed_criteria,
             "name": contact.name or None,
             "phone": contact.phone,
             "email": contact.email,
@@ -88,7 +130,10 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-LEAD_SORTS = ("completed", "reference", "name", "provisional", "review")
+LEAD_SORTS = ("needs_action", "completed", "reference", "name", "provisional", "review")
+# Lists of leads that need something done (LeadQuery.attention): past the contact deadline; or overdue,
+# a call-back due, or a booked visit's date passed (bot.leads.pipeline.needs_action).
+ATTENTION_FILTERS = ("overdue", "action")
 
 
 @dataclass(frozen=True)
@@ -107,6 +152,10 @@ class LeadQuery:
     search: str = ""
     sort: str = "completed"
     descending: bool = True
+    attention: str = ""  # one of ATTENTION_FILTERS, or "" for every lead
+    # What "needs action" and "overdue" are measured against (the sort and the attention filters).
+    now: datetime | None = None  # None: the real time
+    deadline_hours: int = 24
 
 
 @dataclass(frozen=True)
@@ -182,9 +231,20 @@ def lead_record(screening: Screening, cipher: FieldCipher | None) -> LeadRecord:
         ],
         contact=contact,
         status_changes=[
-            {"status": c.status, "note": c.note, "actor": c.actor, "changed_at": iso(c.changed_at)}
+            {"status": c.status, "note": c.note, "actor": c.actor, "changed_at": iso(c.changed_at),
+             "visit_at": iso(as_utc(c.visit_at)), "screen_failure_reason": c.screen_failure_reason,
+             "failed_criteria": criteria_list(c.failed_criteria), "automatic": bool(c.automatic)}
             for c in screening.status_changes
         ],
+        contact_attempts=[
+            {"id": a.id, "at": as_utc(a.at), "channel": a.channel, "outcome": a.outcome, "note": a.note,
+             "actor": a.actor, "recorded_at": as_utc(a.recorded_at)}
+            for a in screening.contact_attempts
+        ],
+        callback_at=as_utc(screening.callback_at),
+        visit_at=as_utc(screening.visit_at),
+        screen_failure_reason=screening.screen_failure_reason,
+        failed_criteria=criteria_list(screening.failed_criteria),
         answer_events=[
             {"check_id": e.check_id, "event": e.event, "patient_text": e.patient_text, "value": e.value,
              "detail": e.detail, "at": iso(e.at)}

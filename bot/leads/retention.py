@@ -1,8 +1,11 @@
 """Data retention and key rotation for the lead store and the transcripts.
 
 `purge` removes the transcript, contact details and the patient's own words of leads that were
-never confirmed, after a retention period; the per-criterion results stay (anonymous) for the
-funnel. `rotate_keys` re-encrypts contact details under the current PRESCREEN_DATA_KEY
+never confirmed eligible (pipeline.ELIGIBLE_DECIDED: confirmed, visit booked, consented, enrolled),
+after a retention period; the per-criterion results stay (anonymous) for the funnel. Contact
+attempts stay as when, channel and outcome (anonymous, for time-to-first-contact figures); their
+notes, which may name or quote the patient, go with the contact details. `rotate_keys`
+re-encrypts contact details under the current PRESCREEN_DATA_KEY
 (`rotate_transcripts` in bot/leads/transcripts.py does the same for Rasa's tracker store).
 """
 
@@ -16,7 +19,8 @@ from sqlalchemy import delete, func, select, update
 
 from bot.leads.crypto import FieldCipher
 from bot.leads.erasure import TrackerStoreError, erase_tracker_events
-from bot.leads.models import Answer, AnswerEvent, AuditEntry, Contact, ReviewStatus, Screening, SideQuestion
+from bot.leads.models import Answer, AnswerEvent, AuditEntry, Contact, ContactAttempt, Screening, SideQuestion
+from bot.leads.pipeline import ELIGIBLE_DECIDED
 from bot.leads.store import LeadStore
 
 log = logging.getLogger(__name__)
@@ -69,12 +73,15 @@ def _purgeable(store: LeadStore, older_than_days: int) -> list[tuple[int, str]]:
         rows = session.execute(
             select(Screening.id, Screening.conversation_id).where(
                 Screening.started_at < cutoff,
-                Screening.review_status != ReviewStatus.CONFIRMED.value,
+                Screening.review_status.not_in(ELIGIBLE_DECIDED),
                 # only those that still hold something to purge
                 (select(func.count(Contact.screening_id))
                  .where(Contact.screening_id == Screening.id).scalar_subquery() > 0)
                 | (select(func.count(Answer.id)).where(Answer.screening_id == Screening.id,
-                                                       Answer.patient_text != PURGED_TEXT).scalar_subquery() > 0),
+                                                       Answer.patient_text != PURGED_TEXT).scalar_subquery() > 0)
+                | (select(func.count(ContactAttempt.id)).where(
+                    ContactAttempt.screening_id == Screening.id,
+                    ContactAttempt.note.not_in(("", PURGED_TEXT))).scalar_subquery() > 0),
             ).order_by(Screening.id)
         ).all()
     return [(screening_id, conversation_id) for screening_id, conversation_id in rows]
@@ -89,6 +96,8 @@ def _purge_lead(store: LeadStore, screening_id: int, older_than_days: int, actor
                         .values(patient_text=PURGED_TEXT, detail=None))
         session.execute(update(SideQuestion).where(SideQuestion.screening_id == screening_id)
                         .values(patient_text=PURGED_TEXT))
+        session.execute(update(ContactAttempt).where(ContactAttempt.screening_id == screening_id,
+                                                     ContactAttempt.note != "").values(note=PURGED_TEXT))
         session.add(AuditEntry(actor=actor, action="purge", screening_id=screening_id,
                                detail=f"retention {older_than_days} days"))
 

@@ -3,7 +3,8 @@ records checklist. Each decision is written together with its audit entry."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from bot.leads.models import (
     Screening,
     StatusChange,
 )
+from bot.leads.pipeline import PipelineError, check_status_change, criteria_text
 from bot.trial.eligibility import Verdict
 
 MAX_REASON_CHARS = 2000
@@ -26,19 +28,49 @@ MAX_RECORD_RESULT_CHARS = 1000
 
 
 class ReviewDecisions(StoreBase):
-    def set_review_status(self, lead_id: int, status: ReviewStatus | str, note: str, actor: str) -> None:
+    def set_review_status(
+        self, lead_id: int, status: ReviewStatus | str, note: str, actor: str, visit_at: datetime | None = None,
+        screen_failure_reason: str | None = None, failed_criteria: Sequence[str] = (),
+    ) -> None:
+        """Set the review status with what it carries: the visit's date for "visit booked", why screening
+        failed (and which of the lead's criteria) for "not eligible" (rules: pipeline.check_status_change).
+
+        The screening keeps its latest visit date when the status moves on (the trail keeps each one);
+        the failure reason and criteria are cleared once the status leaves "not eligible".
+        """
         try:
             status = ReviewStatus(status)
         except ValueError:
             allowed = ", ".join(sorted(s.value for s in ReviewStatus))
             raise ValueError(f"status must be one of: {allowed}") from None
+        if visit_at is not None:
+            if visit_at.tzinfo is None:
+                raise PipelineError("timezone", "the visit's date needs a time zone")
+            visit_at = visit_at.astimezone(timezone.utc)
+        reason = screen_failure_reason or None
+        failed = criteria_text(failed_criteria)
         with self._transaction("changing a review status") as session:
             screening = session.get(Screening, lead_id)
             if screening is None:
                 raise LeadNotFound(f"no lead {lead_id}")
+            known = session.execute(
+                select(CriterionResultRow.check_id).where(CriterionResultRow.screening_id == lead_id)
+            ).scalars().all()
+            check_status_change(status.value, visit_at, reason, failed.split(",") if failed else [], known)
+            booked = visit_at if status is ReviewStatus.VISIT_BOOKED else None
             screening.review_status = status.value
-            session.add(StatusChange(screening_id=lead_id, status=status.value, note=note, actor=actor))
-            session.add(AuditEntry(actor=actor, action="set_status", screening_id=lead_id, detail=status.value))
+            if booked is not None:
+                screening.visit_at = booked
+            screening.screen_failure_reason = reason
+            screening.failed_criteria = failed
+            session.add(StatusChange(screening_id=lead_id, status=status.value, note=note, actor=actor,
+                                     visit_at=booked, screen_failure_reason=reason, failed_criteria=failed))
+            detail = status.value
+            if booked is not None:
+                detail += f", visit {booked.isoformat()}"
+            if reason:
+                detail += f", reason {reason}" + (f" ({failed})" if failed else "")
+            session.add(AuditEntry(actor=actor, action="set_status", screening_id=lead_id, detail=detail))
 
     def override_criterion(self, lead_id: int, check_id: str, verdict: Verdict | str, reason: str, actor: str) -> None:
         """Replace the bot's verdict on one criterion with the coordinator's, with a reason."""

@@ -7,15 +7,18 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import Select
 
 from bot.leads.base import StoreBase
 from bot.leads.errors import LeadNotFound
-from bot.leads.models import Contact, ReviewStatus, Screening
+from bot.leads.models import Contact, ContactAttempt, ReviewStatus, Screening
+from bot.leads.pipeline import LeadState, as_utc, is_overdue, needs_action, needs_action_key
 from bot.leads.records import LeadPage, LeadQuery, LeadRecord, decrypt_name, lead_record
 from bot.leads.reference_codes import PREFIX, normalise_reference_code, reference_code_fragment
 from bot.trial.eligibility import Status
@@ -72,6 +75,7 @@ class LeadSearch(StoreBase):
             selectinload(Screening.status_changes),
             selectinload(Screening.answer_events),
             selectinload(Screening.side_questions),
+            selectinload(Screening.contact_attempts),
         )
 
     def list_leads(
@@ -133,6 +137,8 @@ class LeadSearch(StoreBase):
         text = " ".join(query.search.split())
         if text:
             conditions.append(Screening.id.in_(self._search_ids(session, text, conditions)))
+        if query.attention or query.sort == "needs_action":
+            return self._by_pipeline(session, query, conditions)
         if query.sort == "name":
             rows = session.execute(
                 select(Screening.id, Contact.name_encrypted)
@@ -152,6 +158,48 @@ class LeadSearch(StoreBase):
         }.get(query.sort, Screening.completed_at)
         order = (column.desc(), Screening.id.desc()) if query.descending else (column.asc(), Screening.id.asc())
         return list(session.execute(select(Screening.id).where(*conditions).order_by(*order)).scalars())
+
+    def _by_pipeline(self, session: Session, query: LeadQuery, conditions: Sequence[Any]) -> list[int]:
+        """The matching ids filtered by what needs action and/or sorted "needs action first".
+
+        The rules are Python (bot/leads/pipeline.py), so this reads one small row per matching lead
+        and sorts in memory: a site has hundreds of leads, not millions, and the rules stay in one place.
+        """
+        now = query.now or datetime.now(timezone.utc)
+        attempts = (
+            select(ContactAttempt.screening_id, func.min(ContactAttempt.at).label("first"),
+                   func.max(ContactAttempt.at).label("last"))
+            .group_by(ContactAttempt.screening_id).subquery()
+        )
+        rows = session.execute(
+            select(Screening.id, Screening.review_status, Screening.completed_at, Screening.started_at,
+                   Screening.callback_at, Screening.visit_at, Contact.phone_encrypted, Contact.email_encrypted,
+                   Contact.wechat_encrypted, attempts.c.first, attempts.c.last)
+            .outerjoin(Contact, Contact.screening_id == Screening.id)
+            .outerjoin(attempts, attempts.c.screening_id == Screening.id)
+            .where(*conditions)
+        ).all()
+        states = {
+            row.id: LeadState(
+                review_status=row.review_status,
+                completed_at=as_utc(row.completed_at or row.started_at) or now,
+                has_contact=bool(row.phone_encrypted or row.email_encrypted or row.wechat_encrypted),
+                first_attempt_at=as_utc(row.first), last_attempt_at=as_utc(row.last),
+                callback_at=as_utc(row.callback_at), visit_at=as_utc(row.visit_at),
+            )
+            for row in rows
+        }
+        hours = query.deadline_hours
+        if query.attention == "overdue":
+            states = {i: s for i, s in states.items() if is_overdue(s, now, hours)}
+        elif query.attention == "action":
+            states = {i: s for i, s in states.items() if needs_action(s, now, hours)}
+        if query.sort == "needs_action":
+            # Most pressing first; among equals the older lead (lower id) first.
+            ordered = sorted(states, key=lambda i: (needs_action_key(states[i], now, hours), i))
+            return ordered[::-1] if query.descending else ordered
+        wanted = set(states)
+        return [i for i in self._matching_ids(session, replace(query, attention="")) if i in wanted]
 
     def _search_ids(self, session: Session, text: str, conditions: Sequence[Any]) -> list[int]:
         matches: list[Any] = []

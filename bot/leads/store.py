@@ -5,6 +5,7 @@ failed. Log lines name screening ids and reference codes, never contact details 
   screenings.py  the patient's side: conversation starts, consent, results, contact, withdrawal
   search.py      get, list, search, sort and page leads
   review.py      the coordinator's decisions: review status, overrides, records checklist
+  pipeline_store.py  contact attempts (and the statuses they set) and call-backs
   audit.py       the append-only audit trail
   stats.py       the funnel and the bot/coordinator agreement
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from bot.leads.audit import AuditTrail
 from bot.leads.errors import LeadNotFound, StoreError
+from bot.leads.pipeline_store import AttemptLogged, PipelineWrites
 from bot.leads.records import (
     LEAD_SORTS,
     ContactDetails,
@@ -26,7 +28,7 @@ from bot.leads.search import LeadSearch, phone_variants
 from bot.leads.stats import DECIDED_STATUSES, AgreementReport, CriterionAgreement, Statistics
 
 
-class LeadStore(ScreeningWrites, LeadSearch, ReviewDecisions, AuditTrail, Statistics):
+class LeadStore(ScreeningWrites, LeadSearch, ReviewDecisions, PipelineWrites, AuditTrail, Statistics):
     """Leads in the database given, contact details through the cipher (None: no data key, so
     contact details can be neither stored nor read)."""
 
@@ -38,6 +40,7 @@ __all__ = [
     "MAX_REASON_CHARS",
     "MAX_RECORD_RESULT_CHARS",
     "AgreementReport",
+    "AttemptLogged",
     "ContactDetails",
     "CriterionAgreement",
     "LeadNotFound",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -35,6 +36,7 @@ def down() -> Iterator[LeadStore]:
     store.database.engine.dispose()
 
 
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 CALLS: list[tuple[str, Callable[[LeadStore], Any], str]] = [
     ("record_conversation_start", lambda s: s.record_conversation_start(), "recording a conversation start"),
     ("start_screening", lambda s: s.start_screening("c", "consent", CRITERIA.version), "recording consent"),
@@ -51,6 +53,9 @@ CALLS: list[tuple[str, Callable[[LeadStore], Any], str]] = [
     ("record_check_results", lambda s: s.record_check_results(1), "reading the records checklist"),
     ("save_record_checks", lambda s: s.save_record_checks(1, {"cea": ("ok", True)}, "t"),
      "saving the records checklist"),
+    ("log_contact_attempt", lambda s: s.log_contact_attempt(1, NOW, "phone", "no_answer", "", "t", now=NOW),
+     "logging a contact attempt"),
+    ("set_callback", lambda s: s.set_callback(1, NOW, "t"), "setting a call-back"),
     ("audit", lambda s: s.audit("t", "view_list"), "writing the audit log"),
     ("audit_entries", lambda s: s.audit_entries(), "reading the audit log"),
     ("agreement", lambda s: s.agreement(), "counting agreement"),

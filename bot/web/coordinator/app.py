@@ -2,8 +2,9 @@
 
 Areas (one blueprint each):
   auth      GET/POST /login, POST /logout; every other route needs a signed-in coordinator
-  leads     GET /leads (funnel, filters, search, sort, pages), GET /leads/<id> (evidence),
-            POST /leads/<id>/status, /leads/<id>/criteria/<check>/override, /leads/<id>/records,
+  leads     GET /leads (funnel, filters, search, sort: needs action first, pages), GET /leads/<id>
+            (evidence, deadline, contact attempts), POST /leads/<id>/status, /leads/<id>/attempts,
+            /leads/<id>/callback, /leads/<id>/criteria/<check>/override, /leads/<id>/records,
             /leads/<id>/erase (the patient's data, typed reference code to confirm)
   export    POST /export/leads.csv (the filtered list as CSV)
   insights  GET /insights/agreement (bot vs coordinator, per criterion), GET /insights/audit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -23,13 +24,51 @@ PROVISIONAL_LABELS = {
     Status.NEEDS_REVIEW.value: _l("Needs review"),
     Status.LIKELY_INELIGIBLE.value: _l("Likely ineligible"),
 }
+# In the pipeline's order: the way to enrolment, then the ways a lead closes.
 REVIEW_LABELS = {
     ReviewStatus.NEW.value: _l("New"),
     ReviewStatus.CONTACTED.value: _l("Contacted"),
     ReviewStatus.CONFIRMED.value: _l("Confirmed eligible"),
+    ReviewStatus.VISIT_BOOKED.value: _l("Screening visit booked"),
+    ReviewStatus.CONSENTED.value: _l("Consented"),
+    ReviewStatus.ENROLLED.value: _l("Enrolled"),
     ReviewStatus.REJECTED.value: _l("Not eligible"),
     ReviewStatus.UNREACHABLE.value: _l("Unreachable"),
+    ReviewStatus.NOT_INTERESTED.value: _l("Not interested"),
     ReviewStatus.WITHDRAWN.value: _l("Withdrawn"),
+}
+# Keyed as bot.leads.pipeline.CHANNELS, OUTCOMES and SCREEN_FAILURE_REASONS.
+CHANNEL_LABELS = {
+    "phone": _l("Phone"),
+    "sms": _l("SMS"),
+    "wechat": _l("WeChat"),
+    "email": _l("E-mail"),
+}
+OUTCOME_LABELS = {
+    "reached": _l("Reached"),
+    "no_answer": _l("No answer"),
+    "left_message": _l("Left a message"),
+    "wrong_number": _l("Wrong number"),
+    "declined": _l("Declined"),
+}
+FAILURE_REASON_LABELS = {
+    "inclusion_not_met": _l("An inclusion criterion not met on the records"),
+    "exclusion_met": _l("An exclusion criterion met on the records"),
+    "ctdna_negative": _l("ctDNA negative (no minimal residual disease)"),
+    "cea_negative": _l("Tumour not CEA-positive"),
+    "lab_values": _l("Blood counts, liver or kidney function out of range"),
+    "imaging": _l("Imaging shows disease outside the study's scope"),
+    "other_condition": _l("Another illness or treatment rules the patient out"),
+    "investigator_decision": _l("Investigator's decision"),
+    "other": _l("Other reason"),
+}
+# What to do next, by review status (the top of a lead's page).
+NEXT_STEP_LABELS = {
+    ReviewStatus.NEW.value: _l("Call the patient (or write, as they asked) and log the attempt."),
+    ReviewStatus.CONTACTED.value: _l("Check the records, then confirm eligibility or mark the lead not eligible."),
+    ReviewStatus.CONFIRMED.value: _l("Book the screening visit."),
+    ReviewStatus.VISIT_BOOKED.value: _l("After the visit, record consent or what happened."),
+    ReviewStatus.CONSENTED.value: _l("Record enrolment once the patient is randomised."),
 }
 VERDICT_LABELS = {
     Verdict.MEETS.value: _l("Meets"),
@@ -49,6 +88,9 @@ ACTION_LABELS = {
     "sign_out": _l("Signed out"),
     "erase": _l("Erased the patient's data"),
     "set_language": _l("Changed the app's language"),
+    "contact_attempt": _l("Logged a contact attempt"),
+    "auto_status": _l("Status changed by a contact attempt"),
+    "set_callback": _l("Set a call-back time"),
 }
 # How an earlier answer was replaced (bot.leads.models.AnswerEvent.event).
 EVENT_LABELS = {
@@ -71,6 +113,12 @@ class Services:
     store: LeadStore
     accounts: Accounts
     criteria: Criteria
+    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # tests fix it
+
+
+def now() -> datetime:
+    """The app's current time (aware, UTC): deadlines, "overdue" and the forms' defaults read it."""
+    return services().clock()
 
 
 def services() -> Services:

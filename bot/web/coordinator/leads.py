@@ -14,6 +14,18 @@ from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from bot.leads.erasure import ERASE_REASONS, TrackerStoreError, erase_lead
+from bot.leads.models import ReviewStatus
+from bot.leads.pipeline import (
+    MAX_ATTEMPT_NOTE_CHARS,
+    PipelineError,
+    callback_due,
+    check_callback,
+    contact_deadline,
+    is_overdue,
+    overdue_for,
+    urgency,
+)
+from bot.leads.records import ATTENTION_FILTERS
 from bot.leads.reference_codes import normalise_reference_code
 from bot.leads.store import (
     LEAD_SORTS,
@@ -26,7 +38,21 @@ from bot.leads.store import (
 )
 from bot.trial.criteria import Check
 from bot.trial.eligibility import Verdict
-from bot.web.coordinator.core import PROVISIONAL_LABELS, REVIEW_LABELS, VERDICT_LABELS, actor, audit, services
+from bot.web.coordinator.core import (
+    CHANNEL_LABELS,
+    FAILURE_REASON_LABELS,
+    NEXT_STEP_LABELS,
+    OUTCOME_LABELS,
+    PROVISIONAL_LABELS,
+    REVIEW_LABELS,
+    VERDICT_LABELS,
+    actor,
+    audit,
+    local_time,
+    now,
+    services,
+)
+from bot.web.coordinator.i18n import format_moment
 from bot.web.coordinator.translatable import _l
 
 bp = Blueprint("leads", __name__)
@@ -35,12 +61,18 @@ log = logging.getLogger(__name__)
 PAGE_SIZES = (25, 50, 100)
 MAX_NOTE_CHARS = 2000
 MAX_SEARCH_CHARS = 200
+DEFAULT_SORT = "needs_action"
 SORT_LABELS = {
+    "needs_action": _l("Needs action first"),
     "completed": _l("Completed"),
     "reference": _l("Reference"),
     "name": _l("Name"),
     "provisional": _l("Bot's assessment"),
     "review": _l("Review status"),
+}
+ATTENTION_LABELS = {
+    "action": _l("Needs action now"),
+    "overdue": _l("Overdue"),
 }
 
 
@@ -87,6 +119,9 @@ def lead_filters(args: Mapping[str, str]) -> LeadFilters:
     review = args.get("review", "")
     if review in REVIEW_LABELS:
         values["review"] = review
+    attention = args.get("need", "")
+    if attention in ATTENTION_FILTERS:
+        values["need"] = attention
     search = " ".join(args.get("q", "").split())[:MAX_SEARCH_CHARS]
     if search:
         values["q"] = search
@@ -103,14 +138,14 @@ def lead_filters(args: Mapping[str, str]) -> LeadFilters:
     if end:
         values["to"] = end.isoformat()
         completed_before = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(timezone.utc)
-    sort = args.get("sort", "completed")
+    sort = args.get("sort", DEFAULT_SORT)
     if sort not in LEAD_SORTS:
-        sort = "completed"
+        sort = DEFAULT_SORT
     default_dir = "desc" if sort == "completed" else "asc"
     direction = args.get("dir", default_dir)
     if direction not in ("asc", "desc"):
         direction = default_dir
-    if sort != "completed" or direction != "desc":
+    if sort != DEFAULT_SORT or direction != "asc":
         values["sort"], values["dir"] = sort, direction
     try:
         per_page = int(args.get("per", PAGE_SIZES[0]))
@@ -132,6 +167,9 @@ def lead_filters(args: Mapping[str, str]) -> LeadFilters:
         search=search,
         sort=sort,
         descending=direction == "desc",
+        attention=values.get("need", ""),
+        now=now(),
+        deadline_hours=services().settings.contact_deadline_hours,
     )
     return LeadFilters(values=values, query=query, page=page, per_page=per_page, errors=errors)
 
@@ -169,8 +207,44 @@ def index() -> str:
         funnel=store.funnel(),
         page_numbers=_page_numbers(page.page, page.pages),
         sort_labels=SORT_LABELS,
+        attention_labels=ATTENTION_LABELS,
         page_sizes=PAGE_SIZES,
+        marks={lead.id: pipeline_marks(lead) for lead in page.leads},
     )
+
+
+def pipeline_marks(lead: LeadRecord) -> dict[str, Any]:
+    """Where a lead stands against its deadlines, for the list and the lead's page."""
+    state, moment, hours = lead.state(), now(), services().settings.contact_deadline_hours
+    late = overdue_for(state, moment, hours)
+    return {
+        "urgency": urgency(state, moment, hours).name.lower(),
+        "overdue": late is not None,
+        "overdue_hours": int(late.total_seconds() // 3600) if late is not None else 0,
+        "deadline": contact_deadline(state.completed_at, hours),
+        "awaiting_first_contact": state.has_contact and state.review_status == ReviewStatus.NEW.value
+        and state.first_attempt_at is None and not is_overdue(state, moment, hours),
+        "callback_due": callback_due(state, moment),
+        "visit_passed": state.review_status == ReviewStatus.VISIT_BOOKED.value and state.visit_at is not None
+        and state.visit_at <= moment,
+    }
+
+
+def local_input(moment: datetime | None) -> str:
+    """A moment as a datetime-local field shows it: the coordinator's local time, to the minute."""
+    local = local_time(moment)
+    return local.strftime("%Y-%m-%dT%H:%M") if local else ""
+
+
+def parse_local(raw: str) -> datetime | None:
+    """A datetime-local field (the app's time zone) as aware UTC; None when empty; ValueError when unreadable."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    moment = datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=services().options.timezone)
+    return moment.astimezone(timezone.utc)
 
 
 def _lead_or_404(lead_id: int) -> Any:
@@ -191,8 +265,13 @@ def asked_as(check: Check, language: str | None) -> str:
 @bp.get("/leads/<int:lead_id>")
 def detail(lead_id: int) -> str:
     lead = _lead_or_404(lead_id)
-    store, criteria = services().store, services().criteria
     audit("view_lead", lead.id, lead.reference_code or "")
+    return _detail_page(lead)
+
+
+def _detail_page(lead: LeadRecord, form: Mapping[str, Any] | None = None) -> str:
+    """The lead's page; `form` holds what the coordinator typed into a form that was refused, shown again."""
+    store, criteria = services().store, services().criteria
 
     answers = {answer["check_id"]: answer for answer in lead.answers}
     answer_events: dict[str, list[dict[str, Any]]] = {}  # corrected or confirmed answers, per check
@@ -226,8 +305,11 @@ def detail(lead_id: int) -> str:
         results[result["record_check_id"]] = result
     checklist: list[dict[str, Any]] = [{"check": rc, "result": results.get(rc.id)} for rc in criteria.record_checks]
     status_changes = [
-        {**change, "changed_at": datetime.fromisoformat(change["changed_at"])} for change in lead.status_changes
+        {**change, "changed_at": datetime.fromisoformat(change["changed_at"]),
+         "visit_at": datetime.fromisoformat(change["visit_at"]) if change["visit_at"] else None}
+        for change in lead.status_changes
     ]
+    form = dict(form or {})
     return render_template(
         "leads/detail.html",
         side_questions=side_questions,
@@ -246,6 +328,18 @@ def detail(lead_id: int) -> str:
         max_result=MAX_RECORD_RESULT_CHARS,
         erase_code=erase_code(lead),
         erase_reasons=ERASE_REASONS,
+        form=form,
+        failed_checked=form.get("failed_criteria", lead.failed_criteria),
+        marks=pipeline_marks(lead),
+        next_step=NEXT_STEP_LABELS.get(lead.review_status),
+        attempts=list(reversed(lead.contact_attempts)),
+        attempt_at_default=local_input(now()),
+        callback_value=local_input(lead.callback_at),
+        visit_value=local_input(lead.visit_at),
+        max_attempt_note=MAX_ATTEMPT_NOTE_CHARS,
+        channel_labels=CHANNEL_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+        failure_reason_labels=FAILURE_REASON_LABELS,
     )
 
 
@@ -253,21 +347,106 @@ def _back(lead_id: int, anchor: str) -> Response:
     return redirect(url_for("leads.detail", lead_id=lead_id, _anchor=anchor))
 
 
+def _refused(lead: LeadRecord, message: str) -> tuple[str, int]:
+    """A form that cannot be saved: say what to fix, and show the page again with what was typed."""
+    flash(message, "error")
+    return _detail_page(lead, request.form.to_dict(flat=True) | {
+        "failed_criteria": request.form.getlist("failed_criteria")}), 422
+
+
+# Statuses whose form already says what happened (a date, a reason): a note is welcome but not required.
+NOTE_OPTIONAL = (ReviewStatus.VISIT_BOOKED.value, ReviewStatus.REJECTED.value)
+
+
 @bp.post("/leads/<int:lead_id>/status")
-def set_status(lead_id: int) -> Response:
+def set_status(lead_id: int) -> Response | tuple[str, int]:
     lead = _lead_or_404(lead_id)
     status = request.form.get("status", "")
     note = " ".join(request.form.get("note", "").split())
+    reason = request.form.get("failure_reason", "") if status == ReviewStatus.REJECTED.value else ""
+    failed = request.form.getlist("failed_criteria") if status == ReviewStatus.REJECTED.value else []
     if status not in REVIEW_LABELS:
-        flash(_("Choose a review status."), "error")
-    elif not note:
-        flash(_("Add a note saying why (it stays in the review trail)."), "error")
-    elif len(note) > MAX_NOTE_CHARS:
-        flash(_("The note is too long (at most %(num)d characters).", num=MAX_NOTE_CHARS), "error")
-    else:
-        services().store.set_review_status(lead.id, status, note, actor())
-        flash(_("Review status set to “%(status)s”.", status=REVIEW_LABELS[status]), "success")
+        return _refused(lead, _("Choose a review status."))
+    try:
+        visit_at = parse_local(request.form.get("visit_at", "")) if status == ReviewStatus.VISIT_BOOKED.value else None
+    except ValueError:
+        return _refused(lead, _("The visit's date and time could not be read: pick them in the date field."))
+    if status == ReviewStatus.VISIT_BOOKED.value and visit_at is None:
+        return _refused(lead, _("Give the screening visit's date and time."))
+    if status == ReviewStatus.REJECTED.value and reason not in FAILURE_REASON_LABELS:
+        return _refused(lead, _("Choose why screening failed."))
+    known = {item["check_id"] for item in lead.criteria}
+    if any(check_id not in known for check_id in failed):
+        return _refused(lead, _("Tick only this lead's criteria."))
+    if not note and status not in NOTE_OPTIONAL:
+        return _refused(lead, _("Add a note saying why (it stays in the review trail)."))
+    if len(note) > MAX_NOTE_CHARS:
+        return _refused(lead, _("The note is too long (at most %(num)d characters).", num=MAX_NOTE_CHARS))
+    try:
+        services().store.set_review_status(lead.id, status, note, actor(), visit_at=visit_at,
+                                           screen_failure_reason=reason or None, failed_criteria=failed)
+    except PipelineError:  # checked above in the app's language; the store has the last word
+        return _refused(lead, _("The status could not be saved as given: check the form and try again."))
+    flash(_("Review status set to “%(status)s”.", status=REVIEW_LABELS[status]), "success")
     return _back(lead.id, "decision")
+
+
+@bp.post("/leads/<int:lead_id>/attempts")
+def log_attempt(lead_id: int) -> Response | tuple[str, int]:
+    lead = _lead_or_404(lead_id)
+    channel = request.form.get("channel", "")
+    outcome = request.form.get("outcome", "")
+    note = " ".join(request.form.get("attempt_note", "").split())
+    if channel not in CHANNEL_LABELS:
+        return _refused(lead, _("Choose how you tried to reach the patient."))
+    if outcome not in OUTCOME_LABELS:
+        return _refused(lead, _("Choose what came of the attempt."))
+    try:
+        at = parse_local(request.form.get("attempt_at", ""))
+    except ValueError:
+        return _refused(lead, _("The attempt's date and time could not be read: pick them in the date field."))
+    if at is None:
+        return _refused(lead, _("Give the date and time of the attempt."))
+    if len(note) > MAX_ATTEMPT_NOTE_CHARS:
+        return _refused(lead, _("The note is too long (at most %(num)d characters).", num=MAX_ATTEMPT_NOTE_CHARS))
+    try:
+        logged = services().store.log_contact_attempt(
+            lead.id, at, channel, outcome, note, actor(), now=now(),
+            unreachable_after=services().settings.unreachable_after_attempts)
+    except PipelineError as error:
+        if error.code == "future":
+            return _refused(lead, _("A contact attempt cannot be in the future: give the time it was made."))
+        return _refused(lead, _("The attempt could not be saved as given: check the form and try again."))
+    flash(_("Contact attempt logged (%(channel)s, %(outcome)s).", channel=CHANNEL_LABELS[channel],
+            outcome=OUTCOME_LABELS[outcome]), "success")
+    if logged.status_after:
+        flash(_("Review status set to “%(status)s” by this attempt.", status=REVIEW_LABELS[logged.status_after]),
+              "info")
+    if logged.callback_cleared:
+        flash(_("The call-back is done and has been cleared."), "info")
+    return _back(lead.id, "contact-attempts")
+
+
+@bp.post("/leads/<int:lead_id>/callback")
+def set_callback(lead_id: int) -> Response | tuple[str, int]:
+    lead = _lead_or_404(lead_id)
+    if request.form.get("clear"):
+        services().store.set_callback(lead.id, None, actor())
+        flash(_("Call-back cleared."), "success")
+        return _back(lead.id, "contact-attempts")
+    try:
+        callback_at = parse_local(request.form.get("callback_at", ""))
+    except ValueError:
+        return _refused(lead, _("The call-back time could not be read: pick it in the date field."))
+    if callback_at is None:
+        return _refused(lead, _("Give a call-back date and time, or clear the call-back."))
+    try:
+        check_callback(callback_at, now())
+    except PipelineError:
+        return _refused(lead, _("The call-back time has already passed: give a time to come."))
+    services().store.set_callback(lead.id, callback_at, actor())
+    flash(_("Call-back set for %(when)s.", when=format_moment(callback_at)), "success")
+    return _back(lead.id, "contact-attempts")
 
 
 @bp.post("/leads/<int:lead_id>/criteria/<check_id>/override")

@@ -79,7 +79,7 @@ def test_the_lead_page_shows_corrections_confirmations_and_questions(client: Fla
 
 def test_agreement_counts_corrected_and_confirmed_answers(store: LeadStore) -> None:
     lead_id = corrected_lead(store)
-    store.set_review_status(lead_id, "rejected", "COPD on records", "alice")
+    store.set_review_status(lead_id, "rejected", "COPD on records", "alice", screen_failure_reason="exclusion_met")
     rows = {row.check_id: row for row in store.agreement().criteria}
     assert (rows["prior_car_t"].corrected, rows["prior_car_t"].confirmed) == (1, 0)
     assert (rows["lung_disease"].corrected, rows["lung_disease"].confirmed) == (0, 1)

@@ -15,8 +15,11 @@ from tests.web.coordinator.seed import CRITERIA, ELIGIBLE, csrf_token, seed_lead
 ROW_RE = re.compile(r'<td class="mono"><a href="/leads/(\d+)">')
 
 
-def listed(client: FlaskClient, **query: str | int) -> list[int]:
-    """Lead ids on the list page, in order."""
+def listed(client: FlaskClient, default_order: bool = False, **query: str | int) -> list[int]:
+    """Lead ids on the list page, in order: newest first unless the query sorts (or `default_order`:
+    the app's own default, needs action first)."""
+    if not default_order and "sort" not in query:
+        query = {"sort": "completed", "dir": "desc", **query}
     response = client.get("/leads", query_string=query)
     assert response.status_code == 200
     return [int(i) for i in ROW_RE.findall(response.get_data(as_text=True))]
@@ -37,10 +40,12 @@ def three(store: LeadStore) -> dict[str, int]:
     }
 
 
-def test_list_shows_leads_newest_first_with_the_funnel(client: FlaskClient, store: LeadStore,
-                                                       three: dict[str, int]) -> None:
+def test_list_shows_leads_needing_action_first_with_the_funnel(client: FlaskClient, store: LeadStore,
+                                                               three: dict[str, int]) -> None:
     store.record_conversation_start()
     store.start_screening("conv-unfinished", "consent-test", CRITERIA.version)
+    # All three are past their contact deadline (the real clock): the longest overdue first.
+    assert listed(client, default_order=True) == [three["li"], three["wang"], three["zhang"]]
     assert listed(client) == [three["zhang"], three["wang"], three["li"]]
     page = client.get("/leads").get_data(as_text=True)
     assert "Li Wei" in page and "+86 138 1234 5678" in page and "li.wei@example.com" in page
@@ -196,7 +201,8 @@ def test_change_the_review_status_with_a_note(client: FlaskClient, store: LeadSt
     lead = store.get_lead(lead_id)
     assert lead.review_status == "confirmed"
     assert lead.status_changes[-1] | {"changed_at": None} == {
-        "status": "confirmed", "note": "Records check out", "actor": "alice", "changed_at": None}
+        "status": "confirmed", "note": "Records check out", "actor": "alice", "changed_at": None,
+        "visit_at": None, "screen_failure_reason": None, "failed_criteria": [], "automatic": False}
     page = client.get(f"/leads/{lead_id}").get_data(as_text=True)
     assert "Confirmed eligible" in page and "Records check out" in page
     assert any(e["action"] == "set_status" and e["detail"] == "confirmed" for e in store.audit_entries(lead_id))

@@ -96,7 +96,8 @@ def test_agreement_counts_only_reviewed_leads(store: LeadStore) -> None:
     store.set_review_status(unreviewed, "contacted", "called", "alice")  # not a decision on eligibility
     assert store.agreement().reviewed_leads == 0
     rejected = seed_lead(store, "conv-2", answers={**ELIGIBLE, "lung_disease": "yes"})
-    store.set_review_status(rejected, "rejected", "COPD on records", "alice")
+    store.set_review_status(rejected, "rejected", "COPD on records", "alice",
+                            screen_failure_reason="exclusion_met", failed_criteria=["lung_disease"])
     report = store.agreement()
     assert report.reviewed_leads == 1
     assert all(row.rate == 1.0 and row.reviewed == 1 for row in report.criteria)
