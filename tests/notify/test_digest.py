@@ -76,7 +76,8 @@ def test_call_backs_due_today_in_the_local_time_zone(store: LeadStore, config: N
     ]:
         leads[name] = seed_contact_lead(store, name, completed_at=completed)
         log_attempt(store, leads[name], completed + timedelta(hours=1), "reached")
-        store.set_review_status(leads[name], status, "", "alice")
+        visit = completed + timedelta(days=7) if status is ReviewStatus.VISIT_BOOKED else None
+        store.set_review_status(leads[name], status, "", "alice", visit_at=visit)
         set_lead(store, leads[name], callback_at=callback_at)
     log_attempt(store, leads["tried-since"], shanghai(2, 10, 5), "no_answer")
 
