@@ -6,13 +6,15 @@ failed. Log lines name screening ids and reference codes, never contact details 
   search.py      get, list, search, sort and page leads
   review.py      the coordinator's decisions: review status, overrides, records checklist
   audit.py       the append-only audit trail
-  stats.py       the funnel and the bot/coordinator agreement
+  stats.py       the lead list's funnel and the bot/coordinator agreement
+  metrics.py     leads per week, time to first contact, the funnel to enrolment, screen failures
 """
 
 from __future__ import annotations
 
 from bot.leads.audit import AuditTrail
 from bot.leads.errors import LeadNotFound, StoreError
+from bot.leads.metrics import FirstContact, Metrics, ScreenFailures, WeekCount
 from bot.leads.records import (
     LEAD_SORTS,
     ContactDetails,
@@ -26,7 +28,7 @@ from bot.leads.search import LeadSearch, phone_variants
 from bot.leads.stats import DECIDED_STATUSES, AgreementReport, CriterionAgreement, Statistics
 
 
-class LeadStore(ScreeningWrites, LeadSearch, ReviewDecisions, AuditTrail, Statistics):
+class LeadStore(ScreeningWrites, LeadSearch, ReviewDecisions, AuditTrail, Statistics, Metrics):
     """Leads in the database given, contact details through the cipher (None: no data key, so
     contact details can be neither stored nor read)."""
 
@@ -40,11 +42,14 @@ __all__ = [
     "AgreementReport",
     "ContactDetails",
     "CriterionAgreement",
+    "FirstContact",
     "LeadNotFound",
     "LeadPage",
     "LeadQuery",
     "LeadRecord",
     "LeadStore",
+    "ScreenFailures",
     "StoreError",
+    "WeekCount",
     "phone_variants",
 ]

@@ -47,7 +47,8 @@ def test_list_shows_leads_newest_first_with_the_funnel(client: FlaskClient, stor
     funnel = {label: int(count) for count, label in re.findall(
         r'<span class="funnel-count">(\d+)</span>\s*<span class="funnel-label">([^<]+)</span>', page)}
     assert funnel == {"Conversations started": 1, "Consented": 4, "Completed": 3, "Likely eligible": 1,
-                      "Needs review": 1, "Likely ineligible": 1, "Contacted": 0, "Confirmed eligible": 0}
+                      "Needs review": 1, "Likely ineligible": 1, "Contacted": 0, "Confirmed eligible": 0,
+                      "Screening visit booked": 0, "Enrolled": 0}
     assert "Showing <strong>1–3</strong> of <strong>3</strong> leads" in page
 
 
