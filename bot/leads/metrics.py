@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.leads.base import StoreBase
-from bot.leads.models import ContactAttempt, Contact, ConversationStart, ReviewStatus, Screening, StatusChange
+from bot.leads.models import Contact, ContactAttempt, ConversationStart, ReviewStatus, Screening, StatusChange
 from bot.leads.pipeline import PROGRESS, REACHED_OUTCOMES, SCREEN_FAILURE_REASONS, LeadState, is_overdue
 
 # The funnel's steps, in order (labels: the coordinator app).
@@ -102,7 +102,7 @@ class FirstContact:
         """The waits grouped as (after, up to, leads): up to 1 h, 4 h, the deadline, twice the deadline, more."""
         edges = sorted({1.0, 4.0, float(self.deadline_hours), 2.0 * self.deadline_hours})
         bounds: list[tuple[float | None, float | None]] = [
-            (low, high) for low, high in zip([None, *edges], [*edges, None])
+            (low, high) for low, high in zip([None, *edges], [*edges, None], strict=True)
         ]
         return [
             (low, high, sum(1 for h in self.hours if (low is None or h > low) and (high is None or h <= high)))

@@ -109,7 +109,7 @@ def bar_chart(bars: Sequence[Bar]) -> bytes:
         drawn = axes.barh(positions, [bar.value for bar in bars], height=0.38,
                           color=[bar.colour for bar in bars], align="edge")
         axes.bar_label(drawn, labels=[str(bar.value) for bar in bars], padding=4, color=INK)
-        for position, bar in zip(positions, bars):
+        for position, bar in zip(positions, bars, strict=True):
             axes.text(0, position + 0.45, bar.label, va="bottom", ha="left", color=INK)
         axes.set_xlim(0, peak * 1.15)
         axes.set_ylim(-0.1, rows)
@@ -130,8 +130,8 @@ def column_chart(categories: Sequence[str], series: Sequence[Series], value_labe
         bottoms = [0] * len(categories)
         for one in series:
             axes.bar(positions, one.values, bottom=bottoms, color=one.colour, label=one.label, width=0.7)
-            bottoms = [b + v for b, v in zip(bottoms, one.values)]
-        for position, total in zip(positions, bottoms):
+            bottoms = [b + v for b, v in zip(bottoms, one.values, strict=True)]
+        for position, total in zip(positions, bottoms, strict=True):
             axes.text(position, total, str(total), ha="center", va="bottom", color=INK)
         axes.set_xticks(positions)
         axes.set_xticklabels(categories, rotation=45 if len(categories) > 8 else 0, ha="center")

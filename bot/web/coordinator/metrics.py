@@ -94,7 +94,7 @@ def week_chart(weeks: list[WeekCount]) -> bytes:
         [week_label(week.start) for week in weeks],
         [
             charts.Series(_("With contact details"), [week.with_contact for week in weeks], charts.BLUE),
-            charts.Series(_("Without contact details"), [week.without_contact for week in weeks], charts.ORANGE),
+            charts.Series(_("No contact details"), [week.without_contact for week in weeks], charts.ORANGE),
         ],
         _("Completed prescreens"),
     )

@@ -260,7 +260,7 @@ def test_agreement_per_criterion(client: FlaskClient, store: LeadStore, three: d
     assert by_check["ctdna_positive"].rate == 0.5 and by_check["ctdna_positive"].overridden_from_unknown == 1
     assert (by_check["age"].reviewed, by_check["age"].overridden, by_check["age"].rate) == (2, 0, 1.0)
     assert [row.check_id for row in report.criteria] == [c.id for c in CRITERIA.checks]
-    assert report.outcomes == {"likely_eligible": {"confirmed": 1}}
+    assert report.outcomes == {"likely_eligible": {"eligible": 1}}
     page = client.get("/insights/agreement").get_data(as_text=True)
     row = page.split("ctDNA (MRD) blood test positive", 1)[1].split("</tr>", 1)[0]
     assert re.findall(r'<td class="num">(\d+)</td>', row) == ["2", "1", "1", "1", "0", "0"] and "50%" in row

@@ -33,7 +33,8 @@ def set_history(store: LeadStore, lead_id: int, *statuses: str, reason: str | No
 
 @pytest.fixture
 def seeded(store: LeadStore) -> None:
-    """Seven started conversations, six consented, five leads: one enrolled, one not eligible, one overdue, one without contact."""
+    """Seven conversations started, six consented, five leads: one enrolled, one not eligible, one overdue,
+    one waiting in time, one without contact details."""
     now = datetime.now(timezone.utc)
     for _ in range(7):
         store.record_conversation_start()
@@ -129,7 +130,7 @@ def test_chart_numbers_match_the_tables(client: FlaskClient, seeded: None) -> No
     reasons = svg_texts(client.get("/insights/metrics/failure-reasons.svg").data)
     assert "An exclusion criterion met" in reasons and "1" in reasons
     weeks = svg_texts(client.get("/insights/metrics/leads-per-week.svg").data)
-    assert "With contact details" in weeks and "Without contact details" in weeks
+    assert "With contact details" in weeks and "No contact details" in weeks
     first = svg_texts(client.get("/insights/metrics/first-contact.svg").data)
     assert "1–4 h" in first and "More than 48 h" in first
 
