@@ -87,7 +87,6 @@ def _svg(figure: Any) -> bytes:
     with warnings.catch_warnings():
         # Chinese glyphs are missing from matplotlib's font; the browser draws them (svg.fonttype none).
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from current font")
-        warnings.filterwarnings("ignore", message=r"findfont: Font family .* not found")
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue().decode("utf-8")
     return svg.replace(f"'{_FONT_PLACEHOLDER}'", FONT_STACK).encode("utf-8")
@@ -100,8 +99,7 @@ def _quiet_axes(axes: Any) -> None:
 
 def bar_chart(bars: Sequence[Bar]) -> bytes:
     """Horizontal bars, top to bottom in the order given: each label above its bar, the count at its end."""
-    with _lock, warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"findfont: Font family .* not found")
+    with _lock:
         rows = max(len(bars), 1)
         figure, axes = _figure(0.3 + 0.55 * rows)
         positions = [rows - 1 - n for n in range(len(bars))]
@@ -123,8 +121,7 @@ def bar_chart(bars: Sequence[Bar]) -> bytes:
 
 def column_chart(categories: Sequence[str], series: Sequence[Series], value_label: str) -> bytes:
     """Stacked columns, one per category (left to right), with each column's total on top and a legend above."""
-    with _lock, warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"findfont: Font family .* not found")
+    with _lock:
         figure, axes = _figure(3.2)
         positions = list(range(len(categories)))
         bottoms = [0] * len(categories)
