@@ -1,4 +1,5 @@
-"""Figures for the study team: the funnel, and how often the bot's verdicts stood on review."""
+"""Figures for the study team: the lead list's funnel, and how often the bot's verdicts stood on review
+(the metrics page's figures: bot/leads/metrics.py)."""
 
 from __future__ import annotations
 
@@ -8,23 +9,20 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.leads.base import StoreBase
+from bot.leads.metrics import progress_counts
 from bot.leads.models import (
     AnswerEvent,
     ConversationStart,
     CriterionOverride,
     CriterionResultRow,
-    ReviewStatus,
     Screening,
+    StatusChange,
 )
+from bot.leads.pipeline import DECIDED_STATUSES, ELIGIBLE_DECIDED
 from bot.trial.eligibility import Status, Verdict
 
-# Review statuses that record a coordinator's eligibility decision (used by `agreement`).
-DECIDED_STATUSES = (ReviewStatus.CONFIRMED.value, ReviewStatus.REJECTED.value)
-# Review statuses a lead only reaches once the team has tried to reach the patient.
-CONTACTED_STATUSES = (
-    ReviewStatus.CONTACTED.value, ReviewStatus.CONFIRMED.value, ReviewStatus.REJECTED.value,
-    ReviewStatus.UNREACHABLE.value,
-)
+# The coordinator's decision on eligibility, as the agreement's outcomes table counts it.
+DECISIONS = ("eligible", "not_eligible")
 
 
 @dataclass(frozen=True)
@@ -53,16 +51,17 @@ class AgreementReport:
 
     reviewed_leads: int
     criteria: list[CriterionAgreement]
-    outcomes: dict[str, dict[str, int]]  # provisional status -> decided review status -> leads
+    outcomes: dict[str, dict[str, int]]  # provisional status -> "eligible" / "not_eligible" -> leads
 
 
 class Statistics(StoreBase):
     def agreement(self) -> AgreementReport:
         """Per criterion, how often the bot's verdict stood on reviewed leads.
 
-        A lead counts as reviewed once its review status records a decision (confirmed or
-        rejected) or once a coordinator overrode any of its criteria. A criterion counts as a
-        disagreement when its newest override differs from the bot's verdict.
+        A lead counts as reviewed once a coordinator decided on its eligibility (a status in
+        pipeline.DECIDED_STATUSES: confirmed eligible, visit booked, consented, enrolled, or not
+        eligible; now or earlier in its history) or overrode any of its criteria. A criterion counts
+        as a disagreement when its newest override differs from the bot's verdict.
         """
         with self._reading("counting agreement") as session:
             latest: dict[tuple[int, str], str] = {}
@@ -71,15 +70,29 @@ class Statistics(StoreBase):
                 .order_by(CriterionOverride.at, CriterionOverride.id)
             ):
                 latest[(sid, check_id)] = verdict
-            decided = session.execute(
+            # The decision: the current status if it is one, else the newest decision in the history
+            # (a lead confirmed eligible who then declined the study was still judged eligible).
+            decision: dict[int, str] = {}
+            for sid, status in session.execute(
+                select(StatusChange.screening_id, StatusChange.status)
+                .where(StatusChange.status.in_(DECIDED_STATUSES)).order_by(StatusChange.changed_at, StatusChange.id)
+            ):
+                decision[sid] = status
+            provisional: dict[int, str] = {}
+            for sid, provisional_status, review_status in session.execute(
                 select(Screening.id, Screening.provisional_status, Screening.review_status)
-                .where(Screening.completed_at.is_not(None), Screening.review_status.in_(DECIDED_STATUSES))
-            ).all()
-            reviewed = {row.id for row in decided} | {sid for sid, _ in latest}
+                .where(Screening.completed_at.is_not(None))
+            ):
+                provisional[sid] = provisional_status or ""
+                if review_status in DECIDED_STATUSES:
+                    decision[sid] = review_status
+            decision = {sid: status for sid, status in decision.items() if sid in provisional}
+            reviewed = set(decision) | {sid for sid, _ in latest}
             outcomes: dict[str, dict[str, int]] = {}
-            for row in decided:
-                by_status = outcomes.setdefault(row.provisional_status or "", {})
-                by_status[row.review_status] = by_status.get(row.review_status, 0) + 1
+            for sid, status in decision.items():
+                by_status = outcomes.setdefault(provisional[sid], {})
+                decided = DECISIONS[0] if status in ELIGIBLE_DECIDED else DECISIONS[1]
+                by_status[decided] = by_status.get(decided, 0) + 1
             tallies: dict[str, list[Any]] = {}
             slips: dict[tuple[int, str], set[str]] = {}  # (lead, check) -> "corrected" / "confirmed"
             if reviewed:
@@ -107,8 +120,9 @@ class Statistics(StoreBase):
             return AgreementReport(len(reviewed), criteria, outcomes)
 
     def funnel(self) -> dict[str, int]:
-        """Counts for the coordinator's funnel: started, consented, completed, one per provisional
-        status, contacted (or beyond) and confirmed."""
+        """Counts for the lead list's funnel: started, consented, completed, one per provisional status,
+        then the steps of the way to enrolment as the metrics page counts them (bot/leads/metrics.py):
+        contacted, confirmed (eligible on the records), visit_booked, study_consented, enrolled."""
         with self._reading("counting the funnel") as session:
             def count(*conditions: Any) -> int:
                 return session.execute(select(func.count(Screening.id)).where(*conditions)).scalar_one()
@@ -120,6 +134,10 @@ class Statistics(StoreBase):
             }
             for status in Status:
                 counts[status.value] = count(Screening.provisional_status == status.value)
-            counts["contacted"] = count(Screening.review_status.in_(CONTACTED_STATUSES))
-            counts["confirmed"] = count(Screening.review_status == ReviewStatus.CONFIRMED.value)
+            progress = progress_counts(session)
+            counts["contacted"] = progress["contacted"]
+            counts["confirmed"] = progress["eligible"]
+            counts["visit_booked"] = progress["visit_booked"]
+            counts["study_consented"] = progress["study_consented"]
+            counts["enrolled"] = progress["enrolled"]
             return counts

@@ -7,13 +7,15 @@ failed. Log lines name screening ids and reference codes, never contact details 
   review.py      the coordinator's decisions: review status, overrides, records checklist
   pipeline_store.py  contact attempts (and the statuses they set) and call-backs
   audit.py       the append-only audit trail
-  stats.py       the funnel and the bot/coordinator agreement
+  stats.py       the lead list's funnel and the bot/coordinator agreement
+  metrics.py     leads per week, time to first contact, the funnel to enrolment, screen failures
 """
 
 from __future__ import annotations
 
 from bot.leads.audit import AuditTrail
 from bot.leads.errors import LeadNotFound, StoreError
+from bot.leads.metrics import FirstContact, Metrics, ScreenFailures, WeekCount
 from bot.leads.pipeline_store import AttemptLogged, PipelineWrites
 from bot.leads.records import (
     LEAD_SORTS,
@@ -28,7 +30,7 @@ from bot.leads.search import LeadSearch, phone_variants
 from bot.leads.stats import DECIDED_STATUSES, AgreementReport, CriterionAgreement, Statistics
 
 
-class LeadStore(ScreeningWrites, LeadSearch, ReviewDecisions, PipelineWrites, AuditTrail, Statistics):
+class LeadStore(ScreeningWrites, LeadSearch, ReviewDecisions, PipelineWrites, AuditTrail, Statistics, Metrics):
     """Leads in the database given, contact details through the cipher (None: no data key, so
     contact details can be neither stored nor read)."""
 
@@ -43,11 +45,14 @@ __all__ = [
     "AttemptLogged",
     "ContactDetails",
     "CriterionAgreement",
+    "FirstContact",
     "LeadNotFound",
     "LeadPage",
     "LeadQuery",
     "LeadRecord",
     "LeadStore",
+    "ScreenFailures",
     "StoreError",
+    "WeekCount",
     "phone_variants",
 ]

@@ -19,6 +19,7 @@ from tests.conftest import TEST_KEY
 
 CRITERIA = load_criteria()
 RESULT = evaluate(CRITERIA, {"age": 60})
+NOW = datetime(2026, 11, 25, 4, 0, tzinfo=timezone.utc)
 
 
 def closed_port_url() -> str:
@@ -60,6 +61,10 @@ CALLS: list[tuple[str, Callable[[LeadStore], Any], str]] = [
     ("audit_entries", lambda s: s.audit_entries(), "reading the audit log"),
     ("agreement", lambda s: s.agreement(), "counting agreement"),
     ("funnel", lambda s: s.funnel(), "counting the funnel"),
+    ("leads_per_week", lambda s: s.leads_per_week(NOW, timezone.utc), "counting leads per week"),
+    ("first_contact", lambda s: s.first_contact(NOW, 24), "measuring time to first contact"),
+    ("pipeline_funnel", lambda s: s.pipeline_funnel(), "counting the funnel"),
+    ("screen_failures", lambda s: s.screen_failures(), "counting screen failures"),
 ]
 
 

@@ -7,7 +7,8 @@ Areas (one blueprint each):
             /leads/<id>/callback, /leads/<id>/criteria/<check>/override, /leads/<id>/records,
             /leads/<id>/erase (the patient's data, typed reference code to confirm)
   export    POST /export/leads.csv (the filtered list as CSV)
-  insights  GET /insights/agreement (bot vs coordinator, per criterion), GET /insights/audit
+  insights  GET /insights/agreement (bot vs coordinator, per criterion), GET /insights/metrics (and its
+            charts, /insights/metrics/<chart>.svg), GET /insights/audit
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     @app.after_request
     def security_headers(response: Response) -> Response:
         headers = response.headers
-        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        # A response with a policy of its own (the metrics charts, SVG images) keeps it.
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers["X-Frame-Options"] = "DENY"
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"

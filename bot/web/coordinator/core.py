@@ -78,6 +78,7 @@ VERDICT_LABELS = {
 ACTION_LABELS = {
     "view_list": _l("Viewed the lead list"),
     "view_lead": _l("Opened the lead"),
+    "view_metrics": _l("Viewed the metrics"),
     "export": _l("Exported leads"),
     "set_status": _l("Changed the review status"),
     "override": _l("Overrode a verdict"),

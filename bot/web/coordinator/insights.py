@@ -1,16 +1,23 @@
-"""Learning from review: how often the bot's verdicts stood, and the audit trail (read-only)."""
+"""Learning from review and the way to enrolment: how often the bot's verdicts stood, the metrics
+(with their charts as SVG images), and the audit trail (read-only)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
-from bot.leads.store import DECIDED_STATUSES
-from bot.web.coordinator.core import REVIEW_LABELS, services
+from bot.leads.stats import DECISIONS
+from bot.web.coordinator import metrics
+from bot.web.coordinator.core import audit, now, services
+from bot.web.coordinator.translatable import _l
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
 
 AUDIT_PAGE = 200
 LOW_AGREEMENT = 0.8  # criteria below this are highlighted
+DECISION_LABELS = {DECISIONS[0]: _l("Confirmed eligible"), DECISIONS[1]: _l("Not eligible")}
+# A chart is an <img>: its SVG may style itself (matplotlib writes style attributes) but load nothing,
+# run nothing, and be framed by nobody. The pages keep the app's strict policy.
+CHART_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
 @bp.get("/agreement")
@@ -19,9 +26,44 @@ def agreement() -> str:
     return render_template(
         "insights/agreement.html",
         report=report,
-        decided=[(status, REVIEW_LABELS[status]) for status in DECIDED_STATUSES],
+        decided=list(DECISION_LABELS.items()),
         low=LOW_AGREEMENT,
     )
+
+
+@bp.get("/metrics")
+def metrics_page() -> str:
+    """Leads per week, time to first contact, the funnel to enrolment, screen failures: aggregates only."""
+    store, settings, zone = services().store, services().settings, services().options.timezone
+    weeks = metrics.weeks_asked()
+    moment = now()
+    failures = store.screen_failures()
+    audit("view_metrics", detail=f"{weeks} weeks")
+    return render_template(
+        "insights/metrics.html",
+        weeks=weeks,
+        week_counts=store.leads_per_week(moment, zone, weeks),
+        first_contact=store.first_contact(moment, settings.contact_deadline_hours),
+        funnel=store.pipeline_funnel(),
+        funnel_labels=metrics.funnel_labels(),
+        failures=failures,
+        failed_criteria=[(metrics.criterion_label(check_id), count) for check_id, count in failures.criteria],
+        reason_labels=metrics.reason_labels(),
+        agreement=store.agreement(),
+        hours_text=metrics.hours_text,
+        bucket_label=metrics.bucket_label,
+        week_label=metrics.week_label,
+    )
+
+
+@bp.get("/metrics/<name>.svg")
+def metrics_chart(name: str) -> Response:
+    svg = metrics.chart(name)
+    if svg is None:
+        abort(404)
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = CHART_SECURITY_POLICY  # kept by app.security_headers
+    return response
 
 
 @bp.get("/audit")

@@ -52,7 +52,8 @@ def test_list_shows_leads_needing_action_first_with_the_funnel(client: FlaskClie
     funnel = {label: int(count) for count, label in re.findall(
         r'<span class="funnel-count">(\d+)</span>\s*<span class="funnel-label">([^<]+)</span>', page)}
     assert funnel == {"Conversations started": 1, "Consented": 4, "Completed": 3, "Likely eligible": 1,
-                      "Needs review": 1, "Likely ineligible": 1, "Contacted": 0, "Confirmed eligible": 0}
+                      "Needs review": 1, "Likely ineligible": 1, "Contacted": 0, "Confirmed eligible": 0,
+                      "Screening visit booked": 0, "Enrolled": 0}
     assert "Showing <strong>1–3</strong> of <strong>3</strong> leads" in page
 
 
@@ -265,7 +266,7 @@ def test_agreement_per_criterion(client: FlaskClient, store: LeadStore, three: d
     assert by_check["ctdna_positive"].rate == 0.5 and by_check["ctdna_positive"].overridden_from_unknown == 1
     assert (by_check["age"].reviewed, by_check["age"].overridden, by_check["age"].rate) == (2, 0, 1.0)
     assert [row.check_id for row in report.criteria] == [c.id for c in CRITERIA.checks]
-    assert report.outcomes == {"likely_eligible": {"confirmed": 1}}
+    assert report.outcomes == {"likely_eligible": {"eligible": 1}}
     page = client.get("/insights/agreement").get_data(as_text=True)
     row = page.split("ctDNA (MRD) blood test positive", 1)[1].split("</tr>", 1)[0]
     assert re.findall(r'<td class="num">(\d+)</td>', row) == ["2", "1", "1", "1", "0", "0"] and "50%" in row

@@ -101,4 +101,4 @@ def test_agreement_counts_only_reviewed_leads(store: LeadStore) -> None:
     report = store.agreement()
     assert report.reviewed_leads == 1
     assert all(row.rate == 1.0 and row.reviewed == 1 for row in report.criteria)
-    assert report.outcomes == {"likely_ineligible": {"rejected": 1}}
+    assert report.outcomes == {"likely_ineligible": {"not_eligible": 1}}

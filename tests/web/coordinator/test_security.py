@@ -13,7 +13,7 @@ from bot.leads.store import ContactDetails, LeadStore
 from tests.web.coordinator.seed import ELIGIBLE, XSS_NAME, csrf_token, seed_lead, words_for
 
 PUBLIC = {"static", "auth.login"}
-PLACEHOLDERS = {"lead_id": "1", "check_id": "age", "filename": "coordinator.css"}
+PLACEHOLDERS = {"lead_id": "1", "check_id": "age", "filename": "coordinator.css", "name": "funnel"}
 
 
 def every_route(app: Flask) -> list[tuple[str, str, str]]:
