@@ -56,4 +56,9 @@ def coordinator_options(settings: Any) -> CoordinatorOptions:
     language = _setting(settings, "coordinator_default_language", "COORDINATOR_DEFAULT_LANGUAGE").lower() or "zh"
     if language not in LANGUAGES:
         raise ConfigurationError(f"COORDINATOR_DEFAULT_LANGUAGE must be zh or en, got {language!r}")
+    # The pipeline's numbers: 0 would make every lead overdue at once, or unreachable after its first try.
+    for name, env in (("contact_deadline_hours", "CONTACT_DEADLINE_HOURS"),
+                      ("unreachable_after_attempts", "UNREACHABLE_AFTER_ATTEMPTS")):
+        if int(getattr(settings, name, 1)) < 1:
+            raise ConfigurationError(f"{env} must be at least 1")
     return CoordinatorOptions(timedelta(minutes=idle), https, zone, zone_name, language)

@@ -12,6 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bot.leads.store import ContactDetails, LeadStore
+from bot.settings import get_settings
+from bot.web.coordinator.config import ConfigurationError, coordinator_options
 from tests.web.coordinator.conftest import services
 from tests.web.coordinator.seed import csrf_token, seed_lead
 
@@ -156,3 +158,11 @@ def test_overdue_on_the_lead_page(client: FlaskClient, store: LeadStore) -> None
                      completed_at=NOW - timedelta(hours=24, minutes=1))
     page = client.get(f"/leads/{late}").get_data(as_text=True)
     assert "Overdue 0 h" in page and "Overdue since" in page
+
+
+@pytest.mark.parametrize("field, env", [("contact_deadline_hours", "CONTACT_DEADLINE_HOURS"),
+                                        ("unreachable_after_attempts", "UNREACHABLE_AFTER_ATTEMPTS")])
+def test_pipeline_numbers_below_one_stop_the_app_with_the_reason(field: str, env: str) -> None:
+    with pytest.raises(ConfigurationError, match=env):
+        coordinator_options(dataclasses.replace(get_settings(), **{field: 0}))
+    assert coordinator_options(dataclasses.replace(get_settings(), **{field: 1}))
