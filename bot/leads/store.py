@@ -6,6 +6,7 @@ failed. Log lines name screening ids and reference codes, never contact details 
   search.py      get, list, search, sort and page leads
   review.py      the coordinator's decisions: review status, overrides, records checklist
   audit.py       the append-only audit trail
+  other_studies.py  ruled-out patients' separate consent to hear about other studies
   stats.py       the funnel and the bot/coordinator agreement
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from bot.leads.audit import AuditTrail
 from bot.leads.errors import LeadNotFound, StoreError
+from bot.leads.other_studies import OtherStudiesContacts, OtherStudiesDetails, OtherStudiesRecord
 from bot.leads.records import (
     LEAD_SORTS,
     ContactDetails,
@@ -26,7 +28,7 @@ from bot.leads.search import LeadSearch, phone_variants
 from bot.leads.stats import DECIDED_STATUSES, AgreementReport, CriterionAgreement, Statistics
 
 
-class LeadStore(ScreeningWrites, LeadSearch, ReviewDecisions, AuditTrail, Statistics):
+class LeadStore(ScreeningWrites, LeadSearch, ReviewDecisions, AuditTrail, Statistics, OtherStudiesContacts):
     """Leads in the database given, contact details through the cipher (None: no data key, so
     contact details can be neither stored nor read)."""
 
@@ -45,6 +47,8 @@ __all__ = [
     "LeadQuery",
     "LeadRecord",
     "LeadStore",
+    "OtherStudiesDetails",
+    "OtherStudiesRecord",
     "StoreError",
     "phone_variants",
 ]
