@@ -48,6 +48,10 @@ ACTION_LABELS = {
     "sign_in_locked": _l("Sign-in refused: account locked"),
     "sign_out": _l("Signed out"),
     "erase": _l("Erased the patient's data"),
+    "view_other_studies": _l("Viewed the other-studies list"),
+    "export_other_studies": _l("Exported the other-studies list"),
+    "erase_other_studies": _l("Erased an other-studies contact"),
+    "purge_other_studies": _l("Purged an other-studies contact (retention)"),
     "set_language": _l("Changed the app's language"),
 }
 # How an earlier answer was replaced (bot.leads.models.AnswerEvent.event).
