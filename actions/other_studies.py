@@ -25,13 +25,16 @@ from bot.leads.store import StoreError
 from bot.reading import (
     asks_why,
     contact_confirmation_words,
-    contact_ok_words,
     declines_name,
+    is_question,
     is_skip,
+    is_tapped,
+    other_studies_words,
     read_email,
     read_name,
     read_phone,
     read_yes_no,
+    says_yes_in_words,
 )
 from bot.settings import get_settings
 
@@ -106,15 +109,18 @@ class ValidateOtherStudiesForm(FormValidationAction):
     async def validate_other_studies_ok(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if asks_why(str(value)) and explain_rule_out(dispatcher, tracker):
+        text = str(value)
+        if asks_why(text) and explain_rule_out(dispatcher, tracker):
             return {OFFER_SLOT: None}  # "why am I not eligible?", read as an answer: told, and offered again
-        answer = self._yes_no(value, tracker, contact_ok_words())
+        intent, _ = latest_intent(tracker)
+        if intent in LEAVING_INTENTS and not is_tapped(text) and not says_yes_in_words(text):
+            return {OFFER_SLOT: False}  # "ok thank you", "好的，谢谢你": a consent needs a yes, this is goodbye
+        answer = self._yes_no(value, tracker, other_studies_words())
         if answer in ("yes", "no"):
             return {OFFER_SLOT: answer == "yes"}
-        intent, _ = latest_intent(tracker)
-        if tracker.get_slot(ASKED_AGAIN_SLOT) or intent in LEAVING_INTENTS:
-            return {OFFER_SLOT: False}  # explained once already, or leaving: nothing is kept
-        if answer == "unsure":
+        if tracker.get_slot(ASKED_AGAIN_SLOT):
+            return {OFFER_SLOT: False}  # explained once already: not a yes, so nothing is kept
+        if answer == "unsure" or is_question(text):  # "not sure", "what would you keep?": what it means
             dispatcher.utter_message(response="utter_other_studies_unsure")
         else:
             explain_unreadable(dispatcher, tracker, "utter_invalid_contact_ok")
@@ -124,7 +130,7 @@ class ValidateOtherStudiesForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         name = read_name(str(value))
-        if name is None and self._yes_no(value, tracker, contact_ok_words()) == "no":
+        if name is None and self._yes_no(value, tracker, other_studies_words()) == "no":
             return self._changed_mind()  # "no, forget it": nothing is kept
         if name is None and declines_name(str(value)):
             dispatcher.utter_message(response="utter_contact_name_declined")
@@ -136,7 +142,7 @@ class ValidateOtherStudiesForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         contact = read_phone_or_email(str(value), language_of(tracker))
-        if contact is None and (is_skip(str(value)) or self._yes_no(value, tracker, contact_ok_words()) == "no"):
+        if contact is None and (is_skip(str(value)) or self._yes_no(value, tracker, other_studies_words()) == "no"):
             return self._changed_mind()  # without a number or an address there is nothing to keep
         if contact is None:
             explain_unreadable(dispatcher, tracker, "utter_invalid_other_studies_contact")

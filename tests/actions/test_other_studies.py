@@ -43,7 +43,9 @@ def offer(make_tracker, text: str, intent: str | None = "inform", **slots):
 
 @pytest.mark.parametrize(("text", "intent", "agreed"), [
     ("/affirm", "affirm", True), ("yes please", "affirm", True), ("好的，可以", "affirm", True),
+    ("愿意", "nlu_fallback", True), ("yes, thank you", "thank", True), ("可以，谢谢", "thank", True),
     ("/deny", "deny", False), ("no thanks", "deny", False), ("不用了", "deny", False), ("算了", "inform", False),
+    ("不愿意", "deny", False), ("不感兴趣", "inform", False),
 ])
 def test_yes_or_no_to_the_offer(make_tracker, dispatcher, domain, lead_store, text, intent, agreed) -> None:
     events = run(ValidateOtherStudiesForm(), dispatcher, offer(make_tracker, text, intent), domain)
@@ -72,9 +74,26 @@ def test_the_offer_names_the_retention_period(make_tracker, dispatcher, domain, 
                                  "retention_days": get_settings().retention_days}]
 
 
-def test_goodbye_at_the_offer_is_a_kind_no(make_tracker, dispatcher, domain, lead_store) -> None:
-    events = run(ValidateOtherStudiesForm(), dispatcher, offer(make_tracker, "bye", "goodbye"), domain)
+@pytest.mark.parametrize(("text", "intent"), [("bye", "goodbye"), ("ok thank you", "thank"), ("好的，谢谢你", "thank")])
+def test_thanks_or_goodbye_at_the_offer_is_a_kind_no(make_tracker, dispatcher, domain, lead_store, text,
+                                                     intent) -> None:
+    """A consent needs a yes: "ok thank you" after hearing the study does not suit closes the conversation."""
+    events = run(ValidateOtherStudiesForm(), dispatcher, offer(make_tracker, text, intent), domain)
     assert slot_events(events)["other_studies_ok"] is False
+
+
+def test_a_question_about_the_offer_is_answered_and_the_offer_made_again(make_tracker, dispatcher, domain,
+                                                                         lead_store) -> None:
+    tracker = offer(make_tracker, "what would you keep?", "nlu_fallback")
+    events = run(ValidateOtherStudiesForm(), dispatcher, tracker, domain)
+    assert slot_events(events)["other_studies_ok"] is None and slot_events(events)["other_studies_asked_again"]
+    assert sent(dispatcher) == [{"response": "utter_other_studies_unsure"}]
+
+
+def test_something_unreadable_at_the_offer_is_asked_again_once(make_tracker, dispatcher, domain, lead_store) -> None:
+    events = run(ValidateOtherStudiesForm(), dispatcher, offer(make_tracker, "purple", "nlu_fallback"), domain)
+    assert slot_events(events)["other_studies_ok"] is None
+    assert sent(dispatcher) == [{"response": "utter_invalid_contact_ok"}]
 
 
 def test_why_at_the_offer_says_why_the_patient_was_ruled_out(make_tracker, dispatcher, domain, lead_store) -> None:

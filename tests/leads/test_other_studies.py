@@ -59,7 +59,8 @@ def test_stored_encrypted_and_listed_with_its_consent_version(store: LeadStore, 
         row = session.get(OtherStudiesContact, entries[1].screening_id)
         assert row.phone_index == FieldCipher(TEST_KEY).blind_index("+8613812345678")
     if database_url.startswith("sqlite"):
-        raw = " ".join(str(r) for r in sqlite3.connect(database_url[10:]).execute("select * from other_studies_contacts"))
+        rows = sqlite3.connect(database_url[10:]).execute("select * from other_studies_contacts")
+        raw = " ".join(str(row) for row in rows)
         assert "13812345678" not in raw and "mary@example.com" not in raw and "王建国" not in raw
 
 
@@ -162,3 +163,25 @@ def test_a_spooled_entry_is_written_when_the_database_is_back(store: LeadStore, 
     assert entry.email == "li@example.com"
     with pytest.raises(ValueError):
         apply(store, {"kind": "unknown", "conversation_id": "conv-1"})
+
+
+def test_the_cli_exports_the_list_and_reports_the_purge(store: LeadStore, database_url: str, tmp_path,
+                                                        monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from bot.cli import main as cli
+    from bot.settings import get_settings
+
+    ruled_out(store, "conv-1", OtherStudiesDetails("王建国", phone="+8613812345678"))
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("TRACKER_STORE_URL", _tracker_with_events(tmp_path, []))
+    get_settings.cache_clear()
+    try:
+        output = tmp_path / "other-studies.csv"
+        assert cli.main(["leads", "export", "--other-studies", "--format", "csv", "--output", str(output)]) == 0
+        [row] = list(csv.DictReader(io.StringIO(output.read_text(encoding="utf-8"))))
+        assert row["name"] == "王建国" and row["phone"] == "+8613812345678"
+        assert cli.main(["purge", "--dry-run"]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert "Would purge 0 other-studies contacts given more than 180 days ago." in capsys.readouterr().out
+    [entry] = [e for e in store.audit_entries() if e["action"] == "export_other_studies"]
+    assert entry["detail"] == "csv, 1 entries"

@@ -73,7 +73,7 @@ def test_csv_export_is_a_post_defused_and_audited(client: FlaskClient, store: Le
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert [r["name"] for r in rows] == ["王建国", "'=cmd|' /C calc'!A0"]
-    assert rows[0]["phone"] == "+8613812345678" and rows[0]["language"] == "zh" and rows[0]["consent_version"] == VERSION
+    assert (rows[0]["phone"], rows[0]["language"], rows[0]["consent_version"]) == ("+8613812345678", "zh", VERSION)
     [entry] = [e for e in store.audit_entries() if e["action"] == "export_other_studies"]
     assert entry["detail"] == "csv, 2 entries"
     no_personal_data_in_audit(store)
