@@ -106,7 +106,7 @@ class Settings:
     notify_max_attempts: int = _setting("NOTIFY_MAX_ATTEMPTS", 10)  # then the notification is marked failed
     notify_poll_s: int = _setting("NOTIFY_POLL_S", 15)  # how often the notifier looks for new leads
     contact_deadline_hours: int = _setting("CONTACT_DEADLINE_HOURS", 24)  # no contact attempt after this: overdue
-    unreachable_after_attempts: int = _setting("UNREACHABLE_AFTER_ATTEMPTS", 3)  # attempts without reaching: unreachable
+    unreachable_after_attempts: int = _setting("UNREACHABLE_AFTER_ATTEMPTS", 3)  # attempts not reaching: unreachable
     coordinator_public_url: str = _setting("COORDINATOR_PUBLIC_URL")  # links in messages; empty: host and port
 
     @property
