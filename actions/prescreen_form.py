@@ -457,6 +457,8 @@ class ActionExplainQuestion(Action):
             dispatcher.utter_message(response="utter_privacy")
         elif slot and slot.startswith("contact_"):
             dispatcher.utter_message(response="utter_explain_contact")
+        elif slot and slot.startswith("other_studies_") and slot != "other_studies_ok":
+            dispatcher.utter_message(response="utter_explain_other_studies")
         elif not explain_rule_out(dispatcher, tracker):  # "why?" after the questions ended early
             dispatcher.utter_message(response="utter_study")
         return []

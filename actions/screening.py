@@ -170,6 +170,8 @@ class ActionWithdraw(Action):
         store = services.lead_store()
         code = reference_code_in(tracker.latest_message.get("text") or "")
         try:
+            # the permission to hear about other studies goes with the lead (a cascade): the patient is told
+            other_studies = any(store.has_other_studies_contact(key) for key in (code, tracker.sender_id) if key)
             if code:
                 try:
                     erase_lead(store, get_settings().tracker_store_url, code, actor="patient")
@@ -180,6 +182,8 @@ class ActionWithdraw(Action):
             dispatcher.utter_message(response="utter_withdraw_failed")
             return [ActiveLoop(None), SlotSet("requested_slot", None)]
         dispatcher.utter_message(response="utter_withdrawn")
+        if other_studies:
+            dispatcher.utter_message(response="utter_other_studies_withdrawn")
         return [ActiveLoop(None), AllSlotsReset(), SlotSet(ERASE_SLOT, True), *kept_language(tracker)]
 
 

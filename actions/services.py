@@ -13,6 +13,7 @@ from bot.leads.store import LeadNotFound, LeadStore, StoreError
 from bot.settings import get_settings
 from bot.texts.responses import DEFAULT_LANGUAGE, DOMAIN_FILE
 from bot.texts.responses import consent_version as texts_consent_version
+from bot.texts.responses import other_studies_consent_version as texts_other_studies_consent_version
 from bot.trial.criteria import Criteria, load_criteria
 
 T = TypeVar("T")
@@ -56,3 +57,8 @@ def write_or_spool(conversation_id: str, kind: str, payload: dict[str, Any], wri
 def consent_version(language: str = DEFAULT_LANGUAGE, domain_file: Path = DOMAIN_FILE) -> str:
     """The version of the consent text shown in `language` (a hash of its wording, see bot.texts)."""
     return texts_consent_version(language, domain_file)
+
+
+def other_studies_consent_version(language: str = DEFAULT_LANGUAGE) -> str:
+    """The version of the offer to hear about other studies in `language` (its wording and RETENTION_DAYS)."""
+    return texts_other_studies_consent_version(language)

@@ -76,6 +76,8 @@ class Settings:
     privacy_url: str = _setting("PRIVACY_URL", "/privacy")
     chat_title: str = _setting("CHAT_TITLE", "CAR-T study prescreen")
     retention_days: int = _setting("RETENTION_DAYS", 180)
+    # Ruled-out patients are offered to hear about other studies (a separate consent); 0 switches it off.
+    offer_other_studies: bool = _setting("OFFER_OTHER_STUDIES", True)
     spool_replay_interval_s: int = _setting("SPOOL_REPLAY_INTERVAL_S", 30)
     chat_rate_per_conversation: int = _setting("CHAT_RATE_PER_CONVERSATION", 30)
     chat_rate_per_address: int = _setting("CHAT_RATE_PER_ADDRESS", 300)

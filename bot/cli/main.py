@@ -3,7 +3,7 @@
     prescreen db upgrade
     prescreen leads list [--status S] [--review-status R]
     prescreen leads show ID|REFERENCE
-    prescreen leads export --format json|csv [--output FILE]
+    prescreen leads export --format json|csv [--output FILE] [--other-studies]
     prescreen leads set-status ID STATUS --note TEXT [--visit WHEN] [--reason R [--failed-criteria IDS]]
     prescreen leads erase ID --yes
     prescreen keys new | rotate
@@ -89,6 +89,13 @@ def cmd_leads_show(args: argparse.Namespace) -> int:
 
 def cmd_leads_export(args: argparse.Namespace) -> int:
     store = open_store(get_settings())
+    if args.other_studies:
+        from bot.leads.other_studies_export import other_studies_as
+
+        entries = store.other_studies_contacts()
+        store.audit(actor(), "export_other_studies", None, f"{args.format}, {len(entries)} entries")
+        write_export(other_studies_as(args.format, entries), args.output, f"{len(entries)} other-studies contacts")
+        return 0
     records = store.list_leads(args.status, args.review_status)
     text = leads_as(args.format, records)
     store.audit(actor(), "export", None, f"{args.format}, {len(records)} leads")
@@ -155,6 +162,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     result = purge(open_store(settings), days, actor(), settings.tracker_store_url, dry_run=args.dry_run)
     verb = "Would purge" if args.dry_run else "Purged"
     print(f"{verb} contact details and transcripts of {len(result.purged)} unconfirmed leads older than {days} days.")
+    print(f"{verb} {len(result.other_studies)} other-studies contacts given more than {days} days ago.")
     if result.kept:
         print(f"prescreen: the conversation store (TRACKER_STORE_URL) is unavailable: {len(result.kept)} leads kept "
               "untouched for the next run. Check TRACKER_STORE_URL in .env.", file=sys.stderr)
@@ -181,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "export":
             sub.add_argument("--format", choices=FORMATS, default="json")
             sub.add_argument("--output", help="file to write (default: standard output)")
+            sub.add_argument("--other-studies", action="store_true",
+                             help="instead: ruled-out patients who agreed to hear about other studies")
     show = leads.add_parser("show", help="one lead with its evidence")
     show.add_argument("lead", help="id, reference code (PS-...) or conversation id")
     show.set_defaults(run=cmd_leads_show)

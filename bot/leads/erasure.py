@@ -76,3 +76,21 @@ def erase_lead(
         raise LeadNotFound(f"no lead {key!r}")
     log.info("lead %s erased by %s (%d tracker events)", record.id, actor, erased)
     return record.conversation_id
+
+
+def erase_other_studies_contact(
+    store: LeadStore, tracker_store_url: str, screening_id: int, actor: str, detail: str
+) -> None:
+    """Erase one other-studies contact and the conversation it was typed in; the screening's anonymous
+    answers stay (a ruled-out patient's count for the funnel).
+
+    The transcript goes first, as in `erase_lead`: it holds the name and number the patient typed.
+    `detail` goes into the audit entry: no personal data. Raises LeadNotFound, TrackerStoreError
+    (nothing erased) or StoreError.
+    """
+    record = store.get_lead(screening_id)
+    if not store.has_other_studies_contact(record.conversation_id):
+        raise LeadNotFound(f"no other-studies contact for screening {screening_id}")
+    erased = erase_tracker_events(tracker_store_url, record.conversation_id)
+    store.delete_other_studies_contact(screening_id, actor, detail)
+    log.info("other-studies contact of screening %s erased by %s (%d tracker events)", screening_id, actor, erased)

@@ -4,8 +4,9 @@
 never confirmed eligible (pipeline.ELIGIBLE_DECIDED: confirmed, visit booked, consented, enrolled),
 after a retention period; the per-criterion results stay (anonymous) for the funnel. Contact
 attempts stay as when, channel and outcome (anonymous, for time-to-first-contact figures); their
-notes, which may name or quote the patient, go with the contact details. `rotate_keys`
-re-encrypts contact details under the current PRESCREEN_DATA_KEY
+notes, which may name or quote the patient, go with the contact details. It also removes every
+other-studies contact (a ruled-out patient's separate consent) whose consent is older than the
+same period. `rotate_keys` re-encrypts contact details under the current PRESCREEN_DATA_KEY
 (`rotate_transcripts` in bot/leads/transcripts.py does the same for Rasa's tracker store).
 """
 
@@ -19,7 +20,16 @@ from sqlalchemy import delete, func, select, update
 
 from bot.leads.crypto import FieldCipher
 from bot.leads.erasure import TrackerStoreError, erase_tracker_events
-from bot.leads.models import Answer, AnswerEvent, AuditEntry, Contact, ContactAttempt, Screening, SideQuestion
+from bot.leads.models import (
+    Answer,
+    AnswerEvent,
+    AuditEntry,
+    Contact,
+    ContactAttempt,
+    OtherStudiesContact,
+    Screening,
+    SideQuestion,
+)
 from bot.leads.pipeline import ELIGIBLE_DECIDED
 from bot.leads.store import LeadStore
 
@@ -33,6 +43,7 @@ class PurgeResult:
 
     purged: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    other_studies: list[int] = field(default_factory=list)  # screening ids whose other-studies contact went
 
 
 def purge(store: LeadStore, older_than_days: int, actor: str, tracker_store_url: str,
@@ -43,10 +54,14 @@ def purge(store: LeadStore, older_than_days: int, actor: str, tracker_store_url:
     events are erased, so a tracker store that is down leaves the lead selected for the next run
     instead of a transcript no run would find again. At the first TrackerStoreError the rest are
     kept untouched (dry run: everything is listed as `purged`, nothing changes).
+
+    Other-studies contacts go by when that consent was given, whatever the lead's review status,
+    and need no transcript erased first (the lead's own purge does that), so they go in any case.
     """
     if older_than_days < 1:
         raise ValueError("--older-than must be at least 1 day")
     result = PurgeResult()
+    result.other_studies = store.purge_other_studies_contacts(older_than_days, actor, dry_run=dry_run)
     for screening_id, conversation_id in _purgeable(store, older_than_days):
         if dry_run:
             result.purged.append(conversation_id)
@@ -103,9 +118,19 @@ def _purge_lead(store: LeadStore, screening_id: int, older_than_days: int, actor
 
 
 def rotate_keys(store: LeadStore, cipher: FieldCipher) -> int:
-    """Re-encrypt every contact under the cipher's current key and rebuild the search indexes."""
+    """Re-encrypt every contact (other-studies contacts too) under the cipher's current key and rebuild
+    the search indexes."""
     count = 0
     with store.database.transaction() as session:
+        for other in session.execute(select(OtherStudiesContact)).scalars():
+            other_phone = cipher.decrypt(other.phone_encrypted)
+            other_email = cipher.decrypt(other.email_encrypted)
+            other.name_encrypted = cipher.rotate(other.name_encrypted)
+            other.phone_encrypted = cipher.rotate(other.phone_encrypted)
+            other.email_encrypted = cipher.rotate(other.email_encrypted)
+            other.phone_index = cipher.blind_index(other_phone)
+            other.email_index = cipher.blind_index(other_email)
+            count += 1
         for contact in session.execute(select(Contact)).scalars():
             phone = cipher.decrypt(contact.phone_encrypted)
             email = cipher.decrypt(contact.email_encrypted)

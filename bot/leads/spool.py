@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.leads.crypto import FieldCipher
 from bot.leads.errors import StoreError
+from bot.leads.other_studies import OtherStudiesDetails
 from bot.leads.records import ContactDetails
 from bot.leads.store import LeadStore
 from bot.trial.criteria import load_criteria
@@ -78,6 +79,9 @@ def apply(store: LeadStore, item: dict[str, Any]) -> None:
                                  text_versions=item.get("text_versions"))
     elif item["kind"] == "contact":
         store.save_contact(item["conversation_id"], ContactDetails(**item["contact"]))
+    elif item["kind"] == "other_studies":
+        store.save_other_studies_contact(item["conversation_id"], OtherStudiesDetails(**item["details"]),
+                                         item["consent_version"], item.get("language", "en"))
     else:
         raise ValueError(f"unknown spool item {item['kind']!r}")
 

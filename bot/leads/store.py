@@ -7,6 +7,7 @@ failed. Log lines name screening ids and reference codes, never contact details 
   review.py      the coordinator's decisions: review status, overrides, records checklist
   pipeline_store.py  contact attempts (and the statuses they set) and call-backs
   audit.py       the append-only audit trail
+  other_studies.py  ruled-out patients' separate consent to hear about other studies
   stats.py       the lead list's funnel and the bot/coordinator agreement
   metrics.py     leads per week, time to first contact, the funnel to enrolment, screen failures
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 from bot.leads.audit import AuditTrail
 from bot.leads.errors import LeadNotFound, StoreError
 from bot.leads.metrics import FirstContact, Metrics, ScreenFailures, WeekCount
+from bot.leads.other_studies import OtherStudiesContacts, OtherStudiesDetails, OtherStudiesRecord
 from bot.leads.pipeline_store import AttemptLogged, PipelineWrites
 from bot.leads.records import (
     LEAD_SORTS,
@@ -30,7 +32,9 @@ from bot.leads.search import LeadSearch, phone_variants
 from bot.leads.stats import DECIDED_STATUSES, AgreementReport, CriterionAgreement, Statistics
 
 
-class LeadStore(ScreeningWrites, LeadSearch, ReviewDecisions, PipelineWrites, AuditTrail, Statistics, Metrics):
+class LeadStore(
+    ScreeningWrites, LeadSearch, ReviewDecisions, PipelineWrites, AuditTrail, Statistics, Metrics, OtherStudiesContacts
+):
     """Leads in the database given, contact details through the cipher (None: no data key, so
     contact details can be neither stored nor read)."""
 
@@ -51,6 +55,8 @@ __all__ = [
     "LeadQuery",
     "LeadRecord",
     "LeadStore",
+    "OtherStudiesDetails",
+    "OtherStudiesRecord",
     "ScreenFailures",
     "StoreError",
     "WeekCount",

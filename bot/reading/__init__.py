@@ -31,7 +31,13 @@ from bot.reading.requests import (
     is_tapped,
 )
 from bot.reading.text import MAX_ANSWER_CHARS, clean_text, normalise
-from bot.reading.words import consent_words, contact_confirmation_words, contact_ok_words
+from bot.reading.words import (
+    consent_words,
+    contact_confirmation_words,
+    contact_ok_words,
+    other_studies_words,
+    says_yes_in_words,
+)
 from bot.reading.yes_no import (
     INTENT_VALUES,
     MIN_INTENT_CONFIDENCE,
@@ -47,7 +53,7 @@ __all__ = [
     "QUESTION_INTENTS", "REQUEST_INTENTS", "AgeReading", "YesNoReading", "asks_to_start_over", "asks_to_withdraw",
     "asks_what_is_meant", "asks_why", "belief_about_records", "clean_text", "clearly_requested", "consent_words",
     "contact_confirmation_words", "contact_ok_words", "declines_name", "declines_to_answer", "is_question",
-    "is_side_request", "is_skip", "is_tapped", "language_request", "normalise", "read_age",
+    "is_side_request", "is_skip", "is_tapped", "language_request", "normalise", "other_studies_words", "read_age",
     "read_contact_time", "read_email", "read_email_named", "read_name", "read_phone", "read_wechat",
-    "read_wechat_named", "read_yes_no",
+    "read_wechat_named", "read_yes_no", "says_yes_in_words",
 ]

@@ -5,6 +5,7 @@ They are data, kept in words.yml beside this module; each check's own words are 
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,3 +35,19 @@ def contact_confirmation_words() -> dict[str, tuple[str, ...]]:
 def contact_ok_words() -> dict[str, tuple[str, ...]]:
     """Words for "may a coordinator contact you?": wanting time to decide ("考虑一下", "let me think") is not sure."""
     return _words()["contact_ok"]
+
+
+def other_studies_words() -> dict[str, tuple[str, ...]]:
+    """Words for "may we keep your details to tell you about other studies?": contact_ok's, and "愿意"."""
+    words = _words()
+    return {value: words["contact_ok"].get(value, ()) + words["other_studies"].get(value, ())
+            for value in ("yes", "no", "unsure")}
+
+
+def says_yes_in_words(text: str) -> bool:
+    """ "yes", "愿意", "keep my details": a yes in so many words, not only an "ok" or "好的" that may
+    just close the conversation ("ok thank you", "好的，谢谢你")."""
+    lowered = text.lower()
+    return bool(re.search(r"\byes\b", lowered)) or any(
+        phrase in lowered for phrase in _words()["other_studies"]["yes"]) and not any(
+        phrase in lowered for phrase in _words()["other_studies"]["no"])

@@ -5,6 +5,6 @@ page's text files); this room reads them, versions them (`text_versions`) and wr
 """
 
 from bot.texts.catalogue import PatientText, catalogue, text_versions
-from bot.texts.responses import consent_version
+from bot.texts.responses import consent_version, other_studies_consent_version
 
-__all__ = ["PatientText", "catalogue", "consent_version", "text_versions"]
+__all__ = ["PatientText", "catalogue", "consent_version", "other_studies_consent_version", "text_versions"]

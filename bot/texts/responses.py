@@ -15,12 +15,14 @@ from typing import Any
 
 import yaml
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, get_settings
 
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 DEFAULT_LANGUAGE = "en"  # the language of the unconditioned variation
 LANGUAGE_SLOT = "language"
 CONSENT_RESPONSE = "utter_ask_consent"
+# A ruled-out patient's separate, optional consent to hear about other studies (its own version).
+OTHER_STUDIES_CONSENT_RESPONSE = "utter_ask_other_studies_ok"
 
 
 def load_domain(domain_file: Path = DOMAIN_FILE) -> dict[str, Any]:
@@ -67,9 +69,31 @@ def consent_version(language: str = DEFAULT_LANGUAGE, domain_file: Path = DOMAIN
 
 @lru_cache(maxsize=8)
 def _consent_version(language: str, domain_file: Path) -> str:
+    return "consent-" + _wording_hash(CONSENT_RESPONSE, language, domain_file)
+
+
+def other_studies_consent_version(
+    language: str = DEFAULT_LANGUAGE, domain_file: Path = DOMAIN_FILE, retention_days: int | None = None
+) -> str:
+    """The version of the offer to keep a ruled-out patient's name and number for other studies, in
+    `language`: a hash of its wording as patients read it, the retention period (RETENTION_DAYS, or
+    `retention_days`) filled in, so a new period is a new version too."""
+    days = get_settings().retention_days if retention_days is None else retention_days
+    return "other-studies-consent-" + _other_studies_hash(language, domain_file, str(days))
+
+
+@lru_cache(maxsize=16)
+def _other_studies_hash(language: str, domain_file: Path, days: str) -> str:
+    return _wording_hash(OTHER_STUDIES_CONSENT_RESPONSE, language, domain_file, {"retention_days": days})
+
+
+def _wording_hash(response: str, language: str, domain_file: Path, values: Mapping[str, str] | None = None) -> str:
+    """A short hash of the one variation of `response` in `language`, as patients read it."""
     domain = load_domain(domain_file)
-    shown = variations(domain, CONSENT_RESPONSE, language)
+    shown = variations(domain, response, language)
     if len(shown) != 1:
-        raise ValueError(f"{CONSENT_RESPONSE} needs exactly one {language!r} variation in {domain_file}, "
-                         f"found {len(shown)}")
-    return "consent-" + hashlib.sha256(filled(shown[0]["text"], domain).encode()).hexdigest()[:12]
+        raise ValueError(f"{response} needs exactly one {language!r} variation in {domain_file}, found {len(shown)}")
+    text = filled(shown[0]["text"], domain)
+    for name, value in (values or {}).items():
+        text = text.replace("{" + name + "}", value)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

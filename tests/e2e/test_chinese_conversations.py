@@ -124,8 +124,9 @@ def test_early_exit_in_chinese_is_read_back_then_ends_kindly(
     chat.send("你好", CONSENT, *before, ruling)
     assert chat.open_question() == "confirm_exclusion"  # read back first, never decided on one message
     assert chat.status() is None
-    chat.send("对")
-    assert chat.open_question() is None
+    texts = chat.send("对")
+    assert chat.open_question() == "other_studies_ok"  # then the separate offer to hear about other studies
+    assert any("其他研究" in text for text in texts)
     assert chat.status() == "likely_ineligible"
     assert chat.verdicts()[check] == "does_not_meet"
     assert live_stack.store().get_lead(chat.sender).contact is None

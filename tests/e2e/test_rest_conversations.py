@@ -80,8 +80,10 @@ def test_prior_car_t_ends_the_questions_kindly(live_stack: LiveStack) -> None:
     texts = converse(live_stack, sender, ["hi", CONSENT, *ELIGIBLE[:8], "yes, I had CAR-T in 2023"])
     assert "Just to check" in texts[-1] and "CAR-T" in texts[-1]  # read back before the questions end
     texts = converse(live_stack, sender, ["/affirm"])
-    assert "not a match" in texts[-1]
-    assert converse(live_stack, sender, ["ok thanks"])  # the bot still answers afterwards
+    assert "not a match" in texts[-2] and "other studies" in texts[-1]  # then the separate, optional offer
+    texts = converse(live_stack, sender, ["ok thanks"])  # a goodbye, not a yes: nothing kept
+    assert "no name or contact details are kept" in texts[-1]
+    assert not live_stack.store().has_other_studies_contact(sender)
     texts = converse(live_stack, sender, ["hi"])
     assert "already answered" in texts[0] and len(texts) == 1  # welcomed back, not asked again
     lead = live_stack.store().get_lead(sender)

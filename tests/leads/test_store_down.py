@@ -12,7 +12,7 @@ import pytest
 from bot.leads.crypto import FieldCipher
 from bot.leads.database import Database
 from bot.leads.records import ContactDetails, LeadQuery
-from bot.leads.store import LeadStore, StoreError
+from bot.leads.store import LeadStore, OtherStudiesDetails, StoreError
 from bot.trial.criteria import load_criteria
 from bot.trial.eligibility import evaluate
 from tests.conftest import TEST_KEY
@@ -65,6 +65,15 @@ CALLS: list[tuple[str, Callable[[LeadStore], Any], str]] = [
     ("first_contact", lambda s: s.first_contact(NOW, 24), "measuring time to first contact"),
     ("pipeline_funnel", lambda s: s.pipeline_funnel(), "counting the funnel"),
     ("screen_failures", lambda s: s.screen_failures(), "counting screen failures"),
+    ("save_other_studies_contact",
+     lambda s: s.save_other_studies_contact("c", OtherStudiesDetails("Li Wei", phone="+8613812345678"), "v"),
+     "saving an other-studies contact"),
+    ("other_studies_contacts", lambda s: s.other_studies_contacts(), "reading other-studies contacts"),
+    ("has_other_studies_contact", lambda s: s.has_other_studies_contact("c"), "reading an other-studies contact"),
+    ("delete_other_studies_contact", lambda s: s.delete_other_studies_contact(1, "t", "PS-7K3F9Q"),
+     "erasing an other-studies contact"),
+    ("purge_other_studies_contacts", lambda s: s.purge_other_studies_contacts(180, "t"),
+     "purging other-studies contacts"),
 ]
 
 

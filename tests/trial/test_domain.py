@@ -20,7 +20,8 @@ def test_every_check_has_a_slot_and_an_ask_action() -> None:
     for check in CRITERIA.checks:
         assert check.slot in DOMAIN["slots"], check.id
         assert f"action_ask_{check.slot}" in DOMAIN["actions"], check.id
-    not_checks = ("action_ask_contact_confirmed", "action_ask_contact_wechat", "action_ask_confirm_exclusion")
+    not_checks = ("action_ask_contact_confirmed", "action_ask_contact_wechat", "action_ask_confirm_exclusion",
+                  "action_ask_other_studies_ok", "action_ask_other_studies_confirmed")
     ask_actions = {a for a in DOMAIN["actions"] if a.startswith("action_ask_") and a not in not_checks}
     assert ask_actions == {f"action_ask_{c.slot}" for c in CRITERIA.checks}
 

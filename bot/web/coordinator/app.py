@@ -7,6 +7,8 @@ Areas (one blueprint each):
             /leads/<id>/callback, /leads/<id>/criteria/<check>/override, /leads/<id>/records,
             /leads/<id>/erase (the patient's data, typed reference code to confirm)
   export    POST /export/leads.csv (the filtered list as CSV)
+  other_studies  GET /other-studies (ruled-out patients who agreed to hear about other studies),
+            POST /other-studies/export.csv, GET/POST /other-studies/<id>/erase
   insights  GET /insights/agreement (bot vs coordinator, per criterion), GET /insights/metrics (and its
             charts, /insights/metrics/<chart>.svg), GET /insights/audit
 """
@@ -31,7 +33,7 @@ from bot.leads.store import StoreError
 from bot.settings import Settings, get_settings
 from bot.trial.criteria import load_criteria
 from bot.trial.eligibility import Verdict
-from bot.web.coordinator import account, auth, export, insights, leads, notifications
+from bot.web.coordinator import account, auth, export, insights, leads, notifications, other_studies
 from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.config import ConfigurationError, coordinator_options
 from bot.web.coordinator.core import (
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.register_blueprint(export.bp)
     app.register_blueprint(insights.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(other_studies.bp)
     app.register_blueprint(account.bp)
     CSRFProtect(app)
     init_i18n(app)

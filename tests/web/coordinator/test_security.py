@@ -13,7 +13,8 @@ from bot.leads.store import ContactDetails, LeadStore
 from tests.web.coordinator.seed import ELIGIBLE, XSS_NAME, csrf_token, seed_lead, words_for
 
 PUBLIC = {"static", "auth.login"}
-PLACEHOLDERS = {"lead_id": "1", "check_id": "age", "filename": "coordinator.css", "name": "funnel"}
+PLACEHOLDERS = {"lead_id": "1", "check_id": "age", "filename": "coordinator.css", "name": "funnel",
+                "screening_id": "1"}
 
 
 def every_route(app: Flask) -> list[tuple[str, str, str]]:
@@ -33,7 +34,8 @@ def test_every_route_refuses_anonymous_requests(app: Flask, anonymous: FlaskClie
     routes = [route for route in every_route(app) if route[0] not in PUBLIC]
     endpoints = {endpoint for endpoint, _, _ in routes}
     assert {"leads.index", "leads.detail", "leads.set_status", "leads.override", "leads.record_checks",
-            "leads.erase", "export.leads_csv", "insights.agreement", "insights.audit_trail", "auth.logout"} <= endpoints
+            "leads.erase", "export.leads_csv", "insights.agreement", "insights.audit_trail", "auth.logout",
+            "other_studies.index", "other_studies.export_csv", "other_studies.erase"} <= endpoints
     for endpoint, method, url in routes:
         response = anonymous.open(url, method=method, data={"status": "confirmed", "note": "x"})
         assert response.status_code == 302, (endpoint, method, url, response.status_code)
@@ -62,6 +64,8 @@ def test_the_stylesheet_and_sign_in_page_are_public(anonymous: FlaskClient) -> N
         ("/leads/1/records", {"result-haemoglobin": "100", "checked-haemoglobin": "on"}),
         ("/leads/1/erase", {"reason": "patient_asked", "confirm": "the lead's code"}),
         ("/export/leads.csv", {}),
+        ("/other-studies/export.csv", {}),
+        ("/other-studies/1/erase", {"reason": "patient_asked", "confirm": "the lead's code"}),
         ("/logout", {}),
     ],
 )
