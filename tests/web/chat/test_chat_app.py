@@ -15,7 +15,7 @@ import pytest
 from bot.settings import get_settings
 from bot.web.chat import app as chat_app_module
 from bot.web.chat.app import MAX_TEXT_CHARS, create_app, frame_ancestors
-from tests.web.chat.canned_rasa import SENDER, CannedRasa, make_settings
+from tests.web.chat.canned_rasa import SENDER, CannedRasa, free_port, make_settings
 
 
 def post(client: Any, text: Any = "hello", sender_id: Any = SENDER, **kw: Any) -> Any:
@@ -402,3 +402,12 @@ def test_passes_the_pages_language_to_rasa(client, rasa) -> None:
     response = client.post("/api/messages?lang=zh-CN", json={"sender_id": SENDER, "text": "/greet"})
     assert response.status_code == 200
     assert rasa.received[-1]["body"]["metadata"] == {"lang": "zh"}
+
+
+@pytest.mark.parametrize("offered", [True, False])
+def test_privacy_notice_names_the_other_studies_consent_only_when_it_is_offered(offered: bool) -> None:
+    client = create_app(make_settings(free_port(), offer_other_studies=offered)).test_client()
+    english = client.get("/privacy").get_data(as_text=True)
+    chinese = client.get("/privacy?lang=zh").get_data(as_text=True)
+    assert ("other studies at this hospital" in english) is offered
+    assert ("本医院的其他研究" in chinese) is offered
