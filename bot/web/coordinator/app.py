@@ -38,6 +38,7 @@ from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.config import ConfigurationError, coordinator_options
 from bot.web.coordinator.core import (
     ACTION_LABELS,
+    AUTOMATIC_STATUS_LABELS,
     ERASE_REASON_LABELS,
     EVENT_LABELS,
     PROVISIONAL_LABELS,
@@ -162,6 +163,7 @@ def _register_template_helpers(app: Flask) -> None:
         REVIEW_LABELS=REVIEW_LABELS,
         VERDICT_LABELS=VERDICT_LABELS,
         ACTION_LABELS=ACTION_LABELS,
+        AUTOMATIC_STATUS_LABELS=AUTOMATIC_STATUS_LABELS,
         ERASE_REASON_LABELS=ERASE_REASON_LABELS,
         EVENT_LABELS=EVENT_LABELS,
         ReviewStatus=ReviewStatus,

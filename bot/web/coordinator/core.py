@@ -62,6 +62,13 @@ FAILURE_REASON_LABELS = {
     "investigator_decision": _l("Investigator's decision"),
     "other": _l("Other reason"),
 }
+# Why a contact attempt set a status (bot.leads.pipeline.status_after_attempt), in the reader's language; the
+# stored note says the same in English for the CLI and exports.
+AUTOMATIC_STATUS_LABELS = {
+    ReviewStatus.CONTACTED.value: _l("The patient was reached."),
+    ReviewStatus.NOT_INTERESTED.value: _l("The patient declined."),
+    ReviewStatus.UNREACHABLE.value: _l("The attempts logged did not reach the patient."),
+}
 # What to do next, by review status (the top of a lead's page).
 NEXT_STEP_LABELS = {
     ReviewStatus.NEW.value: _l("Call the patient (or write, as they asked) and log the attempt."),

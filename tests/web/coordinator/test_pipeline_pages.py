@@ -83,7 +83,8 @@ def test_the_third_unanswered_attempt_makes_the_lead_unreachable(client: FlaskCl
     record = store.get_lead(lead)
     assert record.review_status == "unreachable" and record.status_changes[-1]["automatic"] is True
     page = client.get(f"/leads/{lead}").get_data(as_text=True)
-    assert "set by a contact attempt" in page and "after 3 attempts without reaching the patient" in page
+    assert "set by a contact attempt" in page and "The attempts logged did not reach the patient." in page
+    assert record.status_changes[-1]["note"] == "after 3 attempts without reaching the patient"  # for the CLI
     post(client, "attempts", lead, attempt_at="2026-12-02T11:40", channel="sms", outcome="reached")
     assert store.get_lead(lead).review_status == "contacted"
 
