@@ -33,6 +33,19 @@ FONT_STACK = (
 )
 _FONT_PLACEHOLDER = "PrescreenChartFont"  # written by matplotlib as the family, swapped for FONT_STACK
 WIDTH_IN = 6.4
+COLUMN_HEIGHT_IN = 3.2
+CSS_DPI = 96  # a CSS pixel is 1/96 inch: the <img> size that shows the SVG at its drawn size
+
+
+def bar_chart_height_in(rows: int) -> float:
+    """A bar chart's height: a row per bar, and room for the axis."""
+    return 0.3 + 0.55 * max(rows, 1)
+
+
+def image_size(rows: int | None = None) -> tuple[int, int]:
+    """(width, height) in CSS pixels of a bar chart of `rows` bars, or of the column chart (None)."""
+    height = COLUMN_HEIGHT_IN if rows is None else bar_chart_height_in(rows)
+    return round(WIDTH_IN * CSS_DPI), round(height * CSS_DPI)
 _lock = threading.Lock()
 _configured = False
 
@@ -101,7 +114,7 @@ def bar_chart(bars: Sequence[Bar]) -> bytes:
     """Horizontal bars, top to bottom in the order given: each label above its bar, the count at its end."""
     with _lock:
         rows = max(len(bars), 1)
-        figure, axes = _figure(0.3 + 0.55 * rows)
+        figure, axes = _figure(bar_chart_height_in(rows))
         positions = [rows - 1 - n for n in range(len(bars))]
         peak = max([bar.value for bar in bars] + [1])
         drawn = axes.barh(positions, [bar.value for bar in bars], height=0.38,
@@ -115,14 +128,14 @@ def bar_chart(bars: Sequence[Bar]) -> bytes:
         axes.xaxis.get_major_locator().set_params(integer=True)
         _quiet_axes(axes)
         axes.spines["left"].set_visible(False)
-        figure.subplots_adjust(left=0.02, right=0.98, top=0.98, bottom=0.5 / (0.3 + 0.55 * rows))
+        figure.subplots_adjust(left=0.02, right=0.98, top=0.98, bottom=0.5 / bar_chart_height_in(rows))
         return _svg(figure)
 
 
 def column_chart(categories: Sequence[str], series: Sequence[Series], value_label: str) -> bytes:
     """Stacked columns, one per category (left to right), with each column's total on top and a legend above."""
     with _lock:
-        figure, axes = _figure(3.2)
+        figure, axes = _figure(COLUMN_HEIGHT_IN)
         positions = list(range(len(categories)))
         bottoms = [0] * len(categories)
         for one in series:

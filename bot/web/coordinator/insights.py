@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 
 from bot.leads.stats import DECISIONS
-from bot.web.coordinator import metrics
+from bot.web.coordinator import charts, metrics
 from bot.web.coordinator.core import audit, now, services
 from bot.web.coordinator.translatable import _l
 
@@ -53,6 +53,7 @@ def metrics_page() -> str:
         hours_text=metrics.hours_text,
         bucket_label=metrics.bucket_label,
         week_label=metrics.week_label,
+        chart_size=charts.image_size,
     )
 
 
