@@ -6,7 +6,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from bot.reading import clean_text, is_tapped
+from bot.reading import clean_text, is_tapped, read_yes_no
 from bot.reading import is_side_request as _is_side_request
 
 
@@ -19,6 +19,16 @@ def is_side_request(tracker: Tracker) -> bool:
 def latest_intent(tracker: Tracker) -> tuple[str | None, float]:
     intent = tracker.latest_message.get("intent") or {}
     return intent.get("name"), float(intent.get("confidence") or 0.0)
+
+
+def yes_no_answer(value: Any, tracker: Tracker, words: dict[str, tuple[str, ...]] | None = None) -> str | None:
+    """A form slot's value as "yes", "no" or "unsure" (None: unreadable): a tapped button's boolean, or the
+    words read with the NLU's intent as a hint and the question's own `words`."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    intent, confidence = latest_intent(tracker)
+    reading = read_yes_no(str(value), intent=intent, confidence=confidence, words=words)
+    return reading.value if reading else None
 
 
 def latest_text(tracker: Tracker) -> str:

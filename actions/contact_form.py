@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answers import is_side_request, latest_intent, latest_text
+from actions.answers import is_side_request, latest_text, yes_no_answer
 from actions.language import language_of
 from actions.prescreen_form import explain_unreadable, language_switched
 from bot.reading import (
@@ -27,7 +27,6 @@ from bot.reading import (
     read_phone,
     read_wechat,
     read_wechat_named,
-    read_yes_no,
 )
 from bot.reading.language import Language
 
@@ -68,17 +67,10 @@ class ValidateContactForm(FormValidationAction):
             return []
         return [SlotSet(slot, latest_text(tracker))]
 
-    def _yes_no(self, value: Any, tracker: Tracker, words: dict[str, tuple[str, ...]] | None = None) -> str | None:
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        intent, confidence = latest_intent(tracker)
-        reading = read_yes_no(str(value), intent=intent, confidence=confidence, words=words)
-        return reading.value if reading else None
-
     async def validate_contact_ok(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        answer = self._yes_no(value, tracker, contact_ok_words())
+        answer = yes_no_answer(value, tracker, contact_ok_words())
         if answer in ("yes", "no"):
             return {"contact_ok": answer == "yes"}
         if answer == "unsure":  # "maybe", "考虑一下": a call commits them to nothing; the form asks again
@@ -147,7 +139,7 @@ class ValidateContactForm(FormValidationAction):
     async def validate_contact_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        answer = self._yes_no(value, tracker, contact_confirmation_words())
+        answer = yes_no_answer(value, tracker, contact_confirmation_words())
         if answer == "yes":
             return {"contact_confirmed": True}
         if answer == "no":

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.answers import is_side_request, latest_intent, latest_text
+from actions.answers import is_side_request, latest_intent, latest_text, yes_no_answer
 from actions.language import language_of
 from actions.prescreen_form import explain_rule_out, explain_unreadable, language_switched, reopen_after_correction
 from bot.leads.other_studies import OtherStudiesDetails
@@ -33,7 +33,6 @@ from bot.reading import (
     read_email,
     read_name,
     read_phone,
-    read_yes_no,
     says_yes_in_words,
 )
 from bot.settings import get_settings
@@ -99,13 +98,6 @@ class ValidateOtherStudiesForm(FormValidationAction):
             return []
         return [SlotSet(slot, latest_text(tracker))]
 
-    def _yes_no(self, value: Any, tracker: Tracker, words: dict[str, tuple[str, ...]]) -> str | None:
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        intent, confidence = latest_intent(tracker)
-        reading = read_yes_no(str(value), intent=intent, confidence=confidence, words=words)
-        return reading.value if reading else None
-
     async def validate_other_studies_ok(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -115,7 +107,7 @@ class ValidateOtherStudiesForm(FormValidationAction):
         intent, _ = latest_intent(tracker)
         if intent in LEAVING_INTENTS and not is_tapped(text) and not says_yes_in_words(text):
             return {OFFER_SLOT: False}  # "ok thank you", "好的，谢谢你": a consent needs a yes, this is goodbye
-        answer = self._yes_no(value, tracker, other_studies_words())
+        answer = yes_no_answer(value, tracker, other_studies_words())
         if answer in ("yes", "no"):
             return {OFFER_SLOT: answer == "yes"}
         if tracker.get_slot(ASKED_AGAIN_SLOT):
@@ -130,7 +122,7 @@ class ValidateOtherStudiesForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         name = read_name(str(value))
-        if name is None and self._yes_no(value, tracker, other_studies_words()) == "no":
+        if name is None and yes_no_answer(value, tracker, other_studies_words()) == "no":
             return self._changed_mind()  # "no, forget it": nothing is kept
         if name is None and declines_name(str(value)):
             dispatcher.utter_message(response="utter_contact_name_declined")
@@ -142,7 +134,7 @@ class ValidateOtherStudiesForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         contact = read_phone_or_email(str(value), language_of(tracker))
-        if contact is None and (is_skip(str(value)) or self._yes_no(value, tracker, other_studies_words()) == "no"):
+        if contact is None and (is_skip(str(value)) or yes_no_answer(value, tracker, other_studies_words()) == "no"):
             return self._changed_mind()  # without a number or an address there is nothing to keep
         if contact is None:
             explain_unreadable(dispatcher, tracker, "utter_invalid_other_studies_contact")
@@ -151,7 +143,7 @@ class ValidateOtherStudiesForm(FormValidationAction):
     async def validate_other_studies_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        answer = self._yes_no(value, tracker, contact_confirmation_words())
+        answer = yes_no_answer(value, tracker, contact_confirmation_words())
         if answer == "yes":
             return {"other_studies_confirmed": True}
         if answer == "no":
