@@ -5,6 +5,7 @@ At least one of phone, WeChat and email is needed; each can be skipped ("skip", 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -139,14 +140,20 @@ class ValidateContactForm(FormValidationAction):
     async def validate_contact_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        answer = yes_no_answer(value, tracker, contact_confirmation_words())
-        if answer == "yes":
-            return {"contact_confirmed": True}
-        if answer == "no":
-            dispatcher.utter_message(response="utter_contact_again")
-            return {slot: None for slot in CONTACT_SLOTS}
-        explain_unreadable(dispatcher, tracker, "utter_invalid_yes_no")
-        return {"contact_confirmed": None}
+        return read_back_answer(value, dispatcher, tracker, "contact_confirmed", CONTACT_SLOTS)
+
+
+def read_back_answer(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str,
+                     details: Sequence[str]) -> dict[str, Any]:
+    """The answer to "Is that right?" after details were read back: yes confirms, no asks for them again."""
+    answer = yes_no_answer(value, tracker, contact_confirmation_words())
+    if answer == "yes":
+        return {slot: True}
+    if answer == "no":
+        dispatcher.utter_message(response="utter_contact_again")
+        return {detail: None for detail in details}
+    explain_unreadable(dispatcher, tracker, "utter_invalid_yes_no")
+    return {slot: None}
 
 
 def response_text(domain: DomainDict, response: str, language: Language) -> str:

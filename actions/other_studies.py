@@ -18,13 +18,13 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.answers import is_side_request, latest_intent, latest_text, yes_no_answer
+from actions.contact_form import read_back_answer
 from actions.language import language_of
 from actions.prescreen_form import explain_rule_out, explain_unreadable, language_switched, reopen_after_correction
 from bot.leads.other_studies import OtherStudiesDetails
 from bot.leads.store import StoreError
 from bot.reading import (
     asks_why,
-    contact_confirmation_words,
     declines_name,
     is_question,
     is_skip,
@@ -143,14 +143,7 @@ class ValidateOtherStudiesForm(FormValidationAction):
     async def validate_other_studies_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        answer = yes_no_answer(value, tracker, contact_confirmation_words())
-        if answer == "yes":
-            return {"other_studies_confirmed": True}
-        if answer == "no":
-            dispatcher.utter_message(response="utter_contact_again")
-            return {slot: None for slot in DETAIL_SLOTS}
-        explain_unreadable(dispatcher, tracker, "utter_invalid_yes_no")
-        return {"other_studies_confirmed": None}
+        return read_back_answer(value, dispatcher, tracker, "other_studies_confirmed", DETAIL_SLOTS)
 
     @staticmethod
     def _changed_mind() -> dict[str, Any]:
