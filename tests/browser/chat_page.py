@@ -100,8 +100,13 @@ class AppServer:
 
         self.port = free_port()
         self.server = make_server(host, self.port, app, threaded=True)
+        self.server.daemon_threads = True  # stopping does not wait for the browser's keep-alive connections
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -73,6 +73,22 @@ def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
         context.close()
 
 
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A desktop-sized page of the coordinator app that fails the test on any console error or script
+    error (a CSP violation, a failed load), except the 401 of a refused sign-in."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    opened = context.new_page()
+    problems: list[str] = []
+    expected = "the server responded with a status of 401"
+    opened.on("console", lambda message: problems.append(message.text)
+              if message.type == "error" and expected not in message.text else None)
+    opened.on("pageerror", lambda error: problems.append(str(error)))
+    yield opened
+    context.close()
+    assert problems == [], problems
+
+
 @pytest.fixture(scope="session")
 def axe_source() -> Path:
     """axe.min.js from the npm registry's axe-core package (pinned), cached under tests/.cache."""

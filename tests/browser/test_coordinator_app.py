@@ -1,6 +1,6 @@
 """The coordinator app in headless Chromium (Debian's `chromium`, driven by Playwright).
 
-The app is served by werkzeug's make_server in a thread on a free loopback port, on a SQLite
+The app is served by werkzeug in a thread on a free loopback port (AppServer), on a SQLite
 database seeded through the LeadStore API. A coordinator signs in, finds a lead by searching,
 opens it, overrides a criterion, confirms the lead, exports CSV and signs out; another finds a
 lead by the reference code a patient gives on the phone and erases it. Screenshots of the list and
@@ -13,8 +13,6 @@ import csv
 import dataclasses
 import io
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -26,11 +24,12 @@ from bot.leads.migrate import upgrade
 from bot.leads.store import ContactDetails, LeadNotFound, LeadStore
 from bot.settings import get_settings
 from bot.web.coordinator import create_app
+from tests.browser.chat_page import AppServer
 from tests.conftest import TEST_KEY
 from tests.web.coordinator.seed import ELIGIBLE, PASSWORD, XSS_NAME, seed_lead, tracker_senders
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Page, expect  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -48,12 +47,6 @@ PEOPLE = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def tracker_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The app's tracker store (never the developer's var/tracker.db), with a Rasa-like `events` table."""
@@ -69,8 +62,6 @@ def tracker_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def coordinator_app(tmp_path_factory: pytest.TempPathFactory, tracker_url: str) -> Iterator[tuple[str, LeadStore]]:
-    from werkzeug.serving import make_server
-
     url = f"sqlite:///{tmp_path_factory.mktemp('coordinator') / 'prescreen.db'}"
     upgrade(url)
     settings = dataclasses.replace(get_settings(), database_url=url, tracker_store_url=tracker_url, data_key=TEST_KEY,
@@ -88,28 +79,10 @@ def coordinator_app(tmp_path_factory: pytest.TempPathFactory, tracker_url: str) 
                          completed_at=now - timedelta(hours=9 * n + 1))
         if n in (3, 6):
             store.set_review_status(lead, "contacted", "Called; pathology report requested", "alice")
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    server.daemon_threads = True  # closing does not wait for the browser's keep-alive connections
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", store
-    server.shutdown()
-    server.server_close()
+    server = AppServer(app)
+    yield server.url, store
+    server.stop()
     store.database.engine.dispose()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-    opened = context.new_page()
-    problems: list[str] = []
-    expected = "the server responded with a status of 401"  # a refused sign-in, in test_wrong_password
-    opened.on("console", lambda message: problems.append(message.text)
-              if message.type == "error" and expected not in message.text else None)
-    opened.on("pageerror", lambda error: problems.append(str(error)))
-    yield opened
-    context.close()
-    assert problems == [], problems  # no CSP violations, no failed loads, no script errors
 
 
 def sign_in(page: Page, base: str) -> None:

@@ -5,7 +5,6 @@ attributes are blocked), and nothing on the page is refused. A screenshot goes t
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -18,12 +17,12 @@ from bot.leads.models import ContactAttempt, Screening, StatusChange
 from bot.leads.store import ContactDetails, LeadStore
 from bot.settings import get_settings
 from bot.web.coordinator import create_app
-from tests.browser.chat_page import free_port
+from tests.browser.chat_page import AppServer
 from tests.conftest import TEST_KEY
 from tests.web.coordinator.seed import ELIGIBLE, PASSWORD, seed_lead
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Page, expect  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -47,8 +46,6 @@ COLOURED_PIXELS = """(img) => {
 
 @pytest.fixture(scope="module")
 def metrics_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
     folder = tmp_path_factory.mktemp("metrics")
     url = f"sqlite:///{folder / 'prescreen.db'}"
     upgrade(url)
@@ -79,26 +76,10 @@ def metrics_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 session.execute(update(Screening).where(Screening.id == lead).values(
                     review_status=statuses[-1], screen_failure_reason="exclusion_met" if n == 4 else None,
                     failed_criteria="lung_disease" if n == 4 else ""))
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    server = AppServer(app)
+    yield server.url
+    server.stop()
     store.database.engine.dispose()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    opened = context.new_page()
-    problems: list[str] = []
-    opened.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    opened.on("pageerror", lambda error: problems.append(str(error)))
-    yield opened
-    context.close()
-    assert problems == [], problems  # no CSP violations, no failed loads, no script errors
 
 
 def sign_in(page: Page, base: str, username: str) -> None:

@@ -4,7 +4,6 @@ coordinator opens it, logs a contact attempt, sets a call-back, and the mark is 
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
@@ -14,20 +13,19 @@ from bot.leads.migrate import upgrade
 from bot.leads.store import ContactDetails, LeadStore
 from bot.settings import get_settings
 from bot.web.coordinator import create_app
-from tests.browser.test_coordinator_app import free_port, sign_in
+from tests.browser.chat_page import AppServer
+from tests.browser.test_coordinator_app import sign_in
 from tests.conftest import TEST_KEY
 from tests.web.coordinator.seed import PASSWORD, seed_lead
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Page, expect  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def pipeline_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, LeadStore]]:
-    from werkzeug.serving import make_server
-
     folder = tmp_path_factory.mktemp("pipeline")
     url = f"sqlite:///{folder / 'prescreen.db'}"
     upgrade(url)
@@ -45,26 +43,10 @@ def pipeline_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
               completed_at=now - timedelta(hours=2))
     seed_lead(store, "conv-late", ContactDetails("Late Patient", "+8613800000002"),
               completed_at=now - timedelta(hours=30, minutes=30))
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", store
-    server.shutdown()
-    server.server_close()
+    server = AppServer(app)
+    yield server.url, store
+    server.stop()
     store.database.engine.dispose()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    opened = context.new_page()
-    problems: list[str] = []
-    opened.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    opened.on("pageerror", lambda error: problems.append(str(error)))
-    yield opened
-    context.close()
-    assert problems == [], problems  # no CSP violations, no failed loads, no script errors
 
 
 def test_log_an_attempt_and_the_overdue_mark_goes(page: Page, pipeline_app: tuple[str, LeadStore]) -> None:
