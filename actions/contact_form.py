@@ -8,14 +8,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answers import is_side_request, latest_text, yes_no_answer
+from actions.answers import yes_no_answer
 from actions.language import language_of
-from actions.prescreen_form import explain_unreadable, language_switched
+from actions.prescreen_form import explain_unreadable
+from actions.typed_form import TypedAnswersForm
 from bot.reading import (
     contact_confirmation_words,
     contact_ok_words,
@@ -38,7 +39,9 @@ CHANNEL_SLOTS = ("contact_phone", "contact_wechat", "contact_email")  # at least
 SKIPPED = False  # a skipped phone, WeChat or email is stored in its slot as False: answered, but no value
 
 
-class ValidateContactForm(FormValidationAction):
+class ValidateContactForm(TypedAnswersForm):
+    answer_slots = ("contact_ok", *CONTACT_SLOTS)
+
     def name(self) -> str:
         return "validate_contact_form"
 
@@ -48,25 +51,6 @@ class ValidateContactForm(FormValidationAction):
         if tracker.get_slot("contact_ok") is False:
             return ["contact_ok"]
         return ["contact_ok", *CONTACT_SLOTS]
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """A language request is not a name or a phone number: switch, and ask the same question again."""
-        switched = language_switched(dispatcher, tracker)
-        if switched is None:
-            return await super().run(dispatcher, tracker, domain)
-        events: list[EventType] = [SlotSet(slot, value) for slot, value in switched.items()]
-        tracker.add_slots(events)
-        next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
-        return [*events, next_slot] if next_slot else events
-
-    async def get_extraction_events(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        """Every message answers the question being asked, unless it is a side question."""
-        slot = tracker.get_slot("requested_slot")
-        if slot not in ("contact_ok", *CONTACT_SLOTS) or is_side_request(tracker):
-            return []
-        return [SlotSet(slot, latest_text(tracker))]
 
     async def validate_contact_ok(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

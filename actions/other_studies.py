@@ -11,16 +11,17 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.answers import is_side_request, latest_intent, latest_text, yes_no_answer
+from actions.answers import latest_intent, yes_no_answer
 from actions.contact_form import read_back_answer
 from actions.language import language_of
-from actions.prescreen_form import explain_rule_out, explain_unreadable, language_switched, reopen_after_correction
+from actions.prescreen_form import explain_rule_out, explain_unreadable, reopen_after_correction
+from actions.typed_form import TypedAnswersForm
 from bot.leads.other_studies import OtherStudiesDetails
 from bot.leads.store import StoreError
 from bot.reading import (
@@ -61,7 +62,9 @@ def read_phone_or_email(text: str, language: str) -> str | None:
     return read_email(text) or read_phone(text, language)
 
 
-class ValidateOtherStudiesForm(FormValidationAction):
+class ValidateOtherStudiesForm(TypedAnswersForm):
+    answer_slots = (OFFER_SLOT, *DETAIL_SLOTS)
+
     def name(self) -> str:
         return "validate_other_studies_form"
 
@@ -81,22 +84,7 @@ class ValidateOtherStudiesForm(FormValidationAction):
             reopened = reopen_after_correction(dispatcher, tracker)
             if reopened is not None:
                 return [*reopened, SlotSet("requested_slot", None), ActiveLoop(None)]
-        switched = language_switched(dispatcher, tracker)
-        if switched is None:
-            return await super().run(dispatcher, tracker, domain)
-        events: list[EventType] = [SlotSet(slot, value) for slot, value in switched.items()]
-        tracker.add_slots(events)
-        next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
-        return [*events, next_slot] if next_slot else events
-
-    async def get_extraction_events(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        """Every message answers the question being asked, unless it is a side question."""
-        slot = tracker.get_slot("requested_slot")
-        if slot not in (OFFER_SLOT, *DETAIL_SLOTS) or is_side_request(tracker):
-            return []
-        return [SlotSet(slot, latest_text(tracker))]
+        return await super().run(dispatcher, tracker, domain)
 
     async def validate_other_studies_ok(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
