@@ -74,7 +74,7 @@ class Settings:
     study_contact_email: str = _setting("STUDY_CONTACT_EMAIL")
     emergency_phone: str = _setting("EMERGENCY_PHONE", "120")
     privacy_url: str = _setting("PRIVACY_URL", "/privacy")
-    chat_title: str = _setting("CHAT_TITLE", "CAR-T study prescreen")
+    chat_title: str = _setting("CHAT_TITLE")  # empty: the page's own title in each language (chat texts' `title`)
     retention_days: int = _setting("RETENTION_DAYS", 180)
     # Ruled-out patients are offered to hear about other studies (a separate consent); 0 switches it off.
     offer_other_studies: bool = _setting("OFFER_OTHER_STUDIES", True)

@@ -425,6 +425,7 @@ def test_switch_to_chinese_mid_way(open_page: Callable[..., Page], stack: Any, a
     assert all(CJK.search(title) for title in titles), titles
     assert question_zh != question_en
     assert_page_words(page, CHINESE_WORDS)
+    expect(page).to_have_title("CAR-T 临床研究预筛查")  # the window's title switches with the page's words
     assert len(user_texts(page)) == answered + 1
     assert_no_serious_violations(run_axe(page, axe_source))
     shoot(page, "chat-375-live-switch-zh.png")

@@ -65,8 +65,9 @@ def test_page_loads_and_says_plainly_when_the_assistant_is_unreachable(
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     page.reload()
 
-    expect(page).to_have_title(get_settings().chat_title)
-    expect(page.get_by_role("heading", level=1)).to_have_text(get_settings().chat_title)
+    title = get_settings().chat_title or "CAR-T study prescreen"
+    expect(page).to_have_title(title)
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
     banner = page.get_by_role("alert")
     expect(banner).to_contain_text(UNAVAILABLE)
     expect(banner).to_contain_text(PHONE)

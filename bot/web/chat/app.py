@@ -146,12 +146,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     def page_context() -> dict[str, Any]:
         lang = pick_lang(request.args.get("lang"))
+        words = strings_for(lang)
         return {
-            "s": strings_for(lang),
+            "s": words,
             "all_strings": all_strings(),  # the page's words follow the conversation when it switches language
             "lang": lang,
             "settings": settings,
-            "title": settings.chat_title,
+            "title": settings.chat_title or words["title"],  # a site's own title, else the page's in its language
             "max_chars": MAX_TEXT_CHARS,
             "embedded": request.args.get("embed") == "1",
             "accent": _normalise_color(request.args.get("color")),

@@ -31,7 +31,7 @@ def test_chat_page_has_the_essentials(down_client: Any) -> None:
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     html = response.get_data(as_text=True)
-    assert f"<title>{settings.chat_title}</title>" in html
+    assert f"<title>{settings.chat_title or 'CAR-T study prescreen'}</title>" in html
     assert 'role="log"' in html and 'aria-live="polite"' in html
     assert re.search(r'<label class="composer-label" for="message"[^>]*>', html)
     assert f'maxlength="{MAX_TEXT_CHARS}"' in html
@@ -411,3 +411,13 @@ def test_privacy_notice_names_the_other_studies_consent_only_when_it_is_offered(
     chinese = client.get("/privacy?lang=zh").get_data(as_text=True)
     assert ("other studies at this hospital" in english) is offered
     assert ("本医院的其他研究" in chinese) is offered
+
+
+@pytest.mark.parametrize("site_title", ["", "长海医院 CAR-T 研究"])
+def test_the_page_title_follows_the_language_unless_the_site_sets_one(site_title: str) -> None:
+    client = create_app(make_settings(free_port(), chat_title=site_title)).test_client()
+    english = client.get("/").get_data(as_text=True)
+    chinese = client.get("/?lang=zh").get_data(as_text=True)
+    assert f"<title>{site_title or 'CAR-T study prescreen'}</title>" in english
+    assert f"<title>{site_title or 'CAR-T 临床研究预筛查'}</title>" in chinese
+    assert ('data-s="title"' in chinese) is not bool(site_title)  # a site's own title is not switched

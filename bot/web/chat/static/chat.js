@@ -157,6 +157,8 @@
     doc.documentElement.setAttribute('data-lang', lang);
     translate(doc);
     translate(offlineTemplate.content);
+    var heading = doc.querySelector('h1.title[data-s]');  // the page's own title, unless the site set one
+    if (heading) { doc.title = heading.textContent; }
     var privacy = byId('privacy-link');
     if (privacy && privacy.hasAttribute('data-builtin')) {
       privacy.setAttribute('href', '/privacy' + (lang !== 'en' ? '?lang=' + encodeURIComponent(lang) : ''));
