@@ -64,10 +64,15 @@ lint: install  ## ruff (bot, actions, tools, tests) and mypy (bot, actions)
 	@$(VENV)/bin/mypy
 
 COORDINATOR_TRANSLATIONS := bot/web/coordinator/translations
-translations: install  ## coordinator app: update the Chinese catalogue from the code, compile it (commit .po and .mo)
+NOTIFY_TRANSLATIONS := bot/notify/translations
+translations: install  ## coordinator app and study-team messages: update the Chinese catalogues from the code, compile them (commit .po and .mo)
 	@$(VENV)/bin/pybabel extract -F babel.cfg -k _l --no-location --omit-header --sort-output -o build/coordinator.pot .
 	@$(VENV)/bin/pybabel update -i build/coordinator.pot -d $(COORDINATOR_TRANSLATIONS) -l zh -w 120 --ignore-obsolete
 	@$(VENV)/bin/pybabel compile -d $(COORDINATOR_TRANSLATIONS) --statistics
+	@# bot/notify: its own catalogue (domain "notify"), every .py of the folder, msgids from gettext / ngettext
+	@$(VENV)/bin/pybabel extract --no-location --omit-header --sort-output -o build/notify.pot bot/notify
+	@$(VENV)/bin/pybabel update -D notify -i build/notify.pot -d $(NOTIFY_TRANSLATIONS) -l zh -w 120 --ignore-obsolete
+	@$(VENV)/bin/pybabel compile -D notify -d $(NOTIFY_TRANSLATIONS) --statistics
 
 clean:  ## remove build outputs (not .env, not var/)
 	rm -rf build models results reports .pytest_cache

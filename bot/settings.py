@@ -100,6 +100,7 @@ class Settings:
     notify_email_to: tuple[str, ...] = _setting("NOTIFY_EMAIL_TO", ())
     notify_webhook_url: str = _setting("NOTIFY_WEBHOOK_URL")
     notify_webhook_format: str = _setting("NOTIFY_WEBHOOK_FORMAT", "json")  # json, or wecom (WeCom group robot)
+    notify_language: str = _setting("NOTIFY_LANGUAGE", "zh")  # the messages' language: zh or en
     notify_statuses: tuple[str, ...] = _setting(
         "NOTIFY_STATUSES", ("likely_eligible", "needs_review", "likely_ineligible")
     )  # provisional statuses that send a message when a screening completes with a contact

@@ -13,6 +13,7 @@ from bot.settings import PROJECT_ROOT, Settings
 
 OFF_NOTICE = "Notifications are off: set SMTP_URL and NOTIFY_EMAIL_TO in .env (README → Notifications)."
 WEBHOOK_FORMATS = ("json", "wecom")
+LANGUAGES = ("zh", "en")  # the notify catalogue's languages (bot/notify/translations), English being the msgids
 PROVISIONAL_STATUSES = ("likely_eligible", "needs_review", "likely_ineligible")
 
 
@@ -41,6 +42,7 @@ class NotifyConfig:
     email_to: tuple[str, ...]
     webhook_url: str
     webhook_format: str
+    language: str  # zh or en: subject, text and markdown; JSON field names and codes stay English
     statuses: tuple[str, ...]
     digest_time: time | None
     timezone: ZoneInfo
@@ -111,6 +113,10 @@ def notify_config(settings: Settings) -> NotifyConfig:
         raise NotifyConfigError(
             f"NOTIFY_WEBHOOK_FORMAT must be one of {', '.join(WEBHOOK_FORMATS)}, got {settings.notify_webhook_format!r}"
         )
+    if settings.notify_language not in LANGUAGES:
+        raise NotifyConfigError(
+            f"NOTIFY_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {settings.notify_language!r}"
+        )
     unknown = [status for status in settings.notify_statuses if status not in PROVISIONAL_STATUSES]
     if unknown:
         raise NotifyConfigError(
@@ -134,6 +140,7 @@ def notify_config(settings: Settings) -> NotifyConfig:
         email_to=settings.notify_email_to,
         webhook_url=settings.notify_webhook_url,
         webhook_format=settings.notify_webhook_format,
+        language=settings.notify_language,
         statuses=settings.notify_statuses,
         digest_time=_parse_digest_time(settings.notify_digest_time),
         timezone=zone,

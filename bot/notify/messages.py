@@ -2,7 +2,9 @@
 
 Only a reference code, the provisional status, a time and a link go in; these functions are
 never given a name, phone number, e-mail address or answer, so they cannot leak one. (Staff-facing
-wording: the patient-facing text rule concerns `domain.yml` and the criteria file.)
+wording: the patient-facing text rule concerns `domain.yml` and the criteria file.) Subject, text and
+markdown are in NOTIFY_LANGUAGE, their words from the notify catalogue (bot/notify/language.py); the
+JSON webhook's field names and codes are a data format and stay English.
 """
 
 from __future__ import annotations
@@ -13,16 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.notify.config import NotifyConfig
+from bot.notify.language import Wording, aligned
 
-# The coordinator app shows the same labels (bot/web/coordinator/core.py); this layer may not import it.
-STATUS_LABELS = {
-    "likely_eligible": "Likely eligible",
-    "needs_review": "Needs review",
-    "likely_ineligible": "Likely ineligible",
-}
 DIGEST_LIST_LIMIT = 30  # reference codes listed per section (fewer in WeCom markdown when they do not fit)
 WECOM_MAX_BYTES = 4096  # a WeCom group robot refuses longer markdown content
-TIME_FORMAT = "%d %b %Y, %H:%M"
 
 
 @dataclass(frozen=True)
@@ -58,31 +54,62 @@ def lead_link(config: NotifyConfig, screening_id: int) -> str:
     return f"{config.public_url}/leads/{screening_id}"
 
 
+def wording(config: NotifyConfig) -> Wording:
+    return Wording(config.language, config.timezone)
+
+
 def local(config: NotifyConfig, moment: datetime) -> str:
-    return f"{moment.astimezone(config.timezone).strftime(TIME_FORMAT)} ({config.timezone_name})"
+    """A moment with its time zone named: 03 Dec 2026, 08:31 (Asia/Shanghai)."""
+    words = wording(config)
+    return words.gettext("%(moment)s (%(zone)s)", moment=words.moment(moment), zone=config.timezone_name)
+
+
+def status_label(words: Wording, provisional_status: str) -> str:
+    """The coordinator app shows the same labels (bot/web/coordinator/core.py); this layer may not import it."""
+    labels = {
+        "likely_eligible": words.gettext("Likely eligible"),
+        "needs_review": words.gettext("Needs review"),
+        "likely_ineligible": words.gettext("Likely ineligible"),
+    }
+    return labels.get(provisional_status, provisional_status)
 
 
 def lead_message(config: NotifyConfig, trial: str, lead: LeadRef) -> Message:
     """A screening completed with contact details."""
-    status = STATUS_LABELS.get(lead.provisional_status, lead.provisional_status)
+    words = wording(config)
+    status = status_label(words, lead.provisional_status)
     link = lead_link(config, lead.screening_id)
     when = local(config, lead.completed_at)
-    text = (
-        f"A patient completed the {trial} prescreen and left contact details.\n\n"
-        f"Reference:           {lead.reference_code}\n"
-        f"Provisional status:  {status}\n"
-        f"Completed:           {when}\n"
-        f"Open the lead:       {link}\n\n"
-        f"Please contact the patient within {config.deadline_hours} hours. Contact details and answers are in "
-        "the coordinator app (sign-in required); they are never sent by e-mail or webhook.\n"
-    )
-    markdown = (
-        f"**New prescreen lead** ({trial})\n"
-        f"> Reference: **{lead.reference_code}**\n"
-        f"> Provisional status: {status}\n"
-        f"> Completed: {when}\n\n"
-        f"[Open the lead]({link}) (sign-in required). Contact within {config.deadline_hours} hours."
-    )
+    hours = config.deadline_hours
+    facts = aligned([
+        (words.gettext("Reference:"), lead.reference_code),
+        (words.gettext("Provisional status:"), status),
+        (words.gettext("Completed:"), when),
+        (words.gettext("Open the lead:"), link),
+    ])
+    text = "\n".join([
+        words.gettext("A patient completed the %(trial)s prescreen and left contact details.", trial=trial),
+        "",
+        *facts,
+        "",
+        words.ngettext(
+            "Please contact the patient within %(hours)d hour. Contact details and answers are in the coordinator "
+            "app (sign-in required); they are never sent by e-mail or webhook.",
+            "Please contact the patient within %(hours)d hours. Contact details and answers are in the coordinator "
+            "app (sign-in required); they are never sent by e-mail or webhook.",
+            hours, hours=hours,
+        ),
+    ]) + "\n"
+    markdown = "\n".join([
+        words.gettext("**New prescreen lead** (%(trial)s)", trial=trial),
+        "> " + words.gettext("Reference: **%(code)s**", code=lead.reference_code),
+        "> " + words.gettext("Provisional status: %(status)s", status=status),
+        "> " + words.gettext("Completed: %(when)s", when=when),
+        "",
+        words.ngettext("[Open the lead](%(link)s) (sign-in required). Contact within %(hours)d hour.",
+                       "[Open the lead](%(link)s) (sign-in required). Contact within %(hours)d hours.",
+                       hours, link=link, hours=hours),
+    ])
     fields: dict[str, object] = {
         "event": "new_lead",
         "trial": trial,
@@ -91,7 +118,8 @@ def lead_message(config: NotifyConfig, trial: str, lead: LeadRef) -> Message:
         "completed_at": lead.completed_at.astimezone(config.timezone).isoformat(),
         "link": link,
     }
-    return Message(f"New prescreen lead {lead.reference_code}: {status}", text, markdown, fields)
+    subject = words.gettext("New prescreen lead %(code)s: %(status)s", code=lead.reference_code, status=status)
+    return Message(subject, text, markdown, fields)
 
 
 @dataclass(frozen=True)
@@ -128,27 +156,31 @@ class _Section:
 
 def _sections(config: NotifyConfig, now: datetime, since: datetime, leads: DigestLeads) -> list[_Section]:
     today = now.astimezone(config.timezone).date()
-
-    def shown(moment: datetime) -> str:
-        return moment.astimezone(config.timezone).strftime(TIME_FORMAT)
+    words = wording(config)
 
     def completed(lead: LeadRef) -> _Line:
         link = lead_link(config, lead.screening_id)
-        return _Line(lead.reference_code, link, lead.completed_at, f"completed {shown(lead.completed_at)}")
+        when = words.gettext("completed %(when)s", when=words.moment(lead.completed_at))
+        return _Line(lead.reference_code, link, lead.completed_at, when)
 
     def call_back(lead: LeadRef) -> _Line:
         at = lead.callback_at or lead.completed_at
-        missed = " (missed)" if at.astimezone(config.timezone).date() < today else ""
-        return _Line(lead.reference_code, lead_link(config, lead.screening_id), at, f"call back {shown(at)}{missed}")
+        if at.astimezone(config.timezone).date() < today:
+            when = words.gettext("call back %(when)s (missed)", when=words.moment(at))
+        else:
+            when = words.gettext("call back %(when)s", when=words.moment(at))
+        return _Line(lead.reference_code, lead_link(config, lead.screening_id), at, when)
 
-    deadline = f"Past the {config.deadline_hours}-hour contact deadline"
+    hours = config.deadline_hours
+    due_today = words.gettext("Call-backs due today")
     return [
-        _Section("new_leads", f"New leads since {local(config, since)}", "New leads", "completed_at",
-                 [completed(lead) for lead in leads.new]),
-        _Section("overdue_leads", f"{deadline}, no contact attempt yet", deadline, "completed_at",
+        _Section("new_leads", words.gettext("New leads since %(since)s", since=local(config, since)),
+                 words.gettext("New leads"), "completed_at", [completed(lead) for lead in leads.new]),
+        _Section("overdue_leads",
+                 words.gettext("Past the %(hours)d-hour contact deadline, no contact attempt yet", hours=hours),
+                 words.gettext("Past the %(hours)d-hour contact deadline", hours=hours), "completed_at",
                  [completed(lead) for lead in leads.overdue]),
-        _Section("callbacks_due", "Call-backs due today", "Call-backs due today", "callback_at",
-                 [call_back(lead) for lead in leads.callbacks]),
+        _Section("callbacks_due", due_today, due_today, "callback_at", [call_back(lead) for lead in leads.callbacks]),
     ]
 
 
@@ -159,38 +191,49 @@ def _listed(section: _Section, limit: int, render: Callable[[_Line], str], more:
 
 
 def _digest_text(config: NotifyConfig, trial: str, day: str, since: datetime, sections: list[_Section]) -> str:
-    lines = [f"{trial} prescreen: daily digest for {day} (times in {config.timezone_name})", ""]
+    words = wording(config)
+    lines = [words.gettext("%(trial)s prescreen: daily digest for %(day)s (times in %(zone)s)",
+                           trial=trial, day=day, zone=config.timezone_name), ""]
     if not any(section.lines for section in sections):
         lines += [
-            f"Nothing needs action: no new leads since {local(config, since)}, none past the "
-            f"{config.deadline_hours}-hour contact deadline, no call-backs due today.",
+            words.gettext("Nothing needs action: no new leads since %(since)s, none past the %(hours)d-hour contact "
+                          "deadline, no call-backs due today.",
+                          since=local(config, since), hours=config.deadline_hours),
             "",
         ]
     else:
         for section in sections:
             lines += [
-                f"{section.heading}: {len(section.lines)}",
+                words.gettext("%(heading)s: %(count)d", heading=section.heading, count=len(section.lines)),
                 *_listed(section, DIGEST_LIST_LIMIT, lambda line: f"  {line.reference_code}  {line.when}  {line.link}",
-                         lambda more: f"  … and {more} more (see the lead list)"),
+                         lambda more: "  " + words.ngettext("… and %(count)d more (see the lead list)",
+                                                            "… and %(count)d more (see the lead list)",
+                                                            more, count=more)),
                 "",
             ]
-    lines.append(f"All leads, those that need action first: {config.public_url}/leads (sign-in required). "
-                 "Contact details, answers and notes are never sent by e-mail or webhook.")
+    lines.append(words.gettext("All leads, those that need action first: %(link)s (sign-in required). Contact details, "
+                               "answers and notes are never sent by e-mail or webhook.",
+                               link=f"{config.public_url}/leads"))
     return "\n".join(lines) + "\n"
 
 
 def _digest_markdown(config: NotifyConfig, trial: str, day: str, sections: list[_Section]) -> str:
     """WeCom markdown, listing as many leads per section as fit in the robot's 4096 bytes."""
-    head = f"**{trial} prescreen: daily digest** {day}"
-    foot = f"Times in {config.timezone_name}. [Open the lead list]({config.public_url}/leads) (sign-in required)"
+    words = wording(config)
+    head = words.gettext("**%(trial)s prescreen: daily digest** %(day)s", trial=trial, day=day)
+    foot = words.gettext("Times in %(zone)s. [Open the lead list](%(link)s) (sign-in required)",
+                         zone=config.timezone_name, link=f"{config.public_url}/leads")
     if not any(section.lines for section in sections):
-        return f"{head}\n> Nothing needs action: no new leads, none overdue, no call-backs due today.\n{foot}"
+        nothing = words.gettext("Nothing needs action: no new leads, none overdue, no call-backs due today.")
+        return f"{head}\n> {nothing}\n{foot}"
     for limit in range(DIGEST_LIST_LIMIT, -1, -1):
         lines = [head]
         for section in sections:
-            lines.append(f"> {section.short_heading}: **{len(section.lines)}**")
+            lines.append("> " + words.gettext("%(heading)s: **%(count)d**", heading=section.short_heading,
+                                              count=len(section.lines)))
             lines += _listed(section, limit, lambda line: f"> [{line.reference_code}]({line.link}) {line.when}",
-                             lambda more: f"> … and {more} more")
+                             lambda more: "> " + words.ngettext("… and %(count)d more", "… and %(count)d more",
+                                                                more, count=more))
         markdown = "\n".join([*lines, foot])
         if len(markdown.encode("utf-8")) <= WECOM_MAX_BYTES:
             break
@@ -199,7 +242,8 @@ def _digest_markdown(config: NotifyConfig, trial: str, day: str, sections: list[
 
 def digest_message(config: NotifyConfig, trial: str, now: datetime, since: datetime, leads: DigestLeads) -> Message:
     """The daily digest: counts, reference codes, times and links only."""
-    day = now.astimezone(config.timezone).strftime("%d %b %Y")
+    words = wording(config)
+    day = words.day(now)
     sections = _sections(config, now, since, leads)
 
     def refs(section: _Section) -> list[dict[str, str]]:
@@ -218,12 +262,15 @@ def digest_message(config: NotifyConfig, trial: str, now: datetime, since: datet
         "link": f"{config.public_url}/leads",
     }
     if leads.empty:
-        subject = f"Prescreen digest {day}: nothing needs action"
+        subject = words.gettext("Prescreen digest %(day)s: nothing needs action", day=day)
     else:
         callbacks = len(leads.callbacks)
-        subject = (
-            f"Prescreen digest {day}: {len(leads.new)} new, {len(leads.overdue)} past the contact deadline, "
-            f"{callbacks} call-back{'' if callbacks == 1 else 's'} due today"
+        subject = words.ngettext(
+            "Prescreen digest %(day)s: %(new)d new, %(overdue)d past the contact deadline, %(callbacks)d call-back "
+            "due today",
+            "Prescreen digest %(day)s: %(new)d new, %(overdue)d past the contact deadline, %(callbacks)d call-backs "
+            "due today",
+            callbacks, day=day, new=len(leads.new), overdue=len(leads.overdue), callbacks=callbacks,
         )
     return Message(subject, _digest_text(config, trial, day, since, sections),
                    _digest_markdown(config, trial, day, sections), fields)

@@ -158,8 +158,9 @@ def clock() -> Clock:
 
 
 def notify_settings(database_url: str, mail_port: int | None, webhook_url: str = "", **changes: Any) -> Settings:
-    """Notifications to the test servers; no digest unless a test sets NOTIFY_DIGEST_TIME."""
+    """Notifications to the test servers, in English; no digest unless a test sets NOTIFY_DIGEST_TIME."""
     changes.setdefault("notify_digest_time", "off")
+    changes.setdefault("notify_language", "en")  # the tests of what messages say read English
     values: dict[str, Any] = {
         "database_url": database_url, "smtp_url": f"smtp://127.0.0.1:{mail_port}" if mail_port else "",
         "notify_email_from": "prescreen@changhai.example", "notify_email_to": ("team@changhai.example",),

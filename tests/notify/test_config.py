@@ -27,6 +27,7 @@ def test_smtp_urls(url: str, server: SmtpServer) -> None:
 @pytest.mark.parametrize(("changes", "names"), [
     ({"smtp_url": "mail.example.org:587"}, "SMTP_URL"),
     ({"notify_webhook_format": "dingtalk"}, "NOTIFY_WEBHOOK_FORMAT"),
+    ({"notify_language": "fr"}, "NOTIFY_LANGUAGE"),
     ({"notify_statuses": ("eligible",)}, "NOTIFY_STATUSES"),
     ({"notify_digest_time": "half past eight"}, "NOTIFY_DIGEST_TIME"),
     ({"notify_max_attempts": 0}, "NOTIFY_MAX_ATTEMPTS"),

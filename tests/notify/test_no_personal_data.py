@@ -1,7 +1,7 @@
 """No message to the study team carries personal data: leads seeded with distinctive names, phone
 numbers, e-mail addresses, WeChat IDs, typed answers, questions and coordinators' notes, at every
 place the digest looks (new, overdue, call-back due); the digest on all three channels and each
-lead's message must name them by reference code only."""
+lead's message must name them by reference code only, in each language (NOTIFY_LANGUAGE)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
 from bot.leads.models import ContactAttempt, ReviewStatus
@@ -87,8 +88,9 @@ def assert_clean(text: str, codes: list[str]) -> None:
         assert code in text
 
 
+@pytest.mark.parametrize("language", ["en", "zh"])
 def test_digest_and_lead_messages_hold_reference_codes_and_no_personal_data(
-    store: LeadStore, database_url: str
+    store: LeadStore, database_url: str, language: str
 ) -> None:
     ids = {
         "new": seed(store, PATIENTS["new"], NOW - timedelta(hours=2)),
@@ -111,7 +113,7 @@ def test_digest_and_lead_messages_hold_reference_codes_and_no_personal_data(
 
     # Through the notifier: the e-mail and JSON bodies as queued (the new lead's message, and the digest).
     config = notify_config(notify_settings(database_url, free_port(), "http://127.0.0.1:9/hook",
-                                           notify_digest_time="08:30"))
+                                           notify_digest_time="08:30", notify_language=language))
     notifier = Notifier(store.database, config, "NCT05240950", Clock(NOW))
     assert notifier.queue_leads(NOW) == 2 and notifier.queue_digest(NOW) == 2
     queued = rows(store)

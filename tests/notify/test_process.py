@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from email.header import decode_header, make_header
 from pathlib import Path
 
 from bot.leads.crypto import FieldCipher
@@ -38,5 +39,9 @@ def test_notifier_process_sends_a_completed_screening(tmp_path: Path, mail_serve
     finally:
         stack.stop(["notify"])
         store.database.engine.dispose()
-    assert [message["Subject"] for message in mail_server.messages] == [f"New prescreen lead {code}: Likely eligible"]
+    # In the default NOTIFY_LANGUAGE, Chinese, encoded as e-mail headers must be (RFC 2047).
+    subjects = [str(make_header(decode_header(message["Subject"]))) for message in mail_server.messages]
+    assert subjects == [f"新预筛记录 {code}：可能符合"]
+    body = mail_server.messages[0].get_payload(decode=True).decode("utf-8")
+    assert f"编号：          {code}\n" in body
     assert not stack.services["notify"].running()
