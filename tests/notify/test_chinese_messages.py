@@ -5,23 +5,20 @@ keeping its placeholders; the WeCom 4096-byte cap with three-byte Chinese charac
 from __future__ import annotations
 
 import dataclasses
-import gettext
 import json
-import re
 from datetime import datetime, timedelta, timezone
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 
 from bot.notify.config import NotifyConfig, notify_config
 from bot.notify.language import DOMAIN, TRANSLATIONS
 from bot.notify.messages import DIGEST_LIST_LIMIT, WECOM_MAX_BYTES, DigestLeads, LeadRef, digest_message, lead_message
 from bot.settings import PROJECT_ROOT, get_settings
+from tests.catalogues import PLACEHOLDER, Msgid, pairs, read_catalogue, stale_in_mo, untranslated
 
 NOW = datetime(2026, 12, 3, 7, 30, tzinfo=timezone.utc)  # 15:30 in Shanghai
 CATALOGUE = TRANSLATIONS / "zh" / "LC_MESSAGES"
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
 LEAD = LeadRef(7, "PS-7K3M", "likely_eligible", NOW)
 OVERDUE = LeadRef(8, "PS-8X1Y", "needs_review", NOW - timedelta(hours=40))
 CALLBACK = LeadRef(9, "PS-9Q2W", "needs_review", NOW - timedelta(days=3), callback_at=NOW - timedelta(days=1))
@@ -139,9 +136,6 @@ def test_the_wecom_digest_fits_its_4096_bytes_in_chinese() -> None:
 
 # The catalogue, as tests/web/coordinator/test_translations.py checks the coordinator app's.
 
-Msgid = tuple[str | tuple[str, ...], str | None]  # (the English, its context)
-
-
 def used_msgids() -> set[Msgid]:
     """Every msgid in bot/notify, found as `make translations` finds them (every .py of the folder)."""
     found: set[Msgid] = set()
@@ -151,42 +145,23 @@ def used_msgids() -> set[Msgid]:
 
 
 def catalogue() -> Catalog:
-    with open(CATALOGUE / f"{DOMAIN}.po", "rb") as handle:
-        return read_po(handle, locale="zh")
+    return read_catalogue(CATALOGUE / f"{DOMAIN}.po")
 
 
 def test_every_text_of_the_messages_has_a_chinese_translation() -> None:
     used = used_msgids()
     assert len(used) > 30  # the extraction found the messages
-    po = catalogue()
-    untranslated = []
-    for msgid, context in sorted(used, key=str):
-        message = po.get(msgid, context=context)
-        strings = [] if message is None else ([message.string] if isinstance(message.string, str) else message.string)
-        if message is None or message.fuzzy or not strings or not all(s.strip() for s in strings):
-            untranslated.append((msgid, context))
-    assert untranslated == [], "run `make translations` and translate these in bot/notify/translations/zh/…/notify.po"
+    missing = untranslated(used, catalogue())
+    assert missing == [], "run `make translations` and translate these in bot/notify/translations/zh/…/notify.po"
 
 
 def test_the_compiled_catalogue_is_the_po_file() -> None:
     """notify.mo is committed (no build step on a fresh clone): it must say what notify.po says."""
-    with open(CATALOGUE / f"{DOMAIN}.mo", "rb") as handle:
-        compiled = gettext.GNUTranslations(handle)
-    for message in catalogue():
-        if not message.id:
-            continue
-        if isinstance(message.id, tuple):
-            assert compiled.ngettext(message.id[0], message.id[1], 2) == message.string[0], message.id
-        else:
-            assert compiled.gettext(message.id) == message.string, "notify.mo is stale: run `make translations`"
+    assert stale_in_mo(catalogue(), CATALOGUE / f"{DOMAIN}.mo") == [], "notify.mo is stale: run `make translations`"
 
 
 def test_translations_keep_their_placeholders_and_markdown() -> None:
-    for message in catalogue():
-        if not message.id:
-            continue
-        english = message.id if isinstance(message.id, str) else message.id[1]
-        chinese = message.string if isinstance(message.string, str) else message.string[0]
+    for english, chinese in pairs(catalogue()):
         assert sorted(PLACEHOLDER.findall(chinese)) == sorted(PLACEHOLDER.findall(english)), english
         assert chinese.count("**") == english.count("**") and chinese.count("](") == english.count("]("), english
 
