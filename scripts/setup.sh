@@ -29,6 +29,10 @@ if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]
 fi
 
 if [ ! -x .venv/bin/python ]; then
+  if ! find_python310 >/dev/null && command -v pyenv >/dev/null 2>&1; then
+    echo "No Python 3.10 found: installing 3.10.13 with pyenv (a few minutes, once)..."
+    pyenv install --skip-existing 3.10.13 || true
+  fi
   if ! python=$(find_python310); then
     echo "Prescreen needs Python 3.10 (Rasa 3.6 does not run on newer versions)." >&2
     echo "Install it, for example with 'pyenv install 3.10.13' or your system's python3.10 package," >&2
