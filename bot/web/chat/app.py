@@ -35,22 +35,6 @@ HEALTH_TIMEOUT = (1.0, 2.0)
 # Messages Rasa may legitimately answer with nothing (e.g. `action_restart` without an
 # `utter_restart` response); for everything else an empty reply means something went wrong.
 SILENT_OK = frozenset({"/restart", "/session_start"})
-# Shown on /privacy; the purge job (bot/leads/retention.py) enforces settings.retention_days.
-RETENTION = {
-    "en": (
-        "If the study team does not take your prescreen further, your contact details and your own "
-        "words are removed {days} days after the prescreen. An anonymous record of which criteria "
-        "were met, without your name or contact details, is kept to count how many people the study "
-        "suits. If you go on to take part, the study team will explain how study records are kept"
-    ),
-    "zh": (
-        "如果研究团队没有进一步跟进您的预筛查，"
-        "您的联系方式和您输入的原话会在预筛查 {days} 天后删除。"
-        "我们只保留不含姓名和联系方式的匿名记录（哪些条件符合），"
-        "用于统计有多少人可能适合这项研究。"
-        "如果您之后参加研究，研究团队会向您说明研究记录的保存方式"
-    ),
-}
 
 
 def _origin_ok(origin: str) -> bool:
@@ -156,9 +140,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             "max_chars": MAX_TEXT_CHARS,
             "embedded": request.args.get("embed") == "1",
             "accent": _normalise_color(request.args.get("color")),
-            "retention": RETENTION.get(lang, RETENTION["en"]).format(
-                days=getattr(settings, "retention_days", 180)
-            ),
+            "retention": words["retention"].format(days=settings.retention_days),  # the purge job enforces it
             "tel": re.sub(r"[^0-9+]", "", settings.study_contact_phone),
             "emergency_tel": re.sub(r"[^0-9+]", "", settings.emergency_phone),
         }
