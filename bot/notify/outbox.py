@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.leads.database import Database
 from bot.leads.models import Contact, ContactAttempt, Notification, NotificationAttempt, ReviewStatus, Screening
-from bot.leads.pipeline import OPEN_STATUSES, LeadState, callback_due, is_overdue
+from bot.leads.pipeline import OPEN_STATUSES, LeadState, as_utc, callback_due, is_overdue
 from bot.notify.config import NotifyConfig
 from bot.notify.messages import DigestLeads, LeadRef, Message
 
@@ -21,10 +21,6 @@ MAX_BACKOFF = timedelta(minutes=60)
 def aware(moment: datetime) -> datetime:
     """A stored moment as UTC (SQLite hands it back without a time zone)."""
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-
-
-def aware_or_none(moment: datetime | None) -> datetime | None:
-    return aware(moment) if moment is not None else None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -152,12 +148,12 @@ def _open_leads(database: Database) -> list[tuple[LeadRef, LeadState]]:
     return [
         (
             LeadRef(row.id, row.reference_code or f"#{row.id}", row.provisional_status or "",
-                    aware(row.completed_at), aware_or_none(row.callback_at)),
+                    aware(row.completed_at), as_utc(row.callback_at)),
             LeadState(
                 review_status=row.review_status, completed_at=aware(row.completed_at), has_contact=True,
-                first_attempt_at=aware_or_none(row.first_attempt_at),
-                last_attempt_at=aware_or_none(row.last_attempt_at),
-                callback_at=aware_or_none(row.callback_at), visit_at=aware_or_none(row.visit_at),
+                first_attempt_at=as_utc(row.first_attempt_at),
+                last_attempt_at=as_utc(row.last_attempt_at),
+                callback_at=as_utc(row.callback_at), visit_at=as_utc(row.visit_at),
             ),
         )
         for row in rows
