@@ -1,0 +1,78 @@
+"""The NLU reads what the readers read: the message through bot.reading's one normaliser (issue 19).
+
+`SpokenTextNormaliser`, first in config.yml's pipeline, rewrites the message's text with
+`normalise_spoken` (Traditional -> Simplified, full-width -> half-width, 没有没有 -> 没有, fillers
+dropped) for training and for inference alike, so the training examples pass through it too and a
+message in Traditional characters meets the features the model learnt from Simplified ones.
+
+`TypedTextRestorer`, last in the pipeline, puts the text as typed back: Rasa copies the parsed
+message's text into the tracker's `latest_message`, which the actions store and show to the
+coordinator, and that must stay what the patient typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.reading.normaliser import normalise_spoken
+
+# Where the typed text waits while the pipeline reads the normalised one (not an output property).
+TYPED_TEXT = "typed_text"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class SpokenTextNormaliser(GraphComponent):
+    """Rewrites each message's text as bot.reading's normaliser reads it, keeping the typed text aside."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> SpokenTextNormaliser:
+        return cls()
+
+    @staticmethod
+    def _normalise(message: Message) -> None:
+        text = message.get(TEXT)
+        if not isinstance(text, str) or not text or text.startswith("/"):
+            return  # no text, or a button's payload ("/affirm"): Rasa reads payloads itself
+        normal = normalise_spoken(text)
+        if normal != text:
+            message.set(TYPED_TEXT, text)
+            message.set(TEXT, normal, add_to_output=True)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            self._normalise(example)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._normalise(message)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class TypedTextRestorer(GraphComponent):
+    """Puts the text as typed back once the pipeline has read the normalised one."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> TypedTextRestorer:
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data  # the model learns from the normalised text; nothing is stored from training
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            typed = message.get(TYPED_TEXT)
+            if isinstance(typed, str):
+                message.set(TEXT, typed, add_to_output=True)
+        return messages
