@@ -113,8 +113,16 @@ def drop_fillers(text: str) -> str:
 
 
 def normalise_spoken(text: str) -> str:
-    """What was typed, in the one form the readers' words are written in (see the module's docstring)."""
+    """What was typed, in the one form the readers' words are written in (see the module's docstring).
+
+    Regional words become the Mandarin words the readers know ("呒没" -> "没有", "唔知" -> "不知道"),
+    from the lexicon's `same_as` lists.
+    """
+    from bot.reading.lexicon import regional_to_mandarin  # the lexicon normalises its words with this module
+
     text = to_simplified(fold_width(text))
+    if HAN.search(text):
+        text = regional_to_mandarin(collapse_repeats(text))
     return collapse_repeats(drop_fillers(collapse_repeats(text)))
 
 

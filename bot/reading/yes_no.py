@@ -6,7 +6,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bot.reading import lexicon
+from bot.reading.normaliser import normalise_spoken
 from bot.reading.text import any_phrase, longest_phrase, normalise, squeeze
+from bot.reading.chinese import has_han
+from bot.reading.yes_no_zh import split_clauses as chinese_clauses
 from bot.reading.yes_no_zh import read_chinese_yes_no
 from bot.trial.criteria import Check, YesNo
 
@@ -14,48 +18,9 @@ from bot.trial.criteria import Check, YesNo
 INTENT_VALUES: Mapping[str, YesNo] = {"affirm": "yes", "deny": "no", "dont_know": "unsure"}
 MIN_INTENT_CONFIDENCE = 0.6
 
-# Order matters: "not sure" before "no", "don't think so" before "think so".
-_UNSURE: tuple[str, ...] = (
-    "not sure", "unsure", "dont know", "don't know", "do not know", "didn't know", "dunno", "idk", "no idea",
-    "not certain", "uncertain", "can't remember", "cant remember", "cannot remember", "don't remember",
-    "dont remember", "do not remember", "can't recall", "cant recall", "don't recall", "no clue", "maybe",
-    "perhaps", "possibly", "not known", "never been told", "haven't been told", "have not been told",
-    "wasn't told", "was not told", "nobody told me", "no one told me", "have to check", "need to check",
-    "i'd have to ask", "ask my doctor", "ask my daughter", "ask my son", "not tested", "never tested",
-    "haven't been tested", "have not been tested", "not been tested", "unknown", "not a clue",
-    "no clue", "can't say", "cannot say", "hard to say", "not clear", "unclear", "forgot", "forget",
-    # not told, no results, not tested: "no" in form, "not sure" in meaning
-    "didn't tell", "didn't say", "never told", "never said", "never mentioned", "no one mentioned",
-    "no one said", "no one has said", "nobody said", "no one explained", "nobody explained", "didn't explain",
-    "never explained", "haven't told", "haven't seen the", "haven't seen any", "never saw the",
-    "never got the result", "never got told", "didn't get the result", "haven't got the result",
-    "haven't had the result", "not had the result", "not been told", "haven't heard back",
-    "waiting for the result", "waiting on result", "don't have the report", "don't have that report",
-    "don't have the result", "don't have that information", "don't have the details", "don't have my paperwork",
-    "never checked", "haven't checked", "didn't check", "no one checked", "never asked", "didn't ask",
-    "haven't asked", "don't understand the result", "don't understand what they", "didn't understand what they",
-    "didn't understand the result", "never found out", "not aware of the result", "haven't had the test",
-    "haven't had that test", "never had the test", "never been tested", "never heard of that",
-    "never heard anything", "wasn't tested", "was i tested", "can't be sure", "cannot be sure", "dont kno",
-    "i dont knw", "don't knoe", "dno", "wouldn't know", "how would i know", "haven't a clue", "haven't got a clue",
-    "dont recall", "do not recall", "haven't been checked", "never been checked", "ever tested me", "nobody tested",
-    "don't think i was tested", "dont think i was tested", "understand what they",
-    # not knowing what the question is about, asking someone else, looking it up
-    "no idea what", "don't know what that", "dont know what that", "not sure what that", "no clue what",
-    "what that is", "what that means", "not familiar with", "ask my wife", "ask my husband",
-    "ask my mum", "ask my mom", "ask my dad", "ask my family", "ask the doctor", "ask my oncologist",
-    "ask my surgeon", "ask my nurse", "ask him", "ask her", "have to ask", "need to ask", "would have to ask",
-    "would need to ask", "check with", "look it up", "look at my papers", "look at my records",
-    "look at my notes", "check my papers", "check my records", "check my notes", "check the report",
-    "look at the report", "not 100", "no recollection", "beats me", "who knows", "god knows",
-    "couldn't tell you", "couldn't say", "can't tell", "cant tell", "not that i remember", "no memory",
-    "i'm confused", "im confused", "still waiting", "waiting on the result", "waiting for my result",
-    "waiting for the scan", "waiting on the scan", "don't have any result", "dont have any result", "no result",
-    "dont no", "don't no", "do not no", "dont kn", "don't kno", "dont knoe", "dont now", "don't now", "idk tbh",
-    # mixed answers: left for the study team rather than guessed
-    "yes and no", "yes or no", "sort of", "kind of", "kinda", "sorta", "in a way", "not exactly", "it depends",
-    "depends", "partly", "partially",
-)
+# The words are data (lexicon.yml, every variety of English). Order matters: "not sure" before "no",
+# "don't think so" before "think so".
+_UNSURE: tuple[str, ...] = lexicon.words("en", "unsure")
 _UNSURE += tuple(phrase + "s" for phrase in _UNSURE if phrase.endswith("result"))
 # "not really sure", "not 100% sure", "nto sure", "not shure": unsure, before "not really" reads as no.
 _UNSURE_PATTERN = re.compile(
@@ -75,59 +40,19 @@ _DECLINE = re.compile(
 )
 # "I'm sure I don't" is a no; "sure, I don't mind" is not.
 _SURE_NOT = re.compile(r"\bsure(?: that)? i (?:don't|dont|do not)\b(?! mind| care| object| have a problem)")
-_HEDGED_NO = (
-    "don't think so", "dont think so", "do not think so", "i don't believe so", "don't believe so",
-    "dont believe so", "do not believe so", "i believe not", "i think not", "probably no", "pretty sure not",
-    "sure not", "of course not", "certainly not", "definitely not", "absolutely not", "of course i haven't",
-    "sure i haven't", "sure i havent", "sure i have not", "sure i didn't", "sure i didnt", "sure i did not",
-    "sure it's no", "sure its no", "sure i've never", "sure i have never", "sure i never", "have had no",
-    "i've had no",
-    "probably not", "not really", "not that i know", "not that i'm aware", "not that im aware",
-    "not as far as i know", "not to my knowledge", "i doubt it", "doubt it", "not at the moment",
-    "not at all", "not currently", "not now", "not any more", "not anymore", "no longer", "none that i know",
-    "never heard of", "not heard of", "haven't heard of", "havent heard of", "not that i've heard",
-    "doesn't apply", "does not apply", "doesnt apply", "not applicable", "n a", "none of those", "none of them",
-    "none of these", "don't have any", "dont have any", "do not have any", "nothing like that",
-    "nothing of the sort", "not him", "not her", "not likely", "unlikely",
-)
-_HEDGED_YES = (
-    "i think so", "think so", "i believe so", "believe so", "probably", "pretty sure", "i guess so",
-    "guess so", "i suppose so", "suppose so", "as far as i know yes", "i reckon", "most likely", "likely",
-)
+_HEDGED_NO = lexicon.words("en", "hedged_no")
+_HEDGED_YES = lexicon.words("en", "hedged_yes")
 # Words that make an answer a belief rather than knowledge ("I think it was negative").
 _HEDGE_WORDS = re.compile(
     r"(?<![\w'])(?:think|thought|believe|guess|suppose|probably|reckon|assume|likely|doubt|as far as i know|"
     r"not that i know|not that i'm aware|not that im aware|to my knowledge|heard of|pretty sure|seem|seems|"
     r"i hope|hopefully)(?![\w'])"
 )
-_YES_WORDS = (
-    "yes", "yeah", "yea", "yeh", "ya", "yah", "yep", "yup", "yes please", "y", "sure", "certainly",
-    "correct", "right", "true", "affirmative", "absolutely", "definitely", "indeed", "of course", "ok",
-    "okay", "i have", "i do", "i am", "i did", "i was", "i agree", "agree", "that's right", "thats right",
-    "yess", "yse", "yas", "yeas", "ye", "si", "oui", "aye", "👍",
-    # typed for someone else, or a typo on a phone keyboard
-    "he has", "she has", "he does", "she does", "he is", "she is", "he did", "she did", "he was", "she was",
-    "he can", "she can", "i can", "we have", "we did", "they did", "yes he", "yes she",
-    "uh huh", "mhm", "yws", "yesh", "yaa", "yeap", "yap", "yez", "ues", "tes", "kk", "okey", "okie",
-    "alright", "all right",
-)
-_NO_WORDS = (
-    "no", "nope", "nah", "na", "nay", "n", "never", "none", "nothing", "negative", "not", "noo", "nooo",
-    "non", "nein", "no thanks", "no thank you", "i haven't", "i have not", "i havent", "i don't", "i dont",
-    "i do not", "i'm not", "im not", "i am not", "i didn't", "i didnt", "i did not", "i wasn't", "i was not",
-    "haven't", "havent", "have not", "hasn't", "didn't", "didnt", "don't", "dont", "nil", "neither",
-    "not me", "no never", "👎",
-    # typed for someone else, or a typo on a phone keyboard
-    "doesn't", "doesnt", "does not", "isn't", "isnt", "is not", "wasn't", "wasnt", "hasnt", "has not",
-    "he's not", "she's not", "he isn't", "she isn't", "he hasn't", "she hasn't", "he doesn't", "she doesn't",
-    "can't", "cant", "cannot", "can not", "nop", "nopes", "noes", "nup", "nada", "no way", "hell no",
-)
+_YES_WORDS = lexicon.words("en", "yes")
+_NO_WORDS = lexicon.words("en", "no")
 _NEGATORS = ("not", "no", "never", "n't", "nt", "without", "neither", "nor", "nothing")
 # Small talk before the answer ("well, no", "hmm ok yes").
-_FILLER = frozenset({
-    "well", "hmm", "hm", "hmmm", "um", "umm", "uh", "er", "erm", "oh", "ah", "so", "honestly", "actually", "ok",
-    "okay", "lol", "haha", "sorry", "thanks", "thank", "you", "hi", "hello", "doctor", "dear", "sir", "madam",
-})
+_FILLER = frozenset(lexicon.words("en", "filler"))
 # Symbols and emoji people answer with, as the words they stand for.
 _SYMBOLS = {
     "yes": "👍👌✅✔☑🙆🆗",
@@ -249,6 +174,7 @@ def read_yes_no(
     confidence: float = 0.0,
     words: Mapping[str, Iterable[str]] | None = None,
     topic_mentioned: bool = False,
+    parts: Mapping[str, Iterable[str]] | None = None,
 ) -> YesNoReading | None:
     """Read yes / no / not sure from what the patient typed, or None when it is unclear.
 
@@ -256,11 +182,17 @@ def read_yes_no(
     `topic_mentioned` says the message names the question's subject ("I had CAR-T in 2023").
     Not knowing, in any words, wins over everything else; declining to answer is read as not
     sure. The reading is `hedged` when the patient only believes it ("I think it was negative").
-    The NLU intent decides only when the words alone do not.
+    The NLU intent decides only when the words alone do not. `parts` are the parts of a question
+    asked as one ("pregnant or breastfeeding"), each with its words: an answer in parts is read part
+    by part (see `_read_in_parts`).
     """
     if intent is not None and intent in INTENT_VALUES and text.strip().startswith("/"):
         return YesNoReading(INTENT_VALUES[intent], f"button /{intent}")
-    text = _symbols_to_words(text)
+    text = _symbols_to_words(normalise_spoken(text))
+    if parts:
+        in_parts = _read_in_parts(text, words or {}, parts)
+        if in_parts is not None:
+            return in_parts
     chinese = read_chinese_yes_no(text, words)
     if chinese is not None:
         return YesNoReading(*chinese)
@@ -317,6 +249,56 @@ def read_yes_no(
     if intent is not None and intent in INTENT_VALUES and confidence >= MIN_INTENT_CONFIDENCE:
         return reading(INTENT_VALUES[intent], f"intent {intent} ({confidence:.2f})")
     return None
+
+
+_NO_LONGER_EN = lexicon.words("en", "no_longer")
+_NO_LONGER_ZH = lexicon.words("zh", "no_longer")
+
+
+def _mentions(clause: str, phrases: Iterable[str]) -> bool:
+    for phrase in phrases:
+        phrase = phrase.lower()
+        if has_han(phrase) and phrase in clause:
+            return True
+        if not has_han(phrase) and re.search(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", clause):
+            return True
+    return False
+
+
+def _read_in_parts(
+    text: str, words: Mapping[str, Iterable[str]], parts: Mapping[str, Iterable[str]]
+) -> YesNoReading | None:
+    """A question asked as one with parts ("pregnant or breastfeeding?"), answered in parts, clause by clause.
+
+    "没怀孕，但是还在喂奶" and "not pregnant, but still breastfeeding" are a yes (on breastfeeding): any part
+    that is a yes makes the answer yes; every part a no is a no; a part not sure, with no part a yes, is
+    not sure. Only an answer whose clauses name at least two different parts is read so; "none of them",
+    "都没有" and the rest go to the general reading. A part that has ended ("stopped breastfeeding",
+    "已经断奶") is a no for that part.
+    """
+    chinese = has_han(text)
+    clauses = chinese_clauses(text) if chinese else _clauses(text)
+    named: list[tuple[str, str]] = []  # (clause, the parts it names, as one key)
+    for clause in clauses:
+        names = sorted(part for part, phrases in parts.items() if _mentions(clause, phrases))
+        if names:
+            named.append((clause, "+".join(names)))
+    if len({key for _, key in named}) < 2:
+        return None
+    readings: list[tuple[str, YesNoReading]] = []
+    for clause, key in named:
+        reading = read_yes_no(clause, words=words, topic_mentioned=True)
+        if reading is None:
+            return None
+        ended = _NO_LONGER_ZH if chinese else _NO_LONGER_EN
+        if reading.value == "yes" and _mentions(clause, ended):
+            reading = YesNoReading("no", f"{reading.how}, ended", reading.hedged)
+        readings.append((key, reading))
+    hedged = any(reading.hedged for _, reading in readings)
+    how = "; ".join(f"{key}: {reading.value} ({reading.how})" for key, reading in readings)
+    values = {reading.value for _, reading in readings}
+    value: YesNo = "yes" if "yes" in values else "unsure" if "unsure" in values else "no"
+    return YesNoReading(value, f"in parts: {how}", hedged)
 
 
 def belief_about_records(check: Check, reading: YesNoReading) -> YesNoReading:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import cast
 
+from bot.reading import lexicon
 from bot.reading.chinese import fold_width, has_han
 from bot.trial.criteria import YesNo
 
@@ -30,7 +31,9 @@ _UNSURE = re.compile(
 # Declining to answer is read as not sure, never as a no.
 _DECLINE = re.compile(r"不(?:想|方便|愿意)(?:说|回答|讲|告诉)|保密|跳过|隐私|下一(?:个|题)|不回答")
 # Words that make an answer a belief rather than knowledge.
-_HEDGE = re.compile(r"好像|应该|可能|大概|估计|觉得|感觉|似乎|貌似|印象中|我记得|多半|八成|差不多|听说")
+_HEDGE = re.compile("|".join(map(re.escape, lexicon.words("zh", "hedge"))))
+# Not knowing in regional words (唔知, 晓不得, 勿晓得), from the lexicon.
+_UNSURE_WORDS = re.compile("|".join(map(re.escape, lexicon.words("zh", "unsure"))))
 # A hedge and nothing else ("可能吧", "也许"): not sure; "应该吧" and "大概是吧" lean to yes.
 _BARE_HEDGE = re.compile(r"^(?:可能|也许|或许|好像|似乎|貌似|差不多)(?:吧|呢|啊|哦|是|有|是吧|有吧)?$")
 _LEANS_YES = re.compile(r"^(?:应该|大概|估计|多半|八成|我觉得|感觉)(?:是|有|是的|有的)?(?:吧|啊|呀|哦)?$")
@@ -42,21 +45,12 @@ _LEAD = re.compile(
     r"(?:也|都|还|就|倒是|确实|真的|的确|一直|已经|目前|现在|今年|肯定|当然)*"
 )
 _QUESTION = re.compile(r"[吗么?]$|是不是|有没有|什么|怎么|哪|为啥|为什么|能不能|可不可以")
-# General answer words at the start of a clause, longest first; the rest of the clause is the story.
-_ANSWERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("no", ("不是", "没有", "没", "木有", "么有", "冇", "无", "否", "从来没有", "从来没", "从没", "从未",
-            "并没有", "并没", "没用过", "没得过", "没做过", "没打过", "没吃过", "没参加过", "不用", "不会",
-            "不行", "不能", "不对", "没得", "一次也没有", "都没有", "一个也没有", "都不是", "不", "未",
-            "无此", "否认")),
-    ("yes", ("是的", "是", "对", "对的", "对啊", "有", "有的", "有过", "嗯", "嗯嗯", "好", "好的", "行", "可以", "能",
-             "同意", "当然", "做过", "做了", "用过", "得过", "打过", "吃过", "参加过", "确定", "没错", "是啊", "有啊",
-             "恩", "肯定", "确实")),
-)
+# General answer words at the start of a clause (lexicon.yml, every variety); the rest of the clause is the story.
+_ANSWERS: tuple[tuple[str, tuple[str, ...]], ...] = (("no", lexicon.words("zh", "no")), ("yes", lexicon.words("zh", "yes")))
 _ORDERED_ANSWERS = sorted(((phrase, value) for value, phrases in _ANSWERS for phrase in phrases),
                           key=lambda item: len(item[0]), reverse=True)
 # Openers that look like answer words but are not: 不过 (but), 有点 (a little), 没事 / 没问题 (fine, no problem).
-_NOT_ANSWERS = ("不过", "有点", "有些", "有时", "好像", "可能", "对了", "能不能", "是不是", "有没有", "没事", "没问题",
-                "不好意思", "不客气", "没关系", "不用谢")
+_NOT_ANSWERS = lexicon.words("zh", "not_answers")
 # A one-character yes (有, 是, 好) answers only on its own or with particles: 有一个问题 is not a yes.
 _PARTICLES = re.compile(r"^(?:的|了|过|啊|呀|吧|哦|嘛|呢|啦|滴|哈|呐)*$")
 # Negations just before a question's own word: 没有复发, 不是阳性, 未见转移, 没能切.
@@ -71,7 +65,8 @@ _TYPOS = (("做国", "做过"), ("阳信", "阳性"), ("阴信", "阴性"), ("�
           ("不清处", "不清楚"), ("不知到", "不知道"), ("不只道", "不知道"), ("不晓的", "不晓得"), ("没油", "没有"))
 # A negation just after a question's own word: 中药也没吃, CAR-T没做过, 激素从来不用.
 _NEGATED_AFTER = re.compile(
-    r"^(?:也|都|从来|从|还)(?:没|没有|不|未)|^(?:没|没有|未|从没|从来没)(?:吃|用|做|打|得|参加|接受)")
+    r"^(?:也|都|从来|从|还)(?:没|没有|不|未)|^(?:没|没有|未|从没|从来没)(?:吃|用|做|打|得|参加|接受)|"
+    r"^(?:是)?(?:没有|没|无|不是|不)(?:的|啊|呀|了|吧|哦)*$")
 # A clause about someone else (我姐姐有类风湿): not the patient's answer when another clause answers.
 _SOMEONE_ELSE = re.compile(
     r"^(?:我|我的|我们|他|她|他的|她的)?(?:家)?(?:姐姐|姐|哥哥|哥|弟弟|弟|妹妹|妹|朋友|邻居|亲戚|同事|舅舅|姑姑|"
@@ -90,7 +85,7 @@ def fix_typos(text: str) -> str:
     return text
 
 
-def _clauses(text: str) -> list[str]:
+def split_clauses(text: str) -> list[str]:
     """The message in clauses, split at punctuation and "but": 没有，不过去年做过胃镜 -> [没有, 去年做过胃镜]."""
     parts = re.split(r"[，,。.！!；;、\s~～…]+|(?<=[?？])|不过|但是|可是|只是", fold_width(text).lower())
     return [part.strip() for part in parts if part and part.strip()]
@@ -137,7 +132,7 @@ def read_chinese_yes_no(text: str, words: Mapping[str, Iterable[str]] | None = N
     """(value, how, hedged) for a Chinese answer, or None when it holds no Chinese or no answer."""
     if not has_han(text):
         return None
-    clauses = _clauses(fix_typos(text))
+    clauses = split_clauses(fix_typos(text))
     if len(clauses) > 1 and _INTERJECTION.match(clauses[0]):
         clauses = clauses[1:]
     joined = "".join(clauses)
@@ -147,7 +142,7 @@ def read_chinese_yes_no(text: str, words: Mapping[str, Iterable[str]] | None = N
                                 words or {})
         if facts and {value for value, _ in facts} == {"yes"}:
             return "yes", f"{facts[0][1]}, asking whether it counts: '{counts.group(0)}'", hedged
-    for pattern, how in ((_DECLINE, "declined to answer"), (_UNSURE, "not sure")):
+    for pattern, how in ((_DECLINE, "declined to answer"), (_UNSURE, "not sure"), (_UNSURE_WORDS, "not sure")):
         if match := pattern.search(joined):
             return "unsure", f"{how}: '{match.group(0)}'", hedged
     answers = [clause for clause in clauses if not _QUESTION.search(clause)] or []

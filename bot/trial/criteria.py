@@ -61,6 +61,9 @@ class Check:
     says: dict[str, str] = field(default_factory=dict)
     words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     topic: tuple[str, ...] = ()
+    # A question asked as one with parts ("pregnant or breastfeeding?"): each part's words, English and
+    # Chinese, so that an answer in parts is read part by part ("not pregnant, but breastfeeding" is a yes).
+    parts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     buttons: tuple[Button, ...] = ()
     only_up_to_childbearing_age: bool = False
     # The ruling answer said back to the patient before it ends the questions ("you have had CAR-T…");
@@ -182,6 +185,7 @@ def _check(
         says=dict(raw.get("says", {})),
         words=_words(raw),
         topic=tuple(raw.get("topic", ())),
+        parts={str(part["id"]): (*part.get("words", ()), *part.get("words_zh", ())) for part in raw.get("parts", ())},
         buttons=buttons,
         only_up_to_childbearing_age=bool(raw.get("only_up_to_childbearing_age", False)),
         read_back=_one_line(raw.get("read_back", "")),
