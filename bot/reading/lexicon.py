@@ -8,7 +8,7 @@ for the kinds.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ def words(language: str, kind: str, variety: str | None = None) -> tuple[str, ..
     return _words(language, kind, variety)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _words(language: str, kind: str, variety: str | None) -> tuple[str, ...]:
     entry = _document()[language][kind]
     if isinstance(entry, list):

@@ -43,7 +43,7 @@ _REPEATED_WORDS = (
     "yes", "yeah", "yep", "no", "nope", "nah", "ok", "okay", "sure", "right", "correct", "never", "none", "not sure",
 )
 # One character: collapsed only as a clause of its own ("有有有，做过"), so 有有效 or 是是非非 stay.
-_REPEATED_CHARS = "有是对好没不冇系嗯无"
+_REPEATED_CHARS = "有是对好没不冇系嗯无能行"
 _CLAUSE_EDGE = r"(?:^|(?<=[\s,.;:!?~]))"
 _CLAUSE_END = r"(?=$|[\s,.;:!?~吧啊呀呢哦嘛啦的了])"
 _SEPARATOR = r"[\s,.~!]*"
@@ -59,10 +59,10 @@ _REPEATS = re.compile(
 # English answer words repeat only as whole words: "no no" -> "no", not "nono" or "no-one".
 _ASCII_WORD_START = re.compile(r"(?<![A-Za-z'])")
 
-# Fillers of spoken Chinese. 就是说 and 呃 go wherever they stand; the others only where they open a
-# clause, so the particle of 有啊 and the demonstrative in 那个药我没吃过 mid-clause stay
-# (那个 opening a clause is a filler in speech: "那个，我没做过").
-_ZH_FILLERS_ANYWHERE = re.compile(r"就是说|呃+")
+# Fillers of spoken Chinese. 就是说, 那个什么 ("that whatsit") and 呃 go wherever they stand; the others
+# only where they open a clause, so the particle of 有啊 and the demonstrative in 那个药我没吃过
+# mid-clause stay (那个 opening a clause is a filler in speech: "那个，我没做过").
+_ZH_FILLERS_ANYWHERE = re.compile(r"就是说|那个什么|呃+")
 _ZH_FILLERS_OPENING = re.compile(
     r"(?:^|(?<=[\s,.;:!?~]))(?:(?:嗯+|啊+|那个|就是|然后)(?:[\s,.~]*))+(?=\S)"
 )
@@ -92,8 +92,14 @@ def fold_width(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace("、", ",").replace("。", ".")
 
 
+# Two or three Han characters said twice ("切了切了", "做过做过", "可以可以"): once. Not one character, which
+# is how Chinese makes words (妈妈, 谢谢, 看看).
+_REPEATED_HAN = re.compile(f"([{HAN_CHARS}]{{2,3}})(?:[\\s,~]*\\1)+")
+
+
 def collapse_repeats(text: str) -> str:
     """ "没有没有" -> "没有", "对对对" -> "对", "no no no" -> "no", "好的好的" -> "好的": one answer word."""
+    text = _REPEATED_HAN.sub(r"\1", text)
 
     def one(match: re.Match[str]) -> str:
         word = next(group for group in match.groups() if group)

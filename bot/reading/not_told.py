@@ -37,10 +37,10 @@ Pure Python, no Rasa; call it only for checks with `source: record` (see `applie
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.reading.normaliser import prepare
 from bot.trial.criteria import Check
 
 RecordValue = Literal["unsure", "no", "yes"]
@@ -185,7 +185,8 @@ _EN_YES = re.compile(
 _EN_NO = re.compile(
     r"(?<![a-z0-9'+-])(?:negative|neg|-ve|not detected|non detected|nondetected|undetected|undetectable|"
     r"not detectable|non detectable|nondetectable|nothing detected|nothing was detected|nothing found|"
-    r"nothing was found|found nothing|found no \w+|no traces?|didn't find any\w*|didnt find any\w*|"
+    r"nothing was found|found nothing|found no \w+|no traces?|no (?:\w+ ){1,3}?(?:detected|found|seen)|"
+    r"didn't find any\w*|didnt find any\w*|"
     r"did not find any\w*|came back clear|was clear|were clear|all clear)(?![a-z0-9'])"
 )
 # Result phrases that carry their own negation (not read again as "not negative").
@@ -276,13 +277,6 @@ _CLAUSES = re.compile(
 )
 
 
-def _prepare(text: str) -> str:
-    """Lower case, full-width forms folded (NFKC: "？" -> "?"), straight apostrophes, single spaces."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = text.replace("’", "'").replace("‘", "'").replace("`", "'")
-    return " ".join(text.split())
-
-
 def _negated(clause: str, start: int) -> bool:
     """Whether one of the four words before a position negates it; a leading answer word does not ("no it was
     positive": the result decides)."""
@@ -339,7 +333,10 @@ def _results(text: str, check_id: str | None) -> list[tuple[RecordValue, str]]:
 
 
 def _own_unsure_word(text: str, check: Check | None) -> str | None:
-    """One of the question's own not-sure words ("inactive", "cea level") in the message."""
+    """One of the question's own not-sure words ("inactive", "cea level") in the message, outside the result's
+    own words (没检测 inside 没检测到 is the result "not detected", not "not tested")."""
+    for pattern in (_ZH_NO, _ZH_YES, _EN_NO):
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
     for phrase in (check.words.get("unsure", ()) if check else ()):
         if re.search(rf"(?<![a-z0-9']){re.escape(phrase.lower())}(?![a-z0-9'])", text):
             return phrase
@@ -353,7 +350,7 @@ def read_record_answer(text: str, check: Check | None = None) -> RecordReading |
     liver resection question reads margins only and has no "not tested"; the question's own not-sure
     words veto a result.
     """
-    prepared = _prepare(text)
+    prepared = prepare(text)
     if not prepared:
         return None
     check_id = check.id if check else None

@@ -10,7 +10,8 @@ import re
 import unicodedata
 
 from bot.reading.chinese import has_han
-from bot.reading.side_questions import SideTopic, read_side_question
+from bot.reading.normaliser import normalise_spoken
+from bot.reading.side_questions import SideTopic, is_hesitant_answer, read_side_question, starts_with_answer
 from bot.reading.side_questions import is_question as asks_something
 from bot.reading.text import MAX_ANSWER_CHARS
 from bot.reading.yes_no import declines_to_answer, read_yes_no
@@ -79,9 +80,9 @@ def phrased_as_question(text: str) -> bool:
 def is_question(text: str) -> bool:
     """Whether a message is phrased as a question ("what is the consent for?", "is it safe?"), not as an
     answer ("yes, but is it safe?", "will do")."""
-    if _ANSWER_START.match(text):
+    text = normalise_spoken(text)  # "没有没有" -> "没有", "係呀" -> "是", "um, no" -> "no"
+    if _ANSWER_START.match(text) or starts_with_answer(text) or is_hesitant_answer(text):
         return False
-    text = unicodedata.normalize("NFKC", text)
     return text.rstrip().endswith("?") or bool(_WH_START.match(text)) or _asks_in_chinese(text)
 
 

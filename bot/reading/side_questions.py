@@ -34,10 +34,10 @@ Pure Python, no Rasa.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
+from bot.reading.normaliser import prepare
 from bot.reading.yes_no import read_yes_no
 
 
@@ -111,7 +111,7 @@ _ZH_EMBEDDING = re.compile(
 )
 _ZH_INDEFINITE = re.compile(
     r"(?:没|没有|不是|不)(?:什么|啥|多少)|(?:什么|啥|谁|哪里|哪儿|哪)(?:都|也)|不怎么|多多少少|谁知道|天知道|"
-    r"(?:了|过)几|几(?:天|年|个月|周|次)(?:前|以前|之前|后|以后|了|的)|(?:那|这|前|头|好|最近)几(?:天|年|个月|周|次)|"
+    r"(?:了|过)几|几(?:天|年|个月|周|次)(?:前|以前|之前|后|以后|了|的)|(?:那|这|前|头|好|最近)几(?:天|年|个月|周|次)|那个什么|什么的|"
     r"问一下(?:医生|大夫|家人|家里|我)|(?:要|得|去|先|再)问一下"
 )
 # Wondering aloud, then not knowing: "我做过CAR-T吗？不确定" answers the question (not sure), asks nothing.
@@ -134,10 +134,8 @@ _HESITANT_WORDS = re.compile(r"^(?:positive|negative|clear|fine|normal|阴性|�
 
 
 def _prepare(text: str) -> str:
-    """Lower case, full-width forms folded (NFKC: "？" -> "?"), straight apostrophes, single spaces."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = text.replace("’", "'").replace("‘", "'").replace("`", "'").replace("。", ".").replace("、", ",")
-    return " ".join(text.split())
+    """The readers' one normaliser (Traditional -> Simplified, 没有没有 -> 没有, fillers dropped, lower case)."""
+    return prepare(text)
 
 
 def is_hesitant_answer(text: str) -> bool:
@@ -188,10 +186,35 @@ def _split_answer(text: str) -> tuple[str | None, str]:
     return match.group(0).strip(" ,.;!"), rest
 
 
+# A word echoed with a question mark, then the answer: "MRD? never had it", "ctDNA？没做过".
+_ECHO_THEN_ANSWER = re.compile(r"^(?P<echo>[^?\s]{1,12}(?: [^?\s]{1,12})?)\?+\s*(?P<answer>[^?]+)$")
+
+
+def _echoes_then_answers(prepared: str) -> bool:
+    """ "MRD? never had it": the patient repeats a word of the question, then answers it."""
+    match = _ECHO_THEN_ANSWER.match(prepared)
+    if not match or _EN_QUESTION_START.match(match.group("echo")) or _ZH_QUESTION.search(match.group("echo")):
+        return False
+    answer = match.group("answer")
+    return not _asks(answer) and read_yes_no(answer) is not None
+
+
+def _not_asking(prepared: str) -> bool:
+    """An empty message, a hesitant answer ("no?"), wondering aloud, or a word echoed then answered."""
+    return (not prepared or is_hesitant_answer(prepared) or bool(_ZH_ASKS_ONESELF.search(prepared))
+            or _echoes_then_answers(prepared))
+
+
+def starts_with_answer(text: str) -> bool:
+    """ "没有，没什么问题", "no, never": the message opens with an answer and asks nothing after it."""
+    answer, rest = _split_answer(_prepare(text))
+    return answer is not None and not (rest and _asks(rest))
+
+
 def is_question(text: str) -> bool:
     """Whether the message asks something (see the module's docstring), rather than answering."""
     prepared = _prepare(text)
-    if not prepared or is_hesitant_answer(prepared) or _ZH_ASKS_ONESELF.search(prepared):
+    if _not_asking(prepared):
         return False
     answer, rest = _split_answer(prepared)
     if answer is not None:
@@ -283,7 +306,7 @@ def _topic(question: str) -> SideTopic:
 def read_side_question(text: str) -> SideQuestion | None:
     """The topic of the patient's question, or None when the message is not a question (an answer)."""
     prepared = _prepare(text)
-    if not prepared or is_hesitant_answer(prepared) or _ZH_ASKS_ONESELF.search(prepared):
+    if _not_asking(prepared):
         return None
     answer, rest = _split_answer(prepared)
     if answer is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import cache
 
 # Longer than this, a message is a story, not an answer: it is neither read nor trusted as a request.
 MAX_ANSWER_CHARS = 500
@@ -19,17 +20,23 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+@cache
+def whole_words(phrase: str) -> re.Pattern[str]:
+    """The phrase as whole words, compiled once: the readers' lists hold more phrases than `re` caches (512)."""
+    return re.compile(rf"(?<![\w']){re.escape(phrase)}(?![\w'])")
+
+
 def any_phrase(text: str, phrases: Iterable[str]) -> str | None:
     """The first of the phrases found as whole words in the text."""
     for phrase in phrases:
-        if re.search(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", text):
+        if phrase in text and whole_words(phrase).search(text):
             return phrase
     return None
 
 
 def longest_phrase(text: str, phrases: Iterable[str]) -> str | None:
     """The longest of the phrases found as whole words in the text."""
-    found = [p for p in phrases if re.search(rf"(?<![\w']){re.escape(p)}(?![\w'])", text)]
+    found = [p for p in phrases if p in text and whole_words(p).search(text)]
     return max(found, key=len) if found else None
 
 

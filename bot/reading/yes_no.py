@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from bot.reading import lexicon
-from bot.reading.normaliser import normalise_spoken
-from bot.reading.text import any_phrase, longest_phrase, normalise, squeeze
 from bot.reading.chinese import has_han
-from bot.reading.yes_no_zh import split_clauses as chinese_clauses
+from bot.reading.normaliser import normalise_spoken
+from bot.reading.text import any_phrase, longest_phrase, normalise, squeeze, whole_words
 from bot.reading.yes_no_zh import read_chinese_yes_no
+from bot.reading.yes_no_zh import split_clauses as chinese_clauses
 from bot.trial.criteria import Check, YesNo
 
 # Intents of the NLU model that answer a yes/no question, and how sure the model must be.
@@ -50,6 +51,8 @@ _HEDGE_WORDS = re.compile(
 )
 _YES_WORDS = lexicon.words("en", "yes")
 _NO_WORDS = lexicon.words("en", "no")
+_YES_ALONE = frozenset(lexicon.words("en", "yes_alone"))
+_NO_ALONE = frozenset(lexicon.words("en", "no_alone"))
 _NEGATORS = ("not", "no", "never", "n't", "nt", "without", "neither", "nor", "nothing")
 # Small talk before the answer ("well, no", "hmm ok yes").
 _FILLER = frozenset(lexicon.words("en", "filler"))
@@ -66,9 +69,19 @@ class YesNoReading:
     hedged: bool = False  # a belief ("I think", "not that I know of"), not knowledge
 
 
+@cache
+def _normal_phrase(phrase: str) -> str:
+    return normalise_spoken(phrase)
+
+
+def _as_typed_words(words: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]:
+    """A question's own words in the form the messages are read in ("考虑考虑" as "考虑", 沒有 as 没有)."""
+    return {value: tuple(dict.fromkeys(_normal_phrase(p) for p in phrases)) for value, phrases in words.items()}
+
+
 def _negated(text: str, phrase: str, window: int = 4) -> bool:
     """Whether a phrase in the text is preceded by a negation within `window` words."""
-    match = re.search(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", text)
+    match = whole_words(phrase).search(text)
     if not match:
         return False
     before = text[: match.start()].split()
@@ -155,7 +168,9 @@ def _question_words(clauses: list[str], words: Mapping[str, Iterable[str]]) -> l
         spans: list[tuple[int, int, str, str]] = []
         for value in ("no", "yes"):
             for phrase in words.get(value, ()):
-                for match in re.finditer(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", clause):
+                if phrase not in clause:
+                    continue
+                for match in whole_words(phrase).finditer(clause):
                     spans.append((match.start(), match.end(), value, phrase))
         for start, end, value, phrase in spans:
             if any(s < end and start < e and (e - s) > (end - start) for s, e, _, _ in spans):
@@ -189,6 +204,7 @@ def read_yes_no(
     if intent is not None and intent in INTENT_VALUES and text.strip().startswith("/"):
         return YesNoReading(INTENT_VALUES[intent], f"button /{intent}")
     text = _symbols_to_words(normalise_spoken(text))
+    words = _as_typed_words(words) if words else words
     if parts:
         in_parts = _read_in_parts(text, words or {}, parts)
         if in_parts is not None:
@@ -230,6 +246,10 @@ def read_yes_no(
     ends = {clause.split()[-1] for clause in clauses if clause.split()}
     if len(clauses) > 1 and ends & {"yes", "yeah", "yep"} and ends & {"no", "nope", "not"}:
         return reading("unsure", "a yes and a no")  # "the bowel part yes, the liver part no"
+    bare = " ".join(clauses)
+    for value, alone in (("yes", _YES_ALONE), ("no", _NO_ALONE)):
+        if bare in alone:
+            return reading(value, f"'{bare}'")
     said_yes, said_no = _first_answer_words(clauses)
     if said_yes and not said_no:
         return reading("yes", f"'{said_yes}'")
@@ -260,7 +280,7 @@ def _mentions(clause: str, phrases: Iterable[str]) -> bool:
         phrase = phrase.lower()
         if has_han(phrase) and phrase in clause:
             return True
-        if not has_han(phrase) and re.search(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", clause):
+        if not has_han(phrase) and phrase in clause and whole_words(phrase).search(clause):
             return True
     return False
 

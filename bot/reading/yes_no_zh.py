@@ -45,18 +45,33 @@ _LEAD = re.compile(
     r"(?:也|都|还|就|倒是|确实|真的|的确|一直|已经|目前|现在|今年|肯定|当然)*"
 )
 _QUESTION = re.compile(r"[吗么?]$|是不是|有没有|什么|怎么|哪|为啥|为什么|能不能|可不可以")
+# Question words that do not ask: 没什么问题, 那个什么 (a spoken "whatsit"), 什么都没有, 不怎么疼.
+_INDEFINITE = re.compile(
+    r"(?:没|没有|不是|不)(?:什么|啥|多少)|那个什么|什么的|(?:什么|啥|哪里|哪儿|哪个)(?:都|也)|不怎么")
+# An answer word and a hesitant question mark ("没有？", "是的?"): an answer, not a question.
+_HESITANT = re.compile(r"[?]+$")
+
+
+def _asks(clause: str) -> bool:
+    """Whether a clause is a question of the patient's, not an answer ("没有，没什么问题" answers)."""
+    cleaned = _INDEFINITE.sub(" ", clause)
+    if _HESITANT.search(cleaned) and _opening_answer(_HESITANT.sub("", cleaned)) is not None:
+        return False
+    return bool(_QUESTION.search(cleaned))
 # General answer words at the start of a clause (lexicon.yml, every variety); the rest of the clause is the story.
-_ANSWERS: tuple[tuple[str, tuple[str, ...]], ...] = (("no", lexicon.words("zh", "no")), ("yes", lexicon.words("zh", "yes")))
+_ANSWERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("no", lexicon.words("zh", "no")), ("yes", lexicon.words("zh", "yes")))
 _ORDERED_ANSWERS = sorted(((phrase, value) for value, phrases in _ANSWERS for phrase in phrases),
                           key=lambda item: len(item[0]), reverse=True)
 # Openers that look like answer words but are not: 不过 (but), 有点 (a little), 没事 / 没问题 (fine, no problem).
 _NOT_ANSWERS = lexicon.words("zh", "not_answers")
 # A one-character yes (有, 是, 好) answers only on its own or with particles: 有一个问题 is not a yes.
-_PARTICLES = re.compile(r"^(?:的|了|过|啊|呀|吧|哦|嘛|呢|啦|滴|哈|呐)*$")
+_PARTICLES = re.compile(r"^(?:的|了|过|啊|呀|吧|哦|嘛|呢|啦|滴|哈|呐|额|咧|嘞|噢|喔)*$")
 # Negations just before a question's own word: 没有复发, 不是阳性, 未见转移, 没能切.
 _NEGATED_BEFORE = re.compile(
     r"(?:没有?|不是?|未见?|无|非|并没有?|从没有?|从来没有?)"
-    r"(?:有|是|被|再|能|得|太|怎么|做过?|打过?|吃过?|用过?|参加过?|接受过?|得过?|查出|发现)?$"
+    r"(?:有|是|被|再|能|得|太|怎么|做过?|打过?|吃过?|用过?|参加过?|接受过?|得过?|查出|发现)?"
+    r"(?:这个|那个|这种|那种|这些|那些|什么|那个什么)?$"
 )
 
 
@@ -91,6 +106,24 @@ def split_clauses(text: str) -> list[str]:
     return [part.strip() for part in parts if part and part.strip()]
 
 
+_JOINED = re.compile(r"^(?:和|跟|与|及|或|或者|还有|以及|,)")
+
+
+def _after_named(after: str, words: Mapping[str, Iterable[str]]) -> str:
+    """What follows a named thing once other named things joined to it are skipped: in 乙肝丙肝都没有 and
+    激素和中药都没有 the 都没有 negates each."""
+    named = sorted((p.lower() for phrases in words.values() for p in phrases if has_han(p)), key=len, reverse=True)
+    while True:
+        joined = _JOINED.match(after)
+        if joined:
+            after = after[joined.end():]
+            continue
+        phrase = next((p for p in named if after.startswith(p)), None)
+        if phrase is None:
+            return after
+        after = after[len(phrase):]
+
+
 def _question_words(clauses: list[str], words: Mapping[str, Iterable[str]]) -> list[tuple[YesNo, str]]:
     """The question's own Chinese words in each clause; a negated one reads the other way (a no-word as not sure)."""
     found: list[tuple[YesNo, str]] = []
@@ -101,12 +134,17 @@ def _question_words(clauses: list[str], words: Mapping[str, Iterable[str]]) -> l
             for phrase in words.get(value, ()):
                 if not has_han(phrase):
                     continue
-                for match in re.finditer(re.escape(phrase.lower()), clause):
+                phrase_lower = phrase.lower()
+                if phrase_lower not in clause:
+                    continue
+                for match in re.finditer(re.escape(phrase_lower), clause):
                     spans.append((match.start(), match.end(), value, phrase))
         for start, end, value, phrase in spans:
             if any(s <= start and end <= e and (e - s) > (end - start) for s, e, _, _ in spans):
                 continue  # inside a longer phrase: 没切干净 over 切干净
-            negated = _NEGATED_BEFORE.search(clause[:start]) or _NEGATED_AFTER.match(clause[end:])
+            negated = _NEGATED_BEFORE.search(clause[:start]) or _NEGATED_AFTER.match(_after_named(clause[end:], words))
+            if value == "no" and negated and _LEAD.sub("", clause[:start]) in ("没有", "没"):
+                negated = None  # "没有肺挺好的" typed without a comma: the answer "没有", then "肺挺好" (fine)
             if value != "unsure" and negated:
                 found.append(("no" if value == "yes" else "unsure", f"negated '{phrase}'"))
             else:
@@ -138,14 +176,14 @@ def read_chinese_yes_no(text: str, words: Mapping[str, Iterable[str]] | None = N
     joined = "".join(clauses)
     hedged = bool(_HEDGE.search(joined))
     if counts := _DOES_IT_COUNT.search(joined):
-        facts = _question_words([c for c in clauses if not _DOES_IT_COUNT.search(c) and not _QUESTION.search(c)],
+        facts = _question_words([c for c in clauses if not _DOES_IT_COUNT.search(c) and not _asks(c)],
                                 words or {})
         if facts and {value for value, _ in facts} == {"yes"}:
             return "yes", f"{facts[0][1]}, asking whether it counts: '{counts.group(0)}'", hedged
     for pattern, how in ((_DECLINE, "declined to answer"), (_UNSURE, "not sure"), (_UNSURE_WORDS, "not sure")):
         if match := pattern.search(joined):
             return "unsure", f"{how}: '{match.group(0)}'", hedged
-    answers = [clause for clause in clauses if not _QUESTION.search(clause)] or []
+    answers = [_HESITANT.sub("", clause) for clause in clauses if not _asks(clause)]
     found = _question_words(answers, words or {})
     if found:
         values = {value for value, _ in found}
