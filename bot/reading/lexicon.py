@@ -45,6 +45,11 @@ def _words(language: str, kind: str, variety: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_plain(str(word)) for group in groups for word in group))
 
 
+def kinds(language: str) -> tuple[str, ...]:
+    """The kinds of word lists kept for a language (not the `same_as` maps)."""
+    return tuple(kind for kind in _document()[language] if not kind.startswith("same_as"))
+
+
 def varieties(language: str, kind: str) -> tuple[str, ...]:
     """The varieties a kind of words is kept for ("common", "cantonese"...)."""
     entry = _document()[language][kind]
@@ -69,5 +74,6 @@ def _regional() -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str], dict[
 def regional_to_mandarin(text: str) -> str:
     """ "呒没" -> "没有", "唔知" -> "不知道", "没得" -> "没有", 系 alone -> 是: regional words as the Mandarin ones."""
     anywhere, same, alone_pattern, alone = _regional()
-    text = anywhere.sub(lambda m: same[m.group(0)], text)
+    for _ in range(2):  # twice: 呒没额 -> 没有额 -> 没有的
+        text = anywhere.sub(lambda m: same[m.group(0)], text)
     return alone_pattern.sub(lambda m: alone[m.group(1)], text)

@@ -1,0 +1,36 @@
+"""The NLU reads the normalised text (Traditional -> Simplified, 没有没有 -> 没有), and the tracker keeps the typed one.
+
+Run through Rasa's own Message and TrainingData, the way the graph calls the two components.
+"""
+
+from __future__ import annotations
+
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.rasa_ext.spoken_text import SpokenTextNormaliser, TypedTextRestorer
+
+
+def test_training_examples_are_normalised() -> None:
+    data = TrainingData([Message({TEXT: "沒有沒有", "intent": "deny"}), Message({TEXT: "no", "intent": "deny"})])
+    SpokenTextNormaliser().process_training_data(data)
+    assert [example.get(TEXT) for example in data.training_examples] == ["没有", "no"]
+
+
+def test_a_message_is_read_normalised_and_given_back_as_typed() -> None:
+    typed = "嗯，應該沒有吧…"
+    message = Message({TEXT: typed})
+    SpokenTextNormaliser().process([message])
+    assert message.get(TEXT) == "应该没有吧..."
+    TypedTextRestorer().process([message])
+    assert message.get(TEXT) == typed
+    assert message.as_dict(only_output_properties=True)[TEXT] == typed
+
+
+def test_button_payloads_and_plain_text_are_left_alone() -> None:
+    for text in ("/affirm", "yes", ""):
+        message = Message({TEXT: text})
+        SpokenTextNormaliser().process([message])
+        TypedTextRestorer().process([message])
+        assert message.get(TEXT) == text
