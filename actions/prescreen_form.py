@@ -20,17 +20,15 @@ from bot.reading import (
     asks_to_start_over,
     asks_to_withdraw,
     asks_what_is_meant,
-    belief_about_records,
     consent_words,
     declines_to_answer,
     is_question,
     read_age,
     read_yes_no,
 )
+from bot.reading.check_answer import read_check_answer
 from bot.reading.corrections import read_correction
 from bot.reading.language import language_request, looks_unsupported
-from bot.reading.not_told import applies_to as is_record_question
-from bot.reading.not_told import read_record_answer
 from bot.reading.requests import leaves_for_now
 from bot.reading.side_questions import SideTopic, read_side_question
 from bot.reading.text import clean_text
@@ -343,19 +341,8 @@ class ValidatePrescreenForm(FormValidationAction):
 
     def _read(self, check: Check, text: str, tracker: Tracker, mentioned: bool = False) -> tuple[Any, str] | None:
         """The value and how it was read, or None: record-based answers go to the not-told reader first."""
-        if check.answer == "age":
-            age = read_age(text, boundaries=check.age_range)
-            return (age.age, f"read age {age.age}") if age.age is not None else None
-        if is_record_question(check) and not is_tapped_text(text):
-            record = read_record_answer(text, check)
-            if record is not None:
-                return record.value, record.how
         intent, confidence = latest_intent(tracker)
-        reading = read_yes_no(text, intent=intent, confidence=confidence, words=check.words, topic_mentioned=mentioned)
-        if reading is None:
-            return None
-        reading = belief_about_records(check, reading)
-        return reading.value, reading.how
+        return read_check_answer(check, text, intent=intent, confidence=confidence, topic_mentioned=mentioned)
 
     def _accept(self, check: Check, value: Any, how: str, tracker: Tracker) -> dict[str, Any]:
         log_entry = {"text": patient_words(tracker, buttons_of(check, language_of(tracker))), "value": str(value),
