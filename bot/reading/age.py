@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 from bot.reading.age_zh import ChineseAge, parse_chinese_age
 from bot.reading.chinese import has_han
+from bot.reading.normaliser import normalise_spoken, prepare
 from bot.reading.text import normalise
 from bot.trial.criteria import load_criteria
 
@@ -102,24 +102,6 @@ _FUTURE_AFTER = re.compile(
 )
 
 
-_CN_DIGITS = {
-    "〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-}
-_CN_TENS = re.compile(r"([一二两三四五六七八九]?)十([一二三四五六七八九]?)")
-_CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
-
-
-def _chinese_to_digits(text: str) -> str:
-    """ "六十五岁" -> " 65 岁", "一九六四年" -> " 1964 年": ages and birth years in Chinese numerals."""
-
-    def tens(match: re.Match[str]) -> str:
-        high, low = match.group(1), match.group(2)
-        return f" {(_CN_DIGITS[high] if high else 1) * 10 + (_CN_DIGITS[low] if low else 0)} "
-
-    text = _CN_YEAR.sub(lambda m: " " + "".join(str(_CN_DIGITS[ch]) for ch in m.group(0)) + " ", text)
-    return _CN_TENS.sub(tens, text)
-
-
 def _spelled_to_digits(text: str) -> str:
     """ "sixty-eight" -> "68", "nineteen fifty eight" -> "1958"; single words under ten stay words."""
 
@@ -189,12 +171,12 @@ def read_age(text: str, today: date | None = None, boundaries: tuple[int, int] |
     boundaries = boundaries or load_criteria().age_range
     if _LOOKS_LIKE_CODE.search(text):
         return AgeReading(None, "unreadable")
+    text = normalise_spoken(text)  # "六十五歲" as "六十五岁", "嗯，六十八" as "六十八"
     if has_han(text):
         return _from_chinese(parse_chinese_age(text, today), today, boundaries)
     if _VAGUE_AGE.search(normalise(text)) or re.search(r"(?<![\d+])\d{2}\s*\+(?!\s*\d)", text):
         return AgeReading(None, "vague")  # "mid-sixties", "60+"
-    lowered = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("‘", "'")
-    lowered = _spelled_to_digits(_chinese_to_digits(lowered))
+    lowered = _spelled_to_digits(prepare(text))
     births, rest = _birth_dates(lowered, today)
     rest = re.sub(r"\d+[.,]\d+", " ", rest)  # decimals: a lab value, never an age
     normal = normalise(rest)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+# Any Han character (CJK unified, extension A, compatibility ideographs): the one class every reader uses.
+HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN = re.compile(f"[{HAN_CHARS}]")
 DIGIT_CHARS = {
     "〇": 0, "零": 0, "洞": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
     "八": 8, "九": 9,
@@ -25,8 +27,8 @@ def has_han(text: str) -> bool:
 
 
 def fold_width(text: str) -> str:
-    """Full-width digits, letters and punctuation (１３８，？) as their ASCII forms; 、 as a comma."""
-    return unicodedata.normalize("NFKC", text).replace("、", ",")
+    """Full-width digits, letters and punctuation (１３８，？) as ASCII; 、 as a comma, 。 as a full stop."""
+    return unicodedata.normalize("NFKC", text).replace("、", ",").replace("。", ".")
 
 
 def numerals_to_digits(text: str) -> str:

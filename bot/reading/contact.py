@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.reading.chinese import fold_width
+from bot.reading.chinese import HAN_CHARS, fold_width
 from bot.reading.phone_zh import read_mainland_phone
 from bot.reading.text import clean_text, normalise
 
@@ -64,7 +64,7 @@ def is_skip(text: str) -> bool:
 
 
 # --- Chinese names: 王建国, 欧阳娜娜, 李娜; 王先生, 李阿姨, 老王 as typed; 阿卜杜·热合曼 with its middle dot.
-_HAN_CHAR = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_HAN_CHAR = f"[{HAN_CHARS}]"
 _ZH_RELATIVE = (
     r"(?:爸爸|爸|父亲|老爸|妈妈|妈|母亲|老妈|老公|丈夫|先生|爱人|老婆|妻子|太太|儿子|女儿|哥哥|姐姐|弟弟|妹妹|"
     r"病人|患者|家属)"

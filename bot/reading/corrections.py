@@ -23,10 +23,10 @@ the patterns lean to what people really type after a slip. Pure Python, no Rasa.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.reading.normaliser import prepare
 from bot.reading.text import MAX_ANSWER_CHARS
 from bot.reading.yes_no import YesNoReading, read_yes_no
 
@@ -177,13 +177,6 @@ _CLAUSE_BREAK = re.compile(r"[,.;!?\n。；！？]")
 _MAX_ANSWER_BEFORE = 40
 
 
-def _prepare(text: str) -> str:
-    """Lower case, full-width forms folded (NFKC: "，" -> ","), straight apostrophes, single spaces."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = text.replace("’", "'").replace("‘", "'").replace("`", "'").replace("。", ".").replace("、", ",")
-    return " ".join(text.split())
-
-
 def _someone_else(text: str, start: int) -> bool:
     """Whether the marker at `start` has another person as its subject, in the same clause ("医生说错了")."""
     clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
@@ -228,7 +221,7 @@ def read_correction(text: str) -> Correction | None:
     `answer_text` should be read again with the corrected question's own reader (its words, or an
     age); `new_answer` is that text read as a plain yes / no / not sure, for convenience.
     """
-    prepared = _prepare(text)
+    prepared = prepare(text)
     if not prepared or len(prepared) > MAX_ANSWER_CHARS:
         return None  # a message too long to be an answer is not trusted as a correction either
     markers = _markers(prepared)

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from typing import Literal, get_args
 
+from bot.reading.chinese import HAN
 from bot.reading.text import normalise
 
 Language = Literal["en", "zh"]
@@ -25,7 +26,6 @@ _UNSUPPORTED_SCRIPTS = (
     "HIRAGANA", "KATAKANA", "HANGUL", "CYRILLIC", "ARABIC", "HEBREW", "DEVANAGARI", "THAI", "GREEK", "BENGALI",
     "TAMIL", "GEORGIAN", "ARMENIAN", "ETHIOPIC", "KHMER", "LAO", "MYANMAR", "TIBETAN",
 )
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 # Asking for a language, in either language ("能说中文吗", "can we do this in English?").
 _ASKS_ZH = re.compile(
@@ -59,7 +59,7 @@ def script_share(text: str) -> tuple[float, float, float]:
     letters = [ch for ch in unicodedata.normalize("NFKC", text) if ch.isalpha()]
     if not letters:
         return 0.0, 0.0, 0.0
-    han = sum(1 for ch in letters if _HAN.match(ch))
+    han = sum(1 for ch in letters if HAN.match(ch))
     latin = sum(1 for ch in letters if ch.isascii())
     return han / len(letters), latin / len(letters), (len(letters) - han - latin) / len(letters)
 
@@ -69,16 +69,16 @@ def looks_chinese(text: str) -> bool:
 
     "我做过CAR-T吗？不确定" is Chinese; "CEA 阳性" is Chinese; "I live in 上海" is not.
     """
-    if _has_unsupported_script(text) or not _HAN.search(text):
+    if _has_unsupported_script(text) or not HAN.search(text):
         return False
-    han = len(_HAN.findall(text))
+    han = len(HAN.findall(text))
     latin_words = len(re.findall(r"[A-Za-z]{2,}", unicodedata.normalize("NFKC", text)))
     return han >= 2 * latin_words or han >= 4
 
 
 def looks_english(text: str, *, sentence_only: bool) -> bool:
     """Written in English: Latin letters only, with English words (a sentence, when `sentence_only`)."""
-    if _HAN.search(text) or _has_unsupported_script(text):
+    if HAN.search(text) or _has_unsupported_script(text):
         return False
     words = normalise(text).split()
     english = [word for word in words if word in _ENGLISH_WORDS]
@@ -97,7 +97,7 @@ def looks_unsupported(text: str) -> bool:
     if not letters:
         return False
     other = sum(1 for ch in letters if unicodedata.name(ch, "").startswith(_UNSUPPORTED_SCRIPTS))
-    return other / len(letters) >= 0.5 or (other > 0 and _HAN.search(text) is not None)
+    return other / len(letters) >= 0.5 or (other > 0 and HAN.search(text) is not None)
 
 
 def language_request(text: str) -> Language | None:

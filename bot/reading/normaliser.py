@@ -26,14 +26,11 @@ Simplified form): the lexicon is normalised the same way when it is loaded (see 
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 import opencc
 
-# Any Han character (CJK unified, extension A, compatibility ideographs): the one class the readers share.
-HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-HAN = re.compile(f"[{HAN_CHARS}]")
+from bot.reading.chinese import HAN, HAN_CHARS, fold_width
 
 # Answer words people say twice or three times ("没有没有", "对对对", "no no no"), longest first so that
 # 不是不是 is one 不是, not 不 + 是不是. Several characters: collapsed wherever they repeat.
@@ -85,11 +82,6 @@ def _to_simplified() -> opencc.OpenCC:
 def to_simplified(text: str) -> str:
     """ "應該沒有吧，醫生沒說" -> "应该没有吧，医生没说"; text without Han characters is returned as it is."""
     return _to_simplified().convert(text) if HAN.search(text) else text
-
-
-def fold_width(text: str) -> str:
-    """Full-width digits, letters and punctuation (１３８，？) as their ASCII forms; 、 as a comma."""
-    return unicodedata.normalize("NFKC", text).replace("、", ",").replace("。", ".")
 
 
 # Two or three Han characters said twice ("切了切了", "做过做过", "可以可以"): once. Not one character, which

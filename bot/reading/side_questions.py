@@ -133,14 +133,9 @@ _EN_ANSWER_START = re.compile(
 _HESITANT_WORDS = re.compile(r"^(?:positive|negative|clear|fine|normal|阴性|阳性|正常|没事|没问题|清除了|切干净了)$")
 
 
-def _prepare(text: str) -> str:
-    """The readers' one normaliser (Traditional -> Simplified, 没有没有 -> 没有, fillers dropped, lower case)."""
-    return prepare(text)
-
-
 def is_hesitant_answer(text: str) -> bool:
     """ "yes?", "no?", "not sure?", "negative?", "阴性？": a short answer typed with a question mark."""
-    prepared = _prepare(text)
+    prepared = prepare(text)
     if "?" not in prepared:
         return False
     bare = prepared.replace("?", " ").strip(" .!,")
@@ -207,13 +202,13 @@ def _not_asking(prepared: str) -> bool:
 
 def starts_with_answer(text: str) -> bool:
     """ "没有，没什么问题", "no, never": the message opens with an answer and asks nothing after it."""
-    answer, rest = _split_answer(_prepare(text))
+    answer, rest = _split_answer(prepare(text))
     return answer is not None and not (rest and _asks(rest))
 
 
 def is_question(text: str) -> bool:
     """Whether the message asks something (see the module's docstring), rather than answering."""
-    prepared = _prepare(text)
+    prepared = prepare(text)
     if _not_asking(prepared):
         return False
     answer, rest = _split_answer(prepared)
@@ -305,7 +300,7 @@ def _topic(question: str) -> SideTopic:
 
 def read_side_question(text: str) -> SideQuestion | None:
     """The topic of the patient's question, or None when the message is not a question (an answer)."""
-    prepared = _prepare(text)
+    prepared = prepare(text)
     if _not_asking(prepared):
         return None
     answer, rest = _split_answer(prepared)
