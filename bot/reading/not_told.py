@@ -40,7 +40,10 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.reading import lexicon
+from bot.reading.chinese import has_han
 from bot.reading.normaliser import prepare
+from bot.reading.text import whole_words
 from bot.trial.criteria import Check
 
 RecordValue = Literal["unsure", "no", "yes"]
@@ -286,8 +289,18 @@ def _negated(clause: str, start: int) -> bool:
     return any(_EN_NEGATOR.fullmatch(word) for word in before[-4:])
 
 
+# Not knowing in the words of a variety (lexicon.yml: "dunno leh", "search me", 晓不得, 整不明白).
+_VARIETY_DOUBT = tuple(
+    word for language in ("en", "zh") for variety in lexicon.varieties(language, "unsure") if variety != "common"
+    for word in lexicon.words(language, "unsure", variety)
+)
+
+
 def _doubt(text: str, check_id: str | None) -> str | None:
     """The first sign of not knowing in the message, as "label: 'words'", or None."""
+    for word in _VARIETY_DOUBT:
+        if word in text and (has_han(word) or whole_words(word).search(text)):
+            return f"does not know: '{word}'"
     groups = [*_EN_DOUBT, *_ZH_DOUBT]
     if check_id != LIVER_RESECTION_CHECK:
         groups += [*_EN_NOT_TESTED, *_ZH_NOT_TESTED]

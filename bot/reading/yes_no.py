@@ -41,6 +41,8 @@ _DECLINE = re.compile(
 )
 # "I'm sure I don't" is a no; "sure, I don't mind" is not.
 _SURE_NOT = re.compile(r"\bsure(?: that)? i (?:don't|dont|do not)\b(?! mind| care| object| have a problem)")
+_DECLINE_WORDS = lexicon.words("en", "decline")
+_DECLINE_WORDS_ZH = lexicon.words("zh", "decline")
 _HEDGED_NO = lexicon.words("en", "hedged_no")
 _HEDGED_YES = lexicon.words("en", "hedged_yes")
 # Words that make an answer a belief rather than knowledge ("I think it was negative").
@@ -148,7 +150,9 @@ _WHAT_IS_MEANT = re.compile(
 
 def declines_to_answer(text: str) -> bool:
     """ "I'd rather not say", "skip", "prefer not to answer": the patient does not want to answer."""
-    return bool(_DECLINE.search(squeeze(normalise(text))))
+    normal = squeeze(normalise(normalise_spoken(text)))
+    return bool(_DECLINE.search(normal) or any_phrase(normal, _DECLINE_WORDS)
+                or any(phrase in normal for phrase in _DECLINE_WORDS_ZH))
 
 
 def asks_what_is_meant(text: str) -> bool:
@@ -223,9 +227,10 @@ def read_yes_no(
     phrase = any_phrase(normal, words.get("unsure", ()))
     if phrase:
         return reading("unsure", f"'{phrase}'")
-    declined = _DECLINE.search(normal)
+    declined_words = _DECLINE.search(normal)
+    declined = declined_words.group(0) if declined_words else any_phrase(normal, _DECLINE_WORDS)
     if declined:
-        return reading("unsure", f"declined to answer: '{declined.group(0)}'")
+        return reading("unsure", f"declined to answer: '{declined}'")
     unsure = _UNSURE_PATTERN.search(normal)
     if unsure:
         return reading("unsure", f"'{unsure.group(0)}'")

@@ -29,7 +29,8 @@ _UNSURE = re.compile(
     r"不太会|不了解|不详"
 )
 # Declining to answer is read as not sure, never as a no.
-_DECLINE = re.compile(r"不(?:想|方便|愿意)(?:说|回答|讲|告诉)|保密|跳过|隐私|下一(?:个|题)|不回答")
+_DECLINE = re.compile(r"不(?:想|方便|愿意)(?:说|回答|讲|告诉)|下一(?:个|题)|"
+                      + "|".join(map(re.escape, lexicon.words("zh", "decline"))))
 # Words that make an answer a belief rather than knowledge.
 _HEDGE = re.compile("|".join(map(re.escape, lexicon.words("zh", "hedge"))))
 # Not knowing in regional words (唔知, 晓不得, 勿晓得), from the lexicon.
