@@ -1,8 +1,9 @@
 """The NLU reads what the readers read: the message through bot.reading's one normaliser (issue 19).
 
 `SpokenTextNormaliser`, first in config.yml's pipeline, rewrites the message's text with
-`normalise_spoken` (Traditional -> Simplified, full-width -> half-width, 没有没有 -> 没有, fillers
-dropped) for training and for inference alike, so the training examples pass through it too and a
+`normalise_for_model` (Traditional -> Simplified, full-width letters and digits -> half-width,
+没有没有 -> 没有, regional words as Mandarin, fillers dropped; Chinese punctuation and an opening 嗯
+kept, as the model learnt them) for training and for inference alike, so the training examples pass through it too and a
 message in Traditional characters meets the features the model learnt from Simplified ones.
 
 `TypedTextRestorer`, last in the pipeline, puts the text as typed back: Rasa copies the parsed
@@ -22,7 +23,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.reading.normaliser import normalise_spoken
+from bot.reading.normaliser import normalise_for_model
 
 # Where the typed text waits while the pipeline reads the normalised one (not an output property).
 TYPED_TEXT = "typed_text"
@@ -42,7 +43,7 @@ class SpokenTextNormaliser(GraphComponent):
         text = message.get(TEXT)
         if not isinstance(text, str) or not text or text.startswith("/"):
             return  # no text, or a button's payload ("/affirm"): Rasa reads payloads itself
-        normal = normalise_spoken(text)
+        normal = normalise_for_model(text)
         if normal != text:
             message.set(TYPED_TEXT, text)
             message.set(TEXT, normal, add_to_output=True)

@@ -63,6 +63,12 @@ _ZH_FILLERS_ANYWHERE = re.compile(r"就是说|那个什么|呃+")
 _ZH_FILLERS_OPENING = re.compile(
     r"(?:^|(?<=[\s,.;:!?~]))(?:(?:嗯+|啊+|那个|就是|然后)(?:[\s,.~]*))+(?=\S)"
 )
+# For the NLU model, 嗯 and 啊 opening a message are kept: to the model they are a yes ("嗯 在参加别的研究").
+_ZH_FILLERS_OPENING_FOR_MODEL = re.compile(
+    r"(?:^|(?<=[\s,.;:!?~，。；：！？]))(?:(?:那个|就是|然后)(?:[\s,.~，]*))+(?=\S)"
+)
+# Full-width letters, digits and the ideographic space (ＣＴＤＮＡ, １３８); Chinese punctuation is left as it is.
+_ASCII_WIDTH = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF5B) if chr(code - 0xFEE0).isalnum()} | {0x3000: 0x20}
 # Fillers of spoken English, as whole words: "um", "uh", "erm" anywhere; "like" and "you know" only set
 # off by commas or opening the message ("like, no", "no, you know, not really"), so "nothing like that",
 # "I'd like to" and "do you know" keep their meaning.
@@ -108,6 +114,19 @@ def drop_fillers(text: str) -> str:
     dropped = _EN_FILLERS.sub(" ", dropped)
     dropped = re.sub(r"^[\s,.]+", "", " ".join(dropped.split()))
     return dropped if re.search(r"\w", dropped) else text  # "嗯", "um": the filler is the answer
+
+
+def normalise_for_model(text: str) -> str:
+    """What the NLU model reads (bot/rasa_ext/spoken_text.py): `normalise_spoken`, except that Chinese
+    punctuation stays Chinese and an opening 嗯 or 啊 stays, as the model learnt them from the training data."""
+    from bot.reading.lexicon import regional_to_mandarin
+
+    text = to_simplified(text.translate(_ASCII_WIDTH))
+    if HAN.search(text):
+        text = regional_to_mandarin(collapse_repeats(text))
+    dropped = _ZH_FILLERS_OPENING_FOR_MODEL.sub("", _ZH_FILLERS_ANYWHERE.sub("", text))
+    dropped = " ".join(_EN_FILLERS.sub(" ", dropped).split()).lstrip(" ,.，")
+    return collapse_repeats(dropped) if re.search(r"\w", dropped) else text
 
 
 def normalise_spoken(text: str) -> str:

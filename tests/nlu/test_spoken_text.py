@@ -22,10 +22,16 @@ def test_a_message_is_read_normalised_and_given_back_as_typed() -> None:
     typed = "嗯，應該沒有吧…"
     message = Message({TEXT: typed})
     SpokenTextNormaliser().process([message])
-    assert message.get(TEXT) == "应该没有吧..."
+    assert message.get(TEXT) == "嗯，应该没有吧…"
     TypedTextRestorer().process([message])
     assert message.get(TEXT) == typed
     assert message.as_dict(only_output_properties=True)[TEXT] == typed
+
+
+def test_the_model_keeps_chinese_punctuation_and_an_opening_yes() -> None:
+    message = Message({TEXT: "嗯 那个 在參加別的研究。ＣＴＤＮＡ"})
+    SpokenTextNormaliser().process([message])
+    assert message.get(TEXT) == "嗯 在参加别的研究。CTDNA"
 
 
 def test_button_payloads_and_plain_text_are_left_alone() -> None:
