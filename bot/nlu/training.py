@@ -1,7 +1,7 @@
 """Build the spaCy pipeline and train the Rasa model only when their inputs changed.
 
-The fingerprint covers config.yml, domain.yml, the training data, the spaCy pipeline's version and
-jieba's user dictionary, so
+The fingerprint covers config.yml, domain.yml, the training data, the normaliser the model reads
+through, the spaCy pipeline's version and jieba's user dictionary, so
 `make run` and `make train` retrain only after a real change. Trained models are build
 outputs under models/ and never committed.
 """
@@ -25,7 +25,11 @@ FINGERPRINT_FILE = MODEL_DIR / f"{MODEL_NAME}.fingerprint"
 # One model for both languages (issue 13; the measurements are in docs/languages.md): English
 # examples in data/nlu, Simplified Chinese in data/zh/nlu, the rules for both in data/rules.
 TRAINING_DATA = ("data/nlu", "data/zh/nlu", "data/rules")
-TRAINING_INPUTS = ("config.yml", "domain.yml", *TRAINING_DATA)
+# The normaliser the model reads every message through (bot/rasa_ext/spoken_text.py): a change to it
+# changes what the model learns from, so it retrains the model too.
+NORMALISER_INPUTS = ("bot/rasa_ext/spoken_text.py", "bot/reading/normaliser.py", "bot/reading/lexicon.py",
+                     "bot/reading/lexicon.yml")
+TRAINING_INPUTS = ("config.yml", "domain.yml", *TRAINING_DATA, *NORMALISER_INPUTS)
 
 
 def rasa_env() -> dict[str, str]:
