@@ -227,3 +227,21 @@ def test_withdrawal_without_an_entry_says_nothing_of_other_studies(make_tracker,
                              slots={"confirm_withdrawal": True, "withdrawal_request": {"during": ""}})
     run(ActionFinishWithdrawal(), dispatcher, confirmed, domain)
     assert sent(dispatcher) == [{"response": "utter_withdrawn"}]
+
+
+@pytest.mark.parametrize(("text", "language", "contact"), [
+    ("li.wei@example.com", "en", "li.wei@example.com"),
+    ("you can email me at li.wei@example.com", "en", "li.wei@example.com"),
+    ("13812345678", "zh", "+8613812345678"),
+    ("可以，电话 138 1234 5678", "zh", "+8613812345678"),
+])
+def test_a_contact_typed_at_the_offer_is_a_yes_read_back_before_it_is_kept(make_tracker, dispatcher, domain,
+                                                                            lead_store, text, language,
+                                                                            contact) -> None:
+    """Typed in answer to "may we keep your name and a phone number or e-mail?": yes, and here it is. The
+    name is asked next, then the details are read back; nothing is stored before the patient confirms."""
+    events = run(ValidateOtherStudiesForm(), dispatcher, offer(make_tracker, text, "inform", language=language),
+                 domain)
+    assert events == [SlotSet("other_studies_ok", True), SlotSet("other_studies_contact", contact)]
+    assert sent(dispatcher) == [{"response": "utter_contact_typed_read_back_later"}]
+    assert lead_store.other_studies_contacts() == []
