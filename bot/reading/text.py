@@ -20,7 +20,7 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _whole_words(phrase: str) -> re.Pattern[str]:
     """A phrase as whole words, compiled once: the word lists outnumber `re`'s own cache of 512 patterns,
     which then compiled every phrase again for every message (most of a message's reading time)."""
