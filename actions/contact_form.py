@@ -22,6 +22,7 @@ from bot.reading import (
     contact_ok_words,
     declines_name,
     is_skip,
+    is_tapped,
     read_contact_time,
     read_email,
     read_email_named,
@@ -37,6 +38,17 @@ CONTACT_SLOTS = (
 )
 CHANNEL_SLOTS = ("contact_phone", "contact_wechat", "contact_email")  # at least one of them is needed
 SKIPPED = False  # a skipped phone, WeChat or email is stored in its slot as False: answered, but no value
+
+
+def contact_typed(text: str, language: Language) -> dict[str, str]:
+    """The phone number or e-mail address in a message typed at "may the study team contact you?", as slots."""
+    if is_tapped(text):
+        return {}
+    email = read_email(text)
+    if email:
+        return {"contact_email": email}
+    phone = read_phone(text, language)
+    return {"contact_phone": phone} if phone else {}
 
 
 class ValidateContactForm(TypedAnswersForm):
@@ -55,6 +67,10 @@ class ValidateContactForm(TypedAnswersForm):
     async def validate_contact_ok(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        typed = contact_typed(str(value), language_of(tracker))
+        if typed:  # a phone number or an e-mail address typed in answer: "yes, and here it is", read back later
+            dispatcher.utter_message(response="utter_contact_typed_read_back_later")
+            return {"contact_ok": True, **typed}
         answer = yes_no_answer(value, tracker, contact_ok_words())
         if answer in ("yes", "no"):
             return {"contact_ok": answer == "yes"}

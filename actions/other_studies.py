@@ -92,6 +92,12 @@ class ValidateOtherStudiesForm(TypedAnswersForm):
         text = str(value)
         if asks_why(text) and explain_rule_out(dispatcher, tracker):
             return {OFFER_SLOT: None}  # "why am I not eligible?", read as an answer: told, and offered again
+        contact = None if is_tapped(text) else read_phone_or_email(text, language_of(tracker))
+        if contact is not None:
+            # an e-mail address or a phone number typed in answer: "yes, and here it is"; the details are read
+            # back ("Is that right?") before anything is kept, so the consent stays explicit
+            dispatcher.utter_message(response="utter_contact_typed_read_back_later")
+            return {OFFER_SLOT: True, "other_studies_contact": contact}
         intent, _ = latest_intent(tracker)
         if intent in LEAVING_INTENTS and not is_tapped(text) and not says_yes_in_words(text):
             return {OFFER_SLOT: False}  # "ok thank you", "好的，谢谢你": a consent needs a yes, this is goodbye

@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.answers import entity_ids, is_side_request, latest_intent, latest_text, patient_words
 from actions.language import LANGUAGE_SLOT, language_of
+from actions.way_forward import offer_way_forward
 from bot.leads.store import StoreError
 from bot.nlu.terms import term_id
 from bot.reading import (
@@ -29,7 +30,7 @@ from bot.reading import (
 from bot.reading.check_answer import read_check_answer
 from bot.reading.corrections import read_correction
 from bot.reading.language import language_request, looks_unsupported
-from bot.reading.requests import leaves_for_now
+from bot.reading.requests import STOPPING_TREATMENT_TOPIC, leaves_for_now, stops_something_else
 from bot.reading.side_questions import SideTopic, read_side_question
 from bot.reading.text import clean_text
 from bot.texts.responses import variations
@@ -146,6 +147,18 @@ class ValidatePrescreenForm(FormValidationAction):
         return slots
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Reads the message; a question asked again a second time in a row comes with a way forward."""
+        events = await self._read_message(dispatcher, tracker, domain)
+        open_check = self._open_check(tracker)
+        read_back = tracker.get_slot("requested_slot") == CONFIRM_SLOT
+        yes_no = open_check is not None and services.criteria().check(open_check).answer == "yes_no"
+        not_sure_works = read_back or yes_no
+        offer_way_forward(dispatcher, tracker, events, not_sure_works)
+        return events
+
+    async def _read_message(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         """A language request, corrections and the patient's own questions first: none answers the open question."""
         slot_values = language_switched(dispatcher, tracker)  # then the open question again, in the new language
         if slot_values is None:
@@ -210,12 +223,12 @@ class ValidatePrescreenForm(FormValidationAction):
         side = read_side_question(text)
         if side is None or side.after_answer:
             return None
-        topic = side.topic.value
-        if side.topic is SideTopic.OTHER and looks_unsupported(text):
+        topic = side_topic(text, side.topic)
+        if topic == SideTopic.OTHER.value and looks_unsupported(text):
             explain_unreadable(dispatcher, tracker, "utter_invalid_yes_no")
             return {tracker.get_slot("requested_slot"): None}
         response = f"utter_study_team_will_tell_{topic}"
-        dispatcher.utter_message(response="utter_side_question_other" if side.topic is SideTopic.OTHER else response)
+        dispatcher.utter_message(response="utter_side_question_other" if topic == SideTopic.OTHER.value else response)
         return {SIDE_QUESTIONS_SLOT: side_question_note(tracker, topic)}
 
     def _after_answer_question(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
@@ -226,8 +239,9 @@ class ValidatePrescreenForm(FormValidationAction):
         side = read_side_question(text)
         if side is None or not side.after_answer or side.topic is SideTopic.OTHER:
             return []
-        dispatcher.utter_message(response=f"utter_study_team_will_tell_{side.topic.value}")
-        return [SlotSet(SIDE_QUESTIONS_SLOT, side_question_note(tracker, side.topic.value))]
+        topic = side_topic(text, side.topic)
+        dispatcher.utter_message(response=f"utter_study_team_will_tell_{topic}")
+        return [SlotSet(SIDE_QUESTIONS_SLOT, side_question_note(tracker, topic))]
 
     async def extract_confirm_exclusion(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -451,14 +465,24 @@ class ActionExplainQuestion(Action):
         return []
 
 
+def side_topic(text: str, topic: SideTopic) -> str:
+    """The topic's id, except that "must I stop my chemo tablets?" is about the patient's treatment, not
+    about leaving the study one day."""
+    return STOPPING_TREATMENT_TOPIC if stops_something_else(text) else topic.value
+
+
 def study_team_will_tell(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
-    """Cost, payment, travel, living in Shanghai, duration, stopping, a family member: "the study team
-    will tell you", with the question noted for the coordinator; None for any other question."""
-    side = read_side_question(latest_text(tracker))
-    if side is None or side.topic is SideTopic.OTHER:
+    """Cost, payment, travel, living in Shanghai, duration, stopping, a family member, stopping a treatment:
+    "the study team will tell you", with the question noted for the coordinator; None for any other question."""
+    text = latest_text(tracker)
+    side = read_side_question(text)
+    if side is None:
         return None
-    dispatcher.utter_message(response=f"utter_study_team_will_tell_{side.topic.value}")
-    return [SlotSet(SIDE_QUESTIONS_SLOT, side_question_note(tracker, side.topic.value))]
+    topic = side_topic(text, side.topic)
+    if topic == SideTopic.OTHER.value:
+        return None
+    dispatcher.utter_message(response=f"utter_study_team_will_tell_{topic}")
+    return [SlotSet(SIDE_QUESTIONS_SLOT, side_question_note(tracker, topic))]
 
 
 class ActionAnswerSideQuestion(Action):

@@ -1,4 +1,4 @@
-"""Actions around the forms: start, finish and store a screening, withdraw, restart, hand off."""
+"""Actions around the forms: start, finish and store a screening, restart, hand off (withdrawal: withdrawal.py)."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from actions.prescreen_form import (
     reopen_after_correction,
     study_team_will_tell,
 )
-from bot.leads.erasure import ERASE_SLOT, erase_lead
-from bot.leads.reference_codes import new_reference_code, reference_code_in
-from bot.leads.store import ContactDetails, LeadNotFound, StoreError
-from bot.reading import asks_to_start_over, asks_to_withdraw, asks_why
+from bot.leads.erasure import ERASE_SLOT
+from bot.leads.reference_codes import new_reference_code
+from bot.leads.store import ContactDetails, StoreError
+from bot.reading import asks_to_start_over, asks_why
 from bot.settings import get_settings
 from bot.trial.eligibility import Status, evaluate
 
@@ -152,39 +152,6 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[E
     explain_unreadable(dispatcher, tracker, "utter_default")
     form = tracker.active_loop.get("name") if tracker.active_loop else None
     return [FollowupAction(form)] if form else [FollowupAction("action_listen")]
-
-
-class ActionWithdraw(Action):
-    """Stops the questions and deletes everything stored for this conversation.
-
-    A reference code in the message ("delete my answers PS-7K3F9Q") erases that earlier
-    screening too, so a patient can withdraw later from another conversation.
-    """
-
-    def name(self) -> str:
-        return "action_withdraw"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if not asks_to_withdraw(latest_text(tracker)):
-            return not_understood(dispatcher, tracker)
-        store = services.lead_store()
-        code = reference_code_in(tracker.latest_message.get("text") or "")
-        try:
-            # the permission to hear about other studies goes with the lead (a cascade): the patient is told
-            other_studies = any(store.has_other_studies_contact(key) for key in (code, tracker.sender_id) if key)
-            if code:
-                try:
-                    erase_lead(store, get_settings().tracker_store_url, code, actor="patient")
-                except LeadNotFound:
-                    dispatcher.utter_message(response="utter_reference_not_found", reference_code=code)
-            store.erase_conversation(tracker.sender_id, actor="patient")
-        except StoreError:
-            dispatcher.utter_message(response="utter_withdraw_failed")
-            return [ActiveLoop(None), SlotSet("requested_slot", None)]
-        dispatcher.utter_message(response="utter_withdrawn")
-        if other_studies:
-            dispatcher.utter_message(response="utter_other_studies_withdrawn")
-        return [ActiveLoop(None), AllSlotsReset(), SlotSet(ERASE_SLOT, True), *kept_language(tracker)]
 
 
 class ActionRestartPrescreen(Action):

@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import is_side_request, latest_text
 from actions.prescreen_form import language_switched
+from actions.way_forward import offer_way_forward
 
 
 class TypedAnswersForm(FormValidationAction):
@@ -25,14 +26,18 @@ class TypedAnswersForm(FormValidationAction):
         """validate_<form>"""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """A language request is not a name or a phone number: switch, and ask the same question again."""
+        """A language request is not a name or a phone number: switch, and ask the same question again. A
+        question asked again a second time in a row comes with a way forward (the study team's number)."""
         switched = language_switched(dispatcher, tracker)
         if switched is None:
-            return await super().run(dispatcher, tracker, domain)
-        events: list[EventType] = [SlotSet(slot, value) for slot, value in switched.items()]
-        tracker.add_slots(events)
-        next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
-        return [*events, next_slot] if next_slot else events
+            events = await super().run(dispatcher, tracker, domain)
+        else:
+            events = [SlotSet(slot, value) for slot, value in switched.items()]
+            tracker.add_slots(events)
+            next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+            events = [*events, next_slot] if next_slot else events
+        offer_way_forward(dispatcher, tracker, events, not_sure_works=False)
+        return events
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -507,6 +507,27 @@ def summary_markdown(*, model: Path, heldout: Path, report: Mapping[str, Any], f
     return "\n".join(lines)
 
 
+def misreads_caught_lines() -> list[str]:
+    """Misreads the safety net caught per 100 conversations, in the lead store the settings name (the
+    coordinator's metrics page shows the same figure): a denied read-back or a correction is a misread
+    the NLU and the readers made and the patient had to put right. Target: 0."""
+    from bot.leads.factory import open_lead_store
+    from bot.leads.store import StoreError
+    from bot.settings import get_settings
+
+    lines = ["", "## Misreads caught by the safety net (target 0)", ""]
+    try:
+        store = open_lead_store(get_settings(), require_key=False)
+        caught = store.misreads_caught()
+        store.database.engine.dispose()
+    except (StoreError, OSError, ValueError) as error:
+        return [*lines, f"No lead store to read ({type(error).__name__}): run against a store with conversations."]
+    per_100 = "—" if caught.per_100 is None else f"{caught.per_100:.1f}"
+    return [*lines, f"{per_100} per 100 conversations: {caught.caught} read-backs denied or answers corrected in "
+                    f"{caught.conversations} consented conversations (lead store of DATABASE_URL). "
+                    "`prescreen nlu review` lists them first, to relabel."]
+
+
 def print_summary(figures: Figures, baseline: Mapping[str, Any] | None, stories: StoryResult | None,
                   gate: GateResult, language: Language = LANGUAGES[0]) -> None:
     print(f"{language.name:32} {'now':>6} {'baseline':>9} {'change':>7}")
@@ -580,7 +601,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if args.update_baseline:
             written = write_baseline(figures, Path(args.baseline), language)
             print(f"{language.name} baseline updated: {_rel(Path(args.baseline))} {json.dumps(written)}")
-    (REPORTS / "summary.md").write_text("\n".join(summaries), encoding="utf-8")
+    misreads = misreads_caught_lines()
+    print(misreads[-1])
+    (REPORTS / "summary.md").write_text("\n".join([*summaries, *misreads, ""]), encoding="utf-8")
     (REPORTS / "summary.json").write_text(json.dumps(summary_json, indent=2) + "\n", encoding="utf-8")
     print("report: reports/summary.md (misclassified examples: reports/nlu/<language>/misclassified.md)")
     if args.update_baseline:

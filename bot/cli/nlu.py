@@ -12,7 +12,14 @@ import time
 
 from bot.cli.common import actor, open_store, write_export
 from bot.leads.crypto import FieldCipher
-from bot.nlu.review import DEFAULT_THRESHOLD, ReviewError, as_nlu_yaml, known_examples, messages_to_review
+from bot.nlu.review import (
+    DEFAULT_THRESHOLD,
+    ReviewError,
+    as_nlu_yaml,
+    known_examples,
+    messages_to_review,
+    safety_net_to_review,
+)
 from bot.settings import get_settings
 
 
@@ -24,13 +31,14 @@ def cmd_nlu_review(args: argparse.Namespace) -> int:
     try:
         cipher = FieldCipher(settings.data_key, settings.old_data_keys) if settings.data_key else None
         messages = messages_to_review(settings.tracker_store_url, settings.database_url, args.threshold, since, cipher)
+        caught = safety_net_to_review(settings.tracker_store_url, settings.database_url, since, cipher)
     except ReviewError as error:
         print(f"prescreen: {error}", file=sys.stderr)
         return 1
-    output = as_nlu_yaml(messages, args.threshold, prefill=args.prefill, known=known_examples())
+    output = as_nlu_yaml(messages, args.threshold, prefill=args.prefill, known=known_examples(), caught=caught)
     open_store(settings).audit(actor(), "nlu_review_export", None,
-                       f"{len(messages)} messages below {args.threshold:.2f}" + (f", last {args.days} days" if args.days
-                                                                                 else ""))
+                       f"{len(caught)} misreads caught, {len(messages)} messages below {args.threshold:.2f}"
+                       + (f", last {args.days} days" if args.days else ""))
     write_export(output, args.output, f"{len(messages)} messages")
     return 0
 

@@ -18,7 +18,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.leads.base import StoreBase
-from bot.leads.models import Contact, ContactAttempt, ConversationStart, ReviewStatus, Screening, StatusChange
+from bot.leads.models import (
+    AnswerEvent,
+    Contact,
+    ContactAttempt,
+    ConversationStart,
+    ReviewStatus,
+    Screening,
+    StatusChange,
+)
 from bot.leads.pipeline import PROGRESS, REACHED_OUTCOMES, SCREEN_FAILURE_REASONS, LeadState, is_overdue
 
 # The funnel's steps, in order (labels: the coordinator app).
@@ -119,7 +127,33 @@ class ScreenFailures:
     criteria: tuple[tuple[str, int], ...]  # check id, leads; most frequent first
 
 
+# Answer events that say a reading was wrong and the safety net caught it: the patient corrected the answer,
+# or denied its read-back and answered again (bot/leads/screenings.py answer_events).
+MISREAD_EVENTS = ("corrected", "answered again")
+
+
+@dataclass(frozen=True)
+class MisreadsCaught:
+    """Answers read wrongly and caught (a denied read-back, a correction), over the consented conversations."""
+
+    caught: int
+    conversations: int
+
+    @property
+    def per_100(self) -> float | None:
+        return 100 * self.caught / self.conversations if self.conversations else None
+
+
 class Metrics(StoreBase):
+    def misreads_caught(self) -> MisreadsCaught:
+        """Misreads caught per consented conversation (erased leads are not counted: their events are gone)."""
+        with self._reading("counting misreads caught") as session:
+            caught = session.scalar(
+                select(func.count()).select_from(AnswerEvent).where(AnswerEvent.event.in_(MISREAD_EVENTS))
+            )
+            conversations = session.scalar(select(func.count()).select_from(Screening))
+        return MisreadsCaught(int(caught or 0), int(conversations or 0))
+
     def leads_per_week(self, now: datetime, zone: tzinfo, weeks: int = 12) -> list[WeekCount]:
         """Completed screenings per ISO week in `zone`, the last `weeks` weeks up to `now`'s, empty weeks included."""
         last = week_start(now, zone)

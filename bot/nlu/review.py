@@ -31,11 +31,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.leads.crypto import FieldCipher, MissingKeyError
 from bot.leads.transcripts import unseal
+from bot.nlu.safety_net import KINDS, Catch, catches
 from bot.settings import PROJECT_ROOT
 
 DEFAULT_THRESHOLD = 0.6  # the confidence the answer readers need to trust an intent (bot.reading.yes_no)
 FALLBACK_INTENT = "nlu_fallback"
 CONTACT_FORM = "contact_form"  # asks for name, phone, email: never exported
+OTHER_STUDIES_FORM = "other_studies_form"  # the same
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
 _PHONE = re.compile(r"\+?\(?\d[\d\s().\-/]{5,}\d")
 _CHUNK = 500
@@ -154,6 +156,31 @@ def messages_to_review(tracker_store_url: str, database_url: str, threshold: flo
     return found
 
 
+def safety_net_to_review(tracker_store_url: str, database_url: str, since: float | None = None,
+                         cipher: FieldCipher | None = None) -> list[Catch]:
+    """Consented conversations' misreads caught by the safety net (bot/nlu/safety_net.py), redacted."""
+    events = _events(tracker_store_url, consented_conversations(database_url), None, cipher)
+    return [Catch(c.conversation_id, c.timestamp, c.kind, c.question, redact(c.text), c.language, c.reading)
+            for c in catches(events, frozenset({CONTACT_FORM, OTHER_STUDIES_FORM}))
+            if since is None or c.timestamp >= since]
+
+
+def safety_net_lines(caught: Sequence[Catch]) -> list[str]:
+    """The safety net's catches as NLU blocks to relabel first: one per kind, question and reading."""
+    groups: dict[tuple[int, str, str, str], list[str]] = {}
+    for catch in caught:
+        key = (KINDS.index(catch.kind), catch.question, catch.reading or "-", catch.language)
+        examples = groups.setdefault(key, [])
+        if catch.text.lower() not in (e.lower() for e in examples):
+            examples.append(catch.text.replace("\n", " "))
+    lines: list[str] = []
+    for (kind, question, reading, language), examples in sorted(groups.items()):
+        lines.append(f"# safety net: {KINDS[kind]} at {question} ({language}), read as {reading}: "
+                     f"{len(examples)} examples")
+        lines += ["- intent: TODO", "  examples: |", *(f"    - {example}" for example in examples), ""]
+    return lines
+
+
 def known_examples(data_dir: Path = PROJECT_ROOT / "data" / "nlu") -> set[str]:
     """Training examples already labelled (lower case), so they are not exported again."""
     known: set[str] = set()
@@ -166,9 +193,12 @@ def known_examples(data_dir: Path = PROJECT_ROOT / "data" / "nlu") -> set[str]:
 
 
 def as_nlu_yaml(messages: Sequence[ReviewMessage], threshold: float, prefill: bool = False,
-                known: set[str] | None = None) -> str:
-    """Rasa NLU YAML to label: one block per predicted intent, a comment saying what the model thought."""
+                known: set[str] | None = None, caught: Sequence[Catch] = ()) -> str:
+    """Rasa NLU YAML to label: first the misreads the safety net caught (read-backs denied, corrections,
+    questions asked again), then one block per predicted intent, a comment saying what the model thought."""
     known = known or set()
+    caught = [c for c in caught if c.text.lower() not in known]
+    known = known | {c.text.lower() for c in caught}  # each message once, in the first place it belongs
     groups: dict[str, dict[str, list[float]]] = {}
     skipped = 0
     for message in messages:
@@ -191,9 +221,12 @@ def as_nlu_yaml(messages: Sequence[ReviewMessage], threshold: float, prefill: bo
         "# To label: set each block's intent to what the patient meant (docs/intents.md), split blocks where",
         "# examples differ, delete what is not worth learning, then move the examples into data/nlu/ and",
         "# retrain. These are patients' own words: never commit this file; delete it once labelled.",
+        f"# First: {len(caught)} misreads caught by the safety net (read-backs denied, corrections, questions",
+        "# asked again): what each message was read as, and at which question. Relabel these first.",
         "nlu:",
+        *safety_net_lines(caught),
     ]
-    if not groups:
+    if not groups and not caught:
         lines[-1] = "nlu: []"
     for label, examples in sorted(groups.items(), key=lambda kv: (-sum(map(len, kv[1].values())), kv[0])):
         scores = [c for confidences in examples.values() for c in confidences]

@@ -28,10 +28,31 @@ HEALTH_TIMEOUT_S = 2
 MAX_REQUEST_BYTES = 64 * 1024  # the chat page's MAX_CONTENT_LENGTH
 MAX_MESSAGE_CHARS = 2000  # the chat page's MAX_TEXT_CHARS
 WEBHOOK_PREFIX = "/webhooks/"  # where Rasa mounts the input channels (`rasa run` default)
-UNAVAILABLE_TEXT = (
-    "Sorry, I'm having a technical problem and can't take your answer right now. Nothing you told me "
-    "is lost: please send your message again in a minute or two."
-)
+# The apology when the action server is unreachable: a domain.yml response, in the conversation's language.
+UNAVAILABLE_RESPONSE = "utter_action_server_unavailable"
+
+
+def unavailable_text(responses: dict[str, Any], language: str) -> str:
+    """The apology's text in `language`: its variation with that language condition, else the default (English)."""
+    variations = responses.get(UNAVAILABLE_RESPONSE) or []
+    for variation in variations:
+        if any(c.get("name") == "language" and c.get("value") == language for c in variation.get("condition") or []):
+            return str(variation["text"])
+    return next(str(v["text"]) for v in variations if not v.get("condition"))
+
+
+async def conversation_language(processor: Any, message: Any) -> str:
+    """The conversation's language slot; for a first message, the page's (metadata "lang") or the text's."""
+    from bot.reading.chinese import has_han
+
+    tracker = await processor.tracker_store.retrieve(message.sender_id)
+    language = tracker.get_slot("language") if tracker is not None else None
+    if language in ("en", "zh"):
+        return str(language)
+    metadata = message.metadata if isinstance(message.metadata, dict) else {}
+    if metadata.get("lang") in ("en", "zh"):
+        return str(metadata["lang"])
+    return "zh" if has_han(message.text or "") else "en"
 
 
 def patch_timeouts(seconds: int = ACTION_TIMEOUT_S) -> None:
@@ -123,7 +144,10 @@ def install_action_server_guard() -> None:
         if endpoint is not None and not await guard.reachable(endpoint.url):
             log.error("action server unreachable: message of conversation %s not taken in", message.sender_id)
             if message.output_channel is not None:
-                await message.output_channel.send_text_message(message.sender_id, UNAVAILABLE_TEXT)
+                language = await conversation_language(self, message)
+                await message.output_channel.send_text_message(
+                    message.sender_id, unavailable_text(self.domain.responses, language)
+                )
             return None
         return await handle_message(self, message)
 

@@ -114,7 +114,8 @@ def clearly_requested(intent: str | None, text: str) -> bool:
     "I don't want to answer that"), answers the question being asked.
     """
     if intent == "withdraw":
-        return bool(WITHDRAW_WORDS.search(text)) and not asks_about_leaving_later(text)
+        return (bool(WITHDRAW_WORDS.search(text)) and not asks_about_leaving_later(text)
+                and not stops_something_else(text))
     if intent == "start_over":
         return bool(START_OVER_WORDS.search(text))
     if HANDOFF_WORDS.search(text):
@@ -128,8 +129,59 @@ def says_in_words(text: str, words: re.Pattern[str]) -> bool:
 
 
 def asks_to_withdraw(text: str) -> bool:
-    """ "stop and delete my answers", or the withdraw button: everything stored is to be erased."""
-    return says_in_words(text, WITHDRAW_WORDS) and not asks_about_leaving_later(text)
+    """ "stop and delete my answers", or the withdraw button: the patient is asked to confirm the erasure."""
+    return (says_in_words(text, WITHDRAW_WORDS) and not asks_about_leaving_later(text)
+            and not stops_something_else(text))
+
+
+# Stopping something other than this conversation: "would i have to stop my chemo tablets to do this?",
+# "参加这个要停掉化疗吗？", "要停药吗". A question (or an answer), never a withdrawal. "The treatment" alone
+# stays a question about leaving the study later ("can I stop the treatment later?").
+_STOPS_SOMETHING_ELSE = re.compile(
+    r"\b(?:stop|stopping|stopped|quit|quitting|pause|pausing|come off|coming off|give up|giving up|hold off|"
+    r"skip|discontinue|discontinuing)\b(?: \w+){0,3}? (?:chemo\w*|tablets?|pills?|capsules?|medicines?|"
+    r"medications?|meds|drugs?|capecitabine|xeloda|oxaliplatin|folfox\w*|folfiri\w*|xelox|capox|"
+    r"radiotherapy|radiation|targeted therapy|immunotherapy|injections?|infusions?|herbs|herbal\w*|"
+    r"supplements?|steroids?|work|working|my job|smoking|drinking|blood thinners?|warfarin|aspirin)\b|"
+    r"(?:停|停掉|停止|停用|暂停|断)(?:了|掉)?(?:现在的|目前的|正在(?:吃|用|做|打)的|我的|所有的)?"
+    r"(?:化疗|放疗|靶向|免疫治疗|吃药|药|中药|西药|卡培他滨|希罗达|奥沙利铂|工作|上班|打针|针)|"
+    r"(?:化疗|放疗|靶向药?|免疫治疗|药|中药|卡培他滨|希罗达|工作|上班)(?:要|得|需要|必须|是不是|能不能|会不会)?(?:先)?"
+    r"(?:停|暂停)",
+    re.IGNORECASE,
+)
+
+
+def stops_something_else(text: str) -> bool:
+    """ "do I have to stop my chemo tablets?", "要停药吗": about stopping a treatment, a medicine or work."""
+    return bool(_STOPS_SOMETHING_ELSE.search(unicodedata.normalize("NFKC", text)))
+
+
+# The side-question topic of "must I stop my chemo?": only the study doctors can say ("the study team will tell you").
+STOPPING_TREATMENT_TOPIC = "treatment"
+
+# The answer to "Do you want me to stop and delete everything you told me?": only a tap or words that say yes.
+_KEEP_IT = re.compile(
+    r"\b(?:don'?t|do not|never|no|not)\b.{0,20}\b(?:delete|erase|stop|remove)|不要删|别删|不用删|不删|先别|"
+    r"不要停|别停|不停|不要删除|不想删",
+    re.IGNORECASE,
+)
+_DELETE_IT = re.compile(
+    r"\b(?:delete|erase|remove|wipe)\b|删吧|删掉吧?|删除吧?|^删$|删了吧|确认删除|确定删除", re.IGNORECASE
+)
+CONFIRM_WITHDRAWAL_PAYLOADS = frozenset({"/withdraw", "/affirm"})
+
+
+def confirms_withdrawal(text: str) -> bool:
+    """ "是", "确定", "删吧", "yes delete", or the [Yes, delete it] button: erase. Anything else keeps everything."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if text in CONFIRM_WITHDRAWAL_PAYLOADS:
+        return True
+    if is_tapped(text) or len(text) > MAX_ANSWER_CHARS or "?" in text or _KEEP_IT.search(text):
+        return False  # "yes?" hesitates; "what happens to my data?" asks
+    reading = read_yes_no(text)
+    if reading is not None:
+        return reading.value == "yes" and not reading.hedged
+    return bool(_DELETE_IT.search(text)) or asks_to_withdraw(text)
 
 
 # What makes "can I stop...?" a question about leaving the study one day, not a request to stop now.

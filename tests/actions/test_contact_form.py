@@ -149,3 +149,15 @@ def test_contact_responses_exist_in_both_languages(domain, response: str) -> Non
     assert "condition" not in en
     assert len(zh.get("buttons", [])) == len(en.get("buttons", []))
     assert set(re.findall(r"{\w+}", zh["text"])) == set(re.findall(r"{\w+}", en["text"]))
+
+
+@pytest.mark.parametrize(("text", "language", "slots"), [
+    ("li.wei@example.com", "en", {"contact_email": "li.wei@example.com"}),
+    ("138 1234 5678", "en", {"contact_phone": "13812345678"}),  # as the phone question reads it in English
+    ("13812345678", "zh", {"contact_phone": "+8613812345678"}),
+])
+def test_a_contact_typed_at_contact_ok_is_a_yes_and_read_back_later(make_tracker, dispatcher, domain, text,
+                                                                     language, slots) -> None:
+    events = validate(make_tracker, dispatcher, domain, text, "contact_ok", language=language)
+    assert events == [SlotSet("contact_ok", True), *(SlotSet(k, v) for k, v in slots.items())]  # Rasa asks the name
+    assert sent(dispatcher) == [{"response": "utter_contact_typed_read_back_later"}]

@@ -12,7 +12,8 @@ from actions.other_studies import (
     ActionSubmitOtherStudies,
     ValidateOtherStudiesForm,
 )
-from actions.screening import ActionFinishScreening, ActionWithdraw
+from actions.screening import ActionFinishScreening
+from actions.withdrawal import ActionFinishWithdrawal, ActionWithdraw
 from bot.leads.store import LeadStore
 from bot.settings import get_settings
 from bot.texts import other_studies_consent_version
@@ -207,8 +208,13 @@ def test_withdrawal_erases_the_entry_and_says_so(make_tracker, dispatcher, domai
     run(ActionSubmitOtherStudies(), dispatcher, tracker, domain)
     dispatcher.messages.clear()
     text, sender = (f"please delete my data {code}", "later") if with_code else ("delete my data", "first")
-    events = run(ActionWithdraw(), dispatcher, make_tracker(text, "withdraw", active_loop=None, sender_id=sender),
-                 domain)
+    asked = run(ActionWithdraw(), dispatcher, make_tracker(text, "withdraw", active_loop=None, sender_id=sender),
+                domain)
+    request = {"during": "", "reference_code": code if with_code else ""}
+    assert asked[-1] == SlotSet("withdrawal_request", request) and sent(dispatcher) == []
+    confirmed = make_tracker("是", "affirm", active_loop=None, sender_id=sender,
+                             slots={"confirm_withdrawal": True, "withdrawal_request": request})
+    events = run(ActionFinishWithdrawal(), dispatcher, confirmed, domain)
     assert events[:3] == [ActiveLoop(None), AllSlotsReset(), SlotSet("erase_conversation", True)]
     assert sent(dispatcher) == [{"response": "utter_withdrawn"}, {"response": "utter_other_studies_withdrawn"}]
     assert lead_store.other_studies_contacts() == [] and lead_store.list_leads() == []
@@ -217,5 +223,25 @@ def test_withdrawal_erases_the_entry_and_says_so(make_tracker, dispatcher, domai
 def test_withdrawal_without_an_entry_says_nothing_of_other_studies(make_tracker, dispatcher, domain,
                                                                    lead_store) -> None:
     screened_out(make_tracker, dispatcher, domain, lead_store)
-    run(ActionWithdraw(), dispatcher, make_tracker("delete my data", "withdraw", active_loop=None), domain)
+    confirmed = make_tracker("yes", "affirm", active_loop=None,
+                             slots={"confirm_withdrawal": True, "withdrawal_request": {"during": ""}})
+    run(ActionFinishWithdrawal(), dispatcher, confirmed, domain)
     assert sent(dispatcher) == [{"response": "utter_withdrawn"}]
+
+
+@pytest.mark.parametrize(("text", "language", "contact"), [
+    ("li.wei@example.com", "en", "li.wei@example.com"),
+    ("you can email me at li.wei@example.com", "en", "li.wei@example.com"),
+    ("13812345678", "zh", "+8613812345678"),
+    ("可以，电话 138 1234 5678", "zh", "+8613812345678"),
+])
+def test_a_contact_typed_at_the_offer_is_a_yes_read_back_before_it_is_kept(make_tracker, dispatcher, domain,
+                                                                            lead_store, text, language,
+                                                                            contact) -> None:
+    """Typed in answer to "may we keep your name and a phone number or e-mail?": yes, and here it is. The
+    name is asked next, then the details are read back; nothing is stored before the patient confirms."""
+    events = run(ValidateOtherStudiesForm(), dispatcher, offer(make_tracker, text, "inform", language=language),
+                 domain)
+    assert events == [SlotSet("other_studies_ok", True), SlotSet("other_studies_contact", contact)]
+    assert sent(dispatcher) == [{"response": "utter_contact_typed_read_back_later"}]
+    assert lead_store.other_studies_contacts() == []

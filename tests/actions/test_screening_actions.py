@@ -18,8 +18,8 @@ from actions.screening import (
     ActionRestartPrescreen,
     ActionStartPrescreen,
     ActionSubmitLead,
-    ActionWithdraw,
 )
+from actions.withdrawal import ActionFinishWithdrawal, ActionWithdraw
 from bot.leads.store import LeadStore
 from bot.settings import get_settings
 from bot.trial.criteria import load_criteria
@@ -177,6 +177,12 @@ def test_withdrawal_deletes_everything(make_tracker, dispatcher, domain, lead_st
     assert run(ActionWithdraw(), dispatcher, misread, domain) == [FollowupAction("prescreen_form")]
     assert len(lead_store.list_leads()) == 1  # a misread message deletes nothing
     events = run(ActionWithdraw(), dispatcher, make_tracker("stop and delete my answers", "withdraw"), domain)
+    assert events == [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("confirm_withdrawal", None),
+                      SlotSet("withdrawal_request", {"during": "prescreen_form", "reference_code": ""})]
+    assert len(lead_store.list_leads()) == 1  # asked first: nothing irreversible on one message
+    confirmed = make_tracker("/withdraw", "withdraw", active_loop=None, slots={
+        "confirm_withdrawal": True, "withdrawal_request": {"during": "prescreen_form", "reference_code": ""}})
+    events = run(ActionFinishWithdrawal(), dispatcher, confirmed, domain)
     assert events == [ActiveLoop(None), AllSlotsReset(), SlotSet("erase_conversation", True)]
     assert sent(dispatcher) == [{"response": "utter_default"}, {"response": "utter_withdrawn"}]
     assert lead_store.list_leads() == [] and lead_store.funnel()["consented"] == 0

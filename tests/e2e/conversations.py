@@ -49,6 +49,7 @@ OTHER_QUESTIONS = {
     "contact_time": ("utter_ask_contact_time",),
     "contact_confirmed": ("utter_contact_summary",),
     "confirm_exclusion": ("utter_confirm_exclusion",),
+    "confirm_withdrawal": ("utter_ask_confirm_withdrawal",),  # "Do you want me to stop and delete everything?"
     "other_studies_ok": ("utter_ask_other_studies_ok", "utter_ask_other_studies_ok_again"),
     "other_studies_name": ("utter_ask_other_studies_name", "utter_contact_name_declined"),
     "other_studies_contact": ("utter_ask_other_studies_contact",),

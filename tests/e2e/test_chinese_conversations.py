@@ -136,7 +136,10 @@ def test_early_exit_in_chinese_is_read_back_then_ends_kindly(
 def test_withdrawal_in_chinese_deletes_the_screening(live_stack: LiveStack) -> None:
     chat = ChineseChat(live_stack)
     chat.send("你好", CONSENT, "60", "是的")
-    texts = chat.send("删除我的信息")
+    chat.send("删除我的信息")
+    assert chat.open_question() == "confirm_withdrawal"  # nothing erased on one message
+    assert live_stack.store().get_lead(chat.sender)
+    texts = chat.send("是")
     assert any("删除" in t for t in texts)
     with pytest.raises(LeadNotFound):
         live_stack.store().get_lead(chat.sender)

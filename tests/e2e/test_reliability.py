@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from bot.rasa_ext.server import UNAVAILABLE_TEXT
+from bot.rasa_ext.server import unavailable_text
+from bot.texts.responses import load_domain
 from tests.conftest import LiveStack
 from tests.e2e.test_rest_conversations import CONSENT, ELIGIBLE, converse
 
@@ -76,7 +77,9 @@ def test_action_server_down_then_back(live_stack: LiveStack) -> None:
     live_stack.stop_actions()
     try:
         texts = converse(live_stack, sender, ["yes"])
-        assert texts == [UNAVAILABLE_TEXT]
+        assert texts == [unavailable_text(load_domain()["responses"], "en")]
+        zh_sender = uuid.uuid4().hex
+        assert converse(live_stack, zh_sender, ["你好"]) == [unavailable_text(load_domain()["responses"], "zh")]
     finally:
         live_stack.start_actions()
     texts = converse(live_stack, sender, ["yes"])

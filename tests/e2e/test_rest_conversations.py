@@ -107,6 +107,9 @@ def test_withdrawal_deletes_the_screening(live_stack: LiveStack) -> None:
     sender = new_sender()
     converse(live_stack, sender, ["hi", CONSENT, "55", "yes"])
     texts = converse(live_stack, sender, ["stop and delete my answers"])
+    assert not any("deleted everything" in t for t in texts)  # asked first: nothing erased on one message
+    assert live_stack.store().get_lead(sender)
+    texts = converse(live_stack, sender, ["/withdraw"])  # the [Yes, delete it] button
     assert any("deleted everything" in t for t in texts)
     with pytest.raises(LeadNotFound):
         live_stack.store().get_lead(sender)

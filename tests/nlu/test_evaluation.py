@@ -181,3 +181,30 @@ def test_nlu_replaces_one_languages_held_out_set_only() -> None:
         evaluation.chosen_languages(both)
     default = evaluation.build_parser().parse_args(["gate"])
     assert [language.code for language in evaluation.chosen_languages(default)] == ["en", "zh"]
+
+
+def test_evaluate_reports_misreads_caught_per_100_conversations(tmp_path, monkeypatch) -> None:
+    """From the lead store the settings name: one correction over two consented conversations is 50 per 100."""
+    from bot.leads.database import Database
+    from bot.leads.migrate import upgrade
+    from bot.leads.models import AnswerEvent, Screening
+    from bot.leads.store import LeadStore
+    from bot.settings import get_settings
+    from tools.evaluation import misreads_caught_lines
+
+    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    upgrade(url)
+    store = LeadStore(Database(url))
+    store.start_screening("one", "consent-test", "v")
+    store.start_screening("two", "consent-test", "v")
+    with store.database.transaction() as session:
+        screening = session.query(Screening).filter_by(conversation_id="one").one()
+        session.add(AnswerEvent(screening_id=screening.id, check_id="age", event="corrected", patient_text="x",
+                                value="60"))
+    store.database.engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        assert misreads_caught_lines()[-1].startswith("50.0 per 100 conversations: 1 read-backs denied")
+    finally:
+        get_settings.cache_clear()

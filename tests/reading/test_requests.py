@@ -137,3 +137,33 @@ def test_a_question_about_leaving_later_is_not_a_withdrawal(text: str, withdraws
 ])
 def test_leaving_for_now(text: str, leaves: bool) -> None:
     assert leaves_for_now(text) is leaves
+
+
+@pytest.mark.parametrize(("text", "stops_else"), [
+    ("would i have to stop my chemo tablets to do this?", True),  # a question, never a withdrawal
+    ("do I need to stop capecitabine first?", True),
+    ("will I have to quit work?", True),
+    ("参加这个要停掉化疗吗？", True),
+    ("要停药吗", True),
+    ("化疗要先停吗", True),
+    ("can I stop the treatment later?", False),  # leaving the study one day: its own topic
+    ("I want to stop", False),
+    ("我不想参加了", False),
+])
+def test_stopping_something_else_is_not_a_withdrawal(text: str, stops_else: bool) -> None:
+    from bot.reading.requests import stops_something_else
+
+    assert stops_something_else(text) is stops_else
+    if stops_else:
+        assert not asks_to_withdraw(text) and not clearly_requested("withdraw", text)
+
+
+@pytest.mark.parametrize(("text", "confirmed"), [
+    ("/withdraw", True), ("是", True), ("确定", True), ("删吧", True), ("yes delete", True), ("delete it", True),
+    ("/deny", False), ("no", False), ("不要删", False), ("别删", False), ("don't delete it", False),
+    ("carry on", False), ("继续", False), ("yes?", False), ("what happens to my answers?", False), ("", False),
+])
+def test_confirming_a_withdrawal_takes_a_tap_or_a_yes(text: str, confirmed: bool) -> None:
+    from bot.reading.requests import confirms_withdrawal
+
+    assert confirms_withdrawal(text) is confirmed

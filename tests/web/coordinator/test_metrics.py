@@ -156,3 +156,23 @@ def test_metrics_need_a_signed_in_coordinator(anonymous: FlaskClient) -> None:
     for path in ("/insights/metrics", "/insights/metrics/funnel.svg"):
         response = anonymous.get(path)
         assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_misreads_caught_per_100_conversations(app: Flask, client: FlaskClient, app_store: LeadStore,
+                                               seeded: None) -> None:
+    """A denied read-back and a correction over six consented conversations: 33.3 per 100, in both languages."""
+    from bot.leads.models import AnswerEvent
+
+    lead = app_store.list_leads()[0].id
+    with app_store.database.transaction() as session:
+        for event in ("corrected", "answered again", "confirmed", "not confirmed"):  # the last two are no misreads
+            session.add(AnswerEvent(screening_id=lead, check_id="viral_infection", event=event, patient_text="呒没",
+                                    value="yes"))
+    caught = app_store.misreads_caught()
+    assert (caught.caught, caught.conversations) == (2, 6) and round(caught.per_100 or 0, 1) == 33.3
+    page = client.get("/insights/metrics").get_data(as_text=True)
+    assert re.search(r'stat-value">33.3</span><span class="stat-label">Misreads caught per 100 conversations', page)
+    services(app).accounts.add("wang", PASSWORD, language="zh")
+    chinese = app.test_client()
+    sign_in(chinese, "wang")
+    assert "每 100 次对话发现的误读" in chinese.get("/insights/metrics").get_data(as_text=True)

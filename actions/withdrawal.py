@@ -1,0 +1,133 @@
+"""Stop and delete: asked for in one message, confirmed in one tap or word, and only then erased.
+
+"Do you want me to stop and delete everything you told me? [Yes, delete it] [No, carry on]": a yes
+(the button, "是", "确定", "删吧", "yes delete") erases everything stored for the conversation; anything
+else keeps everything and carries on with the question that was open (a side question typed at that
+moment is answered first). A message about stopping something else ("do I have to stop my chemo
+tablets?") is never a withdrawal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.answers import is_side_request, latest_intent, latest_text
+from actions.language import kept_language
+from actions.prescreen_form import study_team_will_tell
+from actions.screening import not_understood
+from bot.leads.erasure import ERASE_SLOT, erase_lead
+from bot.leads.reference_codes import reference_code_in
+from bot.leads.store import LeadNotFound, StoreError
+from bot.reading.requests import asks_to_withdraw, confirms_withdrawal
+from bot.settings import get_settings
+
+CONFIRM_SLOT = "confirm_withdrawal"  # True: the patient confirmed; False: anything else
+REQUEST_SLOT = "withdrawal_request"  # {"during": the form that was open, "reference_code": one typed with the request}
+# What answers a side question typed at the confirmation, as the rules in data/rules/side_questions.yml do.
+SIDE_ANSWERS = {
+    "ask_car_t": "utter_car_t", "ask_ctdna": "utter_ctdna", "ask_cea": "utter_cea",
+    "ask_location": "action_answer_location", "ask_involvement": "action_answer_side_question",
+    "ask_risks": "action_answer_side_question", "ask_study": "action_answer_side_question",
+    "ask_privacy": "utter_privacy", "ask_why": "action_explain_question",
+    "ask_medical_advice": "utter_medical_advice", "bot_challenge": "utter_bot_challenge",
+    "human_handoff": "action_handoff",
+}
+
+
+class ActionWithdraw(Action):
+    """ "stop and delete my answers": note the request and leave the open question; withdrawal_form asks to confirm.
+
+    A reference code in the message ("delete my answers PS-7K3F9Q") is kept with the request, so that
+    an earlier screening is erased too once the patient confirms.
+    """
+
+    def name(self) -> str:
+        return "action_withdraw"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = latest_text(tracker)
+        form = tracker.active_loop.get("name") if tracker.active_loop else None
+        if not asks_to_withdraw(text):
+            noted = study_team_will_tell(dispatcher, tracker)  # "要停药吗": a question for the study team
+            if noted is not None:
+                return [*noted, FollowupAction(form or "action_listen")]
+            return not_understood(dispatcher, tracker)
+        request = {"during": form or "", "reference_code": reference_code_in(text) or ""}
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(CONFIRM_SLOT, None),
+                SlotSet(REQUEST_SLOT, request)]
+
+
+class ValidateWithdrawalForm(FormValidationAction):
+    """Reads the answer to "Do you want me to stop and delete everything?": yes, or anything else (no)."""
+
+    def name(self) -> str:
+        return "validate_withdrawal_form"
+
+    async def extract_confirm_withdrawal(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Every message answers the confirmation: it is never asked twice."""
+        if tracker.get_slot("requested_slot") != CONFIRM_SLOT:
+            return {}
+        return {CONFIRM_SLOT: confirms_withdrawal(latest_text(tracker))}
+
+    async def validate_confirm_withdrawal(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {CONFIRM_SLOT: value is True}
+
+
+class ActionFinishWithdrawal(Action):
+    """After the confirmation: erase everything, or carry on with the open question, nothing lost."""
+
+    def name(self) -> str:
+        return "action_finish_withdrawal"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        request = tracker.get_slot(REQUEST_SLOT) or {}
+        cleared: list[EventType] = [SlotSet(CONFIRM_SLOT, None), SlotSet(REQUEST_SLOT, None)]
+        if tracker.get_slot(CONFIRM_SLOT) is True:
+            return erase(dispatcher, tracker, request.get("reference_code") or None, cleared)
+        return [*cleared, *carry_on(dispatcher, tracker, request.get("during") or None)]
+
+
+def erase(dispatcher: CollectingDispatcher, tracker: Tracker, code: str | None,
+          cleared: list[EventType]) -> list[EventType]:
+    """Deletes everything stored for this conversation, and the screening under `code` if one was typed."""
+    store = services.lead_store()
+    try:
+        # the permission to hear about other studies goes with the lead (a cascade): the patient is told
+        other_studies = any(store.has_other_studies_contact(key) for key in (code, tracker.sender_id) if key)
+        if code:
+            try:
+                erase_lead(store, get_settings().tracker_store_url, code, actor="patient")
+            except LeadNotFound:
+                dispatcher.utter_message(response="utter_reference_not_found", reference_code=code)
+        store.erase_conversation(tracker.sender_id, actor="patient")
+    except StoreError:
+        dispatcher.utter_message(response="utter_withdraw_failed")
+        return cleared
+    dispatcher.utter_message(response="utter_withdrawn")
+    if other_studies:
+        dispatcher.utter_message(response="utter_other_studies_withdrawn")
+    return [ActiveLoop(None), AllSlotsReset(), SlotSet(ERASE_SLOT, True), *kept_language(tracker)]
+
+
+def carry_on(dispatcher: CollectingDispatcher, tracker: Tracker, form: str | None) -> list[EventType]:
+    """Nothing deleted: a side question typed instead of yes is answered, then the open question again."""
+    dispatcher.utter_message(response="utter_withdrawal_cancelled")
+    back: list[EventType] = [FollowupAction(form)] if form else []
+    noted = study_team_will_tell(dispatcher, tracker)  # "how long does the study last?"
+    if noted is not None:
+        return [*noted, *back]
+    intent, _ = latest_intent(tracker)
+    if intent in SIDE_ANSWERS and is_side_request(tracker):
+        # the form is open again without asking; after the answer, Rasa's loop asks its open question
+        return [*([ActiveLoop(form)] if form else []), FollowupAction(SIDE_ANSWERS[intent])]
+    return back
