@@ -10,6 +10,25 @@ tests do), plays each conversation of the file and checks, after each turn, what
 the slot values (`slots`), the question asked next (`asks`: a check id, `consent`, `contact_*` or
 `none`), words in the replies (`says` / `not_says`); at the end, the stored result (`status`).
 Prints one line per failed expectation and a count per category; exit 1 when any failed.
+
+Then, per language, the figures of issue 19 (README, "Conversation sets of issue 19"), read from what
+was said and replied (the question a reply asks is recognised by its words, as for `asks`):
+
+- dead ends: places where a patient is stuck. Either (1) the same reply twice in a row: two consecutive,
+  different patient messages get identical replies (the same texts, in order) while a question is open;
+  or (2) the same question asked a third time in a row: the replies to three consecutive patient messages
+  each end with the same question, and the replies to the third say nothing the replies to the two before
+  did not already say (apart from the question itself). Neither counts when the replies offer a way
+  forward: the study team's phone number (STUDY_CONTACT_PHONE), which every hand-off gives. One stuck
+  stretch (a question, until it changes) counts once.
+- misreads caught by the read-back, per 100 conversations: the assistant reads back an exclusion
+  (`confirm_exclusion`) where the file does not expect one, and the exclusion is not confirmed (the
+  patient's next message does not lead to the other-studies offer, or there is none). The patient in
+  the file answers as if understood, which is a "that's not right". A read-back the file expects and
+  the patient then corrects (a slip of their own) is not a misread.
+- false exclusions: the patient is ruled out (`likely_ineligible` stored, or the other-studies offer
+  reached) where the file does not expect it (no `status: likely_ineligible`, no `asks: other_studies_*`).
+- missed exclusions: the file expects an exclusion (either of those) and the patient is not ruled out.
 """
 
 from __future__ import annotations
@@ -20,6 +39,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -30,11 +50,65 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.conversations import (  # noqa: E402
     CONVERSATION_FILES,
     Conversation,
+    eligible_answers,
     load_conversations,
     play,
+    question_asked,
+    reply_texts,
     rest_say,
     tracker_slots,
 )
+
+EXCLUSION_ASKS = ("other_studies_ok", "other_studies_name", "other_studies_contact", "other_studies_confirmed")
+
+
+@dataclass
+class Outcome:
+    """What one conversation showed about dead ends, read-backs and exclusions (the module's figures)."""
+
+    conversation: Conversation
+    dead_ends: list[str] = field(default_factory=list)  # the question the patient was stuck at, per stretch
+    misreads_caught: list[str] = field(default_factory=list)  # the patient message read back as an exclusion
+    ruled_out: bool = False
+    expects_exclusion: bool = False
+
+
+def outcome(conversation: Conversation, heard: list[tuple[str, list[str], list[str]]], stored: str | None,
+            phone: str) -> Outcome:
+    """Read one played conversation: `heard` is (patient message, reply texts, button titles) per message."""
+    language = conversation.lang or conversation.file_language
+    expected: list[str | None] = []  # what the file expects asked after each message (last of a turn only)
+    for turn in conversation.turns:
+        count = 1 if turn.say is not None else len(eligible_answers(turn.fill or "", turn.age, language))
+        expected += [None] * (count - 1) + [turn.asks]
+    asked = [question_asked(texts, language) if texts else "none" for _, texts, _ in heard]
+    result = Outcome(conversation)
+    result.expects_exclusion = conversation.status == "likely_ineligible" or any(
+        t.asks in EXCLUSION_ASKS for t in conversation.turns)
+    result.ruled_out = stored == "likely_ineligible" or any(a in EXCLUSION_ASKS for a in asked)
+
+    def way_forward(index: int) -> bool:
+        return bool(phone) and phone in "".join(" ".join(heard[index][1] + heard[index][2]).split())
+
+    counted = False  # the current stretch (one question asked after consecutive messages) is counted
+    for i, (message, texts, _) in enumerate(heard):
+        question = asked[i]
+        if i == 0 or asked[i - 1] != question:
+            counted = False
+        if question == "none" or not texts or way_forward(i):
+            continue
+        same_reply = (i >= 1 and asked[i - 1] == question and heard[i - 1][0] != message
+                      and heard[i - 1][1] == texts)
+        third = i >= 2 and asked[i - 1] == asked[i - 2] == question and not (
+            set(texts) - set(heard[i - 1][1]) - set(heard[i - 2][1]) - {texts[-1]})
+        if (same_reply or third) and not counted:
+            result.dead_ends.append(question)
+            counted = True
+        if question == "confirm_exclusion" and (expected[i] if i < len(expected) else None) != "confirm_exclusion":
+            following = asked[i + 1] if i + 1 < len(asked) else None
+            if following not in EXCLUSION_ASKS:
+                result.misreads_caught.append(message)
+    return result
 
 
 def main() -> int:
@@ -66,7 +140,14 @@ def main() -> int:
     store = LeadStore(Database(settings.database_url), FieldCipher(settings.data_key))
     rest = f"{settings.rasa_url}/webhooks/rest/webhook"
 
-    say = rest_say(rest)
+    said = rest_say(rest)
+    heard: dict[str, list[tuple[str, list[str], list[str]]]] = {}  # sender: (message, texts, buttons)
+
+    def say(sender: str, text: str, lang: str | None = None) -> list[dict]:
+        replies = said(sender, text, lang)
+        texts = [r.get("text", "") for r in replies]
+        heard.setdefault(sender, []).append((text, texts, reply_texts(replies)[len(texts):]))
+        return replies
     slots = tracker_slots(settings.tracker_store_url, settings.data_key)
 
     def status(sender: str) -> str | None:
@@ -77,11 +158,15 @@ def main() -> int:
 
     failures = []
     played: list[tuple[Conversation, int, str | None]] = []  # conversation, patient messages, status stored
+    outcomes: list[Outcome] = []
+    phone = "".join(settings.study_contact_phone.split())
     try:
         for conversation in conversations:
             sender = f"play-{conversation.id}-{uuid.uuid4().hex[:6]}"
             result = play(conversation, sender, say, slots, status, verbose=args.verbose)
-            played.append((conversation, result.turns, status(sender)))
+            stored = status(sender)
+            played.append((conversation, result.turns, stored))
+            outcomes.append(outcome(conversation, heard.pop(sender, []), stored, phone))
             for failure in result.failures:
                 failures.append({"conversation": conversation.id, "category": conversation.category,
                                  "language": conversation.file_language, **failure})
@@ -93,6 +178,7 @@ def main() -> int:
         print(f"\n== {language} ==")
         print_figures([p for p in played if p[0].file_language == language],
                       [f for f in failures if f["language"] == language])
+        print_safety_figures([o for o in outcomes if o.conversation.file_language == language])
     if args.report:
         Path(args.report).write_text(yaml.safe_dump(failures, allow_unicode=True, sort_keys=False))
     return 1 if failures else 0
@@ -119,6 +205,27 @@ def print_figures(played: list[tuple[Conversation, int, str | None]], failures: 
         counts = sorted(n for c, n, _ in played if c.status in statuses)
         if counts:
             print(f"median patient messages, {label}: {statistics.median(counts):g} (n={len(counts)})")
+
+
+def print_safety_figures(outcomes: list[Outcome]) -> None:
+    """Dead ends, misreads caught by the read-back per 100 conversations, false and missed exclusions
+    (defined in the module's docstring), with the conversation ids."""
+    if not outcomes:
+        return
+
+    def ids(selected: list[Outcome]) -> str:
+        return f" ({', '.join(o.conversation.id for o in selected)})" if selected else ""
+
+    stuck = [o for o in outcomes if o.dead_ends]
+    caught = [o for o in outcomes if o.misreads_caught]
+    misreads = sum(len(o.misreads_caught) for o in outcomes)
+    false_exclusions = [o for o in outcomes if o.ruled_out and not o.expects_exclusion]
+    missed = [o for o in outcomes if o.expects_exclusion and not o.ruled_out]
+    print(f"dead ends: {sum(len(o.dead_ends) for o in outcomes)}{ids(stuck)}")
+    print(f"misreads caught by the read-back: {misreads} ({100 * misreads / len(outcomes):.1f} per 100 "
+          f"conversations){ids(caught)}")
+    print(f"false exclusions (ruled out, not expected): {len(false_exclusions)}{ids(false_exclusions)}")
+    print(f"missed exclusions (expected, not ruled out): {len(missed)}{ids(missed)}")
 
 
 if __name__ == "__main__":
