@@ -45,8 +45,8 @@ def test_a_way_forward_is_not_a_dead_end() -> None:
 
 def test_the_same_question_a_third_time_with_nothing_new_is_a_dead_end_once() -> None:
     same = [NOT_CAUGHT, QUESTION["age"]]
-    trace = [("hi", ["Hello"], []), ("yes", [QUESTION["age"]], []), ("eh", same, []), ("eh", same, []),
-             ("eh", same, []), ("eh", same, [])]
+    trace: list[tuple[str, list[str], list[str]]] = [("hi", ["Hello"], []), ("yes", [QUESTION["age"]], [])]
+    trace += [("eh", same, [])] * 4
     assert outcome(conversation(*[Turn(say="eh")] * 4), trace, None, PHONE_TYPED).dead_ends == ["age"]
 
 
