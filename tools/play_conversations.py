@@ -39,7 +39,9 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -47,17 +49,22 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import tests.e2e.conversations as conversations_module  # noqa: E402
 from tests.e2e.conversations import (  # noqa: E402
     CONVERSATION_FILES,
     Conversation,
+    Result,
     eligible_answers,
     load_conversations,
     play,
-    question_asked,
     reply_texts,
     rest_say,
     tracker_slots,
 )
+
+# The questions' words are read from the criteria and domain files at every check; read them once per run.
+conversations_module.question_texts = lru_cache(maxsize=None)(conversations_module.question_texts)
+question_asked = conversations_module.question_asked
 
 EXCLUSION_ASKS = ("other_studies_ok", "other_studies_name", "other_studies_contact", "other_studies_confirmed")
 
@@ -118,6 +125,7 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", default=None, help="conversation ids to play")
     parser.add_argument("--verbose", action="store_true", help="print every turn")
     parser.add_argument("--report", default=None, help="write the failures as YAML to this file")
+    parser.add_argument("--jobs", type=int, default=3, help="conversations played at once (default 3)")
     args = parser.parse_args()
 
     from bot.leads.crypto import FieldCipher
@@ -160,18 +168,24 @@ def main() -> int:
     played: list[tuple[Conversation, int, str | None]] = []  # conversation, patient messages, status stored
     outcomes: list[Outcome] = []
     phone = "".join(settings.study_contact_phone.split())
+    def play_one(conversation: Conversation) -> tuple[Conversation, Result, str | None, Outcome]:
+        sender = f"play-{conversation.id}-{uuid.uuid4().hex[:6]}"
+        result = play(conversation, sender, say, slots, status, verbose=args.verbose)
+        stored = status(sender)
+        return conversation, result, stored, outcome(conversation, heard.pop(sender, []), stored, phone)
+
     try:
-        for conversation in conversations:
-            sender = f"play-{conversation.id}-{uuid.uuid4().hex[:6]}"
-            result = play(conversation, sender, say, slots, status, verbose=args.verbose)
-            stored = status(sender)
-            played.append((conversation, result.turns, stored))
-            outcomes.append(outcome(conversation, heard.pop(sender, []), stored, phone))
-            for failure in result.failures:
-                failures.append({"conversation": conversation.id, "category": conversation.category,
-                                 "language": conversation.file_language, **failure})
-                print(f"FAIL {conversation.id} [{conversation.category}] turn {failure['turn']} "
-                      f"{failure['said']!r}: {failure['problem']}", flush=True)
+        # conversations are independent (one sender each): a few at once keep Rasa, the action server and
+        # this player busy together; the results are reported in the file's order
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            for conversation, result, stored, read in pool.map(play_one, conversations):
+                played.append((conversation, result.turns, stored))
+                outcomes.append(read)
+                for failure in result.failures:
+                    failures.append({"conversation": conversation.id, "category": conversation.category,
+                                     "language": conversation.file_language, **failure})
+                    print(f"FAIL {conversation.id} [{conversation.category}] turn {failure['turn']} "
+                          f"{failure['said']!r}: {failure['problem']}", flush=True)
     finally:
         stack.stop()
     for language in sorted({c.file_language for c, _, _ in played}):
