@@ -81,3 +81,21 @@ def test_an_expected_exclusion_not_reached_is_missed() -> None:
     expected = conversation(Turn(say="82", asks="confirm_exclusion"), status="likely_ineligible")
     result = outcome(expected, heard(["Hello"], [QUESTION["age"]], [QUESTION["crc_liver_mets"]]), None, PHONE_TYPED)
     assert result.expects_exclusion and not result.ruled_out
+
+
+def test_messages_typed_after_the_conversation_left_the_file_are_not_counted_again() -> None:
+    # "no" is misread at crc_liver_mets (a read-back the file did not expect: one misread caught); the
+    # patient's next messages answer questions never asked, and their read-backs and repeats are not counted
+    turns = (Turn(say="60", asks="crc_liver_mets"), Turn(say="misread", asks="primary_resected"),
+             Turn(say="yes"), Turn(say="yes again"))
+    trace = heard(["Hello"], [QUESTION["age"]], [QUESTION["crc_liver_mets"]], [READ_BACK],
+                  [QUESTION["primary_resected"]], [READ_BACK])
+    result = outcome(conversation(*turns), trace, None, PHONE_TYPED)
+    assert result.misreads_caught == ["message 3"] and result.dead_ends == []
+
+
+def test_after_a_fill_the_file_expects_each_next_check_in_turn() -> None:
+    from tools.play_conversations import expected_after
+
+    expected = expected_after(conversation(Turn(fill="residual_disease")), "en")
+    assert expected[2:] == ["crc_liver_mets", "primary_resected", "liver_mets_resected", "residual_disease"]
