@@ -26,6 +26,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from bot.leads.accounts import Accounts
 from bot.leads.crypto import MissingKeyError
 from bot.leads.factory import open_lead_store
 from bot.leads.models import ReviewStatus
@@ -34,7 +35,6 @@ from bot.settings import Settings, get_settings
 from bot.trial.criteria import load_criteria
 from bot.trial.eligibility import Verdict
 from bot.web.coordinator import account, auth, export, insights, leads, notifications, other_studies
-from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.config import ConfigurationError, coordinator_options
 from bot.web.coordinator.core import (
     ACTION_LABELS,

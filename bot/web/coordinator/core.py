@@ -8,12 +8,12 @@ from datetime import datetime, timezone
 
 from flask import current_app, g
 
+from bot.leads.accounts import Accounts
 from bot.leads.models import ReviewStatus
 from bot.leads.store import LeadStore
 from bot.settings import Settings
 from bot.trial.criteria import Criteria
 from bot.trial.eligibility import Status, Verdict
-from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.config import CoordinatorOptions
 from bot.web.coordinator.translatable import _l
 

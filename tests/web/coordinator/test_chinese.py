@@ -13,11 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bot.cli import main as cli
+from bot.leads.accounts import AccountError, Accounts
 from bot.leads.database import Database
 from bot.leads.store import ContactDetails, LeadStore
 from bot.settings import get_settings
 from bot.trial.criteria import load_criteria
-from bot.web.coordinator.accounts import AccountError, Accounts
 from bot.web.coordinator.config import ConfigurationError, coordinator_options
 from tests.web.coordinator.conftest import FAST_HASHER, services
 from tests.web.coordinator.seed import ELIGIBLE, PASSWORD, csrf_token, seed_lead, sign_in, words_for
@@ -170,7 +170,7 @@ def test_the_cli_creates_accounts_in_a_language(database_url: str, monkeypatch: 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("COORDINATOR_DEFAULT_LANGUAGE", "zh")
     get_settings.cache_clear()
-    monkeypatch.setattr("bot.web.coordinator.accounts.PasswordHasher", lambda: FAST_HASHER)
+    monkeypatch.setattr("bot.leads.accounts.PasswordHasher", lambda: FAST_HASHER)
     try:
         for argv in (["wang"], ["smith", "--language", "en"]):
             monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))

@@ -1,5 +1,8 @@
 """Coordinator accounts: argon2 password hashes, and sign-in throttling kept in the database.
 
+The store behind the coordinator app's sign-in and the `prescreen coordinator` commands; it lives with
+the lead store so the command line need not reach into the web app.
+
 Failed sign-ins are counted in the `coordinators` row itself, with atomic updates, so the
 lockout holds across restarts and across processes (several waitress workers, the CLI).
 """
@@ -10,7 +13,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from argon2 import PasswordHasher
@@ -19,10 +22,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot.languages import LANGUAGES
 from bot.leads.database import Database
 from bot.leads.models import Coordinator, utcnow
+from bot.leads.pipeline import as_utc
 from bot.leads.store import StoreError
-from bot.web.coordinator.config import LANGUAGES
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{1,63}")
 MIN_PASSWORD_CHARS = 12
@@ -57,13 +61,6 @@ def check_language(language: str) -> str:
     if language not in LANGUAGES:
         raise AccountError(f"The language must be one of: {', '.join(LANGUAGES)}.")
     return language
-
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back without a timezone; they are stored in UTC."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
