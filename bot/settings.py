@@ -51,6 +51,12 @@ def _unparse(value: Any) -> str:
     return str(value)
 
 
+# What a patient can send in one message, the same on the chat page and at Rasa's own port (bot/rasa_ext/server.py):
+# what the page lets through, Rasa takes in; anything larger is refused at both with HTTP 413.
+MAX_MESSAGE_CHARS = 2000  # characters of one message
+MAX_REQUEST_BYTES = 64 * 1024  # bytes of one request body
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed settings; see `.env.example` for what each one means."""
