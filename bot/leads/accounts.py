@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.languages import LANGUAGES
+from bot.languages import DEFAULT_LANGUAGE, LANGUAGES, known_language
 from bot.leads.database import Database
 from bot.leads.models import Coordinator, utcnow
 from bot.leads.pipeline import as_utc
@@ -72,7 +72,7 @@ class CoordinatorInfo:
     session_epoch: int
     created_at: datetime
     last_login_at: datetime | None
-    language: str = "en"  # the app's language for this coordinator
+    language: str = DEFAULT_LANGUAGE  # the app's language for this coordinator
 
     def locked(self, now: datetime | None = None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or utcnow())
@@ -87,7 +87,7 @@ class CoordinatorInfo:
             session_epoch=row.session_epoch or 0,
             created_at=as_utc(row.created_at),  # type: ignore[arg-type]
             last_login_at=as_utc(row.last_login_at),
-            language=row.language or "en",
+            language=known_language(row.language),
         )
 
 
@@ -108,7 +108,7 @@ class Accounts:
         hasher: PasswordHasher | None = None,
         max_failures: int = MAX_FAILURES,
         lock_for: timedelta = LOCK_FOR,
-        default_language: str = "en",
+        default_language: str = DEFAULT_LANGUAGE,
     ) -> None:
         self.database = database
         self.default_language = check_language(default_language)  # for new accounts

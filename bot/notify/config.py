@@ -9,11 +9,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.languages import LANGUAGES  # the notify catalogue has one for each but English, the msgids
 from bot.settings import PROJECT_ROOT, Settings
 
 OFF_NOTICE = "Notifications are off: set SMTP_URL and NOTIFY_EMAIL_TO in .env (README → Notifications)."
 WEBHOOK_FORMATS = ("json", "wecom")
-LANGUAGES = ("zh", "en")  # the notify catalogue's languages (bot/notify/translations), English being the msgids
 PROVISIONAL_STATUSES = ("likely_eligible", "needs_review", "likely_ineligible")
 
 

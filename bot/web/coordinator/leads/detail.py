@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import abort, render_template
 
+from bot.languages import DEFAULT_LANGUAGE
 from bot.leads.erasure import ERASE_REASONS
 from bot.leads.pipeline import MAX_ATTEMPT_NOTE_CHARS
 from bot.leads.reference_codes import erasure_code
@@ -49,7 +50,7 @@ def lead_or_404(lead_id: int) -> Any:
 def asked_as(check: Check, language: str | None) -> str:
     """The question as the patient read it: their answer, shown beside it, is in that language."""
     try:
-        return check.texts(language or "en").question
+        return check.texts(language or DEFAULT_LANGUAGE).question
     except KeyError:  # a language since removed from the criteria: the source text
         return check.question
 
