@@ -47,6 +47,7 @@ from bot.web.coordinator.core import (
     Services,
     services,
 )
+from bot.web.coordinator.criteria_words import criterion_label
 from bot.web.coordinator.i18n import format_day, format_moment, init_i18n
 from bot.web.coordinator.translatable import _l
 
@@ -168,6 +169,7 @@ def _register_template_helpers(app: Flask) -> None:
         EVENT_LABELS=EVENT_LABELS,
         ReviewStatus=ReviewStatus,
         Verdict=Verdict,
+        criterion_label=criterion_label,  # a criterion's title in the app's language
     )
 
     @app.context_processor

@@ -28,6 +28,13 @@ from bot.web.coordinator.core import (
     now,
     services,
 )
+from bot.web.coordinator.criteria_words import (
+    answer_label,
+    criterion_label,
+    criterion_reason,
+    reading_note,
+    topic_label,
+)
 from bot.web.coordinator.leads import bp
 from bot.web.coordinator.leads.marks import pipeline_marks
 
@@ -66,11 +73,19 @@ def detail_page(lead: LeadRecord, form: Mapping[str, Any] | None = None) -> str:
     """The lead's page; `form` holds what the coordinator typed into a form that was refused, shown again."""
     store, criteria = services().store, services().criteria
 
-    answers = {answer["check_id"]: answer for answer in lead.answers}
+    # Every word for the study team in the app's language: labels and reasons from the criteria files,
+    # answers, reading notes and topics translated; the patient's own words as typed.
+    labels = {item["check_id"]: criterion_label(item["check_id"], item["label"]) for item in lead.criteria}
+    answers = {answer["check_id"]: {**answer, "value_label": answer_label(answer["value"]),
+                                    "read_how": reading_note(answer["read_how"])} for answer in lead.answers}
     answer_events: dict[str, list[dict[str, Any]]] = {}  # corrected or confirmed answers, per check
     for event in lead.answer_events:
-        answer_events.setdefault(event["check_id"], []).append({**event, "at": datetime.fromisoformat(event["at"])})
-    side_questions = [{**q, "at": datetime.fromisoformat(q["at"])} for q in lead.side_questions]
+        answer_events.setdefault(event["check_id"], []).append({
+            **event, "at": datetime.fromisoformat(event["at"]), "value_label": answer_label(event["value"]),
+            "detail": reading_note(event["detail"]) if event.get("detail") else None})
+    side_questions = [{**q, "at": datetime.fromisoformat(q["at"]), "topic_label": topic_label(q["topic"]),
+                       "during_label": criterion_label(q["during_check"]) if q["during_check"] else ""}
+                      for q in lead.side_questions]
     history: dict[str, list[dict[str, Any]]] = {}
     for override in store.criterion_overrides(lead.id):
         history.setdefault(override["check_id"], []).append(override)
@@ -82,6 +97,9 @@ def detail_page(lead: LeadRecord, form: Mapping[str, Any] | None = None) -> str:
         check = checks.get(item["check_id"])
         rows.append({
             **item,
+            "label": labels[item["check_id"]],
+            "reason": criterion_reason(item, lead.criteria_version),
+            "value_label": answer_label(item["value"]),
             "protocol_text": criteria.protocol.get(item["protocol"], ""),
             "kind": "Inclusion" if item["protocol"].startswith("I") else "Exclusion",
             "question": asked_as(check, lead.language) if check else None,
@@ -123,6 +141,7 @@ def detail_page(lead: LeadRecord, form: Mapping[str, Any] | None = None) -> str:
         erase_reasons=ERASE_REASONS,
         form=form,
         failed_checked=form.get("failed_criteria", lead.failed_criteria),
+        criterion_labels=labels,
         marks=pipeline_marks(lead),
         next_step=NEXT_STEP_LABELS.get(lead.review_status),
         attempts=list(reversed(lead.contact_attempts)),
