@@ -135,6 +135,14 @@ class Criteria:
     languages: tuple[str, ...] = (SOURCE_LANGUAGE,)
     # The engine's reasons as the study team reads them, by language then REASONS key.
     reasons: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # The provisional statuses' names, by language then status (likely_eligible, needs_review, …).
+    statuses: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def status_name(self, status: str, language: str = SOURCE_LANGUAGE) -> str:
+        """A provisional status as the study team reads it in `language` (the source language's name when
+        the language has none; the value itself only for a status the criteria do not know)."""
+        names = self.statuses.get(language) or self.statuses.get(SOURCE_LANGUAGE, {})
+        return names.get(status, status)
 
     def reasons_in(self, language: str = SOURCE_LANGUAGE) -> Mapping[str, str]:
         try:
@@ -277,6 +285,16 @@ def _reasons(raw: Any, where: str) -> dict[str, str]:
     return reasons
 
 
+STATUSES = ("likely_eligible", "needs_review", "likely_ineligible")  # bot.trial.eligibility.Status's values
+
+
+def _statuses(raw: Any, where: str) -> dict[str, str]:
+    names = {str(key): _one_line(text) for key, text in (raw or {}).items()}
+    if set(names) != set(STATUSES) or not all(names.values()):
+        raise ValueError(f"{where}: `statuses` needs a name for each of {list(STATUSES)}")
+    return names
+
+
 def _placeholders(text: str) -> list[str]:
     return re.findall(r"\{(\w+)\}", text)
 
@@ -312,6 +330,9 @@ def parse_criteria(
         })
         for check in checks
     )
+    statuses = {SOURCE_LANGUAGE: _statuses(document.get("statuses"), "nct05240950.yml")}
+    statuses |= {language: _statuses(texts.get("statuses"), f"nct05240950.{language}.yml")
+                 for language, texts in translations.items()}
     reasons = {SOURCE_LANGUAGE: _reasons(document.get("reasons"), "nct05240950.yml")}
     reasons |= {language: _reasons(texts.get("reasons"), f"nct05240950.{language}.yml")
                 for language, texts in translations.items()}
@@ -329,6 +350,7 @@ def parse_criteria(
         record_checks=record_checks,
         languages=(SOURCE_LANGUAGE, *sorted(translations)),
         reasons=reasons,
+        statuses=statuses,
     )
 
 
