@@ -51,6 +51,20 @@ def _unparse(value: Any) -> str:
     return str(value)
 
 
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # "listen on every address": to connect, use the loopback
+
+
+def local_host(host: str) -> str:
+    """The address to connect to a server that listens on `host`: the loopback for a wildcard address."""
+    return "127.0.0.1" if host in WILDCARD_HOSTS else host
+
+
+# What a patient can send in one message, the same on the chat page and at Rasa's own port (bot/rasa_ext/server.py):
+# what the page lets through, Rasa takes in; anything larger is refused at both with HTTP 413.
+MAX_MESSAGE_CHARS = 2000  # characters of one message
+MAX_REQUEST_BYTES = 64 * 1024  # bytes of one request body
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed settings; see `.env.example` for what each one means."""
@@ -113,13 +127,11 @@ class Settings:
 
     @property
     def rasa_url(self) -> str:
-        host = "127.0.0.1" if self.rasa_host in ("0.0.0.0", "") else self.rasa_host
-        return f"http://{host}:{self.rasa_port}"
+        return f"http://{local_host(self.rasa_host)}:{self.rasa_port}"
 
     @property
     def action_endpoint_url(self) -> str:
-        host = "127.0.0.1" if self.actions_host in ("0.0.0.0", "") else self.actions_host
-        return f"http://{host}:{self.actions_port}/webhook"
+        return f"http://{local_host(self.actions_host)}:{self.actions_port}/webhook"
 
     def as_env(self) -> dict[str, str]:
         """Every setting as the environment variable it is read from, for a child process."""

@@ -3,29 +3,35 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-EVERY_BOT_ROOM = {"bot.settings", "bot.trial", "bot.reading", "bot.leads", "bot.notify", "bot.nlu", "bot.rasa_ext",
-                  "bot.texts", "bot.web", "bot.cli", "bot.ops"}
-# room -> the rooms it may import (besides itself)
+EVERY_BOT_ROOM = {"bot.settings", "bot.languages", "bot.trial", "bot.reading", "bot.leads", "bot.notify", "bot.nlu",
+                  "bot.rasa_ext", "bot.texts", "bot.web", "bot.cli", "bot.ops"}
+BOTTOM = {"bot.settings", "bot.languages"}  # every room may import these two
+# room -> the rooms it may import (besides itself); the table "What may import what" in docs/architecture.md
 MAY_IMPORT: dict[str, set[str]] = {
     "bot.settings": set(),
-    "bot.trial": {"bot.settings"},
-    "bot.reading": {"bot.trial", "bot.settings"},
-    "bot.leads": {"bot.trial", "bot.settings"},
-    "bot.notify": {"bot.leads", "bot.trial", "bot.settings"},
-    "bot.nlu": {"bot.leads", "bot.trial", "bot.reading", "bot.settings"},
-    "bot.rasa_ext": {"bot.leads", "bot.nlu", "bot.reading", "bot.settings"},
-    "bot.web": {"bot.leads", "bot.notify", "bot.trial", "bot.reading", "bot.settings"},
-    "bot.cli": EVERY_BOT_ROOM - {"bot.ops"},
-    "bot.ops": {"bot.leads", "bot.notify", "bot.nlu", "bot.settings"},
-    "actions": {"bot.trial", "bot.reading", "bot.leads", "bot.nlu", "bot.texts", "bot.settings"},
-    "bot.texts": {"bot.trial", "bot.settings"},
+    "bot.languages": set(),
+    "bot.trial": BOTTOM,
+    "bot.reading": {"bot.trial"} | BOTTOM,
+    "bot.leads": {"bot.trial"} | BOTTOM,
+    "bot.notify": {"bot.leads", "bot.trial"} | BOTTOM,
+    "bot.nlu": {"bot.leads", "bot.trial", "bot.reading"} | BOTTOM,
+    "bot.rasa_ext": {"bot.leads", "bot.nlu", "bot.reading"} | BOTTOM,
+    "bot.web": {"bot.leads", "bot.notify", "bot.trial", "bot.reading"} | BOTTOM,
+    "bot.cli": EVERY_BOT_ROOM - {"bot.ops"},  # of bot.web only the apps' factories: WEB_FACTORIES
+    "bot.ops": {"bot.leads", "bot.notify", "bot.nlu"} | BOTTOM,
+    "actions": {"bot.trial", "bot.reading", "bot.leads", "bot.nlu", "bot.texts"} | BOTTOM,
+    "bot.texts": {"bot.trial"} | BOTTOM,
     "tools": EVERY_BOT_ROOM | {"actions"},
 }
+# What the command line may import of the web apps: the packages that build them (create_app), none of
+# their modules (the account store, the apps' config and views are the apps' own).
+WEB_FACTORIES = {"bot.web.chat", "bot.web.coordinator"}
 # Rasa (and rasa-sdk) only where the architecture says so.
 MAY_IMPORT_RASA = {"bot.rasa_ext", "bot.nlu", "actions", "tools"}
 
@@ -77,6 +83,8 @@ def layer_violations(path: Path, module: str | None = None) -> list[str]:
             continue
         if target not in MAY_IMPORT[own]:
             problems.append(imported)
+        elif own == "bot.cli" and target == "bot.web" and imported not in WEB_FACTORIES:
+            problems.append(f"{imported} (of bot.web only {sorted(WEB_FACTORIES)})")
     return problems
 
 
@@ -91,3 +99,37 @@ def test_the_checker_sees_a_broken_rule(tmp_path: Path) -> None:
     reader.write_text("from bot.leads.store import LeadStore\nimport rasa\nfrom bot.trial import criteria\n")
     assert layer_violations(reader, module="bot.reading.probe") == [
         "bot.leads.store", "rasa (Rasa only in ['actions', 'bot.nlu', 'bot.rasa_ext', 'tools'])"]
+
+
+def test_the_command_line_builds_the_web_apps_only_through_their_factories(tmp_path: Path) -> None:
+    """The account store lives in bot/leads: a command that reaches into the coordinator app is caught."""
+    command = tmp_path / "probe.py"
+    command.write_text("from bot.web.coordinator import create_app\nfrom bot.web.coordinator.accounts import Accounts\n"
+                       "from bot.web.chat.app import MAX_TEXT_CHARS\nfrom bot.leads.accounts import Accounts\n")
+    assert layer_violations(command, module="bot.cli.probe") == [
+        "bot.web.coordinator.accounts (of bot.web only ['bot.web.chat', 'bot.web.coordinator'])",
+        "bot.web.chat.app (of bot.web only ['bot.web.chat', 'bot.web.coordinator'])"]
+
+
+def _documented_rules() -> dict[str, set[str]]:
+    """The table "What may import what" of docs/architecture.md: room -> the rooms its last cell names."""
+    rules: dict[str, set[str]] = {}
+    for line in (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[0].startswith("`"):
+            continue
+        room = cells[0].strip("`").removesuffix(".py").rstrip("/").replace("/", ".")
+        if room not in MAY_IMPORT:
+            continue  # tests/
+        named = {room_of(name) for name in re.findall(r"`(bot\.[a-z_.]+|actions)`", cells[2])}
+        rules[room] = {name for name in named if name is not None} - {room}
+    return rules
+
+
+def test_the_rules_are_the_ones_docs_architecture_md_writes_down() -> None:
+    """Each room's row names exactly the rooms this test lets it import (tools/: anything)."""
+    documented = _documented_rules()
+    assert set(documented) == set(MAY_IMPORT)
+    for room, allowed in MAY_IMPORT.items():
+        if room != "tools":
+            assert documented[room] == allowed - {room}, room

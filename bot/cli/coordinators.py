@@ -11,11 +11,11 @@ import getpass
 import sys
 from typing import TextIO
 
+from bot.languages import LANGUAGES
+from bot.leads.accounts import AccountError, Accounts, check_password, check_username
 from bot.leads.database import Database
 from bot.leads.models import utcnow
 from bot.settings import get_settings
-from bot.web.coordinator.accounts import AccountError, Accounts, check_password, check_username
-from bot.web.coordinator.config import LANGUAGES, coordinator_options
 
 
 def read_password(stdin: TextIO | None = None) -> str:
@@ -32,7 +32,9 @@ def read_password(stdin: TextIO | None = None) -> str:
 
 def _accounts() -> Accounts:
     settings = get_settings()
-    return Accounts(Database(settings.database_url), default_language=coordinator_options(settings).default_language)
+    # A COORDINATOR_DEFAULT_LANGUAGE that is not one of LANGUAGES: AccountError, which main prints.
+    default = settings.coordinator_default_language.strip().lower()
+    return Accounts(Database(settings.database_url), default_language=default)
 
 
 def cmd_add(args: argparse.Namespace) -> int:

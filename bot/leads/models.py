@@ -18,6 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
+from bot.languages import DEFAULT_LANGUAGE
+
 # SQLAlchemy 1.4 without its mypy plugin types the declarative base as a plain variable.
 Base: Any = declarative_base()
 
@@ -60,7 +62,8 @@ class Screening(Base):
     completed_at = Column(DateTime(timezone=True), index=True)
     provisional_status = Column(String(32), index=True)
     review_status = Column(String(32), nullable=False, default=ReviewStatus.NEW.value, index=True)
-    language = Column(String(8), nullable=False, default="en", server_default="en")  # the conversation's: en, zh
+    # The conversation's language (bot/languages.py).
+    language = Column(String(8), nullable=False, default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)
     # The versions of the patient texts shown, as JSON: {"en": "texts-en-…", "zh": "texts-zh-…", "consent": …}.
     text_versions = Column(Text, nullable=False, default="{}", server_default="{}")
     # The pipeline (0006): the next call-back, the booked screening visit, why screening failed.
@@ -199,7 +202,7 @@ class Coordinator(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     password_changed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     last_login_at = Column(DateTime(timezone=True))
-    language = Column(String(8), nullable=False, default="en", server_default="en")  # the app's language: en, zh
+    language = Column(String(8), nullable=False, default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)  # the app's
 
 
 class CriterionOverride(Base):
@@ -340,5 +343,5 @@ class OtherStudiesContact(Base):
     phone_index = Column(String(64), index=True)
     email_index = Column(String(64), index=True)
     consent_version = Column(String(64), nullable=False)  # the version of the text the patient agreed to
-    language = Column(String(8), nullable=False, default="en")
+    language = Column(String(8), nullable=False, default=DEFAULT_LANGUAGE)
     consented_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)

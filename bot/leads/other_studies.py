@@ -14,10 +14,11 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from bot.languages import DEFAULT_LANGUAGE, known_language
 from bot.leads.base import StoreBase
 from bot.leads.errors import LeadNotFound, StoreError
 from bot.leads.models import AuditEntry, OtherStudiesContact, Screening, utcnow
-from bot.leads.records import LANGUAGES, iso
+from bot.leads.records import iso
 from bot.leads.reference_codes import normalise_reference_code
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ class OtherStudiesRecord:
 
 class OtherStudiesContacts(StoreBase):
     def save_other_studies_contact(
-        self, conversation_id: str, details: OtherStudiesDetails, consent_version: str, language: str = "en"
+        self, conversation_id: str, details: OtherStudiesDetails, consent_version: str, language: str = DEFAULT_LANGUAGE
     ) -> None:
         """Store (or replace) the conversation's other-studies contact, with the consent text's version."""
         problem = details.problem()
@@ -88,7 +89,7 @@ class OtherStudiesContacts(StoreBase):
             row.phone_index = cipher.blind_index(details.phone)
             row.email_index = cipher.blind_index(details.email)
             row.consent_version = consent_version
-            row.language = language if language in LANGUAGES else "en"
+            row.language = known_language(language)
             row.consented_at = utcnow()
             session.add(row)
             code = screening.reference_code

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.languages import DEFAULT_LANGUAGE, known_language
 from bot.leads.crypto import FieldCipher
 from bot.leads.errors import StoreError
 from bot.leads.models import ReviewStatus, Screening
@@ -24,7 +25,6 @@ class ContactDetails:
     wechat: str | None = None  # WeChat ID
 
 
-LANGUAGES = ("en", "zh")  # conversation and coordinator languages
 
 
 def text_versions_of(stored: str | None) -> dict[str, str]:
@@ -56,7 +56,7 @@ class LeadRecord:
     status_changes: list[dict[str, Any]] = field(default_factory=list)
     answer_events: list[dict[str, Any]] = field(default_factory=list)  # corrected or confirmed answers
     side_questions: list[dict[str, Any]] = field(default_factory=list)  # the patient's own questions
-    language: str = "en"  # the conversation's language
+    language: str = DEFAULT_LANGUAGE  # the conversation's language
     text_versions: dict[str, str] = field(default_factory=dict)  # versions of the patient texts shown
     # The pipeline (bot/leads/pipeline.py): attempts oldest first; moments aware, in UTC.
     contact_attempts: list[dict[str, Any]] = field(default_factory=list)
@@ -212,7 +212,7 @@ def lead_record(screening: Screening, cipher: FieldCipher | None) -> LeadRecord:
         criteria_version=screening.criteria_version,
         provisional_status=screening.provisional_status,
         review_status=screening.review_status,
-        language=screening.language or "en",
+        language=known_language(screening.language),
         text_versions=text_versions_of(screening.text_versions),
         answers=[
             {"check_id": a.check_id, "patient_text": a.patient_text, "value": a.value, "read_how": a.read_how}

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from bot.languages import known_language
 from bot.leads.base import StoreBase
 from bot.leads.errors import StoreError
 from bot.leads.models import (
@@ -25,7 +26,7 @@ from bot.leads.models import (
     SideQuestion,
     utcnow,
 )
-from bot.leads.records import LANGUAGES, ContactDetails
+from bot.leads.records import ContactDetails
 from bot.leads.reference_codes import new_reference_code
 from bot.trial.eligibility import EligibilityResult
 
@@ -43,8 +44,8 @@ def _moment(value: Any) -> datetime:
 
 
 def conversation_language(language: str | None) -> str:
-    """A conversation's language as stored: one of LANGUAGES, English for anything else."""
-    return language if language in LANGUAGES else "en"
+    """A conversation's language as stored: one of LANGUAGES, the default for anything else."""
+    return known_language(language)
 
 
 def answer_events(screening_id: int, answers: Mapping[str, Mapping[str, Any]]) -> list[AnswerEvent]:

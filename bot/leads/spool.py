@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bot.languages import DEFAULT_LANGUAGE
 from bot.leads.crypto import FieldCipher
 from bot.leads.errors import StoreError
 from bot.leads.other_studies import OtherStudiesDetails
@@ -81,7 +82,7 @@ def apply(store: LeadStore, item: dict[str, Any]) -> None:
         store.save_contact(item["conversation_id"], ContactDetails(**item["contact"]))
     elif item["kind"] == "other_studies":
         store.save_other_studies_contact(item["conversation_id"], OtherStudiesDetails(**item["details"]),
-                                         item["consent_version"], item.get("language", "en"))
+                                         item["consent_version"], item.get("language", DEFAULT_LANGUAGE))
     else:
         raise ValueError(f"unknown spool item {item['kind']!r}")
 

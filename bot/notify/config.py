@@ -9,11 +9,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.languages import LANGUAGES  # the notify catalogue has one for each but English, the msgids
+from bot.settings import PROJECT_ROOT, Settings, local_host
 
 OFF_NOTICE = "Notifications are off: set SMTP_URL and NOTIFY_EMAIL_TO in .env (README → Notifications)."
 WEBHOOK_FORMATS = ("json", "wecom")
-LANGUAGES = ("zh", "en")  # the notify catalogue's languages (bot/notify/translations), English being the msgids
 PROVISIONAL_STATUSES = ("likely_eligible", "needs_review", "likely_ineligible")
 
 
@@ -131,7 +131,7 @@ def notify_config(settings: Settings) -> NotifyConfig:
             "COORDINATOR_TIMEZONE must be a time zone name such as Asia/Shanghai, "
             f"got {settings.coordinator_timezone!r}"
         ) from error
-    host = "127.0.0.1" if settings.coordinator_host in ("0.0.0.0", "", "::") else settings.coordinator_host
+    host = local_host(settings.coordinator_host)
     public_url = (settings.coordinator_public_url or f"http://{host}:{settings.coordinator_port}").rstrip("/")
     return NotifyConfig(
         smtp=parse_smtp_url(settings.smtp_url) if settings.smtp_url else None,

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from bot.notify.config import NotifyConfig
 from bot.notify.language import Wording, aligned
+from bot.trial.criteria import load_criteria
 
 DIGEST_LIST_LIMIT = 30  # reference codes listed per section (fewer in WeCom markdown when they do not fit)
 WECOM_MAX_BYTES = 4096  # a WeCom group robot refuses longer markdown content
@@ -65,13 +66,8 @@ def local(config: NotifyConfig, moment: datetime) -> str:
 
 
 def status_label(words: Wording, provisional_status: str) -> str:
-    """The coordinator app shows the same labels (bot/web/coordinator/core.py); this layer may not import it."""
-    labels = {
-        "likely_eligible": words.gettext("Likely eligible"),
-        "needs_review": words.gettext("Needs review"),
-        "likely_ineligible": words.gettext("Likely ineligible"),
-    }
-    return labels.get(provisional_status, provisional_status)
+    """The status's name in the messages' language, from the criteria files, as the coordinator app shows it."""
+    return load_criteria().status_name(provisional_status, words.language)
 
 
 def lead_message(config: NotifyConfig, trial: str, lead: LeadRef) -> Message:

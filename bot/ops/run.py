@@ -21,7 +21,7 @@ from pathlib import Path
 from bot.leads.private_files import private_directory, private_sqlite_file
 from bot.nlu.training import MODEL_PATH, rasa_env, rasa_executable
 from bot.notify.config import OFF_NOTICE, notify_config
-from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.settings import PROJECT_ROOT, Settings, load_settings, local_host
 
 STARTUP_TIMEOUT_S = 180
 # The servers' files (SQLite databases and their -wal/-shm files, the spool, logs) hold patients'
@@ -78,10 +78,6 @@ class Service:
             return "(no log)"
 
 
-def _local(host: str) -> str:
-    return "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
-
-
 @dataclass
 class Stack:
     """The product's processes, configured from one Settings object."""
@@ -123,13 +119,13 @@ class Stack:
         self.services = {
             "actions": Service("action server", [rasa_executable(), "run", "actions", "--actions", "actions",
                                                  "--port", str(s.actions_port)],
-                               f"http://{_local(s.actions_host)}:{s.actions_port}/health", actions_env,
+                               f"http://{local_host(s.actions_host)}:{s.actions_port}/health", actions_env,
                                logs / "actions.log"),
             "rasa": Service("assistant (Rasa)", rasa_command, f"{s.rasa_url}/", assistant_env, logs / "rasa.log"),
             "chat": Service("chat page", [python, "-m", "bot.web.chat"],
-                            f"http://{_local(s.chat_host)}:{s.chat_port}/healthz", env, logs / "chat_page.log"),
+                            f"http://{local_host(s.chat_host)}:{s.chat_port}/healthz", env, logs / "chat_page.log"),
             "coordinator": Service("coordinator app", [python, "-m", "bot.web.coordinator"],
-                                   f"http://{_local(s.coordinator_host)}:{s.coordinator_port}/login",
+                                   f"http://{local_host(s.coordinator_host)}:{s.coordinator_port}/login",
                                    env, logs / "coordinator.log"),
         }
         # The notifier runs only when notifications are configured (a wrong setting stops `make run`
@@ -201,13 +197,13 @@ def main() -> None:
     s = settings
     print("\nPrescreen is running:")
     if "chat" in stack.services:
-        print(f"  Patient chat page   http://{_local(s.chat_host)}:{s.chat_port}/")
+        print(f"  Patient chat page   http://{local_host(s.chat_host)}:{s.chat_port}/")
     if "coordinator" in stack.services:
-        print(f"  Coordinator app     http://{_local(s.coordinator_host)}:{s.coordinator_port}/"
+        print(f"  Coordinator app     http://{local_host(s.coordinator_host)}:{s.coordinator_port}/"
               "   (add an account: .venv/bin/prescreen coordinator add NAME)")
     print(f"  Rasa REST channel   {s.rasa_url}/webhooks/rest/webhook")
     print(f"  Rasa socket.io      {s.rasa_url}/socket.io")
-    print(f"  Action server       http://{_local(s.actions_host)}:{s.actions_port}/health")
+    print(f"  Action server       http://{local_host(s.actions_host)}:{s.actions_port}/health")
     print(f"  Lead database       {s.database_url}")
     channels = notify_config(s).channels
     print(f"  Notifications       {'on: ' + ', '.join(channels) if channels else OFF_NOTICE}")

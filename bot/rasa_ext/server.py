@@ -1,163 +1,26 @@
 """Start Rasa with chat-sized timeouts, request limits and a guard for an unreachable action server.
 
-- Rasa 3.6 waits up to five minutes for the action server (a constant, not a setting); a patient
-  would give up long before, so calls time out after ACTION_TIMEOUT_S.
-- When the action server is down, Rasa runs the turn anyway: every custom action fails, its
-  events are lost, and the conversation can be left stuck. Instead, the message is not taken
-  in: the patient is told plainly, and the conversation continues where it was once the action
-  server is back.
-- Rasa accepts request bodies of up to 100 MB (Sanic's default) and runs the NLU on a message of any
-  length in its event loop: one 100 kB message POSTed to the REST webhook kept every conversation
-  waiting for more than 30 s. Bodies over MAX_REQUEST_BYTES are refused with HTTP 413 as soon as
-  their size is known, and messages over MAX_MESSAGE_CHARS never reach the NLU (the REST channel
-  answers 413; other channels drop them). Both limits are the chat page's (bot/web/chat/app.py).
+Each is a patch to Rasa's internals in bot/rasa_ext/patches/, fenced to the Rasa version it was written
+for like the speed patches, and applied here with or without them (RASA_SPEEDUPS=0):
+- action_timeouts.py: Rasa waits up to five minutes for the action server; calls time out after 10 s.
+- request_limits.py: bodies and messages larger than the chat page accepts (bot/settings.py's
+  MAX_REQUEST_BYTES, MAX_MESSAGE_CHARS) are refused with HTTP 413 at Rasa's own port.
+- action_server_guard.py: while the action server is down, a message is not taken in (Rasa would run
+  the turn anyway and lose its events); the patient is told plainly in the conversation's language
+  (bot/rasa_ext/apology.py), and the conversation continues where it was once the action server is back.
 
 Usage is that of `rasa`, e.g. `python -m bot.rasa_ext.server run ...`.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
-from typing import Any
 
-log = logging.getLogger(__name__)
-
-ACTION_TIMEOUT_S = 10
-HEALTH_TIMEOUT_S = 2
-MAX_REQUEST_BYTES = 64 * 1024  # the chat page's MAX_CONTENT_LENGTH
-MAX_MESSAGE_CHARS = 2000  # the chat page's MAX_TEXT_CHARS
-WEBHOOK_PREFIX = "/webhooks/"  # where Rasa mounts the input channels (`rasa run` default)
-# The apology when the action server is unreachable: a domain.yml response, in the conversation's language.
-UNAVAILABLE_RESPONSE = "utter_action_server_unavailable"
-
-
-def unavailable_text(responses: dict[str, Any], language: str) -> str:
-    """The apology's text in `language`: its variation with that language condition, else the default (English)."""
-    variations = responses.get(UNAVAILABLE_RESPONSE) or []
-    for variation in variations:
-        if any(c.get("name") == "language" and c.get("value") == language for c in variation.get("condition") or []):
-            return str(variation["text"])
-    return next(str(v["text"]) for v in variations if not v.get("condition"))
-
-
-async def conversation_language(processor: Any, message: Any) -> str:
-    """The conversation's language slot; for a first message, the page's (metadata "lang") or the text's."""
-    from bot.reading.chinese import has_han
-
-    tracker = await processor.tracker_store.retrieve(message.sender_id)
-    language = tracker.get_slot("language") if tracker is not None else None
-    if language in ("en", "zh"):
-        return str(language)
-    metadata = message.metadata if isinstance(message.metadata, dict) else {}
-    if metadata.get("lang") in ("en", "zh"):
-        return str(metadata["lang"])
-    return "zh" if has_han(message.text or "") else "en"
-
-
-def patch_timeouts(seconds: int = ACTION_TIMEOUT_S) -> None:
-    import rasa.core.actions.action as action_module
-    import rasa.utils.endpoints as endpoints_module
-
-    action_module.DEFAULT_REQUEST_TIMEOUT = seconds
-    endpoints_module.DEFAULT_REQUEST_TIMEOUT = seconds
-
-
-class ActionServerGuard:
-    """Checks, before each message, that the action server accepts connections.
-
-    A TCP connect on the local network costs well under a millisecond, so it is done every time:
-    trusting an earlier success would let a message through just after the server stopped.
-    """
-
-    async def reachable(self, webhook_url: str) -> bool:
-        import asyncio
-        from urllib.parse import urlsplit
-
-        address = urlsplit(webhook_url)
-        port = address.port or (443 if address.scheme == "https" else 80)
-        try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(address.hostname, port), HEALTH_TIMEOUT_S)
-        except (OSError, asyncio.TimeoutError):
-            return False
-        writer.close()
-        return True
-
-
-def too_long(text: Any) -> bool:
-    """A message longer than the chat page lets a patient type."""
-    return isinstance(text, str) and len(text) > MAX_MESSAGE_CHARS
-
-
-def limit_requests(app: Any) -> None:
-    """Refuse oversized bodies and over-long channel messages on a Sanic app, with a short JSON error."""
-    from sanic import response
-    from sanic.exceptions import PayloadTooLarge
-
-    app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
-
-    async def body_too_large(_request: Any, _exception: Exception) -> Any:
-        return response.json({"error": "request_too_large", "max_bytes": MAX_REQUEST_BYTES}, status=413)
-
-    async def refuse_long_message(request: Any) -> Any:
-        if request.method != "POST" or not request.path.startswith(WEBHOOK_PREFIX):
-            return None
-        try:
-            body = request.json
-        except Exception:  # malformed JSON: the channel answers it as before
-            return None
-        if isinstance(body, dict) and too_long(body.get("message")):
-            log.warning("refused a message of %d characters (limit %d)", len(body["message"]), MAX_MESSAGE_CHARS)
-            return response.json({"error": "message_too_long", "max_chars": MAX_MESSAGE_CHARS}, status=413)
-        return None
-
-    app.error_handler.add(PayloadTooLarge, body_too_large)
-    app.register_middleware(refuse_long_message, "request")
-
-
-def install_request_limits() -> None:
-    """Apply limit_requests() to the app `rasa run` builds (rasa.core.run.configure_app)."""
-    import rasa.core.run as run_module
-
-    configure_app = run_module.configure_app
-
-    def configure_limited_app(*args: Any, **kwargs: Any) -> Any:
-        app = configure_app(*args, **kwargs)
-        limit_requests(app)
-        return app
-
-    run_module.configure_app = configure_limited_app
-
-
-def install_action_server_guard() -> None:
-    from rasa.core.processor import MessageProcessor
-
-    guard = ActionServerGuard()
-    handle_message = MessageProcessor.handle_message
-
-    async def guarded(self: MessageProcessor, message: Any) -> Any:
-        if too_long(message.text):  # any channel: never given to the NLU
-            log.warning("message of conversation %s not taken in: %d characters (limit %d)",
-                        message.sender_id, len(message.text), MAX_MESSAGE_CHARS)
-            return None
-        endpoint = self.action_endpoint
-        if endpoint is not None and not await guard.reachable(endpoint.url):
-            log.error("action server unreachable: message of conversation %s not taken in", message.sender_id)
-            if message.output_channel is not None:
-                language = await conversation_language(self, message)
-                await message.output_channel.send_text_message(
-                    message.sender_id, unavailable_text(self.domain.responses, language)
-                )
-            return None
-        return await handle_message(self, message)
-
-    MessageProcessor.handle_message = guarded
+from bot.rasa_ext.patches import apply_server
 
 
 def main() -> None:
-    patch_timeouts()
-    install_request_limits()
-    install_action_server_guard()
+    apply_server()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *sys.argv[1:]]

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Literal, get_args
 
+# The languages themselves live in bot/languages.py; the readers' importers find them here too.
+from bot.languages import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
+from bot.languages import LANGUAGES as LANGUAGES
+from bot.languages import Language as Language
+from bot.languages import pick_language as pick_language
 from bot.reading.chinese import HAN
 from bot.reading.text import normalise
-
-Language = Literal["en", "zh"]
-LANGUAGES: tuple[Language, ...] = get_args(Language)
-DEFAULT_LANGUAGE: Language = "en"
 
 # Scripts of languages the assistant does not speak (kana: Japanese, even when written with Han characters).
 _UNSUPPORTED_SCRIPTS = (
@@ -109,14 +109,6 @@ def language_request(text: str) -> Language | None:
     if wants_zh == wants_en:
         return None  # neither, or "中文还是英文?": no choice made
     return "zh" if wants_zh else "en"
-
-
-def pick_language(value: object) -> Language | None:
-    """A supported language from a page or a setting ("zh-CN", "ZH", "en-GB"), else None."""
-    if not isinstance(value, str):
-        return None
-    base = value.strip().lower().replace("_", "-").split("-")[0]
-    return base if base in LANGUAGES else None
 
 
 def choose_language(

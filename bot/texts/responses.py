@@ -15,10 +15,11 @@ from typing import Any
 
 import yaml
 
+from bot.languages import DEFAULT_LANGUAGE
 from bot.settings import PROJECT_ROOT, get_settings
 
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
-DEFAULT_LANGUAGE = "en"  # the language of the unconditioned variation
+# DEFAULT_LANGUAGE (bot/languages.py) is the language of the unconditioned variation.
 LANGUAGE_SLOT = "language"
 CONSENT_RESPONSE = "utter_ask_consent"
 # A ruled-out patient's separate, optional consent to hear about other studies (its own version).

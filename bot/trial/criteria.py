@@ -43,6 +43,23 @@ class CheckTexts:
 
 
 @dataclass(frozen=True)
+class CoordinatorTexts:
+    """What the study team reads of one check, in one language: its title and, per answer, what the
+    patient says ("has had CAR-T…"), which the engine's reasons quote."""
+
+    label: str
+    says: Mapping[str, str] = field(default_factory=dict)
+
+
+# The engine's reasons, per language (`reasons:` in each criteria file), and their placeholders.
+REASONS: dict[str, tuple[str, ...]] = {
+    "not_answered": (), "not_asked": ("age_max",), "age": ("age", "youngest", "oldest"),
+    "age_unreadable": ("answer",), "not_yes_no": ("answer",), "answered": ("says",),
+    "unsure_record": ("says",), "unsure": ("says",),
+}
+
+
+@dataclass(frozen=True)
 class Check:
     """One question asked of the patient and the rule that scores its answer."""
 
@@ -71,6 +88,8 @@ class Check:
     read_back: str = ""
     # The patient's texts in the other languages (from nct05240950.<language>.yml), by language.
     translations: Mapping[str, CheckTexts] = field(default_factory=dict)
+    # The study team's label and `says` in the other languages, by language.
+    coordinator_translations: Mapping[str, CoordinatorTexts] = field(default_factory=dict)
 
     @property
     def slot(self) -> str:
@@ -85,6 +104,16 @@ class Check:
             return self.translations[language]
         except KeyError:
             raise KeyError(f"check {self.id!r} has no {language!r} texts (nct05240950.{language}.yml)") from None
+
+
+    def for_coordinator(self, language: str = SOURCE_LANGUAGE) -> CoordinatorTexts:
+        """The label and what the patient says, in `language`, for the study team."""
+        if language == SOURCE_LANGUAGE:
+            return CoordinatorTexts(self.label, self.says)
+        try:
+            return self.coordinator_translations[language]
+        except KeyError:
+            raise KeyError(f"check {self.id!r} has no {language!r} label (nct05240950.{language}.yml)") from None
 
 
 @dataclass(frozen=True)
@@ -107,6 +136,22 @@ class Criteria:
     checks: tuple[Check, ...]
     record_checks: tuple[RecordCheck, ...]
     languages: tuple[str, ...] = (SOURCE_LANGUAGE,)
+    # The engine's reasons as the study team reads them, by language then REASONS key.
+    reasons: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # The provisional statuses' names, by language then status (likely_eligible, needs_review, …).
+    statuses: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def status_name(self, status: str, language: str = SOURCE_LANGUAGE) -> str:
+        """A provisional status as the study team reads it in `language` (the source language's name when
+        the language has none; the value itself only for a status the criteria do not know)."""
+        names = self.statuses.get(language) or self.statuses.get(SOURCE_LANGUAGE, {})
+        return names.get(status, status)
+
+    def reasons_in(self, language: str = SOURCE_LANGUAGE) -> Mapping[str, str]:
+        try:
+            return self.reasons[language]
+        except KeyError:
+            raise KeyError(f"the criteria have no {language!r} reasons (nct05240950.{language}.yml)") from None
 
     def check(self, check_id: str) -> Check:
         for check in self.checks:
@@ -220,6 +265,40 @@ def _translated(check: Check, own: dict[str, Any], document: Mapping[str, Any], 
     return texts
 
 
+def _coordinator_texts(check: Check, own: Mapping[str, Any], language: str) -> CoordinatorTexts:
+    """One check's label and `says` in `language`, checked against the English: a label, and the same
+    answers in `says`."""
+    where = f"nct05240950.{language}.yml, check {check.id!r}"
+    says = {str(answer): _one_line(text) for answer, text in (own.get("says") or {}).items()}
+    texts = CoordinatorTexts(_one_line(own.get("label")), says)
+    if not texts.label:
+        raise ValueError(f"{where}: `label` is missing (the study team reads it)")
+    if set(texts.says) != set(check.says) or not all(texts.says.values()):
+        raise ValueError(f"{where}: `says` needs exactly {sorted(check.says) or 'nothing'}, each with a text")
+    return texts
+
+
+def _reasons(raw: Any, where: str) -> dict[str, str]:
+    """A criteria file's `reasons`: every one of REASONS, each with exactly its placeholders."""
+    reasons = {str(key): _one_line(text) for key, text in (raw or {}).items()}
+    if set(reasons) != set(REASONS):
+        raise ValueError(f"{where}: `reasons` needs exactly {sorted(REASONS)}")
+    for key, names in REASONS.items():
+        if sorted(_placeholders(reasons[key])) != sorted(names):
+            raise ValueError(f"{where}: reason `{key}` must have the placeholders {sorted(names)}")
+    return reasons
+
+
+STATUSES = ("likely_eligible", "needs_review", "likely_ineligible")  # bot.trial.eligibility.Status's values
+
+
+def _statuses(raw: Any, where: str) -> dict[str, str]:
+    names = {str(key): _one_line(text) for key, text in (raw or {}).items()}
+    if set(names) != set(STATUSES) or not all(names.values()):
+        raise ValueError(f"{where}: `statuses` needs a name for each of {list(STATUSES)}")
+    return names
+
+
 def _placeholders(text: str) -> list[str]:
     return re.findall(r"\{(\w+)\}", text)
 
@@ -249,9 +328,18 @@ def parse_criteria(
         replace(check, translations={
             language: _translated(check, texts["checks"][check.id], texts, language)
             for language, texts in translations.items()
+        }, coordinator_translations={
+            language: _coordinator_texts(check, texts["checks"][check.id], language)
+            for language, texts in translations.items()
         })
         for check in checks
     )
+    statuses = {SOURCE_LANGUAGE: _statuses(document.get("statuses"), "nct05240950.yml")}
+    statuses |= {language: _statuses(texts.get("statuses"), f"nct05240950.{language}.yml")
+                 for language, texts in translations.items()}
+    reasons = {SOURCE_LANGUAGE: _reasons(document.get("reasons"), "nct05240950.yml")}
+    reasons |= {language: _reasons(texts.get("reasons"), f"nct05240950.{language}.yml")
+                for language, texts in translations.items()}
     record_checks = tuple(
         RecordCheck(id=raw["id"], protocol=raw["protocol"], protocol_text=protocol[raw["protocol"]], item=raw["item"])
         for raw in document.get("record_checks", ())
@@ -265,6 +353,8 @@ def parse_criteria(
         checks=checks,
         record_checks=record_checks,
         languages=(SOURCE_LANGUAGE, *sorted(translations)),
+        reasons=reasons,
+        statuses=statuses,
     )
 
 

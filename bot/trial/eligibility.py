@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.trial.criteria import Check, Criteria
+from bot.languages import DEFAULT_LANGUAGE
+from bot.trial.criteria import SOURCE_LANGUAGE, Check, Criteria
 
 Answer = str | int | None
 
@@ -62,29 +63,48 @@ def is_asked(check: Check, answers: Mapping[str, Answer], criteria: Criteria) ->
 
 
 def score_check(check: Check, answer: Answer, criteria: Criteria) -> CriterionResult:
-    """Score one answer against its check."""
-
-    def result(verdict: Verdict, reason: str) -> CriterionResult:
-        value = None if answer is None else str(answer)
-        return CriterionResult(check.id, check.protocol, check.label, verdict, value, reason)
-
+    """Score one answer against its check; the reason is stored in the criteria file's own language."""
     if answer is None:
-        return result(Verdict.UNKNOWN, "Not answered.")
+        verdict = Verdict.UNKNOWN
+    elif check.answer == "age":
+        low, high = check.age_range or criteria.age_range
+        verdict = (Verdict.UNKNOWN if not isinstance(answer, int)
+                   else Verdict.MEETS if low <= answer <= high else Verdict.DOES_NOT_MEET)
+    elif answer not in ("yes", "no", "unsure") or answer == "unsure":
+        verdict = Verdict.UNKNOWN
+    else:
+        verdict = Verdict.MEETS if answer == check.meets else Verdict.DOES_NOT_MEET
+    value = None if answer is None else str(answer)
+    return CriterionResult(check.id, check.protocol, check.label, verdict, value,
+                           explain(criteria, check, answer, verdict, SOURCE_LANGUAGE))
+
+
+def explain(criteria: Criteria, check: Check, answer: Answer, verdict: Verdict,
+            language: str = DEFAULT_LANGUAGE) -> str:
+    """Why `answer` scored `verdict` on `check`, in `language`, from the criteria files' `reasons` and the
+    check's `says` ("Patient is 59; the study takes ages 18 to 75.", "患者 59 岁；…")."""
+    reasons, says = criteria.reasons_in(language), check.for_coordinator(language).says
+    if answer is None:  # not asked (a pregnancy question above the age) scores as met; not answered is unknown
+        if verdict is Verdict.MEETS:
+            return reasons["not_asked"].format(age_max=criteria.childbearing_age_max)
+        return reasons["not_answered"]
     if check.answer == "age":
         low, high = check.age_range or criteria.age_range
         if not isinstance(answer, int):
-            return result(Verdict.UNKNOWN, f"Age could not be read from {answer!r}.")
-        if low <= answer <= high:
-            return result(Verdict.MEETS, f"Patient is {answer}; the study takes ages {low} to {high}.")
-        return result(Verdict.DOES_NOT_MEET, f"Patient is {answer}; the study takes ages {low} to {high}.")
+            return reasons["age_unreadable"].format(answer=repr(answer))
+        return reasons["age"].format(age=answer, youngest=low, oldest=high)
     if answer not in ("yes", "no", "unsure"):
-        return result(Verdict.UNKNOWN, f"Answer {answer!r} is not yes, no or not sure.")
-    says = check.says[str(answer)]
+        return reasons["not_yes_no"].format(answer=repr(answer))
     if answer == "unsure":
-        suffix = " Needs checking in the records." if check.source == "record" else " Needs review."
-        return result(Verdict.UNKNOWN, f"Patient {says}.{suffix}")
-    verdict = Verdict.MEETS if answer == check.meets else Verdict.DOES_NOT_MEET
-    return result(verdict, f"Patient {says}.")
+        return reasons["unsure_record" if check.source == "record" else "unsure"].format(says=says[answer])
+    return reasons["answered"].format(says=says[str(answer)])
+
+
+def stored_answer(check: Check, value: str | None) -> Answer:
+    """An answer as a lead record keeps it (a string, or None) as the engine read it: an age is a number."""
+    if value is not None and check.answer == "age" and value.isdigit():
+        return int(value)
+    return value
 
 
 def evaluate(criteria: Criteria, answers: Mapping[str, Answer]) -> EligibilityResult:
@@ -92,7 +112,7 @@ def evaluate(criteria: Criteria, answers: Mapping[str, Answer]) -> EligibilityRe
     results = []
     for check in criteria.checks:
         if not is_asked(check, answers, criteria):
-            reason = f"Not asked: patient is older than {criteria.childbearing_age_max}."
+            reason = explain(criteria, check, None, Verdict.MEETS, SOURCE_LANGUAGE)
             results.append(CriterionResult(check.id, check.protocol, check.label, Verdict.MEETS, None, reason))
             continue
         results.append(score_check(check, answers.get(check.id), criteria))
@@ -116,7 +136,7 @@ def ruling_check(criteria: Criteria, answers: Mapping[str, Answer]) -> str | Non
     return None
 
 
-def read_back(criteria: Criteria, check_id: str, answer: Answer, language: str = "en") -> str:
+def read_back(criteria: Criteria, check_id: str, answer: Answer, language: str = DEFAULT_LANGUAGE) -> str:
     """The ruling answer in the patient's terms and language, from the criteria files (said before ending
     the questions)."""
     return criteria.check(check_id).texts(language).read_back.replace("{age}", str(answer))

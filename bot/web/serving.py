@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.settings import local_host
+
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def shown_host(host: str) -> str:
     """The host to print in a URL: "localhost" for the loopback and wildcard addresses."""
-    return "localhost" if host in ("0.0.0.0", "127.0.0.1", "") else host
+    return "localhost" if local_host(host) == "127.0.0.1" else host
 
 
 def serve(app: Any, host: str, port: int, ident: str, **options: Any) -> None:

@@ -56,7 +56,8 @@ def test_contact_ok_unreadable_does_not_offer_not_sure(make_tracker, dispatcher,
                                           ("yes please", True), ("no thanks", False)])
 def test_contact_ok_in_both_languages(make_tracker, dispatcher, domain, text: str, ok: bool) -> None:
     events = validate(make_tracker, dispatcher, domain, text, "contact_ok")
-    assert events[0] == SlotSet("contact_ok", ok)
+    # A "no" ends the form at once: nothing more is asked.
+    assert events == [SlotSet("contact_ok", ok)] + ([] if ok else [SlotSet("requested_slot", None)])
     assert sent(dispatcher) == []
 
 
@@ -69,7 +70,7 @@ def test_contact_ok_in_both_languages(make_tracker, dispatcher, domain, text: st
 )
 def test_contact_name(make_tracker, dispatcher, domain, text: str, name: str | None, response: str | None) -> None:
     events = validate(make_tracker, dispatcher, domain, text, "contact_name", {"contact_ok": True}, language="zh")
-    assert events[0] == SlotSet("contact_name", name)
+    assert events == [SlotSet("contact_name", name)]
     assert sent(dispatcher) == ([{"response": response}] if response else [])
 
 
@@ -82,7 +83,7 @@ def test_contact_name(make_tracker, dispatcher, domain, text: str, name: str | N
 def test_contact_phone_is_read_in_the_conversations_language(make_tracker, dispatcher, domain, text: str,
                                                              language: str, phone: str | bool) -> None:
     events = validate(make_tracker, dispatcher, domain, text, "contact_phone", NAMED, language=language)
-    assert events[0] == SlotSet("contact_phone", phone)
+    assert events == [SlotSet("contact_phone", phone)]
     assert sent(dispatcher) == []
 
 
@@ -100,7 +101,7 @@ def test_contact_wechat(make_tracker, dispatcher, domain, text: str, phone: str 
                         response: str | None) -> None:
     events = validate(make_tracker, dispatcher, domain, text, "contact_wechat", NAMED | {"contact_phone": phone},
                       language="zh")
-    assert events[0] == SlotSet("contact_wechat", wechat)
+    assert events == [SlotSet("contact_wechat", wechat)]
     assert sent(dispatcher) == ([{"response": response}] if response else [])
 
 

@@ -32,7 +32,7 @@ def screened_out(make_tracker, dispatcher, domain, store: LeadStore, sender: str
     store.start_screening(sender, "consent-test", CRITERIA.version)
     tracker = make_tracker(slots=RULED_OUT, active_loop=None, sender_id=sender)
     events = run(ActionFinishScreening(), dispatcher, tracker, domain)
-    assert slot_events(events)["screening_outcome"] == "screened_out"
+    assert events == [SlotSet("reference_code", events[0]["value"]), SlotSet("screening_outcome", "screened_out")]
     dispatcher.messages.clear()
     return str(slot_events(events)["reference_code"])
 
@@ -50,7 +50,8 @@ def offer(make_tracker, text: str, intent: str | None = "inform", **slots):
 ])
 def test_yes_or_no_to_the_offer(make_tracker, dispatcher, domain, lead_store, text, intent, agreed) -> None:
     events = run(ValidateOtherStudiesForm(), dispatcher, offer(make_tracker, text, intent), domain)
-    assert slot_events(events)["other_studies_ok"] is agreed
+    # A no ends the form at once.
+    assert events == [SlotSet("other_studies_ok", agreed)] + ([] if agreed else [SlotSet("requested_slot", None)])
     assert sent(dispatcher) == []
 
 
@@ -58,19 +59,19 @@ def test_yes_or_no_to_the_offer(make_tracker, dispatcher, domain, lead_store, te
 def test_not_sure_is_explained_and_asked_once_more_then_counts_as_no(make_tracker, dispatcher, domain, lead_store,
                                                                      text, intent) -> None:
     events = run(ValidateOtherStudiesForm(), dispatcher, offer(make_tracker, text, intent), domain)
-    assert slot_events(events) == {"other_studies_ok": None, "other_studies_asked_again": True,
-                                   "requested_slot": "other_studies_ok"}
+    assert events == [SlotSet("other_studies_ok", None), SlotSet("other_studies_asked_again", True),
+                      SlotSet("requested_slot", "other_studies_ok")]
     assert sent(dispatcher) == [{"response": "utter_other_studies_unsure"}]
     dispatcher.messages.clear()
     again = offer(make_tracker, "maybe", "dont_know", other_studies_asked_again=True)
     assert run(ActionAskOtherStudiesOk(), dispatcher, again, domain) == []
     assert sent(dispatcher) == [{"response": "utter_ask_other_studies_ok_again"}]  # the short question
     events = run(ValidateOtherStudiesForm(), dispatcher, again, domain)
-    assert slot_events(events)["other_studies_ok"] is False
+    assert events == [SlotSet("other_studies_ok", False), SlotSet("requested_slot", None)]
 
 
 def test_the_offer_names_the_retention_period(make_tracker, dispatcher, domain, lead_store) -> None:
-    run(ActionAskOtherStudiesOk(), dispatcher, offer(make_tracker, ""), domain)
+    assert run(ActionAskOtherStudiesOk(), dispatcher, offer(make_tracker, ""), domain) == []
     assert sent(dispatcher) == [{"response": "utter_ask_other_studies_ok",
                                  "retention_days": get_settings().retention_days}]
 
@@ -80,27 +81,29 @@ def test_thanks_or_goodbye_at_the_offer_is_a_kind_no(make_tracker, dispatcher, d
                                                      intent) -> None:
     """A consent needs a yes: "ok thank you" after hearing the study does not suit closes the conversation."""
     events = run(ValidateOtherStudiesForm(), dispatcher, offer(make_tracker, text, intent), domain)
-    assert slot_events(events)["other_studies_ok"] is False
+    assert events == [SlotSet("other_studies_ok", False), SlotSet("requested_slot", None)]
 
 
 def test_a_question_about_the_offer_is_answered_and_the_offer_made_again(make_tracker, dispatcher, domain,
                                                                          lead_store) -> None:
     tracker = offer(make_tracker, "what would you keep?", "nlu_fallback")
     events = run(ValidateOtherStudiesForm(), dispatcher, tracker, domain)
-    assert slot_events(events)["other_studies_ok"] is None and slot_events(events)["other_studies_asked_again"]
+    assert events == [SlotSet("other_studies_ok", None), SlotSet("other_studies_asked_again", True),
+                      SlotSet("requested_slot", "other_studies_ok")]
     assert sent(dispatcher) == [{"response": "utter_other_studies_unsure"}]
 
 
 def test_something_unreadable_at_the_offer_is_asked_again_once(make_tracker, dispatcher, domain, lead_store) -> None:
     events = run(ValidateOtherStudiesForm(), dispatcher, offer(make_tracker, "purple", "nlu_fallback"), domain)
-    assert slot_events(events)["other_studies_ok"] is None
+    assert events == [SlotSet("other_studies_ok", None), SlotSet("other_studies_asked_again", True),
+                      SlotSet("requested_slot", "other_studies_ok")]
     assert sent(dispatcher) == [{"response": "utter_invalid_contact_ok"}]
 
 
 def test_why_at_the_offer_says_why_the_patient_was_ruled_out(make_tracker, dispatcher, domain, lead_store) -> None:
     tracker = offer(make_tracker, "why not me", "nlu_fallback", **RULED_OUT)
     events = run(ValidateOtherStudiesForm(), dispatcher, tracker, domain)
-    assert slot_events(events)["other_studies_ok"] is None and "other_studies_asked_again" not in slot_events(events)
+    assert events == [SlotSet("other_studies_ok", None), SlotSet("requested_slot", "other_studies_ok")]  # not "again"
     assert [m["response"] for m in sent(dispatcher)] == ["utter_explain_rule_out"]
 
 
@@ -109,8 +112,11 @@ def test_a_correction_of_the_ruling_answer_leaves_the_offer_for_the_questions(ma
     screened_out(make_tracker, dispatcher, domain, lead_store)
     tracker = offer(make_tracker, "sorry, I meant 60", "inform", **RULED_OUT)
     events = run(ValidateOtherStudiesForm(), dispatcher, tracker, domain)
-    assert FollowupAction("prescreen_form") in events and events[-1] == ActiveLoop(None)
-    assert slot_events(events)["age"] == 60 and slot_events(events)["screening_outcome"] is None
+    assert events == [
+        SlotSet("confirm_exclusion", None), SlotSet("screening_outcome", None), SlotSet("age", 60),
+        SlotSet("answer_log", {"age": {"text": "sorry, I meant 60", "value": "60",
+                                       "how": "corrected ('i meant'): read age 60"}}),
+        FollowupAction("prescreen_form"), SlotSet("requested_slot", None), ActiveLoop(None)]
     assert sent(dispatcher)[0] == {"response": "utter_correction_applied"}
 
 
@@ -125,7 +131,7 @@ def test_name_and_phone_or_email_are_read(make_tracker, dispatcher, domain, lead
     tracker = make_tracker(text, "inform", slots={"other_studies_ok": True, "language": language},
                            active_loop=FORM, requested_slot=slot)
     events = run(ValidateOtherStudiesForm(), dispatcher, tracker, domain)
-    assert slot_events(events)[slot] == expected
+    assert events == [SlotSet(slot, expected)]
     assert sent(dispatcher) == []
 
 
@@ -133,7 +139,7 @@ def test_something_unreadable_is_asked_again(make_tracker, dispatcher, domain, l
     tracker = make_tracker("tomorrow", "inform", slots={"other_studies_ok": True, "other_studies_name": "Li Wei"},
                            active_loop=FORM, requested_slot="other_studies_contact")
     events = run(ValidateOtherStudiesForm(), dispatcher, tracker, domain)
-    assert slot_events(events)["other_studies_contact"] is None
+    assert events == [SlotSet("other_studies_contact", None)]
     assert sent(dispatcher) == [{"response": "utter_invalid_other_studies_contact"}]
 
 
@@ -142,21 +148,22 @@ def test_changing_ones_mind_at_the_phone_keeps_nothing(make_tracker, dispatcher,
     tracker = make_tracker(text, "deny", slots={"other_studies_ok": True, "other_studies_name": "Li Wei"},
                            active_loop=FORM, requested_slot="other_studies_contact")
     events = run(ValidateOtherStudiesForm(), dispatcher, tracker, domain)
-    assert slot_events(events) == {"other_studies_ok": False, "other_studies_name": None,
-                                   "other_studies_contact": None, "other_studies_confirmed": None,
-                                   "requested_slot": None}
+    assert events == [SlotSet("other_studies_contact", None), SlotSet("other_studies_ok", False),
+                      SlotSet("other_studies_name", None), SlotSet("other_studies_confirmed", None),
+                      SlotSet("requested_slot", None)]
 
 
 def test_the_details_are_read_back_and_a_no_asks_them_again(make_tracker, dispatcher, domain, lead_store) -> None:
     slots = {**CONFIRMED, "other_studies_confirmed": None}
-    run(ActionAskOtherStudiesConfirmed(), dispatcher, make_tracker(slots=slots, active_loop=FORM), domain)
+    assert run(ActionAskOtherStudiesConfirmed(), dispatcher, make_tracker(slots=slots, active_loop=FORM), domain) == []
     assert sent(dispatcher) == [{"response": "utter_other_studies_summary", "name": "Li Wei",
                                  "contact": "+8613812345678"}]
     dispatcher.messages.clear()
     tracker = make_tracker("no, the phone is wrong", "deny", slots=slots, active_loop=FORM,
                            requested_slot="other_studies_confirmed")
     events = run(ValidateOtherStudiesForm(), dispatcher, tracker, domain)
-    assert {slot_events(events)[slot] for slot in ("other_studies_name", "other_studies_contact")} == {None}
+    assert events == [SlotSet("other_studies_confirmed", None), SlotSet("other_studies_name", None),
+                      SlotSet("other_studies_contact", None)]
     assert sent(dispatcher)[0] == {"response": "utter_contact_again"}
 
 
@@ -177,7 +184,7 @@ def test_confirmed_details_are_stored_with_the_consent_version(make_tracker, dis
 def test_an_email_is_stored_as_an_email(make_tracker, dispatcher, domain, lead_store) -> None:
     code = screened_out(make_tracker, dispatcher, domain, lead_store)
     slots = {**CONFIRMED, "other_studies_contact": "li@example.com", "reference_code": code}
-    run(ActionSubmitOtherStudies(), dispatcher, make_tracker(slots=slots, active_loop=None), domain)
+    assert run(ActionSubmitOtherStudies(), dispatcher, make_tracker(slots=slots, active_loop=None), domain) == []
     [entry] = lead_store.other_studies_contacts()
     assert (entry.phone, entry.email) == (None, "li@example.com")
 
@@ -205,7 +212,7 @@ def test_withdrawal_erases_the_entry_and_says_so(make_tracker, dispatcher, domai
     """ "delete my data" in the same conversation, or with the reference code from another one."""
     code = screened_out(make_tracker, dispatcher, domain, lead_store, sender="first")
     tracker = make_tracker(slots={**CONFIRMED, "reference_code": code}, active_loop=None, sender_id="first")
-    run(ActionSubmitOtherStudies(), dispatcher, tracker, domain)
+    assert run(ActionSubmitOtherStudies(), dispatcher, tracker, domain) == []
     dispatcher.messages.clear()
     text, sender = (f"please delete my data {code}", "later") if with_code else ("delete my data", "first")
     asked = run(ActionWithdraw(), dispatcher, make_tracker(text, "withdraw", active_loop=None, sender_id=sender),

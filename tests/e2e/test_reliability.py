@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from bot.rasa_ext.server import unavailable_text
+from bot.rasa_ext.apology import unavailable_text
 from bot.texts.responses import load_domain
 from tests.conftest import LiveStack
 from tests.e2e.test_rest_conversations import CONSENT, ELIGIBLE, converse

@@ -16,7 +16,7 @@ import requests
 
 from bot.leads.crypto import FieldCipher
 from bot.leads.transcripts import unseal
-from bot.rasa_ext.server import MAX_MESSAGE_CHARS, MAX_REQUEST_BYTES
+from bot.settings import MAX_MESSAGE_CHARS, MAX_REQUEST_BYTES
 from tests.conftest import LiveStack
 
 GREETING = "Do you agree?"  # in the first answer of every new conversation
@@ -50,12 +50,13 @@ def _stored_texts(stack: LiveStack, sender: str) -> list[str]:
 
 
 def test_limits_are_the_chat_pages() -> None:
-    """One limit on both sides: what the chat page lets through, Rasa takes in."""
+    """One limit on both sides: what the chat page lets through, Rasa takes in (both read bot/settings.py)."""
     from bot.settings import load_settings
-    from bot.web.chat.app import MAX_TEXT_CHARS, create_app
+    from bot.web.chat.app import create_app
 
-    assert MAX_MESSAGE_CHARS == MAX_TEXT_CHARS
-    assert MAX_REQUEST_BYTES == create_app(load_settings()).config["MAX_CONTENT_LENGTH"]
+    assert create_app(load_settings()).config["MAX_CONTENT_LENGTH"] == MAX_REQUEST_BYTES
+    html = create_app(load_settings()).test_client().get("/").get_data(as_text=True)
+    assert f'maxlength="{MAX_MESSAGE_CHARS}"' in html
 
 
 @pytest.mark.e2e

@@ -11,7 +11,7 @@ from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet
 
-from bot.rasa_ext.server import conversation_language, unavailable_text
+from bot.rasa_ext.apology import conversation_language, unavailable_text
 from bot.settings import PROJECT_ROOT
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))

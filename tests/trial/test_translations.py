@@ -62,6 +62,12 @@ def broken(change) -> dict[str, Any]:
     (lambda zh: zh["checks"]["ctdna_positive"]["buttons"].pop(), "payloads"),
     (lambda zh: zh["yes_no_buttons"].reverse(), "payloads"),
     (lambda zh: zh.__setitem__("language", "en"), "language: zh"),
+    # the study team's words (issue 22): a label, what each answer says, the reasons and the status names
+    (lambda zh: zh["checks"]["self_care"].pop("label"), "`label` is missing"),
+    (lambda zh: zh["checks"]["self_care"]["says"].pop("unsure"), "`says` needs exactly"),
+    (lambda zh: zh["reasons"].pop("not_asked"), "`reasons` needs exactly"),
+    (lambda zh: zh["reasons"].__setitem__("age", "患者岁"), "placeholders"),
+    (lambda zh: zh["statuses"].pop("needs_review"), "`statuses` needs a name"),
 ])
 def test_a_missing_or_wrong_chinese_text_is_refused_at_load(change, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -72,3 +78,17 @@ def test_the_english_buttons_come_from_the_criteria_file() -> None:
     assert [b.title for b in CRITERIA.check("self_care").buttons] == ["Yes", "No", "Not sure"]
     with pytest.raises(ValueError, match="yes_no_buttons"):
         parse_criteria({key: value for key, value in ENGLISH.items() if key != "yes_no_buttons"})
+
+
+def test_the_study_teams_words_are_in_the_language_asked() -> None:
+    """The engine's reasons in English are the ones it stores; in Chinese from nct05240950.zh.yml."""
+    from bot.trial.eligibility import Verdict, explain, score_check
+
+    age = CRITERIA.check("age")
+    assert score_check(age, 59, CRITERIA).reason == explain(CRITERIA, age, 59, Verdict.MEETS, "en") == (
+        "Patient is 59; the study takes ages 18 to 75.")
+    assert explain(CRITERIA, age, 59, Verdict.MEETS, "zh") == "患者 59 岁；本研究接收 18 至 75 岁的患者。"
+    check = CRITERIA.check("liver_mets_resected")
+    assert explain(CRITERIA, check, "unsure", Verdict.UNKNOWN, "zh").endswith("需要查阅病历核实。")
+    assert check.for_coordinator("zh").label == "肝转移灶已切除（R0 切除）"
+    assert [CRITERIA.status_name("needs_review", lang) for lang in ("en", "zh")] == ["Needs review", "需人工审核"]

@@ -1,4 +1,13 @@
-"""Rasa speed patches, one module per piece of Rasa they replace; `apply_all()` installs them.
+"""Every replacement of a Rasa internal, one module per piece of Rasa it replaces, each fenced to the
+Rasa version it was written for (fence.py).
+
+Two sets:
+- SERVER_PATCHES, what the guarded server (bot/rasa_ext/server.py) always applies, with or without the
+  speed patches: action-call timeouts, the request limits and the action-server guard
+  (`apply_server()`);
+- PATCHES, the speed patches, applied by bot/rasa_ext/fast.py unless RASA_SPEEDUPS=0 (`apply_all()`).
+
+The speed patches:
 
 Found by profiling (py-spy) under `make bench` (README "Speed and scale"); none changes what Rasa
 answers or stores, and each is tested against Rasa's own code path in tests/rasa_ext/. All were
@@ -17,11 +26,14 @@ from types import ModuleType
 from bot.rasa_ext.patches import (
     action_response_validation,
     action_server_connections,
+    action_server_guard,
+    action_timeouts,
     eager_weight_building,
     event_class_lookup,
     fence,
     incremental_applied_events,
     lean_tracker_loading,
+    request_limits,
     sqlite_tracker_connections,
     tracker_cache,
 )
@@ -38,6 +50,20 @@ PATCHES: tuple[ModuleType, ...] = (
     tracker_cache,
     eager_weight_building,
 )
+
+
+SERVER_PATCHES: tuple[ModuleType, ...] = (action_timeouts, request_limits, action_server_guard)
+
+
+def apply_server() -> list[str]:
+    """Apply the server's patches (the guard apologises while the action server is down); returns those
+    applied. On a Rasa version they were not written for, applies none and logs one line."""
+    if not fence.allows("the server's timeouts, request limits and guard were", fence.WRITTEN_FOR):
+        return []
+    applied = [patch.__name__.rsplit(".", 1)[-1] for patch in SERVER_PATCHES
+               if patch.apply()]
+    log.debug("Rasa server patches applied: %s", ", ".join(applied))
+    return applied
 
 
 def written_for() -> tuple[str, ...]:

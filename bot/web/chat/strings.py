@@ -12,27 +12,25 @@ from pathlib import Path
 
 import yaml
 
-DEFAULT_LANG = "en"
+from bot.languages import DEFAULT_LANGUAGE, LANGUAGES, pick_language
+
 TEXTS_DIR = Path(__file__).with_name("texts")
 
 
 @lru_cache(maxsize=1)
 def all_strings() -> dict[str, dict[str, str]]:
-    """Every language's strings, read once: {"en": {...}, "zh": {...}}."""
+    """Every language's strings, read once: {"en": {...}, "zh": {...}} (a file per language of LANGUAGES)."""
     return {
-        path.stem: {str(key): str(value) for key, value in yaml.safe_load(path.read_text(encoding="utf-8")).items()}
-        for path in sorted(TEXTS_DIR.glob("*.yml"))
+        language: {str(key): str(value) for key, value in yaml.safe_load(path.read_text(encoding="utf-8")).items()}
+        for language, path in ((language, TEXTS_DIR / f"{language}.yml") for language in LANGUAGES)
     }
 
 
 def pick_lang(requested: str | None) -> str:
     """The supported language closest to `requested` ("zh-CN" → "zh"), else the default."""
-    if not requested:
-        return DEFAULT_LANG
-    code = requested.strip().lower().replace("_", "-").split("-")[0]
-    return code if code in all_strings() else DEFAULT_LANG
+    return pick_language(requested) or DEFAULT_LANGUAGE
 
 
 def strings_for(lang: str) -> dict[str, str]:
     strings = all_strings()
-    return strings.get(lang, strings[DEFAULT_LANG])
+    return strings.get(lang, strings[DEFAULT_LANGUAGE])

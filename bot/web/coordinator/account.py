@@ -7,7 +7,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from bot.web.coordinator.config import LANGUAGES
+from bot.languages import LANGUAGES
 from bot.web.coordinator.core import audit, services
 from bot.web.coordinator.i18n import LANGUAGE_NAMES
 
@@ -16,7 +16,9 @@ bp = Blueprint("account", __name__)
 
 @bp.get("/account")
 def index() -> str:
-    return render_template("account/index.html", languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES])
+    # The site's language for new accounts first (Chinese in Shanghai), then the others.
+    codes = sorted(LANGUAGES, key=lambda code: code != services().options.default_language)
+    return render_template("account/index.html", languages=[(code, LANGUAGE_NAMES[code]) for code in codes])
 
 
 @bp.post("/account/language")

@@ -26,6 +26,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from bot.leads.accounts import Accounts
 from bot.leads.crypto import MissingKeyError
 from bot.leads.factory import open_lead_store
 from bot.leads.models import ReviewStatus
@@ -34,7 +35,6 @@ from bot.settings import Settings, get_settings
 from bot.trial.criteria import load_criteria
 from bot.trial.eligibility import Verdict
 from bot.web.coordinator import account, auth, export, insights, leads, notifications, other_studies
-from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.config import ConfigurationError, coordinator_options
 from bot.web.coordinator.core import (
     ACTION_LABELS,
@@ -47,6 +47,7 @@ from bot.web.coordinator.core import (
     Services,
     services,
 )
+from bot.web.coordinator.criteria_words import criterion_label
 from bot.web.coordinator.i18n import format_day, format_moment, init_i18n
 from bot.web.coordinator.translatable import _l
 
@@ -168,6 +169,7 @@ def _register_template_helpers(app: Flask) -> None:
         EVENT_LABELS=EVENT_LABELS,
         ReviewStatus=ReviewStatus,
         Verdict=Verdict,
+        criterion_label=criterion_label,  # a criterion's title in the app's language
     )
 
     @app.context_processor

@@ -17,7 +17,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from bot.web.coordinator.accounts import MAX_PASSWORD_CHARS
+from bot.leads.accounts import MAX_PASSWORD_CHARS
 from bot.web.coordinator.core import audit, local_time, services
 
 bp = Blueprint("auth", __name__)

@@ -17,8 +17,9 @@ from datetime import timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.languages import LANGUAGES  # the app's: a catalogue in translations/ for each but English, the msgids
+
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-LANGUAGES = ("zh", "en")  # the app's languages; a catalogue in translations/ for each but English
 
 
 class ConfigurationError(RuntimeError):
@@ -55,7 +56,8 @@ def coordinator_options(settings: Any) -> CoordinatorOptions:
         raise ConfigurationError(f"COORDINATOR_TIMEZONE {zone_name!r} is not a known time zone") from error
     language = _setting(settings, "coordinator_default_language", "COORDINATOR_DEFAULT_LANGUAGE").lower() or "zh"
     if language not in LANGUAGES:
-        raise ConfigurationError(f"COORDINATOR_DEFAULT_LANGUAGE must be zh or en, got {language!r}")
+        raise ConfigurationError(
+            f"COORDINATOR_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {language!r}")
     # The pipeline's numbers: 0 would make every lead overdue at once, or unreachable after its first try.
     for name, env in (("contact_deadline_hours", "CONTACT_DEADLINE_HOURS"),
                       ("unreachable_after_attempts", "UNREACHABLE_AFTER_ATTEMPTS")):

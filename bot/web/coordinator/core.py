@@ -7,23 +7,41 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from flask import current_app, g
+from flask_babel import get_locale
 
+from bot.leads.accounts import Accounts
 from bot.leads.models import ReviewStatus
 from bot.leads.store import LeadStore
 from bot.settings import Settings
 from bot.trial.criteria import Criteria
 from bot.trial.eligibility import Status, Verdict
-from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.config import CoordinatorOptions
 from bot.web.coordinator.translatable import _l
 
+
+class StatusName:
+    """A provisional status's name in the current request's language, from the criteria files (the study
+    team's messages read the same names there)."""
+
+    __slots__ = ("status",)
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+    def __str__(self) -> str:
+        locale = get_locale()
+        return services().criteria.status_name(self.status, locale.language if locale else "")
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(self.status)
+
+
 # Keyed by the stored values (plain strings), which is what forms, URLs and templates carry; the labels
 # are translated when shown (lazy: the language is the request's).
-PROVISIONAL_LABELS = {
-    Status.LIKELY_ELIGIBLE.value: _l("Likely eligible"),
-    Status.NEEDS_REVIEW.value: _l("Needs review"),
-    Status.LIKELY_INELIGIBLE.value: _l("Likely ineligible"),
-}
+PROVISIONAL_LABELS = {status.value: StatusName(status.value) for status in Status}
 # In the pipeline's order: the way to enrolment, then the ways a lead closes.
 REVIEW_LABELS = {
     ReviewStatus.NEW.value: _l("New"),

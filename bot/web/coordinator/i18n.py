@@ -19,18 +19,19 @@ from babel.dates import format_date, format_time
 from flask import Flask, g, request
 from flask_babel import Babel, get_locale
 
-from bot.web.coordinator.config import LANGUAGES
+from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
 from bot.web.coordinator.core import local_time
 
 TRANSLATIONS = Path(__file__).parent / "translations"
-LANGUAGE_NAMES = {"zh": "中文", "en": "English"}  # each in its own language, as a language menu shows them
+# Each language's name in its own language, as a language menu shows them: "English", "中文".
+LANGUAGE_NAMES = {code: Locale.parse(code).get_display_name(code) for code in LANGUAGES}
 # The CLDR locale whose date conventions each language uses: day month year and a 24-hour clock for
 # English (as the app always wrote dates), 2026年12月2日 13:07 for Chinese.
 DATE_LOCALES = {"zh": "zh_Hans_CN", "en": "en_GB"}
 
 
 def select_language() -> str:
-    """The signed-in coordinator's language; else the browser's preference; else English.
+    """The signed-in coordinator's language; else the browser's preference; else the default (English).
 
     The sign-in page always follows the browser: were a failed sign-in answered in the account's
     language, the language would tell whether the username exists.
@@ -38,12 +39,12 @@ def select_language() -> str:
     coordinator = g.get("coordinator")
     if coordinator is not None and coordinator.language in LANGUAGES and request.endpoint != "auth.login":
         return str(coordinator.language)
-    return request.accept_languages.best_match(LANGUAGES) or "en"
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 
 def current_language() -> str:
     locale = get_locale()
-    return locale.language if locale is not None and locale.language in LANGUAGES else "en"
+    return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def format_moment(moment: datetime | None, seconds: bool = False) -> str:
@@ -64,7 +65,7 @@ def format_day(moment: datetime | None) -> str:
 
 def init_i18n(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"  # the language of the msgids, the texts as written in the code
     Babel(app, locale_selector=select_language)
 
     @app.context_processor

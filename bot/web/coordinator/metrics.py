@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 
 from bot.leads.metrics import UNRECORDED_REASON, FirstContact, ScreenFailures, WeekCount
-from bot.web.coordinator import charts
+from bot.web.coordinator import charts, criteria_words
 from bot.web.coordinator.core import FAILURE_REASON_LABELS, now, services
 from bot.web.coordinator.i18n import DATE_LOCALES, current_language
 
@@ -47,12 +47,13 @@ def reason_labels() -> dict[str, str]:
 
 
 def criterion_label(check_id: str) -> str:
-    """A check id as the agreement page shows it: protocol item and label (the id itself if the criteria changed)."""
+    """A check id as the metrics show it: protocol item and label in the app's language (a plain "criterion
+    no longer in the criteria" for one since removed: never the id)."""
     try:
         check = services().criteria.check(check_id)
     except KeyError:
-        return check_id
-    return f"{check.protocol} {check.label}"
+        return _("A criterion no longer in the criteria")
+    return f"{check.protocol} {criteria_words.criterion_label(check_id, check.label)}"
 
 
 def hours_text(hours: float | None) -> str:

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from bot.settings import get_settings
-from bot.web.chat import app as chat_app_module
-from bot.web.chat.app import MAX_TEXT_CHARS, create_app, frame_ancestors
+from bot.settings import MAX_MESSAGE_CHARS, get_settings
+from bot.web.chat import api as chat_api
+from bot.web.chat.app import create_app, frame_ancestors
 from tests.web.chat.canned_rasa import SENDER, CannedRasa, free_port, make_settings
 
 
@@ -34,7 +34,7 @@ def test_chat_page_has_the_essentials(down_client: Any) -> None:
     assert f"<title>{settings.chat_title or 'CAR-T study prescreen'}</title>" in html
     assert 'role="log"' in html and 'aria-live="polite"' in html
     assert re.search(r'<label class="composer-label" for="message"[^>]*>', html)
-    assert f'maxlength="{MAX_TEXT_CHARS}"' in html
+    assert f'maxlength="{MAX_MESSAGE_CHARS}"' in html
     assert settings.study_contact_phone in html
     assert f">{settings.emergency_phone}</a>" in html
     assert "not give medical advice" in html
@@ -223,15 +223,15 @@ def test_rejects_empty_text(client: Any, rasa: CannedRasa) -> None:
 
 def test_text_length_limit(client: Any, rasa: CannedRasa) -> None:
     rasa.reply_with([{"text": "ok"}])
-    at_limit = post(client, text="  " + "a" * MAX_TEXT_CHARS + "\n")
+    at_limit = post(client, text="  " + "a" * MAX_MESSAGE_CHARS + "\n")
     assert at_limit.status_code == 200
-    assert rasa.received[-1]["body"]["message"] == "a" * MAX_TEXT_CHARS  # stripped before relaying
+    assert rasa.received[-1]["body"]["message"] == "a" * MAX_MESSAGE_CHARS  # stripped before relaying
 
-    too_long = post(client, text="a" * (MAX_TEXT_CHARS + 1))
+    too_long = post(client, text="a" * (MAX_MESSAGE_CHARS + 1))
     assert too_long.status_code == 413
     body = too_long.get_json()
     assert body["error"] == "message_too_long"
-    assert str(MAX_TEXT_CHARS) in body["message"]
+    assert str(MAX_MESSAGE_CHARS) in body["message"]
     assert len(rasa.received) == 1
 
 
@@ -328,7 +328,7 @@ def test_empty_reply_to_restart_is_fine(client: Any, rasa: CannedRasa) -> None:
 
 
 def test_slow_rasa_times_out_as_a_503(client: Any, rasa: CannedRasa, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(chat_app_module, "RASA_TIMEOUT", (1.0, 0.5))
+    monkeypatch.setattr(chat_api, "RASA_TIMEOUT", (1.0, 0.5))
 
     def slow(body: dict[str, Any]) -> tuple[int, bytes]:
         time.sleep(1.5)
@@ -347,7 +347,7 @@ def test_unavailable_message_in_chinese(down_client: Any) -> None:
 
 
 def test_default_timeouts_are_short() -> None:
-    assert chat_app_module.RASA_TIMEOUT == (3.0, 30.0)
+    assert chat_api.RASA_TIMEOUT == (3.0, 30.0)
 
 
 # ---- launcher ------------------------------------------------------------------------------

@@ -11,10 +11,10 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
+from bot.leads.accounts import Accounts
 from bot.leads.store import LeadStore
 from bot.settings import Settings, get_settings
 from bot.web.coordinator import create_app
-from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.core import Services
 from tests.conftest import TEST_KEY
 from tests.web.coordinator.seed import PASSWORD, sign_in

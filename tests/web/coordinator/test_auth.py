@@ -11,12 +11,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from bot.leads.accounts import Accounts
 from bot.leads.database import Database
 from bot.leads.models import Coordinator, utcnow
 from bot.leads.store import LeadStore
 from bot.settings import Settings
 from bot.web.coordinator import auth, create_app
-from bot.web.coordinator.accounts import Accounts
 from bot.web.coordinator.config import ConfigurationError
 from tests.web.coordinator.conftest import FAST_HASHER, services
 from tests.web.coordinator.seed import PASSWORD, csrf_token, sign_in

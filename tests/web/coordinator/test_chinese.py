@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -13,11 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bot.cli import main as cli
+from bot.leads.accounts import AccountError, Accounts
 from bot.leads.database import Database
 from bot.leads.store import ContactDetails, LeadStore
 from bot.settings import get_settings
 from bot.trial.criteria import load_criteria
-from bot.web.coordinator.accounts import AccountError, Accounts
 from bot.web.coordinator.config import ConfigurationError, coordinator_options
 from tests.web.coordinator.conftest import FAST_HASHER, services
 from tests.web.coordinator.seed import ELIGIBLE, PASSWORD, csrf_token, seed_lead, sign_in, words_for
@@ -170,7 +171,7 @@ def test_the_cli_creates_accounts_in_a_language(database_url: str, monkeypatch: 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("COORDINATOR_DEFAULT_LANGUAGE", "zh")
     get_settings.cache_clear()
-    monkeypatch.setattr("bot.web.coordinator.accounts.PasswordHasher", lambda: FAST_HASHER)
+    monkeypatch.setattr("bot.leads.accounts.PasswordHasher", lambda: FAST_HASHER)
     try:
         for argv in (["wang"], ["smith", "--language", "en"]):
             monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
@@ -181,3 +182,38 @@ def test_the_cli_creates_accounts_in_a_language(database_url: str, monkeypatch: 
         accounts.database.engine.dispose()
     finally:
         get_settings.cache_clear()
+
+
+def _visible_text(page: str) -> str:
+    """What a person reads: the page without its tags, attributes, scripts and styles."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r'<blockquote class="protocol-text">.*?</blockquote>', " ", page, flags=re.S)  # as registered
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_the_lead_page_is_all_in_chinese_for_a_chinese_account(app_store: LeadStore, wang: FlaskClient) -> None:
+    """Criterion titles and the engine's reasons from the criteria files' Chinese, the reading notes, answer
+    values and the topics and question names of the patient's questions translated: no English sentence of
+    the engine and no internal key on the page (issue 22)."""
+    from bot.trial.eligibility import evaluate
+
+    answers = ELIGIBLE | {"age": 59, "primary_resected": "unsure", "prior_car_t": "yes"}
+    words = words_for(answers) | {"age": {"text": "五十九", "value": "59", "how": "read age 59"}}
+    app_store.start_screening("conv-zh-page", "consent-test", load_criteria().version)
+    app_store.complete_screening(
+        "conv-zh-page", evaluate(load_criteria(), answers), words, language="zh",
+        side_questions=[{"topic": "residence", "text": "要住在上海吗？", "at": "2026-11-20T02:00:00+00:00",
+                         "during": "primary_resected"}])
+    lead_id = app_store.get_lead("conv-zh-page").id
+    text = _visible_text(wang.get(f"/leads/{lead_id}").get_data(as_text=True))
+
+    for chinese in ("年龄 18 至 75 岁", "患者 59 岁；本研究接收 18 至 75 岁的患者。", "读取的年龄 59",
+                    "肠道原发肿瘤已手术切除（原发灶切除）", "患者不确定肠道原发肿瘤是否已切除。需要复核。",
+                    "患者接受过 CAR-T 细胞治疗或其他基因修饰 T 细胞治疗。", "在医院附近居住",
+                    "提问于 肠道原发肿瘤已手术切除（原发灶切除）"):
+        assert chinese in text, chinese
+    criteria = load_criteria()
+    english = [check.label for check in criteria.checks] + ["Patient is 59", "read age", "Needs review"]
+    keys = [check.id for check in criteria.checks] + ["residence", "unsure"]
+    shown = [word for word in english + keys if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)]
+    assert shown == [], [text[max(0, text.find(w) - 80):text.find(w) + 80] for w in shown]

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from bot.cli import main as cli
+from bot.leads.accounts import Accounts
 from bot.leads.database import Database
 from bot.settings import get_settings
-from bot.web.coordinator.accounts import Accounts
 from tests.web.coordinator.conftest import FAST_HASHER
 
 PASSWORD = "a long enough password"
@@ -25,7 +25,7 @@ class Terminal(io.StringIO):
 def database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("DATABASE_URL", database_url)
     get_settings.cache_clear()
-    monkeypatch.setattr("bot.web.coordinator.accounts.PasswordHasher", lambda: FAST_HASHER)  # cheap hashes
+    monkeypatch.setattr("bot.leads.accounts.PasswordHasher", lambda: FAST_HASHER)  # cheap hashes
     yield database_url
     get_settings.cache_clear()
 

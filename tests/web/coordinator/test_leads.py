@@ -142,7 +142,7 @@ def test_detail_shows_the_evidence_for_every_criterion(client: FlaskClient, stor
     assert check.protocol_text in block  # the protocol's own words
     assert check.question.replace('"', "&#34;") in block  # the question asked
     assert "“I&#39;m not sure”" in block  # the patient's own words
-    assert "<strong>unsure</strong>" in block  # the value read
+    assert "<strong>not sure</strong>" in block  # the value read, in words (never the stored key "unsure")
     assert "badge-verdict-unknown" in block and "result to be checked" in block  # verdict and reason
     assert page.count('class="criterion card') == len(CRITERIA.checks)
     for item in CRITERIA.record_checks:

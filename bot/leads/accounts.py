@@ -1,5 +1,8 @@
 """Coordinator accounts: argon2 password hashes, and sign-in throttling kept in the database.
 
+The store behind the coordinator app's sign-in and the `prescreen coordinator` commands; it lives with
+the lead store so the command line need not reach into the web app.
+
 Failed sign-ins are counted in the `coordinators` row itself, with atomic updates, so the
 lockout holds across restarts and across processes (several waitress workers, the CLI).
 """
@@ -10,7 +13,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from argon2 import PasswordHasher
@@ -19,10 +22,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot.languages import DEFAULT_LANGUAGE, LANGUAGES, known_language
 from bot.leads.database import Database
 from bot.leads.models import Coordinator, utcnow
+from bot.leads.pipeline import as_utc
 from bot.leads.store import StoreError
-from bot.web.coordinator.config import LANGUAGES
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{1,63}")
 MIN_PASSWORD_CHARS = 12
@@ -59,13 +63,6 @@ def check_language(language: str) -> str:
     return language
 
 
-def as_utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back without a timezone; they are stored in UTC."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 @dataclass(frozen=True)
 class CoordinatorInfo:
     id: int
@@ -75,7 +72,7 @@ class CoordinatorInfo:
     session_epoch: int
     created_at: datetime
     last_login_at: datetime | None
-    language: str = "en"  # the app's language for this coordinator
+    language: str = DEFAULT_LANGUAGE  # the app's language for this coordinator
 
     def locked(self, now: datetime | None = None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or utcnow())
@@ -90,7 +87,7 @@ class CoordinatorInfo:
             session_epoch=row.session_epoch or 0,
             created_at=as_utc(row.created_at),  # type: ignore[arg-type]
             last_login_at=as_utc(row.last_login_at),
-            language=row.language or "en",
+            language=known_language(row.language),
         )
 
 
@@ -111,7 +108,7 @@ class Accounts:
         hasher: PasswordHasher | None = None,
         max_failures: int = MAX_FAILURES,
         lock_for: timedelta = LOCK_FOR,
-        default_language: str = "en",
+        default_language: str = DEFAULT_LANGUAGE,
     ) -> None:
         self.database = database
         self.default_language = check_language(default_language)  # for new accounts
