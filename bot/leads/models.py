@@ -120,7 +120,10 @@ class CriterionResultRow(Base):
     """The engine's verdict on one criterion, with its reason."""
 
     __tablename__ = "criterion_results"
-    __table_args__ = (UniqueConstraint("screening_id", "check_id"),)
+    __table_args__ = (
+        UniqueConstraint("screening_id", "check_id"),
+        Index("ix_criterion_results_check_id_position", "check_id", "position"),  # an export's columns (0009)
+    )
 
     id = Column(Integer, primary_key=True)
     screening_id = Column(Integer, ForeignKey("screenings.id", ondelete="CASCADE"), nullable=False, index=True)

@@ -6,19 +6,19 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, noload, selectinload
 from sqlalchemy.sql import Select
 
 from bot.leads import lead_facts
 from bot.leads import pipeline_sql as rules
 from bot.leads.base import StoreBase
 from bot.leads.errors import LeadNotFound
-from bot.leads.models import Contact, ReviewStatus, Screening
+from bot.leads.models import Contact, CriterionResultRow, ReviewStatus, Screening
 from bot.leads.name_order import sort_key
 from bot.leads.records import LeadPage, LeadQuery, LeadRecord, decrypt_name, lead_record
 from bot.leads.reference_codes import PREFIX, normalise_reference_code, reference_code_fragment
@@ -29,6 +29,9 @@ from bot.trial.eligibility import Status
 _TYPED_PHONE = re.compile(r"\+?[\d\s()./\-]+")
 # A WeChat ID: 6 to 20 letters, digits, _ or -, starting with a letter (matched whole, through its index).
 _WECHAT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{5,19}")
+# Leads read at a time for an export: the first chunk small, so a streamed file starts at once.
+FIRST_CHUNK = 50
+EXPORT_CHUNK = 500
 # Invisible and direction characters that a pasted number may carry.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -130,6 +133,49 @@ class LeadSearch(StoreBase):
         self._fill_name_groups(query)
         with self._reading("finding leads") as session:
             return self._records(session, self.matching_ids(query, session))
+
+    def iter_leads(self, query: LeadQuery, full: bool = True, chunk: int = EXPORT_CHUNK) -> Iterator[LeadRecord]:
+        """The leads matching `query`, in its order, read a chunk at a time (memory stays bounded).
+
+        `full=False` leaves out what the CSV does not show (answers, their corrections, the patient's
+        questions, status history): much less to read per lead. The first chunk is small, so a file
+        streamed from here starts at once. A lead erased meanwhile is skipped.
+        """
+        ids = self.matching_ids(query)
+        size = min(chunk, FIRST_CHUNK)
+        start = 0
+        while start < len(ids):
+            with self._reading("exporting leads") as session:
+                yield from self._records(session, ids[start:start + size], full)
+            start += size
+            size = chunk
+
+    def export_check_ids(self, query: LeadQuery) -> list[str]:
+        """The criteria the leads matching `query` have results for, in the order they are asked.
+
+        Found without reading every result: the distinct check ids by a walk of their index, then for
+        each whether a matching lead has it. Ordered by the check's first position in the results.
+        """
+        results = CriterionResultRow
+        with self._reading("listing criteria for an export") as session:
+            walk = select(func.min(results.check_id).label("check_id")).cte("walk", recursive=True)
+            walk = walk.union_all(
+                select(select(func.min(results.check_id)).where(results.check_id > walk.c.check_id)
+                       .scalar_subquery()).where(walk.c.check_id.is_not(None))
+            )
+            check_ids = [c for c in session.execute(select(walk.c.check_id)).scalars() if c is not None]
+            conditions = self._conditions(session, query)
+            found = []
+            for check_id in check_ids:
+                present = session.execute(
+                    select(results.screening_id).join(Screening, Screening.id == results.screening_id)
+                    .where(results.check_id == check_id, *conditions).limit(1)
+                ).first()
+                if present is not None:
+                    position = session.execute(
+                        select(func.min(results.position)).where(results.check_id == check_id)).scalar_one()
+                    found.append((position, check_id))
+        return [check_id for _, check_id in sorted(found)]
 
     def matching_ids(self, query: LeadQuery, session: Session | None = None) -> list[int]:
         """Ids of the completed screenings that match `query`, in its order."""
@@ -272,8 +318,13 @@ class LeadSearch(StoreBase):
             }
         return sorted(found)
 
-    def _records(self, session: Session, ids: Sequence[int]) -> list[LeadRecord]:
+    def _records(self, session: Session, ids: Sequence[int], full: bool = True) -> list[LeadRecord]:
         if not ids:
             return []
-        by_id = {s.id: s for s in session.execute(self._query().where(Screening.id.in_(list(ids)))).scalars()}
+        query = self._query() if full else select(Screening).options(
+            selectinload(Screening.results), selectinload(Screening.contact), selectinload(Screening.contact_attempts),
+            *(noload(relation) for relation in (Screening.answers, Screening.status_changes, Screening.answer_events,
+                                                Screening.side_questions)),
+        )
+        by_id = {s.id: s for s in session.execute(query.where(Screening.id.in_(list(ids)))).scalars()}
         return [lead_record(by_id[i], self.cipher) for i in ids if i in by_id]

@@ -44,10 +44,13 @@ def upgrade() -> None:
     op.create_index("ix_screenings_review_status_completed_at", "screenings", ["review_status", "completed_at"],
                     unique=False)
     op.create_index("ix_contact_attempts_screening_id_at", "contact_attempts", ["screening_id", "at"], unique=False)
+    op.create_index("ix_criterion_results_check_id_position", "criterion_results", ["check_id", "position"],
+                    unique=False)
     op.execute(BACKFILL)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_criterion_results_check_id_position", table_name="criterion_results")
     op.drop_index("ix_contact_attempts_screening_id_at", table_name="contact_attempts")
     op.drop_index("ix_screenings_review_status_completed_at", table_name="screenings")
     op.drop_index(op.f("ix_contacts_name_group"), table_name="contacts")
