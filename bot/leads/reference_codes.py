@@ -59,3 +59,21 @@ def reference_code_fragment(text: str) -> str | None:
     if not _FRAGMENT.fullmatch(typed):
         return None
     return typed if typed.startswith(f"{PREFIX}-") else typed.removeprefix(PREFIX)
+
+
+def without_reference_codes(text: str) -> str:
+    """`text` with every quoted code blanked out, e.g. to tell a message's language by its words alone."""
+    return _IN_TEXT.sub(" ", text)
+
+
+def erasure_code(reference_code: str | None, number: int) -> str:
+    """What a coordinator types to confirm an erasure: the reference code, or "#12" for a record without one."""
+    return reference_code or f"#{number}"
+
+
+def confirms_erasure(typed: str, code: str) -> bool:
+    """Whether what was typed is `code` (from erasure_code). Case, spaces and dashes do not matter:
+    "ps-7k3f9q", "PS7K3F9Q" and "PS-7K3F9Q" all match; a record without a code takes "#12" or "12"."""
+    if code.startswith("#"):
+        return "".join(ch for ch in typed if ch.isalnum()) == code[1:]
+    return normalise_reference_code(typed) == code

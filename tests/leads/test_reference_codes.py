@@ -8,11 +8,14 @@ import pytest
 
 from bot.leads.reference_codes import (
     ALPHABET,
+    confirms_erasure,
+    erasure_code,
     is_reference_code,
     new_reference_code,
     normalise_reference_code,
     reference_code_fragment,
     reference_code_in,
+    without_reference_codes,
 )
 
 # typed by a patient or a coordinator -> the stored code, or None
@@ -97,3 +100,30 @@ def test_new_codes_use_only_the_alphabet_and_read_back() -> None:
         assert re.fullmatch(rf"PS-[{ALPHABET}]{{6}}", code)
         assert is_reference_code(code) and reference_code_in(f"delete {code.lower()}") == code
     assert not set("01OIL") & set(ALPHABET)
+
+
+@pytest.mark.parametrize(("reference_code", "number", "typed", "confirms"), [
+    ("PS-7K3F9Q", 12, "PS-7K3F9Q", True),
+    ("PS-7K3F9Q", 12, "ps 7k3f9q", True),
+    ("PS-7K3F9Q", 12, "PS7K3F9Q", True),
+    ("PS-7K3F9Q", 12, "PS-7K3F9R", False),
+    ("PS-7K3F9Q", 12, "#12", False),  # a lead with a code is confirmed with its code only
+    ("PS-7K3F9Q", 12, "", False),
+    (None, 12, "#12", True),
+    (None, 12, "12", True),
+    (None, 12, "# 12", True),
+    (None, 12, "#13", False),
+    (None, 12, "112", False),
+])
+def test_an_erasure_is_confirmed_by_the_code_the_page_asks_for(
+        reference_code: str | None, number: int, typed: str, confirms: bool) -> None:
+    """The lead page and the other-studies list ask for the same thing and read it the same way."""
+    code = erasure_code(reference_code, number)
+    assert code == (reference_code or f"#{number}")
+    assert confirms_erasure(typed, code) is confirms
+
+
+def test_codes_are_blanked_out_of_a_text_and_nothing_else() -> None:
+    assert without_reference_codes("Your code is ps-7k3f9q.").split() == ["Your", "code", "is", "."]
+    assert without_reference_codes("PS-7K3F9Q") == " "
+    assert without_reference_codes("PSYCHE1 and PS-7K3F0Q stay") == "PSYCHE1 and PS-7K3F0Q stay"

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from bot.leads.reference_codes import without_reference_codes
 from bot.reading.language import Language, looks_chinese
 
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -23,7 +24,7 @@ def text_language(text: str, fallback: Language) -> Language:
     """"您好！请问您多大年纪？" → zh, "How old are you?" → en, "PS-7K3F9Q" → `fallback`."""
     if looks_chinese(text):
         return "zh"
-    if _LATIN_WORD.search(re.sub(r"\bPS-?[A-Z0-9]{6}\b", " ", text)):
+    if _LATIN_WORD.search(without_reference_codes(text)):
         return "en"
     return fallback
 

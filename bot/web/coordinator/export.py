@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from bot.leads.export import leads_as_csv
 from bot.web.coordinator.core import audit, services
-from bot.web.coordinator.leads import lead_filters
+from bot.web.coordinator.leads.filters import lead_filters
 
 bp = Blueprint("export", __name__, url_prefix="/export")
 

@@ -19,24 +19,12 @@ from flask_babel import gettext as _
 
 from bot.leads.erasure import ERASE_REASONS, TrackerStoreError, erase_other_studies_contact
 from bot.leads.other_studies_export import other_studies_as_csv
-from bot.leads.reference_codes import normalise_reference_code
+from bot.leads.reference_codes import confirms_erasure, erasure_code
 from bot.leads.store import LeadNotFound, OtherStudiesRecord, StoreError
 from bot.web.coordinator.core import actor, audit, services
 
 bp = Blueprint("other_studies", __name__, url_prefix="/other-studies")
 log = logging.getLogger(__name__)
-
-
-def entry_code(entry: OtherStudiesRecord) -> str:
-    """What a coordinator types to confirm erasing an entry: its reference code (its number if it has none)."""
-    return entry.reference_code or f"#{entry.screening_id}"
-
-
-def same_code(typed: str, code: str) -> bool:
-    """Case, spaces and dashes do not matter ("ps-7k3f9q" matches PS-7K3F9Q); "#12" or "12" for no code."""
-    if code.startswith("#"):
-        return "".join(ch for ch in typed if ch.isalnum()) == code[1:]
-    return normalise_reference_code(typed) == code
 
 
 def _entry_or_404(screening_id: int) -> OtherStudiesRecord:
@@ -70,8 +58,8 @@ def export_csv() -> ResponseReturnValue:
 @bp.get("/<int:screening_id>/erase")
 def confirm_erase(screening_id: int) -> str:
     entry = _entry_or_404(screening_id)
-    return render_template("other_studies/erase.html", entry=entry, code=entry_code(entry),
-                           erase_reasons=ERASE_REASONS)
+    code = erasure_code(entry.reference_code, entry.screening_id)
+    return render_template("other_studies/erase.html", entry=entry, code=code, erase_reasons=ERASE_REASONS)
 
 
 @bp.post("/<int:screening_id>/erase")
@@ -79,14 +67,14 @@ def erase(screening_id: int) -> ResponseReturnValue:
     """Erase one entry and the conversation it was typed in; the screening's anonymous answers stay.
     Only an audit entry remains: who, when, the reference code and one of ERASE_REASONS."""
     entry = _entry_or_404(screening_id)
-    code = entry_code(entry)
+    code = erasure_code(entry.reference_code, entry.screening_id)
     back = redirect(url_for("other_studies.confirm_erase", screening_id=screening_id))
     reason = request.form.get("reason", "")
     typed = request.form.get("confirm", "")
     if reason not in ERASE_REASONS:
         flash(_("Choose why this patient's details are erased. Nothing was erased."), "error")
         return back
-    if not same_code(typed, code):
+    if not confirms_erasure(typed, code):
         message = _("Type the reference code %(code)s to confirm.", code=code) if not typed.strip() else _(
             "The code you typed does not match this entry's reference code (%(code)s).", code=code)
         flash(message + " " + _("Nothing was erased."), "error")
