@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.leads.crypto import FieldCipher
@@ -66,10 +66,11 @@ def fill_name_groups(session: Session, cipher: FieldCipher) -> int:
         ).all()
         if not rows:
             return filled
-        for screening_id, token in rows:
-            session.execute(update(Contact).where(Contact.screening_id == screening_id)
-                            .values(name_group=name_group(cipher.decrypt(token)))
-                            .execution_options(synchronize_session=False))
+        session.connection().execute(
+            update(Contact.__table__).where(Contact.__table__.c.screening_id == bindparam("lead"))
+            .values(name_group=bindparam("group")),
+            [{"lead": screening_id, "group": name_group(cipher.decrypt(token))} for screening_id, token in rows],
+        )
         filled += len(rows)
 
 

@@ -150,12 +150,10 @@ class Metrics(StoreBase):
 
         The database works out each wait (in seconds, to the millisecond) and counts who is waiting.
         """
-        first = (select(func.min(ContactAttempt.at)).where(ContactAttempt.screening_id == Screening.id)
-                 .scalar_subquery())
         with self._reading("measuring time to first contact") as session:
-            leads = (
+            leads = (  # the first attempt as stored on the screening (bot/leads/lead_facts.py)
                 select(Screening.completed_at.label("completed"), Screening.review_status.label("status"),
-                       first.label("first"))
+                       Screening.first_attempt_at.label("first"))
                 .join(Contact, Contact.screening_id == Screening.id)
                 .where(Screening.completed_at.is_not(None))
                 .subquery()

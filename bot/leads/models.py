@@ -51,7 +51,10 @@ class Screening(Base):
 
     __tablename__ = "screenings"
     # The lead list's overdue filter and "needs action first" (0009).
-    __table_args__ = (Index("ix_screenings_review_status_completed_at", "review_status", "completed_at"),)
+    __table_args__ = (
+        Index("ix_screenings_status_contact_completed", "review_status", "has_contact", "completed_at"),
+        Index("ix_screenings_contact_completed", "has_contact", "completed_at"),
+    )
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(128), nullable=False, unique=True, index=True)

@@ -116,3 +116,40 @@ def needs_action_order(clock: Clock, descending: bool = False) -> list[Any]:
     columns = [level, moment, Screening.id]
     return [c.desc() for c in columns] if descending else [c.asc() for c in columns]
 
+
+
+# "Needs action first" one urgency at a time, for a page: each level's rows are found through an index
+# by a condition every completed screening at that level meets (its hint), ordered by that level's
+# moment; the full CASE above is then checked only on those rows. Tested with the rules above.
+LEVELS = tuple(sorted(Urgency))
+
+
+def level_hint(level: Urgency, clock: Clock) -> Any:
+    """A condition that every completed screening at `level` meets (not enough on its own)."""
+    contact = Screening.has_contact.is_(True)
+    return {
+        Urgency.OVERDUE: and_(Screening.review_status == NEW, contact, Screening.completed_at < clock.deadline_cut),
+        Urgency.CALLBACK_DUE: Screening.callback_at <= clock.utc_now,
+        Urgency.VISIT_PASSED: Screening.review_status == ReviewStatus.VISIT_BOOKED.value,
+        Urgency.NEW: and_(Screening.review_status == NEW, contact),
+        Urgency.OPEN: and_(Screening.review_status.not_in((*CLOSED_STATUSES, NEW)), contact),
+        Urgency.NO_CONTACT: not_(contact),
+        Urgency.CLOSED: Screening.review_status.in_(CLOSED_STATUSES),
+    }[level]
+
+
+def level_moment(level: Urgency) -> Any:
+    """pipeline.needs_action_key's moment for completed leads at `level` (the deadline as the completion:
+    the same order), a plain column where it can be, so an index gives the order."""
+    if level is Urgency.CALLBACK_DUE:
+        return Screening.callback_at
+    if level is Urgency.VISIT_PASSED:
+        return Screening.visit_at
+    if level is Urgency.OPEN:
+        return func.coalesce(Screening.callback_at, Screening.completed_at)
+    return Screening.completed_at
+
+
+def at_level(level: Urgency, clock: Clock) -> list[Any]:
+    """WHERE for the screenings at `level`: its hint (for the index) and the rule itself."""
+    return [level_hint(level, clock), urgency(clock) == int(level)]

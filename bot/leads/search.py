@@ -20,6 +20,7 @@ from bot.leads.base import StoreBase
 from bot.leads.errors import LeadNotFound
 from bot.leads.models import Contact, CriterionResultRow, ReviewStatus, Screening
 from bot.leads.name_order import sort_key
+from bot.leads.pipeline import Urgency
 from bot.leads.records import LeadPage, LeadQuery, LeadRecord, decrypt_name, lead_record
 from bot.leads.reference_codes import PREFIX, normalise_reference_code, reference_code_fragment
 from bot.trial.eligibility import Status
@@ -112,11 +113,12 @@ class LeadSearch(StoreBase):
                 raise LeadNotFound(f"no lead {text!r}")
             return lead_record(screening, self.cipher)
 
-    def search_leads(self, query: LeadQuery, page: int = 1, per_page: int = 25) -> LeadPage:
+    def search_leads(self, query: LeadQuery, page: int = 1, per_page: int = 25, full: bool = True) -> LeadPage:
         """One page of completed screenings matching `query` (contact details decrypted).
 
         The database filters, counts, sorts and cuts the page (the pipeline's rules as SQL:
-        bot/leads/pipeline_sql.py); only the page's leads are read in full.
+        bot/leads/pipeline_sql.py); only the page's leads are read. `full=False` leaves out what the
+        list does not show (answers, their corrections, the patient's questions, status history).
         """
         per_page = max(1, per_page)
         self._fill_name_groups(query)
@@ -126,7 +128,7 @@ class LeadSearch(StoreBase):
             pages = max(1, math.ceil(total / per_page))
             page = min(max(1, page), pages)
             shown = self._ordered_ids(session, query, conditions, (page - 1) * per_page, per_page)
-            return LeadPage(self._records(session, shown), total, page, per_page)
+            return LeadPage(self._records(session, shown, full), total, page, per_page)
 
     def find_leads(self, query: LeadQuery) -> list[LeadRecord]:
         """Every completed screening matching `query`, in its order (for exports)."""
@@ -135,18 +137,22 @@ class LeadSearch(StoreBase):
             return self._records(session, self.matching_ids(query, session))
 
     def iter_leads(self, query: LeadQuery, full: bool = True, chunk: int = EXPORT_CHUNK) -> Iterator[LeadRecord]:
-        """The leads matching `query`, in its order, read a chunk at a time (memory stays bounded).
+        """The leads matching `query`, in its order, read a chunk at a time (memory stays bounded)."""
+        return self.iter_records(self.matching_ids(query), full, chunk)
+
+    def iter_records(self, ids: Sequence[int], full: bool = True, chunk: int = EXPORT_CHUNK) -> Iterator[LeadRecord]:
+        """These leads, in this order, read a chunk at a time, each chunk in its own session.
 
         `full=False` leaves out what the CSV does not show (answers, their corrections, the patient's
         questions, status history): much less to read per lead. The first chunk is small, so a file
         streamed from here starts at once. A lead erased meanwhile is skipped.
         """
-        ids = self.matching_ids(query)
         size = min(chunk, FIRST_CHUNK)
         start = 0
         while start < len(ids):
             with self._reading("exporting leads") as session:
-                yield from self._records(session, ids[start:start + size], full)
+                records = self._records(session, ids[start:start + size], full)
+            yield from records
             start += size
             size = chunk
 
@@ -199,10 +205,12 @@ class LeadSearch(StoreBase):
         if text:
             conditions.append(Screening.id.in_(self._search_ids(session, text, conditions)))
         clock = self._clock(query)
+        # With each rule, the hints of its urgency levels, which the indexes can find (pipeline_sql.py).
         if query.attention == "overdue":
-            conditions.append(rules.is_overdue(clock))
+            conditions += [rules.level_hint(Urgency.OVERDUE, clock), rules.is_overdue(clock)]
         elif query.attention == "action":
-            conditions.append(rules.needs_action(clock))
+            levels = (Urgency.OVERDUE, Urgency.CALLBACK_DUE, Urgency.VISIT_PASSED)
+            conditions += [or_(*(rules.level_hint(level, clock) for level in levels)), rules.needs_action(clock)]
         return conditions
 
     @staticmethod
@@ -215,8 +223,7 @@ class LeadSearch(StoreBase):
         if query.sort == "name":
             return self._by_name(session, conditions, query.descending, offset, limit)
         if query.sort == "needs_action":
-            # Most pressing first; among equals the older lead (lower id) first.
-            order = rules.needs_action_order(self._clock(query), query.descending)
+            return self._by_urgency(session, self._clock(query), conditions, query.descending, offset, limit)
         else:
             column = {
                 "reference": Screening.reference_code,
@@ -228,6 +235,34 @@ class LeadSearch(StoreBase):
         if limit is not None:
             statement = statement.limit(limit)
         return list(session.execute(statement).scalars())
+
+    @staticmethod
+    def _by_urgency(session: Session, clock: rules.Clock, conditions: Sequence[Any], descending: bool, offset: int,
+                    limit: int | None) -> list[int]:
+        """ "Needs action first": most pressing first; among equals the older lead (lower id) first.
+
+        One urgency level at a time (bot/leads/pipeline_sql.py), counting a level only to skip it, so
+        a page near the top reads only the few leads that need action, never sorts all of them.
+        """
+        ids: list[int] = []
+        skip = offset
+        for level in reversed(rules.LEVELS) if descending else rules.LEVELS:
+            if limit is not None and len(ids) >= limit:
+                break
+            where = [*conditions, *rules.at_level(level, clock)]
+            if skip:
+                count = session.execute(select(func.count(Screening.id)).where(*where)).scalar_one()
+                if skip >= count:
+                    skip -= count
+                    continue
+            columns = (rules.level_moment(level), Screening.id)
+            statement = (select(Screening.id).where(*where)
+                         .order_by(*(c.desc() if descending else c.asc() for c in columns)).offset(skip))
+            if limit is not None:
+                statement = statement.limit(limit - len(ids))
+            ids += session.execute(statement).scalars()
+            skip = 0
+        return ids
 
     def _by_name(self, session: Session, conditions: Sequence[Any], descending: bool, offset: int,
                  limit: int | None) -> list[int]:

@@ -41,8 +41,9 @@ def upgrade() -> None:
     op.add_column("screenings", sa.Column("last_attempt_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("contacts", sa.Column("name_group", sa.Integer(), nullable=True))
     op.create_index(op.f("ix_contacts_name_group"), "contacts", ["name_group"], unique=False)
-    op.create_index("ix_screenings_review_status_completed_at", "screenings", ["review_status", "completed_at"],
-                    unique=False)
+    op.create_index("ix_screenings_status_contact_completed", "screenings",
+                    ["review_status", "has_contact", "completed_at"], unique=False)
+    op.create_index("ix_screenings_contact_completed", "screenings", ["has_contact", "completed_at"], unique=False)
     op.create_index("ix_contact_attempts_screening_id_at", "contact_attempts", ["screening_id", "at"], unique=False)
     op.create_index("ix_criterion_results_check_id_position", "criterion_results", ["check_id", "position"],
                     unique=False)
@@ -52,7 +53,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_criterion_results_check_id_position", table_name="criterion_results")
     op.drop_index("ix_contact_attempts_screening_id_at", table_name="contact_attempts")
-    op.drop_index("ix_screenings_review_status_completed_at", table_name="screenings")
+    op.drop_index("ix_screenings_contact_completed", table_name="screenings")
+    op.drop_index("ix_screenings_status_contact_completed", table_name="screenings")
     op.drop_index(op.f("ix_contacts_name_group"), table_name="contacts")
     # Plain DROP COLUMN (SQLite >= 3.35): a batch copy of `screenings` would cascade-delete its rows' children.
     op.drop_column("contacts", "name_group")

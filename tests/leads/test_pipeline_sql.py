@@ -14,7 +14,7 @@ from bot.leads import pipeline
 from bot.leads import pipeline_sql as rules
 from bot.leads.models import ReviewStatus, Screening
 from bot.leads.pipeline import LeadState
-from bot.leads.store import LeadStore
+from bot.leads.store import LeadQuery, LeadStore
 
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=timezone.utc)
 HOURS = 24
@@ -68,6 +68,17 @@ def test_the_sql_rules_agree_with_the_python_rules(store: LeadStore) -> None:
             got = list(session.execute(
                 select(Screening.id).order_by(*rules.needs_action_order(CLOCK, descending))).scalars())
             assert got == (expected[::-1] if descending else expected)
+        for level in rules.LEVELS:  # each level's hint holds for every lead at that level
+            hinted = set(session.execute(select(Screening.id).where(rules.level_hint(level, CLOCK))).scalars())
+            assert {i for i, c in enumerate(table, start=1) if pipeline.urgency(c, NOW, HOURS) == level} <= hinted
+    # The list's pages, one urgency level at a time, in the same order as sorting every lead.
+    for descending in (False, True):
+        query = LeadQuery(sort="needs_action", descending=descending, now=NOW, deadline_hours=HOURS)
+        order = expected[::-1] if descending else expected
+        assert store.matching_ids(query) == order
+        for per_page, page in ((25, 1), (25, 7), (500, 3), (1000, 4)):
+            shown = [lead.id for lead in store.search_leads(query, page, per_page, full=False).leads]
+            assert shown == order[(page - 1) * per_page: page * per_page], (per_page, page)
 
 
 def test_every_urgency_is_in_the_table() -> None:
