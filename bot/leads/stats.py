@@ -131,16 +131,17 @@ class Statistics(StoreBase):
         then the steps of the way to enrolment as the metrics page counts them (bot/leads/metrics.py):
         contacted, confirmed (eligible on the records), visit_booked, study_consented, enrolled."""
         with self._reading("counting the funnel") as session:
-            def count(*conditions: Any) -> int:
-                return session.execute(select(func.count(Screening.id)).where(*conditions)).scalar_one()
-
+            consented, completed = session.execute(
+                select(func.count(Screening.id), func.count(Screening.completed_at))).one()
             counts = {
                 "started": session.execute(select(func.count(ConversationStart.id))).scalar_one(),
-                "consented": count(),
-                "completed": count(Screening.completed_at.is_not(None)),
+                "consented": consented,
+                "completed": completed,
             }
+            by_status = dict(session.execute(  # one pass over the provisional status index
+                select(Screening.provisional_status, func.count()).group_by(Screening.provisional_status)).all())
             for status in Status:
-                counts[status.value] = count(Screening.provisional_status == status.value)
+                counts[status.value] = by_status.get(status.value, 0)
             progress = progress_counts(session)
             counts["contacted"] = progress["contacted"]
             counts["confirmed"] = progress["eligible"]
