@@ -29,6 +29,7 @@ import dataclasses
 import json
 import os
 import random
+import re
 import statistics
 import string
 import subprocess
@@ -322,6 +323,13 @@ def samples_from(database: Database, cipher: FieldCipher) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------ timing
 
 
+def csrf_token(client: Any, path: str) -> str:
+    """The form token a page carries (the app refuses a POST without it)."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))
+    assert match, f"no form token on {path}"
+    return match.group(1)
+
+
 def percentile(values: Sequence[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, int(round(share * len(ordered) + 0.5)) - 1))]
@@ -347,7 +355,6 @@ def measure(url: str, key: str, samples: dict[str, Any], repeat: int, export_rep
     from bot.notify.outbox import digest_leads
     from bot.web.coordinator import create_app
     from bot.web.coordinator.accounts import Accounts
-    from tests.web.coordinator.seed import csrf_token, sign_in
 
     settings = dataclasses.replace(get_settings(), database_url=url, tracker_store_url=url if url.startswith(
         "postgresql") else "sqlite:///" + tempfile.mktemp(suffix=".db"), data_key=key, old_data_keys=(),
@@ -363,7 +370,8 @@ def measure(url: str, key: str, samples: dict[str, Any], repeat: int, export_rep
     except Exception:  # noqa: BLE001 - a reused database already has the account
         accounts.add("bench", PASSWORD, reset=True, language="en")
     client = app.test_client()
-    response = sign_in(client, "bench", PASSWORD)
+    response = client.post("/login", data={"username": "bench", "password": PASSWORD,
+                                           "csrf_token": csrf_token(client, "/login")})
     assert response.status_code == 302, "signing in failed"
 
     def page(path: str, check: str | None = None) -> Callable[[int], Any]:

@@ -282,7 +282,8 @@ class LeadSearch(StoreBase):
         end = None if limit is None else offset + limit
         ids: list[int] = []
         if offset < total_named:
-            wanted, skipped, seen = [], 0, 0
+            wanted: list[int] = []
+            skipped = seen = 0
             for group, count in groups:
                 if seen + count > offset and (end is None or seen < end):
                     if not wanted:
