@@ -335,6 +335,14 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, int(round(share * len(ordered) + 0.5)) - 1))]
 
 
+SKIP: re.Pattern[str] | None = None  # --skip
+
+
+def timed_as(label: str, run: Callable[[int], Any], repeat: int) -> dict[str, Any]:
+    """`timed`, unless --skip leaves this figure out."""
+    return {"skipped": True} if SKIP is not None and SKIP.search(label) else timed(run, repeat)
+
+
 def timed(run: Callable[[int], Any], repeat: int) -> dict[str, float]:
     """Wall-clock p50/p95 and this process's CPU time per request (the app, and SQLite, run in this process:
     on a busy shared machine the CPU time is the steadier figure; PostgreSQL's own CPU is not in it)."""
@@ -403,27 +411,28 @@ def measure(url: str, key: str, samples: dict[str, Any], repeat: int, export_rep
         "list: completed last month": f"/leads?from={(now - timedelta(days=30)).date()}&to={now.date()}",
     }
     for label, path in lists.items():
-        results[label] = timed(page(path), repeat)
+        results[label] = timed_as(label, page(path), repeat)
         print(f"  {label:45s} {results[label]}", flush=True)
-    results["list: reference-code search"] = timed(
+    results["list: reference-code search"] = timed_as("list: reference-code search",
         lambda n: page(f"/leads?q={codes[n % len(codes)]}", codes[n % len(codes)])(n), repeat)
-    results["list: phone search"] = timed(
+    results["list: phone search"] = timed_as("list: phone search",
         lambda n: page(f"/leads?q={phones[n % len(phones)].replace('+86', '')}")(n), repeat)
-    results["list: part of a name search"] = timed(page("/leads?q=" + "王"), max(3, repeat // 3))
+    results["list: part of a name search"] = timed_as("list: part of a name search", page("/leads?q=" + "王"),
+                                                      max(3, repeat // 3))
     for label in ("list: reference-code search", "list: phone search", "list: part of a name search"):
         print(f"  {label:45s} {results[label]}", flush=True)
-    results["lead page"] = timed(lambda n: page(f"/leads/{ids[n % len(ids)]}")(n), repeat)
+    results["lead page"] = timed_as("lead page", lambda n: page(f"/leads/{ids[n % len(ids)]}")(n), repeat)
     print(f"  {'lead page':45s} {results['lead page']}", flush=True)
-    results["metrics page"] = timed(page("/insights/metrics"), repeat)
+    results["metrics page"] = timed_as("metrics page", page("/insights/metrics"), repeat)
     print(f"  {'metrics page':45s} {results['metrics page']}", flush=True)
-    results["agreement page"] = timed(page("/insights/agreement"), max(3, repeat // 3))
+    results["agreement page"] = timed_as("agreement page", page("/insights/agreement"), max(3, repeat // 3))
     print(f"  {'agreement page':45s} {results['agreement page']}", flush=True)
 
     if export_repeat > 0:
         results.update(measure_export(client, csrf_token(client, "/leads"), export_repeat))
     config = dataclasses.replace(notify_config(settings), deadline_hours=settings.contact_deadline_hours)
     database = services.store.database
-    results["notifier digest"] = timed(
+    results["notifier digest"] = timed_as("notifier digest",
         lambda _n: digest_leads(database, config, now - timedelta(days=1), now), repeat)
     print(f"  {'notifier digest':45s} {results['notifier digest']}", flush=True)
     database.engine.dispose()
@@ -528,9 +537,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "before issue 23 built the whole file in memory, gigabytes at 100,000 leads)")
     parser.add_argument("--sqlite-file", type=Path, help="seed this file once and reuse it on later runs "
                                                          "(its key is kept beside it, in <file>.key)")
+    parser.add_argument("--skip", default="", help="leave out the figures whose name matches this pattern")
     parser.add_argument("--label", default="", help="a name for this run in the report (e.g. before, after)")
     parser.add_argument("--report", type=Path, default=REPORT)
     args = parser.parse_args(argv)
+    global SKIP
+    SKIP = re.compile(args.skip) if args.skip else None
     # One fixed moment for seeding and measuring: the figures do not depend on the hour they are taken.
     now = datetime.now(timezone.utc).replace(microsecond=0)
     runs = []
