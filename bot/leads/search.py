@@ -186,6 +186,7 @@ class LeadSearch(StoreBase):
     def matching_ids(self, query: LeadQuery, session: Session | None = None) -> list[int]:
         """Ids of the completed screenings that match `query`, in its order."""
         if session is None:
+            self._fill_name_groups(query)
             with self._reading("finding leads") as own:
                 return self.matching_ids(query, own)
         return self._ordered_ids(session, query, self._conditions(session, query))
