@@ -46,6 +46,9 @@ nlu-gate: train  ## fail if the NLU got worse than tests/nlu/baseline.json, Engl
 bench: train  ## load benchmark: this project's configuration vs Rasa's stock one -> reports/bench.json
 	@$(PY) -m tools.bench $(ARGS)
 
+bench-coordinator:  ## the coordinator app at 100,000 screenings, SQLite and PostgreSQL -> reports/bench-coordinator.json
+	@$(PY) -m tools.bench_coordinator $(ARGS)
+
 audit: install  ## pip-audit of the installed packages against tests/security/accepted_vulnerabilities.yml
 	@scripts/audit.sh
 

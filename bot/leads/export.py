@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from bot.leads.records import LeadRecord
@@ -33,9 +33,24 @@ def leads_as_csv(records: Sequence[LeadRecord]) -> str:
         for item in record.criteria:
             if item["check_id"] not in check_ids:
                 check_ids.append(item["check_id"])
+    return "".join(csv_lines(records, check_ids))
+
+
+def csv_lines(records: Iterable[LeadRecord], check_ids: Sequence[str]) -> Iterator[str]:
+    """The CSV as lines, the header first, for a file written as the leads are read (the app streams it).
+
+    `check_ids` are the criteria columns, in order; a lead's criteria outside them are left out.
+    """
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([*CSV_FIELDS, *(f"{c}_{part}" for c in check_ids for part in ("verdict", "reason"))])
+
+    def line(cells: Sequence[Any]) -> str:
+        out.seek(0)
+        out.truncate()
+        writer.writerow(cells)
+        return out.getvalue()
+
+    yield line([*CSV_FIELDS, *(f"{c}_{part}" for c in check_ids for part in ("verdict", "reason"))])
     for record in records:
         row = record.as_export()
         by_check = {item["check_id"]: item for item in record.criteria}
@@ -46,8 +61,7 @@ def leads_as_csv(records: Sequence[LeadRecord]) -> str:
         for check_id in check_ids:
             item = by_check.get(check_id, {})
             cells += [csv_safe(item.get("verdict")), csv_safe(item.get("reason"))]
-        writer.writerow(cells)
-    return out.getvalue()
+        yield line(cells)
 
 
 def csv_safe(value: Any) -> str:

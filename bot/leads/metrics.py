@@ -13,8 +13,9 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.leads.base import StoreBase
@@ -27,7 +28,7 @@ from bot.leads.models import (
     Screening,
     StatusChange,
 )
-from bot.leads.pipeline import PROGRESS, REACHED_OUTCOMES, SCREEN_FAILURE_REASONS, LeadState, is_overdue
+from bot.leads.pipeline import PROGRESS, REACHED_OUTCOMES, SCREEN_FAILURE_REASONS
 
 # The funnel's steps, in order (labels: the coordinator app).
 FUNNEL_STEPS = (
@@ -155,45 +156,53 @@ class Metrics(StoreBase):
         return MisreadsCaught(int(caught or 0), int(conversations or 0))
 
     def leads_per_week(self, now: datetime, zone: tzinfo, weeks: int = 12) -> list[WeekCount]:
-        """Completed screenings per ISO week in `zone`, the last `weeks` weeks up to `now`'s, empty weeks included."""
+        """Completed screenings per ISO week in `zone`, the last `weeks` weeks up to `now`'s, empty weeks included.
+
+        The weeks' local Mondays are turned into UTC moments here; the database counts between them.
+        """
         last = week_start(now, zone)
-        first = last - timedelta(weeks=weeks - 1)
-        since = datetime.combine(first, time(), tzinfo=zone).astimezone(timezone.utc)
-        counts = {first + timedelta(weeks=n): [0, 0] for n in range(weeks)}
+        mondays = [last - timedelta(weeks=weeks - 1 - n) for n in range(weeks + 1)]  # and the next Monday
+        bounds = [datetime.combine(day, time(), tzinfo=zone).astimezone(timezone.utc) for day in mondays]
+        week = case(*[(Screening.completed_at >= bounds[n], n) for n in reversed(range(weeks))], else_=-1)
+        contact = Contact.screening_id.is_not(None)
+        counts = {mondays[n]: [0, 0] for n in range(weeks)}
         with self._reading("counting leads per week") as session:
             rows = session.execute(
-                select(Screening.completed_at, Contact.screening_id)
-                .outerjoin(Contact, Contact.screening_id == Screening.id)
-                .where(Screening.completed_at.is_not(None), Screening.completed_at >= since)
+                select(week.label("week"), contact.label("contact"), func.count())
+                .select_from(Screening).outerjoin(Contact, Contact.screening_id == Screening.id)
+                .where(Screening.completed_at.is_not(None), Screening.completed_at >= bounds[0],
+                       Screening.completed_at < bounds[weeks])  # a lead completed after this week: outside
+                .group_by(week, contact)
             ).all()
-        for completed_at, contact in rows:
-            week = counts.get(week_start(completed_at, zone))
-            if week is not None:  # a lead completed after `now` (clock skew) falls outside the weeks
-                week[0 if contact is not None else 1] += 1
+        for index, has_contact, count in rows:
+            if 0 <= index < weeks:
+                counts[mondays[index]][0 if has_contact else 1] += count
         return [WeekCount(start, with_contact, without) for start, (with_contact, without) in counts.items()]
 
     def first_contact(self, now: datetime, deadline_hours: int) -> FirstContact:
-        """Time from completing the prescreen to the first contact attempt, for leads with contact details."""
+        """Time from completing the prescreen to the first contact attempt, for leads with contact details.
+
+        The database works out each wait (in seconds, to the millisecond) and counts who is waiting.
+        """
         with self._reading("measuring time to first contact") as session:
-            rows = session.execute(
-                select(Screening.completed_at, Screening.review_status, func.min(ContactAttempt.at))
+            leads = (  # the first attempt as stored on the screening (bot/leads/lead_facts.py)
+                select(Screening.completed_at.label("completed"), Screening.review_status.label("status"),
+                       Screening.first_attempt_at.label("first"))
                 .join(Contact, Contact.screening_id == Screening.id)
-                .outerjoin(ContactAttempt, ContactAttempt.screening_id == Screening.id)
                 .where(Screening.completed_at.is_not(None))
-                .group_by(Screening.id, Screening.completed_at, Screening.review_status)
-            ).all()
-        hours: list[float] = []
-        waiting = overdue = 0
-        for completed_at, review_status, first_attempt in rows:
-            completed_at = as_utc(completed_at)
-            if first_attempt is not None:
-                # An attempt logged as before the prescreen ended (a clock off) counts as immediate.
-                hours.append(max(0.0, (as_utc(first_attempt) - completed_at).total_seconds() / 3600))
-            elif review_status == ReviewStatus.NEW.value:
-                waiting += 1
-                lead = LeadState(review_status, completed_at, True, None, None, None, None)
-                overdue += is_overdue(lead, as_utc(now), deadline_hours)
-        return FirstContact(deadline_hours, tuple(sorted(hours)), waiting, overdue)
+                .subquery()
+            )
+            waits = session.execute(
+                select(seconds_between(session, leads.c.first, leads.c.completed)).where(leads.c.first.is_not(None))
+            ).scalars().all()
+            cut = as_utc(now) - timedelta(hours=deadline_hours)  # pipeline.is_overdue: past completed + deadline
+            waiting, overdue = session.execute(
+                select(func.count(), func.coalesce(func.sum(case((leads.c.completed < cut, 1), else_=0)), 0))
+                .where(leads.c.first.is_(None), leads.c.status == ReviewStatus.NEW.value)
+            ).one()
+        # An attempt logged as before the prescreen ended (a clock off) counts as immediate.
+        hours = sorted(max(0.0, float(seconds)) / 3600 for seconds in waits)
+        return FirstContact(deadline_hours, tuple(hours), int(waiting), int(overdue))
 
     def pipeline_funnel(self) -> list[tuple[str, int]]:
         """Leads at each step of FUNNEL_STEPS, from the first message to enrolment."""
@@ -240,27 +249,41 @@ def furthest_steps(statuses: Iterable[str]) -> int:
     return max((PROGRESS.index(s) for s in statuses if s in PROGRESS), default=-1)
 
 
+def seconds_between(session: Session, later: Any, earlier: Any) -> Any:
+    """`later - earlier` in seconds as the database computes it (SQLite: to the millisecond)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.round((func.julianday(later) - func.julianday(earlier)) * 86_400_000) / 1000.0
+    return func.extract("epoch", later - earlier)
+
+
 def progress_counts(session: Session) -> dict[str, int]:
     """Completed leads that reached each step of STEP_STATUS, by their current status, their status
-    history, or (for "contacted") a contact attempt that reached the patient."""
-    seen: dict[int, set[str]] = {}
-    for lead_id, status in session.execute(
-        select(Screening.id, Screening.review_status).where(Screening.completed_at.is_not(None))
-    ):
-        seen[lead_id] = {status}
-    for lead_id, status in session.execute(select(StatusChange.screening_id, StatusChange.status)):
-        if lead_id in seen:
-            seen[lead_id].add(status)
-    reached = set(session.execute(
-        select(ContactAttempt.screening_id).where(ContactAttempt.outcome.in_(REACHED_OUTCOMES)).distinct()
-    ).scalars())
-    furthest = {lead_id: furthest_steps(statuses) for lead_id, statuses in seen.items()}
-    counts = {
-        step: sum(1 for index in furthest.values() if index >= PROGRESS.index(status))
-        for step, status in STEP_STATUS.items()
-    }
+    history, or (for "contacted") a contact attempt that reached the patient.
+
+    As `furthest_steps` for each lead, in SQL: the furthest step of its current status and history,
+    a reached attempt counting as "contacted"; then how many leads got at least that far.
+    """
+    completed = Screening.completed_at.is_not(None)
+    later_steps = PROGRESS[1:]
+
+    def step(column: Any) -> Any:
+        return case({status: PROGRESS.index(status) for status in later_steps}, value=column, else_=-1)
+
     contacted_index = PROGRESS.index(ReviewStatus.CONTACTED.value)
-    counts["contacted"] = sum(
-        1 for lead_id, index in furthest.items() if index >= contacted_index or lead_id in reached
-    )
-    return counts
+    steps = union_all(
+        select(Screening.id.label("lead"), step(Screening.review_status).label("step"))
+        .where(completed, Screening.review_status.in_(later_steps)),
+        select(StatusChange.screening_id, step(StatusChange.status))
+        .join(Screening, Screening.id == StatusChange.screening_id)
+        .where(completed, StatusChange.status.in_(later_steps)),
+        select(ContactAttempt.screening_id, literal(contacted_index))
+        .join(Screening, Screening.id == ContactAttempt.screening_id)
+        .where(completed, ContactAttempt.outcome.in_(REACHED_OUTCOMES)),
+    ).subquery()
+    furthest = select(steps.c.lead, func.max(steps.c.step).label("furthest")).group_by(steps.c.lead).subquery()
+    names = ["contacted", *STEP_STATUS]
+    indexes = [contacted_index, *(PROGRESS.index(status) for status in STEP_STATUS.values())]
+    row = session.execute(select(*[
+        func.coalesce(func.sum(case((furthest.c.furthest >= index, 1), else_=0)), 0) for index in indexes
+    ])).one()
+    return {name: int(count) for name, count in zip(names, row, strict=True)}

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -51,6 +52,11 @@ class Screening(Base):
     """One patient's prescreen: one Rasa conversation that gave consent."""
 
     __tablename__ = "screenings"
+    # The lead list's overdue filter and "needs action first" (0009).
+    __table_args__ = (
+        Index("ix_screenings_status_contact_completed", "review_status", "has_contact", "completed_at"),
+        Index("ix_screenings_contact_completed", "has_contact", "completed_at"),
+    )
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(128), nullable=False, unique=True, index=True)
@@ -72,6 +78,11 @@ class Screening(Base):
     screen_failure_reason = Column(String(32))  # a key of bot.leads.pipeline.SCREEN_FAILURE_REASONS
     failed_criteria = Column(Text, nullable=False, default="", server_default="")  # check ids, comma-separated
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+    # Stored facts (0009), so the database can sort and count by the pipeline's rules
+    # (bot/leads/pipeline_sql.py); kept current by bot/leads/lead_facts.py on every write that changes them.
+    has_contact = Column(Boolean, nullable=False, default=False, server_default="0")  # a phone, e-mail or WeChat
+    first_attempt_at = Column(DateTime(timezone=True))  # the earliest contact attempt
+    last_attempt_at = Column(DateTime(timezone=True))  # the latest contact attempt
 
     answers = relationship("Answer", cascade="all, delete-orphan", passive_deletes=True, order_by="Answer.id")
     results = relationship(
@@ -115,7 +126,10 @@ class CriterionResultRow(Base):
     """The engine's verdict on one criterion, with its reason."""
 
     __tablename__ = "criterion_results"
-    __table_args__ = (UniqueConstraint("screening_id", "check_id"),)
+    __table_args__ = (
+        UniqueConstraint("screening_id", "check_id"),
+        Index("ix_criterion_results_check_id_position", "check_id", "position"),  # an export's columns (0009)
+    )
 
     id = Column(Integer, primary_key=True)
     screening_id = Column(Integer, ForeignKey("screenings.id", ondelete="CASCADE"), nullable=False, index=True)
@@ -143,6 +157,9 @@ class Contact(Base):
     email_index = Column(String(64), index=True)
     wechat_index = Column(String(64), index=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # The name's coarse sort group (0009, bot/leads/name_order.py): which of a few dozen ranges its first
+    # letter falls in, never the letter itself; NULL until computed, -1 for an empty name.
+    name_group = Column(Integer, index=True)
 
 
 class StatusChange(Base):
@@ -318,6 +335,7 @@ class ContactAttempt(Base):
     """One try at reaching the patient: when, how, what came of it, and a short note."""
 
     __tablename__ = "contact_attempts"
+    __table_args__ = (Index("ix_contact_attempts_screening_id_at", "screening_id", "at"),)  # first/last (0009)
 
     id = Column(Integer, primary_key=True)
     screening_id = Column(Integer, ForeignKey("screenings.id", ondelete="CASCADE"), nullable=False, index=True)

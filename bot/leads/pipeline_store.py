@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
+from bot.leads import lead_facts
 from bot.leads.base import StoreBase
 from bot.leads.errors import LeadNotFound
 from bot.leads.models import AuditEntry, ContactAttempt, Screening, StatusChange
@@ -80,6 +81,7 @@ class PipelineWrites(StoreBase):
             if cleared:
                 screening.callback_at = None
             session.flush()
+            lead_facts.refresh(session, [lead_id])
             return AttemptLogged(row.id, before, after, cleared)
 
     def set_callback(self, lead_id: int, callback_at: datetime | None, actor: str) -> None:

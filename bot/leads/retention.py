@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, func, select, update
 
+from bot.leads import lead_facts
 from bot.leads.crypto import FieldCipher
 from bot.leads.erasure import TrackerStoreError, erase_tracker_events
 from bot.leads.models import (
@@ -105,6 +106,7 @@ def _purgeable(store: LeadStore, older_than_days: int) -> list[tuple[int, str]]:
 def _purge_lead(store: LeadStore, screening_id: int, older_than_days: int, actor: str) -> None:
     with store.database.transaction() as session:
         session.execute(delete(Contact).where(Contact.screening_id == screening_id))
+        lead_facts.refresh(session, [screening_id])
         session.execute(update(Answer).where(Answer.screening_id == screening_id).values(patient_text=PURGED_TEXT))
         # earlier (corrected) answers and the patient's own questions are their words too
         session.execute(update(AnswerEvent).where(AnswerEvent.screening_id == screening_id)

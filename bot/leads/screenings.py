@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.languages import known_language
+from bot.leads import lead_facts
 from bot.leads.base import StoreBase
 from bot.leads.errors import StoreError
 from bot.leads.models import (
@@ -26,6 +27,7 @@ from bot.leads.models import (
     SideQuestion,
     utcnow,
 )
+from bot.leads.name_order import name_group
 from bot.leads.records import ContactDetails
 from bot.leads.reference_codes import new_reference_code
 from bot.trial.eligibility import EligibilityResult
@@ -191,7 +193,10 @@ class ScreeningWrites(StoreBase):
             row.phone_index = cipher.blind_index(contact.phone)
             row.email_index = cipher.blind_index(contact.email)
             row.wechat_index = cipher.blind_index(contact.wechat)
+            row.name_group = name_group(contact.name)
             session.add(row)
+            session.flush()
+            lead_facts.refresh(session, [screening.id])
 
     def erase_conversation(self, conversation_id: str, actor: str = "patient", detail: str = "withdrawn") -> bool:
         """Delete everything stored for a conversation; keep only an audit entry without personal data

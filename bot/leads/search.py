@@ -6,19 +6,21 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, noload, selectinload
 from sqlalchemy.sql import Select
 
+from bot.leads import lead_facts
+from bot.leads import pipeline_sql as rules
 from bot.leads.base import StoreBase
 from bot.leads.errors import LeadNotFound
-from bot.leads.models import Contact, ContactAttempt, ReviewStatus, Screening
-from bot.leads.pipeline import LeadState, as_utc, is_overdue, needs_action, needs_action_key
+from bot.leads.models import Contact, CriterionResultRow, ReviewStatus, Screening
+from bot.leads.name_order import sort_key
+from bot.leads.pipeline import Urgency
 from bot.leads.records import LeadPage, LeadQuery, LeadRecord, decrypt_name, lead_record
 from bot.leads.reference_codes import PREFIX, normalise_reference_code, reference_code_fragment
 from bot.trial.eligibility import Status
@@ -28,6 +30,9 @@ from bot.trial.eligibility import Status
 _TYPED_PHONE = re.compile(r"\+?[\d\s()./\-]+")
 # A WeChat ID: 6 to 20 letters, digits, _ or -, starting with a letter (matched whole, through its index).
 _WECHAT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{5,19}")
+# Leads read at a time for an export: the first chunk small, so a streamed file starts at once.
+FIRST_CHUNK = 50
+EXPORT_CHUNK = 500
 # Invisible and direction characters that a pasted number may carry.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -108,23 +113,86 @@ class LeadSearch(StoreBase):
                 raise LeadNotFound(f"no lead {text!r}")
             return lead_record(screening, self.cipher)
 
-    def search_leads(self, query: LeadQuery, page: int = 1, per_page: int = 25) -> LeadPage:
-        """One page of completed screenings matching `query` (contact details decrypted)."""
+    def search_leads(self, query: LeadQuery, page: int = 1, per_page: int = 25, full: bool = True) -> LeadPage:
+        """One page of completed screenings matching `query` (contact details decrypted).
+
+        The database filters, counts, sorts and cuts the page (the pipeline's rules as SQL:
+        bot/leads/pipeline_sql.py); only the page's leads are read. `full=False` leaves out what the
+        list does not show (answers, their corrections, the patient's questions, status history).
+        """
         per_page = max(1, per_page)
+        self._fill_name_groups(query)
         with self._reading("searching leads") as session:
-            ids = self._matching_ids(session, query)
-            pages = max(1, math.ceil(len(ids) / per_page))
+            conditions = self._conditions(session, query)
+            total = session.execute(select(func.count(Screening.id)).where(*conditions)).scalar_one()
+            pages = max(1, math.ceil(total / per_page))
             page = min(max(1, page), pages)
-            shown = ids[(page - 1) * per_page: page * per_page]
-            return LeadPage(self._records(session, shown), len(ids), page, per_page)
+            shown = self._ordered_ids(session, query, conditions, (page - 1) * per_page, per_page)
+            return LeadPage(self._records(session, shown, full), total, page, per_page)
 
     def find_leads(self, query: LeadQuery) -> list[LeadRecord]:
         """Every completed screening matching `query`, in its order (for exports)."""
+        self._fill_name_groups(query)
         with self._reading("finding leads") as session:
-            return self._records(session, self._matching_ids(session, query))
+            return self._records(session, self.matching_ids(query, session))
 
-    def _matching_ids(self, session: Session, query: LeadQuery) -> list[int]:
+    def iter_leads(self, query: LeadQuery, full: bool = True, chunk: int = EXPORT_CHUNK) -> Iterator[LeadRecord]:
+        """The leads matching `query`, in its order, read a chunk at a time (memory stays bounded)."""
+        return self.iter_records(self.matching_ids(query), full, chunk)
+
+    def iter_records(self, ids: Sequence[int], full: bool = True, chunk: int = EXPORT_CHUNK) -> Iterator[LeadRecord]:
+        """These leads, in this order, read a chunk at a time, each chunk in its own session.
+
+        `full=False` leaves out what the CSV does not show (answers, their corrections, the patient's
+        questions, status history): much less to read per lead. The first chunk is small, so a file
+        streamed from here starts at once. A lead erased meanwhile is skipped.
+        """
+        size = min(chunk, FIRST_CHUNK)
+        start = 0
+        while start < len(ids):
+            with self._reading("exporting leads") as session:
+                records = self._records(session, ids[start:start + size], full)
+            yield from records
+            start += size
+            size = chunk
+
+    def export_check_ids(self, query: LeadQuery) -> list[str]:
+        """The criteria the leads matching `query` have results for, in the order they are asked.
+
+        Found without reading every result: the distinct check ids by a walk of their index, then for
+        each whether a matching lead has it. Ordered by the check's first position in the results.
+        """
+        results = CriterionResultRow
+        with self._reading("listing criteria for an export") as session:
+            walk = select(func.min(results.check_id).label("check_id")).cte("walk", recursive=True)
+            walk = walk.union_all(
+                select(select(func.min(results.check_id)).where(results.check_id > walk.c.check_id)
+                       .scalar_subquery()).where(walk.c.check_id.is_not(None))
+            )
+            check_ids = [c for c in session.execute(select(walk.c.check_id)).scalars() if c is not None]
+            conditions = self._conditions(session, query)
+            found = []
+            for check_id in check_ids:
+                present = session.execute(
+                    select(results.screening_id).join(Screening, Screening.id == results.screening_id)
+                    .where(results.check_id == check_id, *conditions).limit(1)
+                ).first()
+                if present is not None:
+                    position = session.execute(
+                        select(func.min(results.position)).where(results.check_id == check_id)).scalar_one()
+                    found.append((position, check_id))
+        return [check_id for _, check_id in sorted(found)]
+
+    def matching_ids(self, query: LeadQuery, session: Session | None = None) -> list[int]:
         """Ids of the completed screenings that match `query`, in its order."""
+        if session is None:
+            self._fill_name_groups(query)
+            with self._reading("finding leads") as own:
+                return self.matching_ids(query, own)
+        return self._ordered_ids(session, query, self._conditions(session, query))
+
+    def _conditions(self, session: Session, query: LeadQuery) -> list[Any]:
+        """The WHERE of `query`: its filters, its search, and what needs action (as SQL)."""
         conditions: list[Any] = [Screening.completed_at.is_not(None)]
         if query.provisional_status:
             conditions.append(Screening.provisional_status == _value(query.provisional_status))
@@ -137,69 +205,121 @@ class LeadSearch(StoreBase):
         text = " ".join(query.search.split())
         if text:
             conditions.append(Screening.id.in_(self._search_ids(session, text, conditions)))
-        if query.attention or query.sort == "needs_action":
-            return self._by_pipeline(session, query, conditions)
-        if query.sort == "name":
-            rows = session.execute(
-                select(Screening.id, Contact.name_encrypted)
-                .outerjoin(Contact, Contact.screening_id == Screening.id)
-                .where(*conditions)
-                .order_by(Screening.completed_at.desc(), Screening.id.desc())
-            ).all()
-            names = {row.id: decrypt_name(self.cipher, row.name_encrypted) for row in rows}
-            # Leads without a name go last either way.
-            named = sorted((i for i in names if names[i]), key=lambda i: names[i].casefold(),
-                           reverse=query.descending)
-            return named + [i for i in names if not names[i]]
-        column = {
-            "reference": Screening.reference_code,
-            "provisional": Screening.provisional_status,
-            "review": Screening.review_status,
-        }.get(query.sort, Screening.completed_at)
-        order = (column.desc(), Screening.id.desc()) if query.descending else (column.asc(), Screening.id.asc())
-        return list(session.execute(select(Screening.id).where(*conditions).order_by(*order)).scalars())
-
-    def _by_pipeline(self, session: Session, query: LeadQuery, conditions: Sequence[Any]) -> list[int]:
-        """The matching ids filtered by what needs action and/or sorted "needs action first".
-
-        The rules are Python (bot/leads/pipeline.py), so this reads one small row per matching lead
-        and sorts in memory: a site has hundreds of leads, not millions, and the rules stay in one place.
-        """
-        now = query.now or datetime.now(timezone.utc)
-        attempts = (
-            select(ContactAttempt.screening_id, func.min(ContactAttempt.at).label("first"),
-                   func.max(ContactAttempt.at).label("last"))
-            .group_by(ContactAttempt.screening_id).subquery()
-        )
-        rows = session.execute(
-            select(Screening.id, Screening.review_status, Screening.completed_at, Screening.started_at,
-                   Screening.callback_at, Screening.visit_at, Contact.phone_encrypted, Contact.email_encrypted,
-                   Contact.wechat_encrypted, attempts.c.first, attempts.c.last)
-            .outerjoin(Contact, Contact.screening_id == Screening.id)
-            .outerjoin(attempts, attempts.c.screening_id == Screening.id)
-            .where(*conditions)
-        ).all()
-        states = {
-            row.id: LeadState(
-                review_status=row.review_status,
-                completed_at=as_utc(row.completed_at or row.started_at) or now,
-                has_contact=bool(row.phone_encrypted or row.email_encrypted or row.wechat_encrypted),
-                first_attempt_at=as_utc(row.first), last_attempt_at=as_utc(row.last),
-                callback_at=as_utc(row.callback_at), visit_at=as_utc(row.visit_at),
-            )
-            for row in rows
-        }
-        hours = query.deadline_hours
+        clock = self._clock(query)
+        # With each rule, the hints of its urgency levels, which the indexes can find (pipeline_sql.py).
         if query.attention == "overdue":
-            states = {i: s for i, s in states.items() if is_overdue(s, now, hours)}
+            conditions += [rules.level_hint(Urgency.OVERDUE, clock), rules.is_overdue(clock)]
         elif query.attention == "action":
-            states = {i: s for i, s in states.items() if needs_action(s, now, hours)}
+            levels = (Urgency.OVERDUE, Urgency.CALLBACK_DUE, Urgency.VISIT_PASSED)
+            conditions += [or_(*(rules.level_hint(level, clock) for level in levels)), rules.needs_action(clock)]
+        return conditions
+
+    @staticmethod
+    def _clock(query: LeadQuery) -> rules.Clock:
+        return rules.Clock(query.now or datetime.now(timezone.utc), query.deadline_hours)
+
+    def _ordered_ids(self, session: Session, query: LeadQuery, conditions: Sequence[Any], offset: int = 0,
+                     limit: int | None = None) -> list[int]:
+        """The matching ids in the query's order, from `offset`, at most `limit` of them (None: all)."""
+        if query.sort == "name":
+            return self._by_name(session, conditions, query.descending, offset, limit)
         if query.sort == "needs_action":
-            # Most pressing first; among equals the older lead (lower id) first.
-            ordered = sorted(states, key=lambda i: (needs_action_key(states[i], now, hours), i))
-            return ordered[::-1] if query.descending else ordered
-        wanted = set(states)
-        return [i for i in self._matching_ids(session, replace(query, attention="")) if i in wanted]
+            return self._by_urgency(session, self._clock(query), conditions, query.descending, offset, limit)
+        else:
+            column = {
+                "reference": Screening.reference_code,
+                "provisional": Screening.provisional_status,
+                "review": Screening.review_status,
+            }.get(query.sort, Screening.completed_at)
+            order = [column.desc(), Screening.id.desc()] if query.descending else [column.asc(), Screening.id.asc()]
+        statement = select(Screening.id).where(*conditions).order_by(*order).offset(offset)
+        if limit is not None:
+            statement = statement.limit(limit)
+        return list(session.execute(statement).scalars())
+
+    @staticmethod
+    def _by_urgency(session: Session, clock: rules.Clock, conditions: Sequence[Any], descending: bool, offset: int,
+                    limit: int | None) -> list[int]:
+        """ "Needs action first": most pressing first; among equals the older lead (lower id) first.
+
+        One urgency level at a time (bot/leads/pipeline_sql.py), counting a level only to skip it, so
+        a page near the top reads only the few leads that need action, never sorts all of them.
+        """
+        ids: list[int] = []
+        skip = offset
+        for level in reversed(rules.LEVELS) if descending else rules.LEVELS:
+            if limit is not None and len(ids) >= limit:
+                break
+            where = [*conditions, *rules.at_level(level, clock)]
+            if skip:
+                count = session.execute(select(func.count(Screening.id)).where(*where)).scalar_one()
+                if skip >= count:
+                    skip -= count
+                    continue
+            columns = (rules.level_moment(level), Screening.id)
+            statement = (select(Screening.id).where(*where)
+                         .order_by(*(c.desc() if descending else c.asc() for c in columns)).offset(skip))
+            if limit is not None:
+                statement = statement.limit(limit - len(ids))
+            ids += session.execute(statement).scalars()
+            skip = 0
+        return ids
+
+    def _by_name(self, session: Session, conditions: Sequence[Any], descending: bool, offset: int,
+                 limit: int | None) -> list[int]:
+        """Named leads by name (A-Z, or Z-A), then the leads without a name, newest first.
+
+        Only the names of the sort groups the page falls in are decrypted (bot/leads/name_order.py);
+        among equal names, and among the unnamed, the newer lead comes first.
+        """
+        named = Contact.name_group >= 0
+        newest = (Screening.completed_at.desc(), Screening.id.desc())
+        groups = session.execute(
+            select(Contact.name_group, func.count()).join(Screening, Screening.id == Contact.screening_id)
+            .where(*conditions, named).group_by(Contact.name_group)
+            .order_by(Contact.name_group.desc() if descending else Contact.name_group.asc())
+        ).all()
+        total_named = sum(count for _, count in groups)
+        end = None if limit is None else offset + limit
+        ids: list[int] = []
+        if offset < total_named:
+            wanted: list[int] = []
+            skipped = seen = 0
+            for group, count in groups:
+                if seen + count > offset and (end is None or seen < end):
+                    if not wanted:
+                        skipped = seen
+                    wanted.append(group)
+                seen += count
+            rows = session.execute(
+                select(Screening.id, Contact.name_encrypted).join(Contact, Contact.screening_id == Screening.id)
+                .where(*conditions, Contact.name_group.in_(wanted)).order_by(*newest)
+            ).all()
+            names = {row.id: sort_key(decrypt_name(self.cipher, row.name_encrypted)) for row in rows}
+            ordered = sorted(names, key=names.__getitem__, reverse=descending)
+            ids = ordered[offset - skipped: None if end is None else end - skipped]
+        if end is None or end > total_named:
+            unnamed = (
+                select(Screening.id).outerjoin(Contact, Contact.screening_id == Screening.id)
+                .where(*conditions, or_(Contact.name_group.is_(None), Contact.name_group < 0))
+                .order_by(*newest).offset(max(0, offset - total_named))
+            )
+            if end is not None:
+                unnamed = unnamed.limit(end - max(offset, total_named))
+            ids += list(session.execute(unnamed).scalars())
+        return ids
+
+    def _fill_name_groups(self, query: LeadQuery) -> None:
+        """Name groups missing after migration 0009 (it has no key), computed once, before a sort by name."""
+        if query.sort != "name" or self.cipher is None:
+            return
+        with self._reading("checking name groups") as session:
+            missing = session.execute(
+                select(Contact.screening_id).where(Contact.name_group.is_(None)).limit(1)
+            ).first()
+        if missing is not None:
+            with self._transaction("computing name sort groups") as session:
+                lead_facts.fill_name_groups(session, self.cipher)
 
     def _search_ids(self, session: Session, text: str, conditions: Sequence[Any]) -> list[int]:
         matches: list[Any] = []
@@ -220,7 +340,11 @@ class LeadSearch(StoreBase):
                 select(Screening.id).outerjoin(Contact, Contact.screening_id == Screening.id)
                 .where(*conditions, or_(*matches))
             ).scalars())
-        if self.cipher is not None and any(ch.isalpha() for ch in text):
+        # Part of a name: every name is decrypted (they have no index), so not for what cannot be in a
+        # name: a whole reference code, anything with a digit (codes, numbers) or an e-mail address.
+        could_be_name = (any(ch.isalpha() for ch in text) and not any(ch.isdigit() for ch in text)
+                         and "@" not in text and normalise_reference_code(text) is None)
+        if self.cipher is not None and could_be_name:
             wanted = text.casefold()
             rows = session.execute(
                 select(Contact.screening_id, Contact.name_encrypted).join(Screening).where(*conditions)
@@ -231,8 +355,13 @@ class LeadSearch(StoreBase):
             }
         return sorted(found)
 
-    def _records(self, session: Session, ids: Sequence[int]) -> list[LeadRecord]:
+    def _records(self, session: Session, ids: Sequence[int], full: bool = True) -> list[LeadRecord]:
         if not ids:
             return []
-        by_id = {s.id: s for s in session.execute(self._query().where(Screening.id.in_(list(ids)))).scalars()}
+        query = self._query() if full else select(Screening).options(
+            selectinload(Screening.results), selectinload(Screening.contact), selectinload(Screening.contact_attempts),
+            *(noload(relation) for relation in (Screening.answers, Screening.status_changes, Screening.answer_events,
+                                                Screening.side_questions)),
+        )
+        by_id = {s.id: s for s in session.execute(query.where(Screening.id.in_(list(ids)))).scalars()}
         return [lead_record(by_id[i], self.cipher) for i in ids if i in by_id]

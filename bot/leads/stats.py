@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, not_, select, union, union_all
 
 from bot.leads.base import StoreBase
 from bot.leads.metrics import progress_counts
@@ -63,77 +63,85 @@ class Statistics(StoreBase):
         eligible; now or earlier in its history) or overrode any of its criteria. A criterion counts
         as a disagreement when its newest override differs from the bot's verdict.
         """
+        completed = Screening.completed_at.is_not(None)
+        decided_now = Screening.review_status.in_(DECIDED_STATUSES)
+        # The newest override of each criterion of each lead, and the newest decision in each history.
+        overrides = select(
+            CriterionOverride.screening_id.label("lead"), CriterionOverride.check_id.label("check_id"),
+            CriterionOverride.verdict.label("verdict"),
+            func.row_number().over(partition_by=(CriterionOverride.screening_id, CriterionOverride.check_id),
+                                   order_by=(CriterionOverride.at.desc(), CriterionOverride.id.desc())).label("n"),
+        ).subquery()
+        latest = (select(overrides.c.lead, overrides.c.check_id, overrides.c.verdict)
+                  .where(overrides.c.n == 1).subquery())
+        history = select(
+            StatusChange.screening_id.label("lead"), StatusChange.status.label("status"),
+            func.row_number().over(partition_by=StatusChange.screening_id,
+                                   order_by=(StatusChange.changed_at.desc(), StatusChange.id.desc())).label("n"),
+        ).where(StatusChange.status.in_(DECIDED_STATUSES)).subquery()
+        # The decision: the current status if it is one, else the newest decision in the history
+        # (a lead confirmed eligible who then declined the study was still judged eligible).
+        decisions = union_all(
+            select(Screening.id.label("lead"), Screening.review_status.label("status"),
+                   Screening.provisional_status.label("provisional")).where(completed, decided_now),
+            select(history.c.lead, history.c.status, Screening.provisional_status)
+            .join(Screening, Screening.id == history.c.lead)
+            .where(history.c.n == 1, completed, not_(decided_now)),
+        ).subquery()
+        reviewed = union(select(decisions.c.lead), select(CriterionOverride.screening_id)).subquery()
+        eligible = decisions.c.status.in_(ELIGIBLE_DECIDED)
         with self._reading("counting agreement") as session:
-            latest: dict[tuple[int, str], str] = {}
-            for sid, check_id, verdict in session.execute(
-                select(CriterionOverride.screening_id, CriterionOverride.check_id, CriterionOverride.verdict)
-                .order_by(CriterionOverride.at, CriterionOverride.id)
-            ):
-                latest[(sid, check_id)] = verdict
-            # The decision: the current status if it is one, else the newest decision in the history
-            # (a lead confirmed eligible who then declined the study was still judged eligible).
-            decision: dict[int, str] = {}
-            for sid, status in session.execute(
-                select(StatusChange.screening_id, StatusChange.status)
-                .where(StatusChange.status.in_(DECIDED_STATUSES)).order_by(StatusChange.changed_at, StatusChange.id)
-            ):
-                decision[sid] = status
-            provisional: dict[int, str] = {}
-            for sid, provisional_status, review_status in session.execute(
-                select(Screening.id, Screening.provisional_status, Screening.review_status)
-                .where(Screening.completed_at.is_not(None))
-            ):
-                provisional[sid] = provisional_status or ""
-                if review_status in DECIDED_STATUSES:
-                    decision[sid] = review_status
-            decision = {sid: status for sid, status in decision.items() if sid in provisional}
-            reviewed = set(decision) | {sid for sid, _ in latest}
+            reviewed_leads = session.execute(select(func.count()).select_from(reviewed)).scalar_one()
             outcomes: dict[str, dict[str, int]] = {}
-            for sid, status in decision.items():
-                by_status = outcomes.setdefault(provisional[sid], {})
-                decided = DECISIONS[0] if status in ELIGIBLE_DECIDED else DECISIONS[1]
-                by_status[decided] = by_status.get(decided, 0) + 1
-            tallies: dict[str, list[Any]] = {}
-            slips: dict[tuple[int, str], set[str]] = {}  # (lead, check) -> "corrected" / "confirmed"
-            if reviewed:
-                for sid, check_id, event in session.execute(
-                    select(AnswerEvent.screening_id, AnswerEvent.check_id, AnswerEvent.event)
-                    .where(AnswerEvent.screening_id.in_(sorted(reviewed)))
-                ):
-                    slips.setdefault((sid, check_id), set()).add("confirmed" if event == "confirmed" else "corrected")
-                for r in session.execute(
-                    select(CriterionResultRow).where(CriterionResultRow.screening_id.in_(sorted(reviewed)))
-                    .order_by(CriterionResultRow.position)
-                ).scalars():
-                    tally = tallies.setdefault(r.check_id, [r.protocol, r.label, 0, 0, 0, r.position, 0, 0])
-                    tally[2] += 1
-                    tally[6] += "corrected" in slips.get((r.screening_id, r.check_id), ())
-                    tally[7] += "confirmed" in slips.get((r.screening_id, r.check_id), ())
-                    override = latest.get((r.screening_id, r.check_id))
-                    if override is not None and override != r.verdict:
-                        tally[3] += 1
-                        tally[4] += r.verdict == Verdict.UNKNOWN.value
-            criteria = [
-                CriterionAgreement(check_id, t[0], t[1], t[2], t[3], t[4], t[6], t[7])
-                for check_id, t in sorted(tallies.items(), key=lambda item: item[1][5])
-            ]
-            return AgreementReport(len(reviewed), criteria, outcomes)
+            for provisional, is_eligible, count in session.execute(
+                select(decisions.c.provisional, eligible, func.count()).group_by(decisions.c.provisional, eligible)
+            ):
+                decided = DECISIONS[0] if is_eligible else DECISIONS[1]
+                outcomes.setdefault(provisional or "", {})[decided] = count
+            slips = (
+                select(AnswerEvent.screening_id.label("lead"), AnswerEvent.check_id.label("check_id"),
+                       func.max(case((AnswerEvent.event == "confirmed", 1), else_=0)).label("confirmed"),
+                       func.max(case((AnswerEvent.event != "confirmed", 1), else_=0)).label("corrected"))
+                .group_by(AnswerEvent.screening_id, AnswerEvent.check_id).subquery()
+            )
+            result = CriterionResultRow
+            overridden = and_(latest.c.verdict.is_not(None), latest.c.verdict != result.verdict)
+
+            def total(condition: Any) -> Any:
+                return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+            rows = session.execute(
+                select(result.check_id, func.min(result.protocol), func.min(result.label), func.count(),
+                       total(overridden), total(and_(overridden, result.verdict == Verdict.UNKNOWN.value)),
+                       total(slips.c.corrected == 1), total(slips.c.confirmed == 1), func.min(result.position))
+                .join(reviewed, reviewed.c.lead == result.screening_id)
+                .outerjoin(latest, and_(latest.c.lead == result.screening_id, latest.c.check_id == result.check_id))
+                .outerjoin(slips, and_(slips.c.lead == result.screening_id, slips.c.check_id == result.check_id))
+                .group_by(result.check_id)
+            ).all()
+        criteria = [
+            CriterionAgreement(check_id, protocol, label, reviews, changed, from_unknown, corrected, confirmed)
+            for check_id, protocol, label, reviews, changed, from_unknown, corrected, confirmed, _ in sorted(
+                rows, key=lambda row: (row[-1], row[0]))
+        ]
+        return AgreementReport(reviewed_leads, criteria, outcomes)
 
     def funnel(self) -> dict[str, int]:
         """Counts for the lead list's funnel: started, consented, completed, one per provisional status,
         then the steps of the way to enrolment as the metrics page counts them (bot/leads/metrics.py):
         contacted, confirmed (eligible on the records), visit_booked, study_consented, enrolled."""
         with self._reading("counting the funnel") as session:
-            def count(*conditions: Any) -> int:
-                return session.execute(select(func.count(Screening.id)).where(*conditions)).scalar_one()
-
+            consented, completed = session.execute(
+                select(func.count(Screening.id), func.count(Screening.completed_at))).one()
             counts = {
                 "started": session.execute(select(func.count(ConversationStart.id))).scalar_one(),
-                "consented": count(),
-                "completed": count(Screening.completed_at.is_not(None)),
+                "consented": consented,
+                "completed": completed,
             }
+            by_status = dict(session.execute(  # one pass over the provisional status index
+                select(Screening.provisional_status, func.count()).group_by(Screening.provisional_status)).all())
             for status in Status:
-                counts[status.value] = count(Screening.provisional_status == status.value)
+                counts[status.value] = by_status.get(status.value, 0)
             progress = progress_counts(session)
             counts["contacted"] = progress["contacted"]
             counts["confirmed"] = progress["eligible"]

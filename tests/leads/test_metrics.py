@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import update
 
+from bot.leads import lead_facts
 from bot.leads.metrics import FUNNEL_STEPS, FirstContact, week_start
 from bot.leads.models import ContactAttempt, Screening, StatusChange
 from bot.leads.pipeline import SCREEN_FAILURE_REASONS
@@ -30,6 +31,8 @@ def lead(store: LeadStore, name: str, completed_at: datetime, contact: bool = Tr
 def attempt(store: LeadStore, lead_id: int, at: datetime, outcome: str = "reached") -> None:
     with store.database.transaction() as session:
         session.add(ContactAttempt(screening_id=lead_id, at=at, channel="phone", outcome=outcome, actor="alice"))
+        session.flush()
+        lead_facts.refresh(session, [lead_id])  # as the store's log_contact_attempt keeps the first attempt
 
 
 def history(store: LeadStore, lead_id: int, *statuses: str, reason: str | None = None, failed: str = "") -> None:

@@ -48,6 +48,7 @@ CALLS: list[tuple[str, Callable[[LeadStore], Any], str]] = [
     ("get_lead", lambda s: s.get_lead("PS-7K3F9Q"), "reading a lead"),
     ("search_leads", lambda s: s.search_leads(LeadQuery(search="Li")), "searching leads"),
     ("find_leads", lambda s: s.find_leads(LeadQuery()), "finding leads"),
+    ("matching_ids", lambda s: s.matching_ids(LeadQuery()), "finding leads"),
     ("set_review_status", lambda s: s.set_review_status(1, "contacted", "called", "t"), "changing a review status"),
     ("override_criterion", lambda s: s.override_criterion(1, "age", "meets", "seen", "t"), "overriding a verdict"),
     ("criterion_overrides", lambda s: s.criterion_overrides(1), "reading verdict overrides"),

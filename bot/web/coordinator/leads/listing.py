@@ -31,7 +31,7 @@ def home() -> Response:
 def index() -> str:
     filters = lead_filters(request.args)
     store = services().store
-    page = store.search_leads(filters.query, filters.page, filters.per_page)
+    page = store.search_leads(filters.query, filters.page, filters.per_page, full=False)  # what the list shows
     for message in filters.errors:
         flash(message, "error")
     shown = " ".join(str(lead.id) for lead in page.leads) or "-"

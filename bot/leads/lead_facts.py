@@ -1,0 +1,95 @@
+"""Facts stored on each screening so the database can apply the pipeline's rules (bot/leads/pipeline_sql.py):
+whether it has usable contact details, its first and last contact attempt; and each contact's name group
+(bot/leads/name_order.py).
+
+They are copies of what other rows say, kept current by the writes that change those rows, each
+through `refresh` in its own transaction: contact details saved (screenings.py), a contact attempt
+logged (pipeline_store.py), contact details purged (retention.py). Erasure deletes the screening
+with everything. Migration 0009 computed them once for existing databases, with the same SQL;
+`stale` lists the leads whose stored facts differ from their rows (the tests' check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.leads.crypto import FieldCipher
+from bot.leads.models import Contact, ContactAttempt, Screening
+from bot.leads.name_order import name_group
+
+NAME_GROUP_BATCH = 2000
+
+
+def _has_contact() -> Any:
+    """Contact details someone can use: a phone, an e-mail or a WeChat ID (records.LeadRecord.has_contact)."""
+    return exists().where(
+        Contact.screening_id == Screening.id,
+        or_(Contact.phone_encrypted.is_not(None), Contact.email_encrypted.is_not(None),
+            Contact.wechat_encrypted.is_not(None)),
+    )
+
+
+def _first_attempt() -> Any:
+    return select(func.min(ContactAttempt.at)).where(ContactAttempt.screening_id == Screening.id).scalar_subquery()
+
+
+def _last_attempt() -> Any:
+    return select(func.max(ContactAttempt.at)).where(ContactAttempt.screening_id == Screening.id).scalar_subquery()
+
+
+def refresh(session: Session, screening_ids: Iterable[int] | None = None) -> None:
+    """Recompute the stored facts of these screenings (None: of every screening) from their rows."""
+    statement = update(Screening).values(
+        has_contact=_has_contact(), first_attempt_at=_first_attempt(), last_attempt_at=_last_attempt()
+    )
+    if screening_ids is not None:
+        ids = sorted(set(screening_ids))
+        if not ids:
+            return
+        statement = statement.where(Screening.id.in_(ids))
+    # updated_at stays: these columns are a cache, not a change to the lead.
+    statement = statement.values(updated_at=Screening.updated_at)
+    session.execute(statement.execution_options(synchronize_session=False))
+
+
+def fill_name_groups(session: Session, cipher: FieldCipher) -> int:
+    """Compute the name group of contacts that have none yet (after migration 0009, which has no key)."""
+    filled = 0
+    while True:
+        rows = session.execute(
+            select(Contact.screening_id, Contact.name_encrypted).where(Contact.name_group.is_(None))
+            .limit(NAME_GROUP_BATCH)
+        ).all()
+        if not rows:
+            return filled
+        session.connection().execute(
+            update(Contact.__table__).where(Contact.__table__.c.screening_id == bindparam("lead"))
+            .values(name_group=bindparam("group")),
+            [{"lead": screening_id, "group": name_group(cipher.decrypt(token))} for screening_id, token in rows],
+        )
+        filled += len(rows)
+
+
+def refresh_all(session: Session, cipher: FieldCipher | None = None) -> None:
+    """Every screening's facts, and (with the key) every missing name group: after a bulk import."""
+    refresh(session)
+    if cipher is not None:
+        fill_name_groups(session, cipher)
+
+
+def stale(session: Session) -> list[int]:
+    """Ids of screenings whose stored facts differ from what their rows say (empty when all is well)."""
+    has = _has_contact()
+    first, last = _first_attempt(), _last_attempt()
+    differs = or_(
+        Screening.has_contact != has,
+        and_(Screening.first_attempt_at.is_(None), first.is_not(None)),
+        and_(Screening.first_attempt_at.is_not(None), or_(first.is_(None), Screening.first_attempt_at != first)),
+        and_(Screening.last_attempt_at.is_(None), last.is_not(None)),
+        and_(Screening.last_attempt_at.is_not(None), or_(last.is_(None), Screening.last_attempt_at != last)),
+    )
+    return list(session.execute(select(Screening.id).where(differs).order_by(Screening.id)).scalars())

@@ -1,0 +1,155 @@
+"""The lead list at scale (issue 23), on SQLite and PostgreSQL: the stored facts the SQL rules read stay
+current through every write, migration 0009 computes them for existing leads, and the name sort that
+decrypts only a page's groups gives exactly the order of sorting every name."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select, text, update
+
+from bot.leads import lead_facts
+from bot.leads.database import make_engine
+from bot.leads.export import csv_lines, leads_as_csv
+from bot.leads.migrate import alembic_config, upgrade
+from bot.leads.models import Base, Contact, Screening
+from bot.leads.name_order import EMPTY, name_group
+from bot.leads.retention import purge
+from bot.leads.store import ContactDetails, LeadQuery, LeadStore
+from tests.web.coordinator.seed import ELIGIBLE, seed_lead
+
+NOW = datetime(2026, 12, 7, 3, 0, tzinfo=timezone.utc)
+
+
+def facts(store: LeadStore, lead: int) -> tuple[bool, datetime | None, datetime | None]:
+    record = store.get_lead(lead)
+    with store.database.session() as session:
+        row = session.execute(select(Screening.has_contact, Screening.first_attempt_at, Screening.last_attempt_at)
+                              .where(Screening.id == lead)).one()
+        assert lead_facts.stale(session) == []
+    first, last = (row[1] and row[1].replace(tzinfo=timezone.utc)), (row[2] and row[2].replace(tzinfo=timezone.utc))
+    assert (bool(row[0]), first, last) == (record.has_contact, record.first_attempt_at, record.last_attempt_at)
+    return bool(row[0]), first, last
+
+
+def test_the_stored_facts_follow_every_write(store: LeadStore, tmp_path: Path) -> None:
+    lead = seed_lead(store, "conv-li", completed_at=NOW - timedelta(days=400))
+    with store.database.transaction() as session:  # old enough for the retention purge
+        session.execute(update(Screening).values(started_at=datetime.now(timezone.utc) - timedelta(days=400)))
+    assert facts(store, lead) == (False, None, None)
+    store.save_contact("conv-li", ContactDetails("Li Wei"))  # a name alone: nobody can call
+    assert facts(store, lead) == (False, None, None)
+    store.save_contact("conv-li", ContactDetails("Li Wei", wechat="li_wei_88"))
+    assert facts(store, lead) == (True, None, None)
+    store.log_contact_attempt(lead, NOW - timedelta(days=3), "phone", "no_answer", "", "alice", now=NOW)
+    store.log_contact_attempt(lead, NOW - timedelta(days=5), "phone", "no_answer", "", "alice", now=NOW)
+    assert facts(store, lead) == (True, NOW - timedelta(days=5), NOW - timedelta(days=3))
+    assert purge(store, 365, "retention", f"sqlite:///{tmp_path / 'tracker.db'}").purged == ["conv-li"]
+    assert facts(store, lead)[0] is False
+    store.erase_conversation("conv-li")
+    with store.database.session() as session:
+        assert lead_facts.stale(session) == []
+
+
+def test_stale_finds_facts_that_disagree_and_refresh_mends_them(store: LeadStore) -> None:
+    lead = seed_lead(store, "conv-li", ContactDetails("Li Wei", "+8613812345678"))
+    with store.database.transaction() as session:
+        session.execute(update(Screening).values(has_contact=False, first_attempt_at=NOW))
+    with store.database.transaction() as session:
+        assert lead_facts.stale(session) == [lead]
+        lead_facts.refresh_all(session)
+    with store.database.session() as session:
+        assert lead_facts.stale(session) == []
+
+
+def test_migration_0009_computes_the_facts_of_existing_leads(database_url: str) -> None:
+    """A database at 0006 with a lead with contact details and attempts, one without; then 0009 and back."""
+    command.downgrade(alembic_config(database_url), "0006_pipeline")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            for n in (1, 2):
+                connection.execute(text(
+                    "INSERT INTO screenings (id, conversation_id, started_at, consented_at, consent_version, "
+                    "criteria_version, completed_at, review_status, language, text_versions, updated_at) VALUES "
+                    f"({n}, 'old-{n}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'c', 'v1', CURRENT_TIMESTAMP, 'new', "
+                    "'en', '{}', CURRENT_TIMESTAMP)"))
+            connection.execute(text("INSERT INTO contacts (screening_id, name_encrypted, phone_encrypted, created_at) "
+                                    "VALUES (1, 'x', 'y', CURRENT_TIMESTAMP)"))
+            for day in ("2026-12-01 09:00:00", "2026-12-03 10:00:00"):
+                connection.execute(text(
+                    "INSERT INTO contact_attempts (screening_id, at, channel, outcome, note, actor, recorded_at) "
+                    f"VALUES (1, '{day}', 'phone', 'no_answer', '', 'alice', '{day}')"))
+        upgrade(database_url)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, has_contact, first_attempt_at, last_attempt_at "
+                                           "FROM screenings ORDER BY id")).all()
+            assert [(r[0], bool(r[1]), r[2] is not None, r[3] is not None) for r in rows] == [
+                (1, True, True, True), (2, False, False, False)]
+            assert str(rows[0][2])[:16] == "2026-12-01 09:00" and str(rows[0][3])[:16] == "2026-12-03 10:00"
+            assert connection.execute(text("SELECT name_group FROM contacts")).scalar_one() is None
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        command.downgrade(alembic_config(database_url), "0006_pipeline")
+        with engine.connect() as connection:  # going back keeps the leads and their children
+            assert connection.execute(text("SELECT count(*) FROM screenings")).scalar_one() == 2
+            assert connection.execute(text("SELECT count(*) FROM contact_attempts")).scalar_one() == 2
+        upgrade(database_url)
+    finally:
+        engine.dispose()
+
+
+NAMES = ["Zhang Wei", "anna", "Anna", "王芳", "李娜", "王秀英", "Émile", "bob", "Bob", "", "张伟", "ṡam", "Åsa", "zoë"]
+
+
+def full_sort(store: LeadStore, ids_by_name: dict[int, str], descending: bool) -> list[int]:
+    """The order before issue 23: every name decrypted, newest first, sorted (stable); the unnamed last."""
+    newest = sorted(ids_by_name, reverse=True)  # completed one minute apart, in id order
+    named = sorted((i for i in newest if ids_by_name[i]), key=lambda i: ids_by_name[i].casefold(), reverse=descending)
+    return named + [i for i in newest if not ids_by_name[i]]
+
+
+def test_name_groups_never_go_down_as_names_sort_later() -> None:
+    words = sorted({*NAMES, "a", "z", "~", "\u3000", "一", "龥", "가", "Ω", "ß"}, key=str.casefold)
+    assert [name_group(w) for w in words] == sorted(name_group(w) for w in words)
+    assert name_group("") == name_group(None) == EMPTY
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_the_name_sort_pages_give_the_full_sort(store: LeadStore, descending: bool) -> None:
+    ids: dict[int, str] = {}
+    for n, name in enumerate(NAMES * 2):
+        lead = seed_lead(store, f"conv-{n}", ContactDetails(name, "+861380000" + f"{n:04d}") if n % 5 else None,
+                         completed_at=NOW + timedelta(minutes=n))
+        ids[lead] = name if n % 5 else ""
+    with store.database.transaction() as session:  # as after migration 0009: groups not computed yet
+        session.execute(update(Contact).values(name_group=None))
+    expected = full_sort(store, ids, descending)
+    query = LeadQuery(sort="name", descending=descending, now=NOW)
+    for per_page in (1, 3, 7, 100):
+        pages = -(-len(ids) // per_page)
+        shown = [lead.id for page in range(1, pages + 1) for lead in store.search_leads(query, page, per_page).leads]
+        assert shown == expected, per_page
+    assert [lead.id for lead in store.find_leads(query)] == expected
+    with store.database.session() as session:
+        assert session.execute(select(Contact.name_group).where(Contact.name_group.is_(None))).first() is None
+
+
+
+def test_the_streamed_export_reads_as_the_whole_file(store: LeadStore) -> None:
+    """The CSV written a chunk at a time, its criteria columns found by the index, equals the file built whole."""
+    for n in range(7):
+        answers = {**ELIGIBLE, "age": 85} if n % 3 == 0 else None  # ruled out early: fewer criteria
+        seed_lead(store, f"conv-{n}", ContactDetails(f"王{n}", "+86138000000{n:02d}") if n % 2 else None, answers,
+                  completed_at=NOW - timedelta(hours=n * 7))
+    for query in (LeadQuery(sort="needs_action", now=NOW), LeadQuery(sort="name", descending=True),
+                  LeadQuery(provisional_status="likely_ineligible"), LeadQuery(search="nobody")):
+        whole = leads_as_csv(store.find_leads(query))
+        streamed = "".join(csv_lines(store.iter_leads(query, full=False, chunk=2), store.export_check_ids(query)))
+        assert streamed == whole, query
+    ruled_out = store.export_check_ids(LeadQuery(provisional_status="likely_ineligible"))
+    assert ruled_out and set(ruled_out) <= set(store.export_check_ids(LeadQuery()))
