@@ -32,6 +32,7 @@ from bot.leads.models import (
 )
 from bot.leads.pipeline import ELIGIBLE_DECIDED
 from bot.leads.store import LeadStore
+from bot.leads.wechat import erase_patient
 
 log = logging.getLogger(__name__)
 PURGED_TEXT = "[removed after the retention period]"
@@ -105,6 +106,7 @@ def _purgeable(store: LeadStore, older_than_days: int) -> list[tuple[int, str]]:
 def _purge_lead(store: LeadStore, screening_id: int, older_than_days: int, actor: str) -> None:
     with store.database.transaction() as session:
         session.execute(delete(Contact).where(Contact.screening_id == screening_id))
+        erase_patient(session, session.get(Screening, screening_id).conversation_id)  # the WeChat OpenID
         session.execute(update(Answer).where(Answer.screening_id == screening_id).values(patient_text=PURGED_TEXT))
         # earlier (corrected) answers and the patient's own questions are their words too
         session.execute(update(AnswerEvent).where(AnswerEvent.screening_id == screening_id)

@@ -237,6 +237,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         tagged, conversation = tag_languages(cleaned, lang)
         return jsonify({"messages": tagged, "lang": conversation})
 
+    if settings.wechat_enabled:  # the WeChat gateway on the same public server (docs/architecture.md)
+        from bot.web.wechat.app import install
+
+        install(app, settings)
+
     @app.errorhandler(413)
     def too_large(_error: Exception) -> Response:
         return json_error(
