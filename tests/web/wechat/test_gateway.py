@@ -46,7 +46,8 @@ def settle(channel: Channel, timeout_s: float = 10) -> None:
 
 def test_the_handshake_echoes_only_a_signed_request(channel: Channel) -> None:
     stamp, nonce = str(int(time.time())), "n0nce"
-    good = {"timestamp": stamp, "nonce": nonce, "echostr": "4711", "signature": signature("standin-token", stamp, nonce)}
+    good = {"timestamp": stamp, "nonce": nonce, "echostr": "4711",
+            "signature": signature("standin-token", stamp, nonce)}
     assert requests.get(channel.url, params=good, timeout=5).text == "4711"
     assert requests.get(channel.url, params={**good, "signature": "0" * 40}, timeout=5).status_code == 403
     old = str(int(time.time()) - 3600)
@@ -162,8 +163,8 @@ def test_a_refused_menu_is_sent_as_numbered_choices(channel: Channel) -> None:
 def test_menus_switched_off_give_numbered_choices_in_english(tmp_path: Path) -> None:
     opened, parts = open_channel(tmp_path, wechat_menu_messages=False)
     try:
-        opened.rasa.reply_with([{"text": "Have you been diagnosed with colorectal cancer?",
-                                 "buttons": [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]}])
+        yes_no = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+        opened.rasa.reply_with([{"text": "Have you been diagnosed with colorectal cancer?", "buttons": yes_no}])
         replies = opened.standin.say("oPatientF", "hello", quiet_s=0.5)
         assert replies == ["Have you been diagnosed with colorectal cancer?\nReply 1 for Yes, 2 for No"]
         opened.standin.say("oPatientF", "2", quiet_s=0.5)
@@ -208,7 +209,8 @@ def test_an_unknown_message_type_is_answered_kindly(channel: Channel) -> None:
     replies_before = len(channel.standin.sent_to("oPatientJ"))
     channel.standin.push("oPatientJ", "hologram", Payload="x")
     replies = channel.standin.wait_replies("oPatientJ", replies_before, quiet_s=0.5)
-    assert [r.message["text"]["content"] for r in replies] == ["抱歉，我只能读懂文字。请用文字回复，或者点选上面的选项。"]
+    please_type = "抱歉，我只能读懂文字。请用文字回复，或者点选上面的选项。"
+    assert [r.message["text"]["content"] for r in replies] == [please_type]
     assert turns(channel) == []
 
 
