@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import logging
 import secrets
 import sys
 import threading
@@ -80,6 +81,7 @@ class Platform:
 
 
 def create_app(platform: Platform) -> Flask:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     app = Flask("wechat_standin")
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 

@@ -174,6 +174,10 @@ class WechatStore:
     def _give_up_lost_turns(self) -> None:
         """A worker that died during a turn: Rasa may have stored it, so it is never run again (no
         second stored turn); the message is marked lost and counted, and its texts cleared."""
+        with self.database.session() as session:  # a read first: writing on every claim would queue workers
+            if not session.execute(select(WechatMessage.id).where(
+                    WechatMessage.status == "at_rasa", WechatMessage.claimed_until < now()).limit(1)).first():
+                return
         with self.database.transaction() as session:
             lost = session.execute(select(WechatMessage.id).where(
                 WechatMessage.status == "at_rasa", WechatMessage.claimed_until < now())).scalars().all()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
@@ -63,19 +63,28 @@ class WechatApi:
         self.config = config
         self.store = store
         self.http = http or requests.Session()
+        self._cached: tuple[str, datetime] | None = None
 
     # ----------------------------------------------------------------- the access token
 
     def access_token(self, invalid: str | None = None) -> str:
-        """A valid token: the stored one, or a new one when it is missing, expiring, or `invalid`."""
+        """A valid token: the stored one, or a new one when it is missing, expiring, or `invalid`.
+
+        The process keeps the token it last read until it nears its expiry or is called invalid
+        (the database stays the one source: a refresh elsewhere shows up as 40001 here, then re-read)."""
+        cached = self._cached
+        if cached and cached[0] != invalid and cached[1] - now() > REFRESH_AHEAD:
+            return cached[0]
         deadline = time.monotonic() + WAIT_FOR_REFRESH_S
         while True:
             token, expires_at, generation = self.store.token(self.config.app_id)
-            fresh = token and expires_at and expires_at - now() > REFRESH_AHEAD and token != invalid
-            if fresh:
+            if token and expires_at and expires_at - now() > REFRESH_AHEAD and token != invalid:
+                self._cached = (token, expires_at)
                 return str(token)
             if self.store.begin_refresh(self.config.app_id, generation, REFRESH_HOLD_S):
-                return self._refresh()
+                token = self._refresh()
+                self._cached = None  # read back from the database, with its expiry, next time
+                return token
             if time.monotonic() > deadline:
                 raise WechatError(None, "no access token: another worker's refresh did not finish")
             time.sleep(0.1)  # another worker is refreshing: wait for its token
