@@ -34,6 +34,7 @@ HOLD_S = 60.0  # a claim outlives the longest turn (Rasa's 30 s) and a send
 RETRY_DELAYS_S = (5, 15, 60, 300, 900, 3600)
 MAX_SEND_ATTEMPTS = len(RETRY_DELAYS_S) + 1
 FINAL = {"window_closed", "unsubscribed", "quota"}  # the platform will not take it, later or not
+SILENT_OK = frozenset({"/restart", "/session_start"})  # as the chat page: Rasa may answer these with nothing
 
 
 @dataclass
@@ -127,10 +128,14 @@ class Worker:
         language = state.language
         if resolved.to_assistant is not None:
             answered = self._ask_assistant(message.conversation_id, resolved.to_assistant, language)
-            if answered is None:
+            if not answered and resolved.to_assistant not in SILENT_OK:
+                # no answer at all (Rasa down), or an empty one (its lock store down): the patient is told
+                if answered is not None:
+                    log.warning("wechat: the assistant sent no reply to a message")
+                    self.store.record_problem("assistant_silent")
                 notices.append("unavailable")
             else:
-                rasa_messages, language = tag_languages(answered, language)  # type: ignore[arg-type]
+                rasa_messages, language = tag_languages(answered or [], language)  # type: ignore[arg-type]
                 self.store.mark_channel(message.conversation_id)
         texts = texts_for(language)
         notices = [*(texts[key].format(phone=self.config.phone, max=2000) for key in resolved.notices),

@@ -295,3 +295,10 @@ def _an_hour_ago():  # type: ignore[no-untyped-def]
     from datetime import datetime, timedelta, timezone
 
     return datetime.now(timezone.utc) - timedelta(hours=1)
+
+
+def test_an_empty_answer_is_not_a_silent_dead_end(channel: Channel) -> None:
+    channel.rasa.reply_with([])  # what Rasa answers when its lock store is down
+    [reply] = channel.standin.say("oPatientSilent", "你好", quiet_s=0.5)
+    assert "助手暂时无法回答" in reply
+    assert channel.store.problems_since(_an_hour_ago()).get("assistant_silent") == 1
