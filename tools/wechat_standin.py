@@ -214,16 +214,33 @@ class StandIn:
                 self.platform.last_push[openid] = time.time()
                 self.platform.since_push[openid] = 0  # each patient message opens the quota again
         return self.http.post(self.gateway_url, params=params, data=raw_body if raw_body is not None else body,
-                              headers={"Content-Type": "text/xml"}, timeout=10)
+                              headers={"Content-Type": "text/xml"}, timeout=5)  # WeChat waits 5 seconds
 
     def push(self, openid: str, kind: str = "text", retries: int = 0, **values: Any) -> requests.Response:
-        """A patient's message or event; `retries` more times with the same MsgId, as WeChat retries."""
+        """A patient's message or event; `retries` more times with the same MsgId, as WeChat retries.
+
+        As the platform does, a push the gateway did not take (no answer in 5 seconds, or anything but
+        HTTP 200) is pushed again, up to three times (`retry_delay_s` apart; WeChat waits about 5 s)."""
         xml = build_xml(self.message_fields(openid, kind, **values))
         self._last_push[openid] = (xml, kind)
-        response = self.push_xml(xml, openid)
+        response = self._push_until_taken(xml, openid)
         for _ in range(retries):
             self.push_xml(xml, openid)
         return response
+
+    retry_delay_s = 1.0
+
+    def _push_until_taken(self, xml: str, openid: str) -> requests.Response:
+        for attempt in range(4):
+            try:
+                response = self.push_xml(xml, openid)
+                if response.status_code == 200 or attempt == 3:
+                    return response
+            except requests.Timeout:
+                if attempt == 3:
+                    raise
+            time.sleep(self.retry_delay_s)
+        raise AssertionError("unreachable")
 
     def retry_last(self, openid: str) -> requests.Response:
         return self.push_xml(self._last_push[openid][0], openid)

@@ -83,15 +83,18 @@ class WechatStore:
 
     def remember_patient(self, conversation_id: str, openid: str) -> None:
         """Keep (or refresh) the encrypted OpenID of a conversation."""
+        # Write first, never read-then-write: on SQLite a transaction that reads and then writes can
+        # be refused at once (SQLITE_BUSY) when another writer went first, whatever the busy timeout.
+        with self.database.transaction() as session:
+            seen = session.execute(update(WechatPatient).where(WechatPatient.conversation_id == conversation_id)
+                                   .values(last_seen_at=now()).execution_options(synchronize_session=False)).rowcount
+        if seen:
+            return
         try:
             with self.database.transaction() as session:
-                row = session.get(WechatPatient, conversation_id)
-                if row is None:
-                    session.add(WechatPatient(
-                        conversation_id=conversation_id, openid_encrypted=self.cipher.encrypt(openid),
-                        language="zh", offered_buttons="[]", menu_seq=0, last_seen_at=now()))
-                else:
-                    row.last_seen_at = now()
+                session.add(WechatPatient(
+                    conversation_id=conversation_id, openid_encrypted=self.cipher.encrypt(openid),
+                    language="zh", offered_buttons="[]", menu_seq=0, last_seen_at=now()))
         except IntegrityError:
             pass  # two workers made the same new patient at once: the row is there
 
@@ -271,12 +274,12 @@ class WechatStore:
 
     def begin_refresh(self, app_id: str, generation: int, hold_s: float) -> bool:
         """Whether this worker may refresh the token seen at `generation` (nobody else is, and nobody has)."""
-        try:
-            with self.database.transaction() as session:
-                if session.get(WechatToken, app_id) is None:
+        if generation == 0:  # no token yet: the row may not exist (insert only, never read-then-write)
+            try:
+                with self.database.transaction() as session:
                     session.add(WechatToken(app_id=app_id, generation=0, updated_at=now()))
-        except IntegrityError:
-            pass  # another worker made the row first
+            except IntegrityError:
+                pass  # another worker made the row first
         moment = now()
         with self.database.transaction() as session:
             return session.execute(

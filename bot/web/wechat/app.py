@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.leads.crypto import FieldCipher
 from bot.leads.database import Database
@@ -122,9 +123,16 @@ def make_blueprint() -> Blueprint:
             return _refuse(400, "no sender")
         push = read_push(fields, gw.speech)
         conversation = conversation_id_for(openid, gw.id_key)
-        if push["kind"] != "ignore":
-            gw.store.remember_patient(conversation, openid)
-        if gw.store.accept(dedupe_key(fields, gw.id_key), conversation, openid, push):
+        try:
+            if push["kind"] != "ignore":
+                gw.store.remember_patient(conversation, openid)
+            accepted = gw.store.accept(dedupe_key(fields, gw.id_key), conversation, openid, push)
+        except SQLAlchemyError as error:
+            # not stored: anything but "success" makes WeChat push it again (and the key keeps it single)
+            log.error("wechat: a push could not be stored (%s); WeChat will retry it", type(error).__name__)
+            gw.store.record_problem("database")
+            return Response("retry", status=503, mimetype="text/plain")
+        if accepted:
             gw.worker.wake()
         else:
             log.info("wechat: a push came again (a retry or a replay): answered, not repeated")

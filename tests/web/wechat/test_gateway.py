@@ -123,7 +123,9 @@ def test_messages_keep_their_order_with_several_workers(channel: Channel) -> Non
     channel.rasa.respond = lambda body: (200, f'[{{"text": "echo {body["message"]}"}}]'.encode())
     for n in range(6):
         channel.standin.text("oPatientC", f"第{n}条")
-    channel.standin.wait_replies("oPatientC", 0, quiet_s=1.0)
+    deadline = time.monotonic() + 30
+    while len(channel.standin.sent_to("oPatientC")) < 6 and time.monotonic() < deadline:
+        time.sleep(0.1)
     settle(channel)
     assert [s.message["text"]["content"] for s in channel.standin.sent_to("oPatientC")] == \
         [f"echo 第{n}条" for n in range(6)]
