@@ -105,13 +105,6 @@ class WechatStore:
                 return PatientState(offered_buttons=[])
             return PatientState(row.language, json.loads(row.offered_buttons or "[]"), row.menu_seq)
 
-    def save_patient_state(self, conversation_id: str, state: PatientState) -> None:
-        """Update only: a conversation erased during its turn (withdrawal) stays erased."""
-        with self.database.transaction() as session:
-            session.execute(update(WechatPatient).where(WechatPatient.conversation_id == conversation_id).values(
-                language=state.language, offered_buttons=json.dumps(state.offered_buttons or [], ensure_ascii=False),
-                menu_seq=state.menu_seq))
-
     def openid_of(self, conversation_id: str) -> str | None:
         with self.database.session() as session:
             row = session.get(WechatPatient, conversation_id)
@@ -192,12 +185,23 @@ class WechatStore:
         for message_id in lost:
             log.error("wechat: message %s lost: its worker stopped during the turn", message_id)
 
-    def save_replies(self, message_id: int, replies: list[dict[str, Any]]) -> None:
-        """The turn ran: keep what to send (encrypted), forget what the patient sent."""
+    def save_turn(self, message_id: int, conversation_id: str, replies: list[dict[str, Any]],
+                  state: PatientState | None, answered: bool) -> None:
+        """The turn ran, in one transaction: what to send (encrypted; the patient's words forgotten),
+        the conversation's new state (update only: a withdrawal during the turn stays erased), and
+        the lead's channel when the assistant answered (the actions may have made the lead)."""
         with self.database.transaction() as session:
-            session.execute(update(WechatMessage).where(WechatMessage.id == message_id).values(
-                status="sending", replies_encrypted=self.cipher.encrypt(json.dumps(replies, ensure_ascii=False)),
-                inbound_encrypted=None, sent=0))
+            if replies:
+                session.execute(update(WechatMessage).where(WechatMessage.id == message_id).values(
+                    status="sending", inbound_encrypted=None, sent=0,
+                    replies_encrypted=self.cipher.encrypt(json.dumps(replies, ensure_ascii=False))))
+            if state is not None:
+                session.execute(update(WechatPatient).where(WechatPatient.conversation_id == conversation_id).values(
+                    language=state.language, menu_seq=state.menu_seq,
+                    offered_buttons=json.dumps(state.offered_buttons or [], ensure_ascii=False)))
+            if answered:
+                session.execute(update(Screening).where(Screening.conversation_id == conversation_id,
+                                                        Screening.channel != "wechat").values(channel="wechat"))
 
     def replace_reply(self, message_id: int, replies: list[dict[str, Any]]) -> None:
         with self.database.transaction() as session:
@@ -215,13 +219,15 @@ class WechatStore:
                 status="sending", claimed_until=None, last_error=error,
                 next_attempt_at=now() + timedelta(seconds=delay_s)))
 
-    def finish(self, message_id: int, status: str = "done", error: str | None = None) -> None:
+    def finish(self, message_id: int, status: str = "done", error: str | None = None, sent: int | None = None) -> None:
         """Done (or undelivered for good): the OpenID and texts go, the dedupe key stays a while."""
         with self.database.transaction() as session:
             values: dict[str, Any] = dict(status=status, finished_at=now(), claimed_until=None,
                                           openid_encrypted=None, inbound_encrypted=None, replies_encrypted=None)
             if error is not None:
                 values["last_error"] = error
+            if sent is not None:
+                values["sent"] = sent
             session.execute(update(WechatMessage).where(WechatMessage.id == message_id).values(**values))
 
     def message_status(self, message_id: int) -> tuple[str, str | None]:

@@ -114,7 +114,6 @@ class Worker:
             if not replies:
                 self.store.finish(message.id)
                 return True
-            self.store.save_replies(message.id, replies)
             message.replies, message.sent = replies, 0
         self._send(message)
         return True
@@ -136,16 +135,16 @@ class Worker:
                 notices.append("unavailable")
             else:
                 rasa_messages, language = tag_languages(answered or [], language)  # type: ignore[arg-type]
-                self.store.mark_channel(message.conversation_id)
         texts = texts_for(language)
         notices = [*(texts[key].format(phone=self.config.phone, max=2000) for key in resolved.notices),
                    *(texts[key].format(phone=self.config.phone) for key in notices)]
         replies, offered = as_wechat(rasa_messages, notices, texts, self.config.quota, self.config.menus,
                                      state.menu_seq + 1)
+        changed = None
         if offered is not None or language != state.language:
-            self.store.save_patient_state(message.conversation_id, PatientState(
-                language, state.offered_buttons if offered is None else offered,
-                state.menu_seq + 1 if offered else state.menu_seq))
+            changed = PatientState(language, state.offered_buttons if offered is None else offered,
+                                   state.menu_seq + 1 if offered else state.menu_seq)
+        self.store.save_turn(message.id, message.conversation_id, replies, changed, answered=bool(rasa_messages))
         return replies
 
     def _ask_assistant(self, conversation_id: str, text: str, language: str) -> list[dict[str, Any]] | None:
@@ -179,8 +178,9 @@ class Worker:
                 self._failed(message, error)
                 return
             sent += 1
-            self.store.mark_sent(message.id, sent)
-        self.store.finish(message.id)
+            if sent < len(replies):
+                self.store.mark_sent(message.id, sent)
+        self.store.finish(message.id, sent=sent)
 
     def _failed(self, message: ClaimedMessage, error: WechatError) -> None:
         kind = error.kind
