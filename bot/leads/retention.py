@@ -32,7 +32,7 @@ from bot.leads.models import (
 )
 from bot.leads.pipeline import ELIGIBLE_DECIDED
 from bot.leads.store import LeadStore
-from bot.leads.wechat import erase_patient
+from bot.leads.wechat import erase_patient, rotate_channel_keys
 
 log = logging.getLogger(__name__)
 PURGED_TEXT = "[removed after the retention period]"
@@ -146,5 +146,6 @@ def rotate_keys(store: LeadStore, cipher: FieldCipher) -> int:
             contact.email_index = cipher.blind_index(email)
             contact.wechat_index = cipher.blind_index(wechat)
             count += 1
-        session.add(AuditEntry(actor="cli", action="rotate_keys", detail=f"{count} contacts"))
+        wechat = rotate_channel_keys(session, cipher)  # the WeChat channel's OpenIDs, queue and token
+        session.add(AuditEntry(actor="cli", action="rotate_keys", detail=f"{count} contacts, {wechat} WeChat ids"))
     return count

@@ -49,6 +49,22 @@ def erase_patient(session: Session, conversation_id: str) -> None:
     session.execute(delete(WechatPatient).where(WechatPatient.conversation_id == conversation_id))
 
 
+def rotate_channel_keys(session: Session, cipher: FieldCipher) -> int:
+    """Re-encrypt the channel's OpenIDs, queued texts and access token under the current key (in the
+    caller's transaction, `prescreen keys rotate`); returns how many OpenIDs."""
+    patients = 0
+    for patient in session.execute(select(WechatPatient)).scalars():
+        patient.openid_encrypted = cipher.rotate(patient.openid_encrypted)
+        patients += 1
+    for message in session.execute(select(WechatMessage).where(WechatMessage.status.in_(UNFINISHED))).scalars():
+        message.openid_encrypted = cipher.rotate(message.openid_encrypted)
+        message.inbound_encrypted = cipher.rotate(message.inbound_encrypted)
+        message.replies_encrypted = cipher.rotate(message.replies_encrypted)
+    for token in session.execute(select(WechatToken)).scalars():
+        token.token_encrypted = cipher.rotate(token.token_encrypted)
+    return patients
+
+
 @dataclass
 class PatientState:
     """What the gateway remembers of a conversation between two messages."""

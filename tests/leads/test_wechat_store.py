@@ -59,3 +59,20 @@ def test_one_refresh_at_a_time(store: LeadStore) -> None:
     assert token == "token-1" and generation == 1 and expires_at is not None
     assert not wechat.begin_refresh("wxapp", 0, 30)  # refreshed since this worker looked
     assert wechat.begin_refresh("wxapp", 1, 30)
+
+
+def test_a_key_rotation_takes_the_openids_the_queue_and_the_token(store: LeadStore) -> None:
+    from bot.leads.crypto import new_key
+    from bot.leads.retention import rotate_keys
+
+    wechat = channel(store)
+    wechat.remember_patient("wx-a", "o-a")
+    assert wechat.accept("key-1", "wx-a", "o-a", {"kind": "text", "text": "你好"})
+    assert wechat.begin_refresh("wxapp", 0, 30)
+    wechat.store_token("wxapp", "token-1", 7200)
+    key = new_key()
+    rotate_keys(store, FieldCipher(key, old_keys=(TEST_KEY,)))
+    rotated = WechatStore(store.database, FieldCipher(key))  # the old key is gone
+    assert rotated.openid_of("wx-a") == "o-a" and rotated.token("wxapp")[0] == "token-1"
+    claimed = rotated.claim(60)
+    assert claimed is not None and claimed.openid == "o-a" and claimed.inbound == {"kind": "text", "text": "你好"}
