@@ -13,6 +13,7 @@ messages per second it carries. A measurement that prints figures, not a test.
 
     python -m tools.bench_wechat                 # both; results in reports/bench_wechat.json
     python -m tools.bench_wechat --skip-rasa     # the gateway's throughput only (no model needed)
+    python -m tools.bench_wechat --postgres      # the throughput on PostgreSQL as well
 """
 
 from __future__ import annotations
@@ -120,19 +121,27 @@ class InstantAssistant:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-def throughput(patients: int, messages: int) -> dict[str, Any]:
+def throughput(patients: int, messages: int, postgres: bool = False) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="bench-wechat-gw-"))
     assistant = InstantAssistant()
     standin = StandIn("", APP_ID, SECRET, TOKEN, AES).start()
     standin.platform.quota = messages + 1
-    url = f"sqlite:///{root / 'prescreen.db'}"
+    server = None
+    if postgres:  # the production database (a throwaway server from Debian's binaries)
+        from tools.stack import PostgresServer
+
+        server = PostgresServer()
+        server.start()
+        url = server.create_database("bench_wechat")
+    else:
+        url = f"sqlite:///{root / 'prescreen.db'}"
     upgrade(url)
     settings = _wechat(throwaway_settings(root), standin, database_url=url, data_key=fresh_key(),
                        rasa_host="127.0.0.1", rasa_port=assistant.port)
     app = create_app(settings)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    standin.gateway_url = f"http://127.0.0.1:{server.server_port}{WEBHOOK_PATH}"
+    served = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=served.serve_forever, daemon=True).start()
+    standin.gateway_url = f"http://127.0.0.1:{served.server_port}{WEBHOOK_PATH}"
     total = patients * messages
 
     def patient(number: int) -> None:
@@ -148,11 +157,14 @@ def throughput(patients: int, messages: int) -> dict[str, Any]:
         time.sleep(0.05)
     took = time.perf_counter() - started
     app.extensions["wechat_gateway"].worker.stop()
-    server.shutdown()
+    served.shutdown()
     standin.stop()
+    if server is not None:
+        app.extensions["wechat_gateway"].store.database.engine.dispose()
+        server.stop()
     return {"messages": total, "answered": len(standin.platform.sent), "seconds": round(took, 2),
             "messages_per_s": round(len(standin.platform.sent) / took, 1),
-            "webhook_accepts_per_s": round(total / accepted, 1), "database": "sqlite",
+            "webhook_accepts_per_s": round(total / accepted, 1), "database": "postgresql" if postgres else "sqlite",
             "worker_threads": settings.wechat_senders}
 
 
@@ -162,9 +174,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=10)
     parser.add_argument("--latency-patients", type=int, default=3)
     parser.add_argument("--skip-rasa", action="store_true", help="only the gateway's throughput")
+    parser.add_argument("--postgres", action="store_true", help="the throughput on PostgreSQL too")
     args = parser.parse_args(argv)
     results: dict[str, Any] = {"throughput": throughput(args.patients, args.messages)}
-    print("gateway throughput:", json.dumps(results["throughput"]), flush=True)
+    print("gateway throughput (SQLite):", json.dumps(results["throughput"]), flush=True)
+    if args.postgres:
+        results["throughput_postgresql"] = throughput(args.patients, args.messages, postgres=True)
+        print("gateway throughput (PostgreSQL):", json.dumps(results["throughput_postgresql"]), flush=True)
     if not args.skip_rasa:
         results["latency"] = latency(args.latency_patients)
         print("latency per turn:", json.dumps(results["latency"]), flush=True)

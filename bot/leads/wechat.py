@@ -134,18 +134,31 @@ class WechatStore:
 
     # ----------------------------------------------------------------- messages
 
-    def accept(self, dedupe_key: str, conversation_id: str, openid: str, inbound: dict[str, Any]) -> bool:
-        """Queue a push; False when it was queued before (WeChat's retry, a replay, another worker)."""
-        try:
-            with self.database.transaction() as session:
-                session.add(WechatMessage(
-                    dedupe_key=dedupe_key, conversation_id=conversation_id, status="pending",
-                    openid_encrypted=self.cipher.encrypt(openid),
-                    inbound_encrypted=self.cipher.encrypt(json.dumps(inbound, ensure_ascii=False)),
-                    sent=0, attempts=0, next_attempt_at=now(), received_at=now()))
-        except IntegrityError:
-            return False
-        return True
+    def accept(self, dedupe_key: str, conversation_id: str, openid: str, inbound: dict[str, Any],
+               remember: bool = True) -> bool:
+        """Queue a push (and, with `remember`, keep the patient's OpenID), in one transaction; False
+        when it was queued before (WeChat's retry, a replay, another worker)."""
+        for attempt in range(2):
+            try:
+                with self.database.transaction() as session:
+                    session.add(WechatMessage(
+                        dedupe_key=dedupe_key, conversation_id=conversation_id, status="pending",
+                        openid_encrypted=self.cipher.encrypt(openid),
+                        inbound_encrypted=self.cipher.encrypt(json.dumps(inbound, ensure_ascii=False)),
+                        sent=0, attempts=0, next_attempt_at=now(), received_at=now()))
+                    session.flush()  # a duplicate fails here, before anything else
+                    if remember and not session.execute(
+                            update(WechatPatient).where(WechatPatient.conversation_id == conversation_id)
+                            .values(last_seen_at=now()).execution_options(synchronize_session=False)).rowcount:
+                        session.add(WechatPatient(
+                            conversation_id=conversation_id, openid_encrypted=self.cipher.encrypt(openid),
+                            language="zh", offered_buttons="[]", menu_seq=0, last_seen_at=now()))
+                return True
+            except IntegrityError as error:
+                if "dedupe_key" in str(error.orig) or "wechat_messages" in str(error.orig) or attempt:
+                    return False
+                # another worker made this new patient's row at the same moment: once more, as an update
+        return False
 
     def claim(self, hold_s: float) -> ClaimedMessage | None:
         """Take the next message whose turn has come: the oldest unfinished one of its conversation.

@@ -124,9 +124,8 @@ def make_blueprint() -> Blueprint:
         push = read_push(fields, gw.speech)
         conversation = conversation_id_for(openid, gw.id_key)
         try:
-            if push["kind"] != "ignore":
-                gw.store.remember_patient(conversation, openid)
-            accepted = gw.store.accept(dedupe_key(fields, gw.id_key), conversation, openid, push)
+            accepted = gw.store.accept(dedupe_key(fields, gw.id_key), conversation, openid, push,
+                                       remember=push["kind"] != "ignore")
         except SQLAlchemyError as error:
             # not stored: anything but "success" makes WeChat push it again (and the key keeps it single)
             log.error("wechat: a push could not be stored (%s); WeChat will retry it", type(error).__name__)
