@@ -147,6 +147,11 @@ class WechatStore:
                         inbound_encrypted=self.cipher.encrypt(json.dumps(inbound, ensure_ascii=False)),
                         sent=0, attempts=0, next_attempt_at=now(), received_at=now()))
                     session.flush()  # a duplicate fails here, before anything else
+                    # replies held for the platform's quota may go now: the patient wrote again
+                    session.execute(update(WechatMessage).where(
+                        WechatMessage.conversation_id == conversation_id, WechatMessage.status == "sending",
+                        WechatMessage.last_error.like("quota%")).values(next_attempt_at=now())
+                        .execution_options(synchronize_session=False))
                     if remember and not session.execute(
                             update(WechatPatient).where(WechatPatient.conversation_id == conversation_id)
                             .values(last_seen_at=now()).execution_options(synchronize_session=False)).rowcount:
@@ -265,11 +270,12 @@ class WechatStore:
             return row.status, row.last_error
 
     def backlog(self, older_than_s: float) -> int:
-        """Unfinished messages received more than `older_than_s` ago (a stuck or overwhelmed channel)."""
+        """Unfinished messages due more than `older_than_s` ago (a stuck or overwhelmed channel); those
+        waiting on purpose (a rate limit, replies held for the quota) are not due yet."""
         cutoff = now() - timedelta(seconds=older_than_s)
         with self.database.session() as session:
             return int(session.execute(select(func.count(WechatMessage.id)).where(
-                WechatMessage.status.in_(UNFINISHED), WechatMessage.received_at < cutoff)).scalar_one())
+                WechatMessage.status.in_(UNFINISHED), WechatMessage.next_attempt_at < cutoff)).scalar_one())
 
     def housekeeping(self, retention_days: int) -> None:
         """Forget finished messages after two days, and the OpenIDs of conversations idle for the

@@ -33,7 +33,8 @@ RASA_TIMEOUT = (3.0, 30.0)
 HOLD_S = 60.0  # a claim outlives the longest turn (Rasa's 30 s) and a send
 RETRY_DELAYS_S = (5, 15, 60, 300, 900, 3600)
 MAX_SEND_ATTEMPTS = len(RETRY_DELAYS_S) + 1
-FINAL = {"window_closed", "unsubscribed", "quota"}  # the platform will not take it, later or not
+FINAL = {"window_closed", "unsubscribed"}  # the platform will not take it, later or not
+HOLD_FOR_NEXT_MESSAGE_S = 48 * 3600  # over the quota: the rest waits for the patient's next message
 SILENT_OK = frozenset({"/restart", "/session_start"})  # as the chat page: Rasa may answer these with nothing
 
 
@@ -188,6 +189,12 @@ class Worker:
         if kind in FINAL or message.attempts >= MAX_SEND_ATTEMPTS:
             log.warning("wechat: message %s undelivered: %s (%s)", message.id, kind, error.code)
             self.store.finish(message.id, status="undelivered", error=f"{kind}:{error.code or ''}")
+            return
+        if kind == "quota":
+            # the platform's quota per patient message is used up (several messages answered at once):
+            # the rest is sent, in order, as soon as the patient writes again (accept() wakes it)
+            log.warning("wechat: message %s held until the patient writes again (quota, %s)", message.id, error.code)
+            self.store.defer(message.id, HOLD_FOR_NEXT_MESSAGE_S, f"{kind}:{error.code or ''}")
             return
         delay = RETRY_DELAYS_S[min(message.attempts - 1, len(RETRY_DELAYS_S) - 1)]
         log.warning("wechat: message %s not sent yet: %s (%s); trying again in %d s",

@@ -123,12 +123,16 @@ def test_messages_keep_their_order_with_several_workers(channel: Channel) -> Non
     channel.rasa.respond = lambda body: (200, f'[{{"text": "echo {body["message"]}"}}]'.encode())
     for n in range(6):
         channel.standin.text("oPatientC", f"第{n}条")
+    # six messages at once may use up the platform's quota for the last one (five replies): anything
+    # held goes out, in order, when the patient writes again
+    time.sleep(3)
+    channel.standin.text("oPatientC", "第6条")
     deadline = time.monotonic() + 30
-    while len(channel.standin.sent_to("oPatientC")) < 6 and time.monotonic() < deadline:
+    while len(channel.standin.sent_to("oPatientC")) < 7 and time.monotonic() < deadline:
         time.sleep(0.1)
     settle(channel)
     assert [s.message["text"]["content"] for s in channel.standin.sent_to("oPatientC")] == \
-        [f"echo 第{n}条" for n in range(6)]
+        [f"echo 第{n}条" for n in range(7)]
 
 
 # ------------------------------------------------------------------ what the patient is sent
@@ -252,6 +256,24 @@ def test_a_rate_limit_is_waited_out(channel: Channel) -> None:
     [reply] = channel.standin.say("oPatientM", "你好", timeout_s=20, quiet_s=0.5)
     assert reply == "好的"
     assert channel.store.problems_since(_an_hour_ago()).get("rate_limit") == 1
+
+
+def test_replies_over_the_quota_wait_for_the_patients_next_message(channel: Channel) -> None:
+    channel.rasa.respond = lambda body: (200, f'[{{"text": "echo {body["message"]}"}}]'.encode())
+    channel.standin.refuse(45047)
+    channel.standin.text("oPatientQ", "第一条")
+    time.sleep(2)
+    assert channel.standin.sent_to("oPatientQ") == []
+    with channel.store.database.session() as session:
+        assert session.execute(select(WechatMessage.last_error)).scalar_one() == "quota:45047"
+    assert channel.store.backlog(0) == 0  # held on purpose: not a stuck channel
+    channel.standin.text("oPatientQ", "第二条")
+    deadline = time.monotonic() + 20
+    while len(channel.standin.sent_to("oPatientQ")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [s.message["text"]["content"] for s in channel.standin.sent_to("oPatientQ")] == \
+        ["echo 第一条", "echo 第二条"]
+    assert channel.store.problems_since(_an_hour_ago()).get("quota") == 1
 
 
 def test_a_closed_window_or_an_unfollowed_patient_is_recorded_not_retried(channel: Channel) -> None:

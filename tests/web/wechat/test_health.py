@@ -31,7 +31,7 @@ def test_problems_are_counted_and_a_stuck_message_fails_the_check(tmp_path: Path
     assert wechat_check(settings) == "last 24 h problems: rate_limit 2, window_closed 1"
     assert store.accept("k1", "wx-1", "oPatient", {"kind": "text", "text": "你好"})
     with store.database.transaction() as session:
-        session.execute(update(WechatMessage).values(received_at=now() - timedelta(minutes=10)))
+        session.execute(update(WechatMessage).values(next_attempt_at=now() - timedelta(minutes=10)))
     with pytest.raises(RuntimeError, match="1 messages unanswered"):
         wechat_check(settings)
     [check] = [c for c in run_checks(settings, timeout=0.2) if c.name == "wechat channel"]
