@@ -23,7 +23,7 @@ from bot.leads.wechat import ClaimedMessage, PatientState, WechatStore
 from bot.settings import Settings
 from bot.web.chat.reply_language import tag_languages
 from bot.web.wechat.api import WechatApi, WechatError
-from bot.web.wechat.inbound import resolve
+from bot.web.wechat.inbound import MAX_TEXT_CHARS, resolve
 from bot.web.wechat.replies import as_text, as_wechat
 from bot.web.wechat.texts import texts_for
 
@@ -137,7 +137,7 @@ class Worker:
             else:
                 rasa_messages, language = tag_languages(answered or [], language)  # type: ignore[arg-type]
         texts = texts_for(language)
-        notices = [*(texts[key].format(phone=self.config.phone, max=2000) for key in resolved.notices),
+        notices = [*(texts[key].format(phone=self.config.phone, max=MAX_TEXT_CHARS) for key in resolved.notices),
                    *(texts[key].format(phone=self.config.phone) for key in notices)]
         replies, offered = as_wechat(rasa_messages, notices, texts, self.config.quota, self.config.menus,
                                      state.menu_seq + 1)
