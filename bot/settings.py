@@ -124,6 +124,17 @@ class Settings:
     contact_deadline_hours: int = _setting("CONTACT_DEADLINE_HOURS", 24)  # no contact attempt after this: overdue
     unreachable_after_attempts: int = _setting("UNREACHABLE_AFTER_ATTEMPTS", 3)  # tries, never reached: unreachable
     coordinator_public_url: str = _setting("COORDINATOR_PUBLIC_URL")  # links in messages; empty: host and port
+    # The WeChat official-account channel (README "WeChat"); off until token, app id and secret are set.
+    wechat_token: str = _setting("WECHAT_TOKEN")  # the Token of the account's server configuration
+    wechat_app_id: str = _setting("WECHAT_APP_ID")
+    wechat_app_secret: str = _setting("WECHAT_APP_SECRET")
+    wechat_aes_key: str = _setting("WECHAT_AES_KEY")  # EncodingAESKey (43 characters): safe mode; empty: plain mode
+    wechat_api_base: str = _setting("WECHAT_API_BASE", "https://api.weixin.qq.com")
+    wechat_id_key: str = _setting("WECHAT_ID_KEY")  # keys the OpenID -> conversation id hash; empty: from the data key
+    wechat_replies_per_message: int = _setting("WECHAT_REPLIES_PER_MESSAGE", 5)  # the platform's quota per message
+    wechat_menu_messages: bool = _setting("WECHAT_MENU_MESSAGES", True)  # buttons as msgmenu; 0: numbered choices
+    wechat_port: int = _setting("WECHAT_PORT", 8090)  # `python -m bot.web.wechat` alone (else on the chat page)
+    wechat_senders: int = _setting("WECHAT_SENDERS", 4)  # threads per gateway process running turns and sending
 
     @property
     def rasa_url(self) -> str:
@@ -132,6 +143,11 @@ class Settings:
     @property
     def action_endpoint_url(self) -> str:
         return f"http://{local_host(self.actions_host)}:{self.actions_port}/webhook"
+
+    @property
+    def wechat_enabled(self) -> bool:
+        """The WeChat channel runs only when the account's token, app id and secret are all set."""
+        return bool(self.wechat_token and self.wechat_app_id and self.wechat_app_secret)
 
     def as_env(self) -> dict[str, str]:
         """Every setting as the environment variable it is read from, for a child process."""

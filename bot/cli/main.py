@@ -12,6 +12,7 @@
     prescreen coordinator list
     prescreen nlu review [--threshold 0.6] [--days N] [--prefill] [--output FILE]
     prescreen texts export [--out DIR]
+    prescreen wechat check | menu [--lang zh|en] [--print]
 """
 
 from __future__ import annotations
@@ -222,10 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli.coordinators import add_coordinator_commands  # here: the web app's accounts load only when asked
     from bot.cli.nlu import add_nlu_commands
     from bot.cli.texts import add_texts_commands
+    from bot.cli.wechat import add_wechat_commands
 
     add_coordinator_commands(groups)
     add_nlu_commands(groups)
     add_texts_commands(groups)
+    add_wechat_commands(groups)
     return parser
 
 

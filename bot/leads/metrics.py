@@ -50,6 +50,7 @@ STEP_STATUS = {
     "study_consented": ReviewStatus.CONSENTED.value,
     "enrolled": ReviewStatus.ENROLLED.value,
 }
+CHANNELS = ("web", "wechat")  # where patients take the prescreen (Screening.channel)
 UNRECORDED_REASON = "unrecorded"  # a lead marked not eligible without a reason (before the list existed)
 
 
@@ -221,6 +222,17 @@ class Metrics(StoreBase):
                 **progress_counts(session),
             }
         return [(step, counts[step]) for step in FUNNEL_STEPS]
+
+    def leads_per_channel(self) -> list[tuple[str, int, int]]:
+        """(channel, completed prescreens, of which with contact details), web first."""
+        with self._reading("counting leads per channel") as session:
+            rows = session.execute(
+                select(Screening.channel, func.count(Screening.id), func.count(Contact.screening_id))
+                .outerjoin(Contact, Contact.screening_id == Screening.id)
+                .where(Screening.completed_at.is_not(None)).group_by(Screening.channel)).all()
+        counts = {channel: (int(done), int(with_contact)) for channel, done, with_contact in rows}
+        return [(channel, *counts.get(channel, (0, 0))) for channel in CHANNELS] + \
+            [(channel, *counted) for channel, counted in sorted(counts.items()) if channel not in CHANNELS]
 
     def screen_failures(self) -> ScreenFailures:
         """Why leads now marked not eligible failed screening, and the criteria that failed."""

@@ -77,6 +77,7 @@ class Screening(Base):
     visit_at = Column(DateTime(timezone=True))
     screen_failure_reason = Column(String(32))  # a key of bot.leads.pipeline.SCREEN_FAILURE_REASONS
     failed_criteria = Column(Text, nullable=False, default="", server_default="")  # check ids, comma-separated
+    channel = Column(String(16), nullable=False, default="web", server_default="web", index=True)  # web, wechat (0008)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
     # Stored facts (0009), so the database can sort and count by the pipeline's rules
     # (bot/leads/pipeline_sql.py); kept current by bot/leads/lead_facts.py on every write that changes them.
@@ -363,3 +364,76 @@ class OtherStudiesContact(Base):
     consent_version = Column(String(64), nullable=False)  # the version of the text the patient agreed to
     language = Column(String(8), nullable=False, default=DEFAULT_LANGUAGE)
     consented_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+# ------------------------------------------------------------------ the WeChat channel (0008)
+
+
+class WechatPatient(Base):
+    """A WeChat follower's conversation. The OpenID is needed to reply and is personal: stored
+    encrypted (like a phone number), keyed by the conversation id derived from it (a keyed hash),
+    erased with the conversation's lead and purged with it."""
+
+    __tablename__ = "wechat_patients"
+
+    conversation_id = Column(String(128), primary_key=True)
+    openid_encrypted = Column(Text, nullable=False)
+    language = Column(String(8), nullable=False, default="zh")  # the conversation's, as the assistant last wrote
+    # The buttons of the last question, JSON [{"id", "title", "payload"}]: a menu tap or "1" maps back to them.
+    offered_buttons = Column(Text, nullable=False, default="[]")
+    menu_seq = Column(Integer, nullable=False, default=0)
+    last_seen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class WechatMessage(Base):
+    """One push from WeChat and the work it makes: the Rasa turn (once), then the replies, in order.
+
+    `dedupe_key` is unique, so WeChat's retries (same MsgId) and a second gateway worker never make
+    a second turn. The OpenID and the texts are encrypted and cleared once the replies are sent.
+    Status: pending -> at_rasa -> sending -> done, or undelivered (the platform refused: window
+    closed, patient unsubscribed, quota) or lost (a worker died during the turn).
+    """
+
+    __tablename__ = "wechat_messages"
+
+    id = Column(Integer, primary_key=True)
+    dedupe_key = Column(String(64), nullable=False, unique=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    status = Column(String(16), nullable=False, default="pending", index=True)
+    openid_encrypted = Column(Text)
+    inbound_encrypted = Column(Text)  # what the patient sent, as read (JSON)
+    replies_encrypted = Column(Text)  # the WeChat messages to send (JSON list)
+    sent = Column(Integer, nullable=False, default=0)  # how many of the replies went out
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    claimed_until = Column(DateTime(timezone=True))  # a worker holds it until then
+    last_error = Column(String(64))  # a platform error code or a kind of failure; never personal data
+    received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    finished_at = Column(DateTime(timezone=True))
+
+
+class WechatToken(Base):
+    """The account's access token, shared by every gateway worker and instance (encrypted).
+
+    `generation` and `refreshing_until` make refreshing a compare-and-set: one worker refreshes,
+    the others wait for the generation to move."""
+
+    __tablename__ = "wechat_tokens"
+
+    app_id = Column(String(64), primary_key=True)
+    token_encrypted = Column(Text)
+    expires_at = Column(DateTime(timezone=True))
+    generation = Column(Integer, nullable=False, default=0)
+    refreshing_until = Column(DateTime(timezone=True))
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class WechatProblem(Base):
+    """One thing that went wrong on the channel, for the health check: a kind and a code, no personal data."""
+
+    __tablename__ = "wechat_problems"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    kind = Column(String(32), nullable=False)  # token, rate_limit, window_closed, unsubscribed, quota, rasa, ...
+    code = Column(String(16), nullable=False, default="")  # the platform's errcode, when there is one

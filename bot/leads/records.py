@@ -57,6 +57,7 @@ class LeadRecord:
     answer_events: list[dict[str, Any]] = field(default_factory=list)  # corrected or confirmed answers
     side_questions: list[dict[str, Any]] = field(default_factory=list)  # the patient's own questions
     language: str = DEFAULT_LANGUAGE  # the conversation's language
+    channel: str = "web"  # where the patient took the prescreen: web (the chat page) or wechat
     text_versions: dict[str, str] = field(default_factory=dict)  # versions of the patient texts shown
     # The pipeline (bot/leads/pipeline.py): attempts oldest first; moments aware, in UTC.
     contact_attempts: list[dict[str, Any]] = field(default_factory=list)
@@ -213,6 +214,7 @@ def lead_record(screening: Screening, cipher: FieldCipher | None) -> LeadRecord:
         provisional_status=screening.provisional_status,
         review_status=screening.review_status,
         language=known_language(screening.language),
+        channel=screening.channel or "web",
         text_versions=text_versions_of(screening.text_versions),
         answers=[
             {"check_id": a.check_id, "patient_text": a.patient_text, "value": a.value, "read_how": a.read_how}

@@ -33,6 +33,7 @@ from bot.leads.models import (
 )
 from bot.leads.pipeline import ELIGIBLE_DECIDED
 from bot.leads.store import LeadStore
+from bot.leads.wechat import erase_patient, rotate_channel_keys
 
 log = logging.getLogger(__name__)
 PURGED_TEXT = "[removed after the retention period]"
@@ -107,6 +108,7 @@ def _purge_lead(store: LeadStore, screening_id: int, older_than_days: int, actor
     with store.database.transaction() as session:
         session.execute(delete(Contact).where(Contact.screening_id == screening_id))
         lead_facts.refresh(session, [screening_id])
+        erase_patient(session, session.get(Screening, screening_id).conversation_id)  # the WeChat OpenID
         session.execute(update(Answer).where(Answer.screening_id == screening_id).values(patient_text=PURGED_TEXT))
         # earlier (corrected) answers and the patient's own questions are their words too
         session.execute(update(AnswerEvent).where(AnswerEvent.screening_id == screening_id)
@@ -146,5 +148,6 @@ def rotate_keys(store: LeadStore, cipher: FieldCipher) -> int:
             contact.email_index = cipher.blind_index(email)
             contact.wechat_index = cipher.blind_index(wechat)
             count += 1
-        session.add(AuditEntry(actor="cli", action="rotate_keys", detail=f"{count} contacts"))
+        wechat = rotate_channel_keys(session, cipher)  # the WeChat channel's OpenIDs, queue and token
+        session.add(AuditEntry(actor="cli", action="rotate_keys", detail=f"{count} contacts, {wechat} WeChat ids"))
     return count

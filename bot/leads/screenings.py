@@ -30,6 +30,7 @@ from bot.leads.models import (
 from bot.leads.name_order import name_group
 from bot.leads.records import ContactDetails
 from bot.leads.reference_codes import new_reference_code
+from bot.leads.wechat import erase_patient
 from bot.trial.eligibility import EligibilityResult
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,7 @@ class ScreeningWrites(StoreBase):
         """Delete everything stored for a conversation; keep only an audit entry without personal data
         (`detail`: why, e.g. "withdrawn"; never free text)."""
         with self._transaction("erasing a conversation") as session:
+            erase_patient(session, conversation_id)  # a WeChat patient's OpenID goes too, lead or not
             screening = session.execute(
                 select(Screening).where(Screening.conversation_id == conversation_id)
             ).scalar_one_or_none()

@@ -1,7 +1,8 @@
 """Is every part of the assistant up? `python -m bot.ops.health` exits 0 when all are, 1 otherwise.
 
 Checks Rasa, the action server, the Redis lock store (when LOCK_STORE_URL is set), the lead
-database and the tracker store, from the same settings as `make run`. It exists because some
+database, the tracker store and the WeChat channel (when it is configured: stuck messages, and the
+platform's refusals over the last day), from the same settings as `make run`. It exists because some
 failures are silent: with Redis down Rasa answers every message with HTTP 200 and an empty reply,
 and with the tracker database down it keeps conversations in memory only; both only log an error.
 
@@ -99,6 +100,32 @@ def database_check(url: str, timeout: float) -> str:
         engine.dispose()
 
 
+WECHAT_WINDOW = 24 * 3600  # problems counted over the last day
+WECHAT_STUCK_S = 120  # a message unanswered this long: the channel is stuck (or the platform refuses)
+
+
+def wechat_check(settings: Settings) -> str:
+    """The WeChat channel: messages stuck unanswered fail the check; the platform's refusals over the
+    last day (token, rate limits, closed windows, unfollowed patients …) are counted in the detail."""
+    from datetime import datetime, timedelta, timezone
+
+    from bot.leads.crypto import FieldCipher
+    from bot.leads.database import Database
+    from bot.leads.wechat import WechatStore
+
+    database = Database(settings.database_url)
+    try:
+        store = WechatStore(database, FieldCipher(settings.data_key, settings.old_data_keys))
+        stuck = store.backlog(WECHAT_STUCK_S)
+        problems = store.problems_since(datetime.now(timezone.utc) - timedelta(seconds=WECHAT_WINDOW))
+    finally:
+        database.engine.dispose()
+    counted = ", ".join(f"{kind} {count}" for kind, count in sorted(problems.items())) or "none"
+    if stuck:
+        raise RuntimeError(f"{stuck} messages unanswered for over {WECHAT_STUCK_S} s; last 24 h: {counted}")
+    return f"last 24 h problems: {counted}"
+
+
 def run_checks(settings: Settings, rasa_urls: list[str] | None = None, actions_urls: list[str] | None = None,
                timeout: float = TIMEOUT_S) -> list[Check]:
     rasa_urls = rasa_urls or [settings.rasa_url]
@@ -113,6 +140,8 @@ def run_checks(settings: Settings, rasa_urls: list[str] | None = None, actions_u
                          lambda: database_check(settings.database_url, timeout)))
     checks.append(_timed("tracker store", settings.tracker_store_url,
                          lambda: database_check(settings.tracker_store_url, timeout)))
+    if settings.wechat_enabled:
+        checks.append(_timed("wechat channel", settings.wechat_api_base, lambda: wechat_check(settings)))
     return checks
 
 

@@ -33,6 +33,7 @@ from bot.trial.criteria import CRITERIA_FILE, Criteria, load_criteria
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")  # {reference_code}, {phone}, {age}: filled when the text is sent
 CHAT_TEXTS_DIR = PROJECT_ROOT / "bot" / "web" / "chat" / "texts"
+WECHAT_TEXTS_DIR = PROJECT_ROOT / "bot" / "web" / "wechat" / "texts"
 # The criteria texts a patient reads, and where: the field of CheckTexts → what a reviewer is told.
 CHECK_FIELDS = {
     "question": "the question",
@@ -117,23 +118,34 @@ def criteria_texts(criteria: Criteria) -> list[PatientText]:
     return texts
 
 
-def chat_page_texts(directory: Path = CHAT_TEXTS_DIR) -> list[PatientText]:
-    """The chat page's own words, one file per language (the same keys)."""
+def _texts_files(directory: Path, prefix: str, where: str) -> list[PatientText]:
+    """Texts kept one file per language (the same keys): `<prefix>.<key>`."""
     by_key: dict[str, dict[str, str]] = {}
     for path in sorted(directory.glob("*.yml")):
         with open(path, encoding="utf-8") as handle:
             for key, text in (yaml.safe_load(handle) or {}).items():
                 by_key.setdefault(str(key), {})[path.stem] = str(text)
-    return [PatientText(key=f"chat.{key}", where="the chat page", wording=wording) for key, wording in by_key.items()]
+    return [PatientText(key=f"{prefix}.{key}", where=where, wording=wording) for key, wording in by_key.items()]
+
+
+def chat_page_texts(directory: Path = CHAT_TEXTS_DIR) -> list[PatientText]:
+    """The chat page's own words, one file per language (the same keys)."""
+    return _texts_files(directory, "chat", "the chat page")
+
+
+def wechat_texts(directory: Path = WECHAT_TEXTS_DIR) -> list[PatientText]:
+    """The WeChat channel's own words (notices, numbered choices, the account menu's buttons)."""
+    return _texts_files(directory, "wechat", "the WeChat official account")
 
 
 @lru_cache(maxsize=4)
 def catalogue(
-    domain_file: Path = DOMAIN_FILE, criteria_file: Path = CRITERIA_FILE, chat_texts: Path = CHAT_TEXTS_DIR
+    domain_file: Path = DOMAIN_FILE, criteria_file: Path = CRITERIA_FILE, chat_texts: Path = CHAT_TEXTS_DIR,
+    wechat_texts_dir: Path = WECHAT_TEXTS_DIR,
 ) -> tuple[PatientText, ...]:
-    """Every patient-facing text: the assistant's responses, the eligibility questions, the chat page."""
+    """Every patient-facing text: the assistant's responses, the eligibility questions, the chat page, WeChat."""
     return (*response_texts(load_domain(domain_file)), *criteria_texts(load_criteria(criteria_file)),
-            *chat_page_texts(chat_texts))
+            *chat_page_texts(chat_texts), *wechat_texts(wechat_texts_dir))
 
 
 def set_version(texts: Iterable[PatientText], language: str) -> str:

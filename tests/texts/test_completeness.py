@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot.texts import catalogue
-from bot.texts.catalogue import chat_page_texts, missing_languages, response_texts
+from bot.texts.catalogue import chat_page_texts, missing_languages, response_texts, wechat_texts
 from bot.texts.responses import DOMAIN_FILE, load_domain
 from bot.trial.criteria import load_criteria
 
@@ -19,7 +19,7 @@ LANGUAGES = load_criteria().languages
 def test_both_languages_are_catalogued() -> None:
     assert LANGUAGES == ("en", "zh")
     kinds = {text.key.split(".")[0] for text in catalogue()}
-    assert kinds == {"response", "criteria", "chat"}
+    assert kinds == {"response", "criteria", "chat", "wechat"}
 
 
 def test_every_text_exists_in_every_language() -> None:
@@ -60,3 +60,15 @@ def test_every_response_is_catalogued_in_both_languages() -> None:
 def test_the_english_variation_stays_last_as_the_default() -> None:
     for name, variations in yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))["responses"].items():
         assert "condition" not in variations[-1], name
+
+
+def test_the_check_finds_a_wechat_text_in_one_language(tmp_path: Path) -> None:
+    (tmp_path / "en.yml").write_text("welcome: Hello\nonly_english: Hi\n", encoding="utf-8")
+    (tmp_path / "zh.yml").write_text("welcome: 您好\n", encoding="utf-8")
+    assert missing_languages(wechat_texts(tmp_path), LANGUAGES) == {"wechat.only_english": ["no zh text"]}
+
+
+def test_the_wechat_channels_words_are_catalogued_for_review() -> None:
+    keys = {text.key: text for text in catalogue() if text.key.startswith("wechat.")}
+    assert {"wechat.welcome", "wechat.please_type", "wechat.voice_unclear", "wechat.choices"} <= set(keys)
+    assert keys["wechat.please_type"].where == "the WeChat official account"

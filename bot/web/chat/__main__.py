@@ -15,6 +15,8 @@ def main() -> int:
     print(f"Prescreen chat page: http://{host}:{settings.chat_port}/", flush=True)
     print(f"Embed snippet script: http://{host}:{settings.chat_port}/embed.js", flush=True)
     print(f"Relaying to Rasa at {settings.rasa_url}", flush=True)
+    if settings.wechat_enabled:
+        print(f"WeChat webhook: http://{host}:{settings.chat_port}/webhooks/wechat/webhook", flush=True)
     serve(app, host=settings.chat_host, port=settings.chat_port, ident="prescreen-chat")
     return 0
 

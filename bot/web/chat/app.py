@@ -51,6 +51,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     ancestors = frame_ancestors(settings)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    if settings.wechat_enabled:  # the WeChat gateway on the same public server (docs/architecture.md)
+        from bot.web.wechat.app import install
+
+        install(app, settings)
 
     @app.after_request
     def security_headers(response: Response) -> Response:

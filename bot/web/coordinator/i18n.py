@@ -18,6 +18,7 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from flask import Flask, g, request
 from flask_babel import Babel, get_locale
+from flask_babel import lazy_gettext as _l
 
 from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
 from bot.web.coordinator.core import local_time
@@ -28,6 +29,8 @@ LANGUAGE_NAMES = {code: Locale.parse(code).get_display_name(code) for code in LA
 # The CLDR locale whose date conventions each language uses: day month year and a 24-hour clock for
 # English (as the app always wrote dates), 2026年12月2日 13:07 for Chinese.
 DATE_LOCALES = {"zh": "zh_Hans_CN", "en": "en_GB"}
+# Where a lead came from (Screening.channel), as the lead page and the metrics page name it.
+CHANNEL_NAMES = {"web": _l("Web chat page"), "wechat": _l("WeChat official account")}
 
 
 def select_language() -> str:
@@ -70,4 +73,4 @@ def init_i18n(app: Flask) -> None:
 
     @app.context_processor
     def language_context() -> dict[str, object]:
-        return {"language": current_language(), "LANGUAGE_NAMES": LANGUAGE_NAMES}
+        return {"language": current_language(), "LANGUAGE_NAMES": LANGUAGE_NAMES, "CHANNEL_NAMES": CHANNEL_NAMES}

@@ -45,6 +45,7 @@ def metrics_page() -> str:
         week_counts=store.leads_per_week(moment, zone, weeks),
         first_contact=store.first_contact(moment, settings.contact_deadline_hours),
         funnel=store.pipeline_funnel(),
+        per_channel=store.leads_per_channel(),
         funnel_labels=metrics.funnel_labels(),
         failures=failures,
         failed_criteria=[(metrics.criterion_label(check_id), count) for check_id, count in failures.criteria],
