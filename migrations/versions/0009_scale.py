@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0009_scale"
-down_revision: str | Sequence[str] | None = "0006_pipeline"
+down_revision: str | Sequence[str] | None = "0008_wechat"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
