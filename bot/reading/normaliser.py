@@ -73,7 +73,7 @@ _ASCII_WIDTH = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF5B) if chr(cod
 # off by commas or opening the message ("like, no", "no, you know, not really"), so "nothing like that",
 # "I'd like to" and "do you know" keep their meaning.
 _EN_FILLERS = re.compile(
-    r"(?<![\w@.'-])(?:um+|uh+|erm+|uhm+|umm+)(?![\w@'-])[\s,.]*|"
+    r"(?<![\w@.'-])(?:um+|uh+|erm+|uhm+|umm+)(?![\w@'-])(?!\s*huh\b)[\s,.]*|"
     r"(?:^|(?<=,))\s*(?:like|you know|i mean)\s*,\s*|"
     r"\s*,\s*(?:you know|i mean)\s*(?=$|[.!?])",
     re.IGNORECASE,
