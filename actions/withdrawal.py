@@ -59,8 +59,7 @@ class ActionWithdraw(Action):
                 return [*noted, FollowupAction(form or "action_listen")]
             return not_understood(dispatcher, tracker)
         request = {"during": form or "", "reference_code": reference_code_in(text) or ""}
-        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(CONFIRM_SLOT, None),
-                SlotSet(REQUEST_SLOT, request)]
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(REQUEST_SLOT, request)]
 
 
 class ValidateWithdrawalForm(FormValidationAction):
@@ -80,7 +79,8 @@ class ValidateWithdrawalForm(FormValidationAction):
     async def validate_confirm_withdrawal(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return {CONFIRM_SLOT: value is True}
+        """True or False from the patient's answer; None (not asked yet: a slot emptied this turn) stays None."""
+        return {CONFIRM_SLOT: None if value is None else value is True}
 
 
 class ActionFinishWithdrawal(Action):

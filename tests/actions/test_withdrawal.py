@@ -30,8 +30,7 @@ def test_asking_to_stop_asks_first_and_erases_nothing(make_tracker, dispatcher, 
     started(lead_store)
     tracker = make_tracker("I want to stop", "withdraw", slots=FOUR_ANSWERS, requested_slot="residual_disease")
     events = run(ActionWithdraw(), dispatcher, tracker, domain)
-    assert events == [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("confirm_withdrawal", None),
-                      SlotSet("withdrawal_request", DURING_FORM)]
+    assert events == [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("withdrawal_request", DURING_FORM)]
     assert sent(dispatcher) == []  # withdrawal_form asks: utter_ask_confirm_withdrawal
     assert lead_store.funnel()["consented"] == 1
 
@@ -64,6 +63,21 @@ def test_the_confirmation_reads_yes_or_keeps_everything(make_tracker, dispatcher
                            requested_slot="confirm_withdrawal", active_loop="withdrawal_form")
     events = run(ValidateWithdrawalForm(), dispatcher, tracker, domain)
     assert events == [SlotSet("confirm_withdrawal", confirmed)]  # filled: the form ends, never asks twice
+    assert sent(dispatcher) == []
+
+
+def test_the_form_asks_when_it_opens_whatever_the_request_said(make_tracker, dispatcher, domain) -> None:
+    """On activation, in the turn of "I want to stop", a slot emptied in that turn is validated by rasa-sdk: it
+    must stay empty, so that the confirmation is asked, not answered by the request itself."""
+    from rasa_sdk import Tracker
+
+    events = [{"event": "user", "text": "I want to stop"},
+              {"event": "slot", "name": "confirm_withdrawal", "value": None}]
+    tracker = make_tracker("I want to stop", "withdraw", slots={"withdrawal_request": DURING_FORM},
+                           requested_slot=None, active_loop="withdrawal_form")
+    tracker = Tracker(tracker.sender_id, tracker.slots, tracker.latest_message, events, False, None,
+                      tracker.active_loop, "action_listen")
+    assert run(ValidateWithdrawalForm(), dispatcher, tracker, domain) == [SlotSet("confirm_withdrawal", None)]
     assert sent(dispatcher) == []
 
 
