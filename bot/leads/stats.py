@@ -54,6 +54,15 @@ class AgreementReport:
     outcomes: dict[str, dict[str, int]]  # provisional status -> "eligible" / "not_eligible" -> leads
 
 
+@dataclass(frozen=True)
+class AgreementSummary:
+    """The agreement in three figures (the metrics page): reviewed leads, verdicts reviewed, verdicts overridden."""
+
+    reviewed_leads: int
+    reviewed: int  # criterion verdicts of reviewed leads
+    overridden: int  # ...whose newest override differs from the bot's verdict
+
+
 class Statistics(StoreBase):
     def agreement(self) -> AgreementReport:
         """Per criterion, how often the bot's verdict stood on reviewed leads.
@@ -125,6 +134,36 @@ class Statistics(StoreBase):
                 rows, key=lambda row: (row[-1], row[0]))
         ]
         return AgreementReport(reviewed_leads, criteria, outcomes)
+
+    def agreement_summary(self) -> AgreementSummary:
+        """`agreement()`'s totals (the same definitions), counted without grouping every verdict by criterion."""
+        decided = DECIDED_STATUSES
+        completed = Screening.completed_at.is_not(None)
+        decisions = union(
+            select(Screening.id.label("lead")).where(completed, Screening.review_status.in_(decided)),
+            select(StatusChange.screening_id).join(Screening, Screening.id == StatusChange.screening_id)
+            .where(completed, StatusChange.status.in_(decided)),
+            select(CriterionOverride.screening_id),
+        ).subquery()
+        overrides = select(
+            CriterionOverride.screening_id.label("lead"), CriterionOverride.check_id.label("check_id"),
+            CriterionOverride.verdict.label("verdict"),
+            func.row_number().over(partition_by=(CriterionOverride.screening_id, CriterionOverride.check_id),
+                                   order_by=(CriterionOverride.at.desc(), CriterionOverride.id.desc())).label("n"),
+        ).subquery()
+        with self._reading("counting agreement") as session:
+            leads = [lead for (lead,) in session.execute(select(decisions.c.lead))]
+            reviewed = 0
+            for start in range(0, len(leads), 5000):  # through the results' screening_id index
+                reviewed += session.execute(select(func.count(CriterionResultRow.id)).where(
+                    CriterionResultRow.screening_id.in_(leads[start:start + 5000]))).scalar_one()
+            overridden = session.execute(
+                select(func.count()).select_from(overrides)
+                .join(CriterionResultRow, and_(CriterionResultRow.screening_id == overrides.c.lead,
+                                               CriterionResultRow.check_id == overrides.c.check_id))
+                .where(overrides.c.n == 1, overrides.c.verdict != CriterionResultRow.verdict)
+            ).scalar_one()
+        return AgreementSummary(len(leads), reviewed, overridden)
 
     def funnel(self) -> dict[str, int]:
         """Counts for the lead list's funnel: started, consented, completed, one per provisional status,

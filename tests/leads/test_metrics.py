@@ -166,7 +166,14 @@ def test_agreement_counts_every_decision_on_eligibility_from_the_history(store: 
     history(store, lead(store, "enrolled", day), "contacted", "confirmed", "visit_booked", "enrolled")
     history(store, lead(store, "declined-later", day), "confirmed", "not_interested")
     history(store, lead(store, "failed", day, lung_disease="yes"), "rejected", reason="exclusion_met")
+    overridden = lead(store, "overridden", day)
     history(store, lead(store, "only-contacted", day), "contacted")
+    store.override_criterion(overridden, "age", "unknown", "age not on the records", "alice")
+    store.override_criterion(overridden, "lung_disease", "meets", "as the bot said", "alice")  # agrees
     report = store.agreement()
-    assert report.reviewed_leads == 3
+    assert report.reviewed_leads == 4
     assert report.outcomes == {"likely_eligible": {"eligible": 2}, "likely_ineligible": {"not_eligible": 1}}
+    summary = store.agreement_summary()  # the metrics page's three figures, counted apart: the same
+    assert (summary.reviewed_leads, summary.reviewed, summary.overridden) == (
+        report.reviewed_leads, sum(c.reviewed for c in report.criteria), sum(c.overridden for c in report.criteria))
+    assert summary.overridden == 1

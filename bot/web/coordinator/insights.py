@@ -50,7 +50,7 @@ def metrics_page() -> str:
         failures=failures,
         failed_criteria=[(metrics.criterion_label(check_id), count) for check_id, count in failures.criteria],
         reason_labels=metrics.reason_labels(),
-        agreement=store.agreement(),
+        agreement=store.agreement_summary(),
         misreads=store.misreads_caught(),
         hours_text=metrics.hours_text,
         bucket_label=metrics.bucket_label,
