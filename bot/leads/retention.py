@@ -148,6 +148,6 @@ def rotate_keys(store: LeadStore, cipher: FieldCipher) -> int:
             contact.email_index = cipher.blind_index(email)
             contact.wechat_index = cipher.blind_index(wechat)
             count += 1
-        wechat = rotate_channel_keys(session, cipher)  # the WeChat channel's OpenIDs, queue and token
-        session.add(AuditEntry(actor="cli", action="rotate_keys", detail=f"{count} contacts, {wechat} WeChat ids"))
+        openids = rotate_channel_keys(session, cipher)  # the WeChat channel's OpenIDs, queue and token
+        session.add(AuditEntry(actor="cli", action="rotate_keys", detail=f"{count} contacts, {openids} WeChat ids"))
     return count

@@ -70,6 +70,7 @@ CALLS: list[tuple[str, Callable[[LeadStore], Any], str]] = [
     ("first_contact", lambda s: s.first_contact(NOW, 24), "measuring time to first contact"),
     ("pipeline_funnel", lambda s: s.pipeline_funnel(), "counting the funnel"),
     ("screen_failures", lambda s: s.screen_failures(), "counting screen failures"),
+    ("leads_per_channel", lambda s: s.leads_per_channel(), "counting leads per channel"),
     ("save_other_studies_contact",
      lambda s: s.save_other_studies_contact("c", OtherStudiesDetails("Li Wei", phone="+8613812345678"), "v"),
      "saving an other-studies contact"),
