@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.leads.private_files import private_directory, private_sqlite_file
-from bot.nlu.training import MODEL_PATH, rasa_env, rasa_executable
+from bot.nlu.training import MODEL_PATH, rasa_env
 from bot.notify.config import OFF_NOTICE, notify_config
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
@@ -137,7 +137,7 @@ class Stack:
         if s.rasa_auth_token:  # the HTTP API exposes every conversation: only with a token
             rasa_command += ["--enable-api", "--auth-token", s.rasa_auth_token]
         self.services = {
-            "actions": Service("action server", [rasa_executable(), "run", "actions", "--actions", "actions",
+            "actions": Service("action server", [python, "-m", "bot.rasa_ext.action_server", "--actions", "actions",
                                                  "--port", str(s.actions_port)],
                                f"http://{_local(s.actions_host)}:{s.actions_port}/health", actions_env,
                                logs / "actions.log"),

@@ -130,7 +130,23 @@ def install_action_server_guard() -> None:
     MessageProcessor.handle_message = guarded
 
 
+def install_json_logs() -> None:
+    """LOG_FORMAT=json: Rasa's coloured console logs (installed after its argument parsing) become JSON lines."""
+    from bot.monitoring.logs import configure_logging, log_format
+
+    if log_format() != "json":
+        return
+    configure_logging("rasa")  # before Rasa's imports, whose deprecation warnings are then JSON lines too
+    import rasa.utils.io
+
+    def json_logs(loglevel: Any = None) -> None:
+        configure_logging("rasa", loglevel or logging.INFO)
+
+    rasa.utils.io.configure_colored_logging = json_logs
+
+
 def main() -> None:
+    install_json_logs()
     patch_timeouts()
     install_request_limits()
     install_action_server_guard()
