@@ -88,6 +88,12 @@ class Settings:
     coordinator_default_language: str = _setting("COORDINATOR_DEFAULT_LANGUAGE", "zh")  # new accounts: zh or en
     var_dir: Path = _setting("PRESCREEN_VAR_DIR", DEFAULT_VAR_DIR)
     log_format: str = _setting("LOG_FORMAT", "text")  # text, or json: one JSON object per line on stdout (images)
+    # Prometheus metrics (README "Monitoring"), internal only: Rasa and the action server on their own port
+    # (0: off), the chat page and the coordinator app at /metrics for clients in METRICS_NETWORKS only.
+    metrics_host: str = _setting("METRICS_HOST", "127.0.0.1")
+    rasa_metrics_port: int = _setting("RASA_METRICS_PORT", 9105)
+    actions_metrics_port: int = _setting("ACTIONS_METRICS_PORT", 9106)
+    metrics_networks: tuple[str, ...] = _setting("METRICS_NETWORKS", ("127.0.0.0/8", "::1/128"))
     backup_dir: str = _setting("PRESCREEN_BACKUP_DIR")  # `prescreen backup` writes here; empty: var_dir/backups
     # Speed and scale (README "Speed and scale"). Empty lock store: in-memory locks, one Rasa process.
     lock_store_url: str = _setting("LOCK_STORE_URL")  # redis://[:password@]host:port/db, shared by workers/instances

@@ -191,6 +191,11 @@ def digest_leads(database: Database, config: NotifyConfig, since: datetime, now:
     return DigestLeads(new, overdue, callbacks)
 
 
+def overdue_count(database: Database, deadline_hours: int, now: datetime) -> int:
+    """Leads past the contact deadline with no contact attempt (the digest's and the lead list's rule)."""
+    return sum(is_overdue(state, now, deadline_hours) for _, state in _open_leads(database))
+
+
 def _open_leads(database: Database) -> list[tuple[LeadRef, LeadState]]:
     """Open leads with contact details that are new or have a call-back set, oldest first, with what the
     deadline and call-back rules read."""

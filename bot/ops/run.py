@@ -9,6 +9,7 @@ same Stack on other ports.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -126,6 +127,15 @@ class Stack:
         assistant_env = dict(env, SANIC_KEEP_ALIVE="False") if s.sanic_workers > 1 else env
         if s.actions_workers > 1:
             actions_env["SANIC_KEEP_ALIVE"] = "False"
+        # Several Sanic workers: each writes its metrics to files that the exporter adds up (prometheus-client's
+        # multiprocess mode); the directory starts empty with each stack.
+        for workers, name, service_env in ((s.sanic_workers, "rasa", assistant_env),
+                                           (s.actions_workers, "actions", actions_env)):
+            if workers > 1:  # (both environments are copies of `env` then)
+                metrics_dir = s.var_dir / "metrics" / name
+                shutil.rmtree(metrics_dir, ignore_errors=True)
+                private_directory(metrics_dir)
+                service_env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         self.rasa_module = self.rasa_module or ("bot.rasa_ext.fast" if s.rasa_speedups else "bot.rasa_ext.server")
         rasa_command = [
             python, "-m", self.rasa_module, "run", "--model", str(self.model_path), "--endpoints", "endpoints.yml",
