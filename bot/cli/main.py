@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -261,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from bot.monitoring.logs import configure_logging
+
+    if not logging.getLogger().handlers:  # a program of its own (not called from a host that logs already)
+        configure_logging("cli", logging.WARNING)  # what goes wrong, in LOG_FORMAT; results stay on stdout
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
