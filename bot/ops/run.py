@@ -9,6 +9,7 @@ same Stack on other ports.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.leads.private_files import private_directory, private_sqlite_file
-from bot.nlu.training import MODEL_PATH, rasa_env, rasa_executable
+from bot.nlu.training import MODEL_PATH, rasa_env
 from bot.notify.config import OFF_NOTICE, notify_config
 from bot.settings import PROJECT_ROOT, Settings, load_settings, local_host
 
@@ -27,6 +28,19 @@ STARTUP_TIMEOUT_S = 180
 # The servers' files (SQLite databases and their -wal/-shm files, the spool, logs) hold patients'
 # data: created readable by their owner only, whatever the login shell's umask.
 SERVER_UMASK = 0o077
+# Two runtimes (README "Which Python runs what"): Rasa and the action server on this interpreter
+# (.venv, Python 3.10, the last Rasa Open Source needs it); the processes that face people and the
+# notifier on a maintained Python, .venv-web (made by scripts/setup.sh). PRESCREEN_WEB_PYTHON names
+# another interpreter; without either, everything runs on this one (a single-venv checkout).
+WEB_VENV_PYTHON = PROJECT_ROOT / ".venv-web" / "bin" / "python"
+
+
+def web_python() -> str:
+    """The interpreter of the chat page, the coordinator app and the notifier."""
+    chosen = os.environ.get("PRESCREEN_WEB_PYTHON", "").strip()
+    if chosen:
+        return chosen
+    return str(WEB_VENV_PYTHON) if WEB_VENV_PYTHON.exists() else sys.executable
 
 
 @dataclass
@@ -89,6 +103,7 @@ class Stack:
 
     def __post_init__(self) -> None:
         s, python, logs = self.settings, sys.executable, self.settings.var_dir / "log"
+        web = web_python()
         if s.sanic_workers > 1 and not s.lock_store_url:
             raise ValueError("SANIC_WORKERS > 1 needs a shared lock store: set LOCK_STORE_URL=redis://host:6379/1")
         env = rasa_env()
@@ -99,6 +114,8 @@ class Stack:
             PYTHONUNBUFFERED="1",
         )
         actions_env = dict(env, SANIC_HOST=s.actions_host)
+        # The web side's interpreter has its own packages: nothing of the assistant's venv leaks in.
+        web_env = {k: v for k, v in env.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
         # Several Sanic workers share one listening socket, and the first to wake accepts every
         # waiting connection: kept-alive connections (the chat page's, a proxy's) then pin all the
         # load on one worker (measured: one worker at 100 %, the other idle). Closing each
@@ -106,6 +123,15 @@ class Stack:
         assistant_env = dict(env, SANIC_KEEP_ALIVE="False") if s.sanic_workers > 1 else env
         if s.actions_workers > 1:
             actions_env["SANIC_KEEP_ALIVE"] = "False"
+        # Several Sanic workers: each writes its metrics to files that the exporter adds up (prometheus-client's
+        # multiprocess mode); the directory starts empty with each stack.
+        for workers, name, service_env in ((s.sanic_workers, "rasa", assistant_env),
+                                           (s.actions_workers, "actions", actions_env)):
+            if workers > 1:  # (both environments are copies of `env` then)
+                metrics_dir = s.var_dir / "metrics" / name
+                shutil.rmtree(metrics_dir, ignore_errors=True)
+                private_directory(metrics_dir)
+                service_env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         self.rasa_module = self.rasa_module or ("bot.rasa_ext.fast" if s.rasa_speedups else "bot.rasa_ext.server")
         rasa_command = [
             python, "-m", self.rasa_module, "run", "--model", str(self.model_path), "--endpoints", "endpoints.yml",
@@ -117,21 +143,21 @@ class Stack:
         if s.rasa_auth_token:  # the HTTP API exposes every conversation: only with a token
             rasa_command += ["--enable-api", "--auth-token", s.rasa_auth_token]
         self.services = {
-            "actions": Service("action server", [rasa_executable(), "run", "actions", "--actions", "actions",
+            "actions": Service("action server", [python, "-m", "bot.rasa_ext.action_server", "--actions", "actions",
                                                  "--port", str(s.actions_port)],
                                f"http://{local_host(s.actions_host)}:{s.actions_port}/health", actions_env,
                                logs / "actions.log"),
             "rasa": Service("assistant (Rasa)", rasa_command, f"{s.rasa_url}/", assistant_env, logs / "rasa.log"),
-            "chat": Service("chat page", [python, "-m", "bot.web.chat"],
-                            f"http://{local_host(s.chat_host)}:{s.chat_port}/healthz", env, logs / "chat_page.log"),
-            "coordinator": Service("coordinator app", [python, "-m", "bot.web.coordinator"],
+            "chat": Service("chat page", [web, "-m", "bot.web.chat"],
+                            f"http://{local_host(s.chat_host)}:{s.chat_port}/healthz", web_env, logs / "chat_page.log"),
+            "coordinator": Service("coordinator app", [web, "-m", "bot.web.coordinator"],
                                    f"http://{local_host(s.coordinator_host)}:{s.coordinator_port}/login",
-                                   env, logs / "coordinator.log"),
+                                   web_env, logs / "coordinator.log"),
         }
         # The notifier runs only when notifications are configured (a wrong setting stops `make run`
         # here, with a message naming it); it answers nothing, so it counts as up while it runs.
         if notify_config(s).enabled:
-            self.services["notify"] = Service("notifier", [python, "-m", "bot.notify"], "", env, logs / "notify.log")
+            self.services["notify"] = Service("notifier", [web, "-m", "bot.notify"], "", web_env, logs / "notify.log")
 
     def start(self, names: list[str] | None = None, progress: bool = False) -> None:
         chosen = [self.services[n] for n in (names or list(self.services))]

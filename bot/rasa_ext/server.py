@@ -14,12 +14,41 @@ Usage is that of `rasa`, e.g. `python -m bot.rasa_ext.server run ...`.
 
 from __future__ import annotations
 
+import logging
 import sys
+from typing import Any
 
 from bot.rasa_ext.patches import apply_server
 
 
+def install_json_logs() -> None:
+    """LOG_FORMAT=json: Rasa's coloured console logs (installed after its argument parsing) become JSON lines."""
+    from bot.monitoring.logs import configure_logging, log_format
+
+    if log_format() != "json":
+        return
+    configure_logging("rasa")  # before Rasa's imports, whose deprecation warnings are then JSON lines too
+    import rasa.utils.io
+
+    def json_logs(loglevel: Any = None) -> None:
+        configure_logging("rasa", loglevel or logging.INFO)
+
+    rasa.utils.io.configure_colored_logging = json_logs
+
+
+def serve_rasa_metrics() -> None:
+    """Rasa's metrics on RASA_METRICS_PORT (internal), from the process `rasa run` starts."""
+    from bot.monitoring.metrics import serve_metrics
+    from bot.settings import load_settings
+
+    if len(sys.argv) > 1 and sys.argv[1] == "run":
+        settings = load_settings()
+        serve_metrics(settings.rasa_metrics_port, settings.metrics_host, "rasa")
+
+
 def main() -> None:
+    install_json_logs()
+    serve_rasa_metrics()
     apply_server()
     from rasa.__main__ import main as rasa_main
 

@@ -15,8 +15,10 @@ let a message through just after the server stopped.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
+from bot.monitoring.metrics import TURN_SECONDS, TURNS, TURNS_REFUSED, language_label, name_label
 from bot.rasa_ext.apology import conversation_language, unavailable_text
 from bot.rasa_ext.patches import fence
 from bot.rasa_ext.patches.request_limits import too_long
@@ -59,16 +61,25 @@ def apply() -> bool:
         if too_long(message.text):  # any channel: never given to the NLU
             log.warning("message of conversation %s not taken in: %d characters (limit %d)",
                         message.sender_id, len(message.text), MAX_MESSAGE_CHARS)
+            TURNS_REFUSED.labels("too_long").inc()
             return None
         endpoint = self.action_endpoint
         if endpoint is not None and not await reachable(endpoint.url):
             log.error("action server unreachable: message of conversation %s not taken in", message.sender_id)
+            TURNS_REFUSED.labels("action_server_down").inc()
             if message.output_channel is not None:
                 language = await conversation_language(self, message)
                 await message.output_channel.send_text_message(
                     message.sender_id, unavailable_text(self.domain.responses, language))
             return None
-        return await handle_message(self, message)
+        # Turns and their latency per channel and language (bot/monitoring/metrics.py: no personal data)
+        labels = (name_label(message.input_channel), language_label((message.metadata or {}).get("lang")))
+        started = time.perf_counter()
+        try:
+            return await handle_message(self, message)
+        finally:
+            TURNS.labels(*labels).inc()
+            TURN_SECONDS.labels(*labels).observe(time.perf_counter() - started)
 
     fence.replace(MessageProcessor, "handle_message", guarded, __name__)
     return True

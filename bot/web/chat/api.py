@@ -11,6 +11,7 @@ import requests
 from flask import Blueprint, Response, jsonify, request
 
 from bot.languages import DEFAULT_LANGUAGE, pick_language
+from bot.monitoring.metrics import CHAT_RELAYS
 from bot.settings import MAX_MESSAGE_CHARS
 from bot.web.chat.core import json_error, services, unavailable
 from bot.web.chat.reply_language import tag_languages
@@ -93,9 +94,11 @@ def messages() -> Response:
         )
     except requests.RequestException as error:
         log.warning("Rasa unreachable: %s", error.__class__.__name__)
+        CHAT_RELAYS.labels("rasa_unreachable").inc()
         return unavailable(lang)
     if reply.status_code >= 400:
         log.warning("Rasa answered HTTP %s", reply.status_code)
+        CHAT_RELAYS.labels("rasa_error").inc()
         return unavailable(lang)
     try:
         payload = reply.json()
@@ -104,6 +107,8 @@ def messages() -> Response:
     cleaned = _clean_messages(payload)
     if not cleaned and text not in SILENT_OK:
         log.warning("Rasa sent no reply to a message")
+        CHAT_RELAYS.labels("no_reply").inc()
         return unavailable(lang)
     tagged, conversation = tag_languages(cleaned, lang)
+    CHAT_RELAYS.labels("answered").inc()
     return jsonify({"messages": tagged, "lang": conversation})

@@ -20,6 +20,7 @@ from flask import Flask, Response, request
 from bot.settings import MAX_MESSAGE_CHARS, MAX_REQUEST_BYTES, Settings, get_settings
 from bot.web.chat import api, pages
 from bot.web.chat.core import ChatServices, json_error
+from bot.web.metrics import add_metrics_route
 
 
 def _origin_ok(origin: str) -> bool:
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     ancestors = frame_ancestors(settings)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    add_metrics_route(app, settings)
     if settings.wechat_enabled:  # the WeChat gateway on the same public server (docs/architecture.md)
         from bot.web.wechat.app import install
 
