@@ -12,7 +12,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
-install:  ## create .venv (Python 3.10) and install pinned dependencies
+install:  ## create .venv (Python 3.10: Rasa, actions) and .venv-web (3.12: web apps, notifier, CLI), pinned
 	@scripts/setup.sh
 
 env: install  ## create .env with fresh keys (never overwrites)

@@ -87,6 +87,7 @@ class Settings:
     coordinator_timezone: str = _setting("COORDINATOR_TIMEZONE", "Asia/Shanghai")
     coordinator_default_language: str = _setting("COORDINATOR_DEFAULT_LANGUAGE", "zh")  # new accounts: zh or en
     var_dir: Path = _setting("PRESCREEN_VAR_DIR", DEFAULT_VAR_DIR)
+    backup_dir: str = _setting("PRESCREEN_BACKUP_DIR")  # `prescreen backup` writes here; empty: var_dir/backups
     # Speed and scale (README "Speed and scale"). Empty lock store: in-memory locks, one Rasa process.
     lock_store_url: str = _setting("LOCK_STORE_URL")  # redis://[:password@]host:port/db, shared by workers/instances
     sanic_workers: int = _setting("SANIC_WORKERS", 1)  # Rasa worker processes; more than one needs lock_store_url

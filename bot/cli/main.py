@@ -12,6 +12,8 @@
     prescreen coordinator list
     prescreen nlu review [--threshold 0.6] [--days N] [--prefill] [--output FILE]
     prescreen texts export [--out DIR]
+    prescreen backup [--output DIR|FILE]
+    prescreen restore FILE --yes
 """
 
 from __future__ import annotations
@@ -219,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--dry-run", action="store_true", help="only count")
     purge.set_defaults(run=cmd_purge)
 
+    from bot.cli.backups import add_backup_commands
     from bot.cli.coordinators import add_coordinator_commands  # here: the web app's accounts load only when asked
     from bot.cli.nlu import add_nlu_commands
     from bot.cli.texts import add_texts_commands
@@ -226,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_coordinator_commands(groups)
     add_nlu_commands(groups)
     add_texts_commands(groups)
+    add_backup_commands(groups)
     return parser
 
 

@@ -27,6 +27,19 @@ STARTUP_TIMEOUT_S = 180
 # The servers' files (SQLite databases and their -wal/-shm files, the spool, logs) hold patients'
 # data: created readable by their owner only, whatever the login shell's umask.
 SERVER_UMASK = 0o077
+# Two runtimes (README "Which Python runs what"): Rasa and the action server on this interpreter
+# (.venv, Python 3.10, the last Rasa Open Source needs it); the processes that face people and the
+# notifier on a maintained Python, .venv-web (made by scripts/setup.sh). PRESCREEN_WEB_PYTHON names
+# another interpreter; without either, everything runs on this one (a single-venv checkout).
+WEB_VENV_PYTHON = PROJECT_ROOT / ".venv-web" / "bin" / "python"
+
+
+def web_python() -> str:
+    """The interpreter of the chat page, the coordinator app and the notifier."""
+    chosen = os.environ.get("PRESCREEN_WEB_PYTHON", "").strip()
+    if chosen:
+        return chosen
+    return str(WEB_VENV_PYTHON) if WEB_VENV_PYTHON.exists() else sys.executable
 
 
 @dataclass
@@ -93,6 +106,7 @@ class Stack:
 
     def __post_init__(self) -> None:
         s, python, logs = self.settings, sys.executable, self.settings.var_dir / "log"
+        web = web_python()
         if s.sanic_workers > 1 and not s.lock_store_url:
             raise ValueError("SANIC_WORKERS > 1 needs a shared lock store: set LOCK_STORE_URL=redis://host:6379/1")
         env = rasa_env()
@@ -103,6 +117,8 @@ class Stack:
             PYTHONUNBUFFERED="1",
         )
         actions_env = dict(env, SANIC_HOST=s.actions_host)
+        # The web side's interpreter has its own packages: nothing of the assistant's venv leaks in.
+        web_env = {k: v for k, v in env.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
         # Several Sanic workers share one listening socket, and the first to wake accepts every
         # waiting connection: kept-alive connections (the chat page's, a proxy's) then pin all the
         # load on one worker (measured: one worker at 100 %, the other idle). Closing each
@@ -126,16 +142,16 @@ class Stack:
                                f"http://{_local(s.actions_host)}:{s.actions_port}/health", actions_env,
                                logs / "actions.log"),
             "rasa": Service("assistant (Rasa)", rasa_command, f"{s.rasa_url}/", assistant_env, logs / "rasa.log"),
-            "chat": Service("chat page", [python, "-m", "bot.web.chat"],
-                            f"http://{_local(s.chat_host)}:{s.chat_port}/healthz", env, logs / "chat_page.log"),
-            "coordinator": Service("coordinator app", [python, "-m", "bot.web.coordinator"],
+            "chat": Service("chat page", [web, "-m", "bot.web.chat"],
+                            f"http://{_local(s.chat_host)}:{s.chat_port}/healthz", web_env, logs / "chat_page.log"),
+            "coordinator": Service("coordinator app", [web, "-m", "bot.web.coordinator"],
                                    f"http://{_local(s.coordinator_host)}:{s.coordinator_port}/login",
-                                   env, logs / "coordinator.log"),
+                                   web_env, logs / "coordinator.log"),
         }
         # The notifier runs only when notifications are configured (a wrong setting stops `make run`
         # here, with a message naming it); it answers nothing, so it counts as up while it runs.
         if notify_config(s).enabled:
-            self.services["notify"] = Service("notifier", [python, "-m", "bot.notify"], "", env, logs / "notify.log")
+            self.services["notify"] = Service("notifier", [web, "-m", "bot.notify"], "", web_env, logs / "notify.log")
 
     def start(self, names: list[str] | None = None, progress: bool = False) -> None:
         chosen = [self.services[n] for n in (names or list(self.services))]

@@ -1,0 +1,1 @@
+"""Tests of bot/ops: running the product, its runtimes, backups, metrics."""
