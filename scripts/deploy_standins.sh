@@ -3,10 +3,11 @@
 # on machines that cannot reach a public image registry: a Debian bookworm root made with
 # debootstrap from the Debian mirror, plus this machine's CPython builds (pyenv) for the python
 # images, plus Debian's packages for postgres, redis and nginx; each tagged with the official name.
-# Skips every image that already exists; the bookworm root is cached under build/deploy/.
+# Skips every image that already exists; the bookworm root is cached under build/deploy/
+# (PRESCREEN_DEPLOY_CACHE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cache=build/deploy
+cache=${PRESCREEN_DEPLOY_CACHE:-build/deploy}  # the Debian root, kept between runs
 mkdir -p "$cache"
 standins=tests/deploy/standins
 mirror=${DEBIAN_MIRROR:-$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)}
@@ -29,12 +30,13 @@ if ! has_image localhost/prescreen-standin/debian:bookworm; then
 fi
 
 pyenv_root=${PYENV_ROOT:-/root/.pyenv}
-for version in 3.10.13 3.12.1; do
-  minor=${version%.*}
+for minor in 3.10 3.12; do
   name=docker.io/library/python:$minor-slim-bookworm
   has_image "$name" && continue
-  src=$pyenv_root/versions/$version
-  [ -x "$src/bin/python$minor" ] || { echo "No CPython $version at $src (pyenv install $version)" >&2; exit 1; }
+  # The newest build of that minor version pyenv has (the CI machines have 3.10.13 and 3.12.1).
+  src=$(ls -d "$pyenv_root"/versions/"$minor".* 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$src" ] && [ -x "$src/bin/python$minor" ] || { echo "No CPython $minor under $pyenv_root (pyenv install $minor)" >&2; exit 1; }
+  version=${src##*/}
   echo "stand-in $name from $src"
   ctx=$(mktemp -d "$cache/python-ctx.XXXXXX")
   mkdir "$ctx/python"

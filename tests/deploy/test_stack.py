@@ -81,9 +81,10 @@ def test_plain_http_and_rasa_are_not_reachable(deployed: DeployedStack) -> None:
     """nginx speaks TLS only; nothing but nginx publishes a port (Rasa, actions, databases stay inside)."""
     with pytest.raises(requests.RequestException):
         requests.get(f"http://localhost:{deployed.https_port}/", timeout=5)
-    published = deployed.compose("ps", "--format", "{{.Names}} {{.Ports}}").stdout
+    published = podman("ps", "--filter", f"label=com.docker.compose.project={deployed.project}",
+                       "--format", "{{.Labels}} {{.Ports}}")
     lines = [line for line in published.splitlines() if "->" in line]
-    assert lines and all("_nginx_" in line or "-nginx-" in line for line in lines), published
+    assert lines and all("com.docker.compose.service:nginx" in line for line in lines), published
 
 
 def test_coordinator_app_behind_nginx(deployed: DeployedStack) -> None:
@@ -120,8 +121,49 @@ def test_every_container_runs_read_only_as_non_root(deployed: DeployedStack) -> 
     assert not problems, problems
 
 
-def test_backup_and_restore(deployed: DeployedStack) -> None:
-    help_text = deployed.exec("coordinator", "prescreen", "--help")
-    if "backup" not in help_text:
-        pytest.skip("PENDING: `prescreen backup` / `prescreen restore` are not in this tree yet (issue 21, ops)")
-    raise AssertionError("prescreen backup exists now: write this test against it")
+def test_backup_destroy_restore(deployed: DeployedStack) -> None:
+    """`prescreen backup` in the running stack, the database destroyed, `prescreen restore` into the empty one:
+    every lead is back, the erased one stays erased, and the stack serves again on the restored data."""
+    session = requests.Session()
+    senders = []
+    for conversation in whole_conversations("en")[:2]:
+        sender = f"deploy-backup-{uuid.uuid4().hex[:12]}"
+        assert not play(conversation, sender, chat_say(deployed, session), None, None).failures
+        senders.append(sender)
+    kept, erased = senders
+    erased_reference = lead_reference(deployed, erased)
+    deployed.exec("coordinator", "prescreen", "leads", "erase", erased_reference, "--yes")
+    before = deployed.exec("coordinator", "prescreen", "leads", "list")
+    written = deployed.exec("coordinator", "prescreen", "backup")
+    path = re.search(r"Backup written: (\S+\.backup)", written)
+    assert path, written
+
+    # Destroyed: every service that uses the database stopped, the database dropped and made anew, empty.
+    users = [name for name in deployed.config["services"] if name not in ("postgres", "redis", "migrate")]
+    deployed.compose("stop", *users)
+    for sql in ("DROP DATABASE prescreen WITH (FORCE)", "CREATE DATABASE prescreen"):
+        deployed.exec("postgres", "psql", "--username=prescreen", "--dbname=postgres", "-v", "ON_ERROR_STOP=1",
+                      "-c", sql)
+
+    restored = deployed.compose("run", "--rm", "--no-deps", "migrate", "prescreen", "restore", path.group(1), "--yes")
+    assert "Restored" in restored.stdout, restored.stdout + restored.stderr
+    deployed.up()
+    after = deployed.exec("coordinator", "prescreen", "leads", "list")
+    assert after == before
+    assert lead_status(deployed, kept) is not None
+    assert erased_reference not in after and lead_status(deployed, erased) is None
+    # The restored stack takes new prescreens.
+    conversation = whole_conversations("zh")[0]
+    assert not play(conversation, f"deploy-after-{uuid.uuid4().hex[:12]}", chat_say(deployed, session), None,
+                    lambda s: lead_status(deployed, s)).failures
+
+
+def lead_reference(stack: DeployedStack, sender: str) -> str:
+    code = (
+        "import sys\n"
+        "from bot.leads.crypto import FieldCipher\nfrom bot.leads.database import Database\n"
+        "from bot.leads.store import LeadStore\nfrom bot.settings import load_settings\n"
+        "s = load_settings()\nstore = LeadStore(Database(s.database_url), FieldCipher(s.data_key))\n"
+        "print(store.get_lead(sys.argv[1]).reference_code)\n"
+    )
+    return stack.exec("coordinator", "python", "-c", code, sender).strip().splitlines()[-1]
