@@ -20,5 +20,5 @@ step "images (assistant and web)" scripts/build_images.sh --pull=never --network
 podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^(localhost/)?prescreen-(assistant|web):latest ' \
   | sed 's/^/image size: /'
 step "compose stack tests" .venv/bin/python -m pytest tests/deploy -m deploy -p no:cacheprovider -q -s -ra
-# Dangling layers of earlier builds of the two images (the cache of unchanged layers stays).
-podman image prune --force >/dev/null
+# No `podman image prune` here: the untagged intermediate layers are the build cache that lets the
+# next run skip the package installs and, when its inputs are unchanged, the training.
