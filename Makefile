@@ -56,7 +56,7 @@ test: install validate train  ## everything: lint, unit, store on SQLite and Pos
 	@$(MAKE) --no-print-directory audit
 	@$(PY) -m pytest tests -q
 
-test-deploy: install  ## build the images, run compose.yaml with podman: prescreens over TLS, coordinator app (~25 min first, less cached)
+test-deploy: install  ## images + compose.yaml under podman: prescreens over TLS, coordinator app, backup/restore (not in `make test`)
 	@scripts/test_deploy.sh
 
 results:

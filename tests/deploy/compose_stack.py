@@ -103,7 +103,8 @@ class ComposeStack:
             for service in layer:
                 self.wait(service, deadline=started + timeout_s)
             print(f"  up: {', '.join(layer)} after {time.monotonic() - started:.0f} s", flush=True)
-        self.timings["start-up (all healthy)"] = time.monotonic() - started
+        key = "start-up (all healthy)" if "start-up (all healthy)" not in self.timings else "start-up again"
+        self.timings[key] = time.monotonic() - started
 
     def wait(self, service: str, deadline: float) -> None:
         spec = self.config["services"][service]
