@@ -7,7 +7,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install env run train spacy validate test test-unit test-stories evaluate nlu-gate audit bench lint translations clean
+.PHONY: help install env run train spacy validate test test-deploy test-unit test-stories evaluate nlu-gate audit bench lint translations clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ test: install validate train  ## everything: lint, unit, store on SQLite and Pos
 	@$(MAKE) --no-print-directory nlu-gate
 	@$(MAKE) --no-print-directory audit
 	@$(PY) -m pytest tests -q
+
+test-deploy: install  ## images + compose.yaml under podman: prescreens over TLS, coordinator app, backup/restore (not in `make test`)
+	@scripts/test_deploy.sh
 
 results:
 	@mkdir -p results
