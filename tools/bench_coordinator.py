@@ -359,10 +359,11 @@ def timed(run: Callable[[int], Any], repeat: int) -> dict[str, float]:
 
 def measure(url: str, key: str, samples: dict[str, Any], repeat: int, export_repeat: int,
             now: datetime) -> dict[str, Any]:
+    from bot.web.coordinator.accounts import Accounts
+
     from bot.notify.config import notify_config
     from bot.notify.outbox import digest_leads
     from bot.web.coordinator import create_app
-    from bot.web.coordinator.accounts import Accounts
 
     settings = dataclasses.replace(get_settings(), database_url=url, tracker_store_url=url if url.startswith(
         "postgresql") else "sqlite:///" + tempfile.mktemp(suffix=".db"), data_key=key, old_data_keys=(),

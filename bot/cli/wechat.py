@@ -15,9 +15,7 @@ from bot.leads.crypto import FieldCipher
 from bot.leads.database import Database
 from bot.leads.wechat import WechatStore
 from bot.settings import Settings, get_settings
-from bot.web.wechat.api import ApiConfig, WechatApi, WechatError
-from bot.web.wechat.protocol import aes_key
-from bot.web.wechat.texts import texts_for
+from bot.web.wechat import ApiConfig, WechatApi, WechatError, aes_key, texts_for
 
 MENU_KEYS = {"menu_start": "PRESCREEN_START", "menu_delete": "PRESCREEN_DELETE", "menu_call": "PRESCREEN_CALL"}
 MAX_MENU_NAME_BYTES = 16  # the platform's limit for a top-level menu button
