@@ -275,6 +275,8 @@ def seed(database: Database, cipher: FieldCipher, leads: int, now: datetime, see
                             "failed_criteria": pipe["failed"] if st == "rejected" else "", "automatic": False}
                            for st, at in pipe["history"]]
         with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("SET LOCAL statement_timeout = 0"))
             connection.execute(insert(Screening), rows["s"])
             for table, key in ((Answer, "a"), (CriterionResultRow, "r"), (Contact, "c"), (ContactAttempt, "at"),
                                (StatusChange, "sc")):
@@ -282,6 +284,7 @@ def seed(database: Database, cipher: FieldCipher, leads: int, now: datetime, see
                     connection.execute(insert(table), rows[key])
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL statement_timeout = 0"))  # the app's 5 s limit is not for bulk work
             connection.execute(text("SELECT setval(pg_get_serial_sequence('screenings', 'id'), "
                                     "(SELECT max(id) FROM screenings))"))
             connection.execute(text("ANALYZE"))
@@ -298,6 +301,8 @@ def after_seed(database: Database, cipher: FieldCipher) -> None:
     except ImportError:
         return
     with database.transaction() as session:
+        if database.engine.dialect.name == "postgresql":
+            session.execute(text("SET LOCAL statement_timeout = 0"))  # every row at once: not a request's query
         refresh_all(session, cipher)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from bot.leads import lead_facts
 from bot.leads.migrate import upgrade
 from bot.leads.models import ContactAttempt, Screening, StatusChange
 from bot.leads.store import ContactDetails, LeadStore
@@ -68,6 +69,8 @@ def metrics_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if n in (1, 2, 4, 5):
                 session.add(ContactAttempt(screening_id=lead, at=now - timedelta(days=4 * n) + timedelta(hours=n * 5),
                                            channel="phone", outcome="reached", actor="alice"))
+                session.flush()
+                lead_facts.refresh(session, [lead])  # as the store's log_contact_attempt keeps the first attempt
             statuses = {1: ["contacted", "confirmed", "visit_booked", "enrolled"], 2: ["contacted", "confirmed"],
                         4: ["contacted", "rejected"]}.get(n, [])
             for status in statuses:

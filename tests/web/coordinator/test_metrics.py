@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from bot.leads import lead_facts
 from bot.leads.models import ContactAttempt, Screening, StatusChange
 from bot.leads.store import ContactDetails, LeadStore
 from bot.web.coordinator.insights import CHART_SECURITY_POLICY
@@ -43,6 +44,8 @@ def seeded(store: LeadStore) -> None:
     with store.database.transaction() as session:
         session.add(ContactAttempt(screening_id=enrolled, at=now - timedelta(days=10) + timedelta(hours=2),
                                    channel="phone", outcome="reached", actor="alice"))
+        session.flush()
+        lead_facts.refresh(session, [enrolled])  # as the store's log_contact_attempt keeps the first attempt
     set_history(store, enrolled, "contacted", "confirmed", "visit_booked", "consented", "enrolled")
     rejected = seed_lead(store, "conv-2", phone, {**ELIGIBLE, "lung_disease": "yes"}, now - timedelta(days=3))
     set_history(store, rejected, "rejected", reason="exclusion_met", failed="lung_disease")
