@@ -68,10 +68,11 @@ def deployed() -> Iterator[DeployedStack]:
     subprocess.run([str(PROJECT_ROOT / "scripts" / "deploy_env.sh"), str(env_file)], check=True,
                    capture_output=True)
     # Notifications on, to a webhook nobody answers: the notifier runs, retries and marks them failed.
-    with env_file.open("a") as env:
-        env.write("NOTIFY_WEBHOOK_URL=http://127.0.0.1:9/unanswered\nNOTIFY_MAX_ATTEMPTS=1\n")
-        # One test client plays whole prescreens back to back, faster than any patient types.
-        env.write("CHAT_RATE_PER_CONVERSATION=0\n")
+    # One test client plays whole prescreens back to back, faster than any patient types.
+    overrides = {"NOTIFY_WEBHOOK_URL": "http://127.0.0.1:9/unanswered", "NOTIFY_MAX_ATTEMPTS": "1",
+                 "CHAT_RATE_PER_CONVERSATION": "0"}
+    lines = [line for line in env_file.read_text().splitlines() if line.split("=", 1)[0] not in overrides]
+    env_file.write_text("\n".join([*lines, *(f"{k}={v}" for k, v in overrides.items())]) + "\n")
     tls.mkdir(mode=0o700)
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
                     "-addext", "subjectAltName=DNS:localhost", "-keyout", str(tls / "key.pem"),
