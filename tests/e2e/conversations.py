@@ -79,6 +79,9 @@ class Conversation:
     regression: bool = False
     lang: str | None = None  # the chat page's language, sent as metadata with every message
     file_language: str = "en"  # which set it belongs to (patient_conversations.yml / _zh.yml), for figures
+    # Why the assistant does not yet do what the file expects (a listed gap, README "Typed as people type"):
+    # the regression test expects it to fail, and reports it when it starts passing.
+    known_gap: str = ""
 
 
 @dataclass
@@ -112,6 +115,7 @@ def load_conversations(path: Path = CONVERSATIONS_FILE) -> list[Conversation]:
             id=raw["id"], category=raw.get("category", "other"), note=raw.get("note", ""),
             turns=[_turn(t) for t in raw["turns"]], status=raw.get("status"),
             regression=bool(raw.get("regression", False)), lang=raw.get("lang"), file_language=file_language,
+            known_gap=str(raw.get("known_gap", "")),
         ))
     ids = [c.id for c in conversations]
     assert len(ids) == len(set(ids)), "conversation ids must be unique"

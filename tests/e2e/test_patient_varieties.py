@@ -30,7 +30,20 @@ def test_each_language_has_at_least_150_conversations_with_unique_ids() -> None:
     assert len(ids) == len(set(ids))
 
 
-@pytest.mark.parametrize("conversation", VARIETIES, ids=[c.id for c in VARIETIES])
+def _marked(conversation: Conversation) -> object:
+    """A conversation with a listed gap is expected to fail (not strictly: a fix shows as XPASS, to un-list it)."""
+    if conversation.known_gap:
+        return pytest.param(conversation, marks=pytest.mark.xfail(reason=conversation.known_gap, strict=False))
+    return conversation
+
+
+def test_known_gaps_are_few_and_say_why() -> None:
+    gaps = [c for c in VARIETIES if c.known_gap]
+    assert all(len(c.known_gap) > 10 for c in gaps)
+    assert len(gaps) <= len(VARIETIES) // 10  # a gap list, not a way to switch the set off
+
+
+@pytest.mark.parametrize("conversation", [_marked(c) for c in VARIETIES], ids=[c.id for c in VARIETIES])
 def test_patient_variety(live_stack: LiveStack, conversation: Conversation) -> None:
     sender = f"variety-{conversation.id}-{uuid.uuid4().hex[:8]}"
 
