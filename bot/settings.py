@@ -87,6 +87,13 @@ class Settings:
     coordinator_timezone: str = _setting("COORDINATOR_TIMEZONE", "Asia/Shanghai")
     coordinator_default_language: str = _setting("COORDINATOR_DEFAULT_LANGUAGE", "zh")  # new accounts: zh or en
     var_dir: Path = _setting("PRESCREEN_VAR_DIR", DEFAULT_VAR_DIR)
+    log_format: str = _setting("LOG_FORMAT", "text")  # text, or json: one JSON object per line on stdout (images)
+    # Prometheus metrics (README "Monitoring"), internal only: Rasa and the action server on their own port
+    # (0: off), the chat page and the coordinator app at /metrics for clients in METRICS_NETWORKS only.
+    metrics_host: str = _setting("METRICS_HOST", "127.0.0.1")
+    rasa_metrics_port: int = _setting("RASA_METRICS_PORT", 9105)
+    actions_metrics_port: int = _setting("ACTIONS_METRICS_PORT", 9106)
+    metrics_networks: tuple[str, ...] = _setting("METRICS_NETWORKS", ("127.0.0.0/8", "::1/128"))
     backup_dir: str = _setting("PRESCREEN_BACKUP_DIR")  # `prescreen backup` writes here; empty: var_dir/backups
     # Speed and scale (README "Speed and scale"). Empty lock store: in-memory locks, one Rasa process.
     lock_store_url: str = _setting("LOCK_STORE_URL")  # redis://[:password@]host:port/db, shared by workers/instances
@@ -108,6 +115,9 @@ class Settings:
     notify_digest_time: str = _setting("NOTIFY_DIGEST_TIME", "08:30")  # local (COORDINATOR_TIMEZONE); off: no digest
     notify_max_attempts: int = _setting("NOTIFY_MAX_ATTEMPTS", 10)  # then the notification is marked failed
     notify_poll_s: int = _setting("NOTIFY_POLL_S", 15)  # how often the notifier looks for new leads
+    # A lead or waiting message older than this when the notifier gets to it (notifications just switched
+    # on, the notifier or the mail server back after an outage) goes into one summary, not a message each.
+    notify_backlog_minutes: int = _setting("NOTIFY_BACKLOG_MINUTES", 60)
     contact_deadline_hours: int = _setting("CONTACT_DEADLINE_HOURS", 24)  # no contact attempt after this: overdue
     unreachable_after_attempts: int = _setting("UNREACHABLE_AFTER_ATTEMPTS", 3)  # tries, never reached: unreachable
     coordinator_public_url: str = _setting("COORDINATOR_PUBLIC_URL")  # links in messages; empty: host and port

@@ -9,20 +9,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EVERY_BOT_ROOM = {"bot.settings", "bot.trial", "bot.reading", "bot.leads", "bot.notify", "bot.nlu", "bot.rasa_ext",
-                  "bot.texts", "bot.web", "bot.cli", "bot.ops"}
+                  "bot.texts", "bot.web", "bot.cli", "bot.ops", "bot.monitoring"}
 # room -> the rooms it may import (besides itself)
 MAY_IMPORT: dict[str, set[str]] = {
     "bot.settings": set(),
+    "bot.monitoring": {"bot.settings"},  # logs and metrics: every process may use them
     "bot.trial": {"bot.settings"},
     "bot.reading": {"bot.trial", "bot.settings"},
     "bot.leads": {"bot.trial", "bot.settings"},
-    "bot.notify": {"bot.leads", "bot.trial", "bot.settings"},
+    "bot.notify": {"bot.leads", "bot.trial", "bot.settings", "bot.monitoring"},
     "bot.nlu": {"bot.leads", "bot.trial", "bot.reading", "bot.settings"},
-    "bot.rasa_ext": {"bot.leads", "bot.nlu", "bot.reading", "bot.settings"},
-    "bot.web": {"bot.leads", "bot.notify", "bot.trial", "bot.reading", "bot.settings"},
+    "bot.rasa_ext": {"bot.leads", "bot.nlu", "bot.reading", "bot.settings", "bot.monitoring"},
+    "bot.web": {"bot.leads", "bot.notify", "bot.trial", "bot.reading", "bot.settings", "bot.monitoring"},
     "bot.cli": EVERY_BOT_ROOM - {"bot.ops"},
-    "bot.ops": {"bot.leads", "bot.notify", "bot.nlu", "bot.settings"},
-    "actions": {"bot.trial", "bot.reading", "bot.leads", "bot.nlu", "bot.texts", "bot.settings"},
+    "bot.ops": {"bot.leads", "bot.notify", "bot.nlu", "bot.settings", "bot.monitoring"},
+    "actions": {"bot.trial", "bot.reading", "bot.leads", "bot.nlu", "bot.texts", "bot.settings", "bot.monitoring"},
     "bot.texts": {"bot.trial", "bot.settings"},
     "tools": EVERY_BOT_ROOM | {"actions"},
 }

@@ -181,6 +181,7 @@ def throwaway_settings(var_dir: Path, **overrides: Any) -> Settings:
         actions_host="127.0.0.1", actions_port=free_port(),
         chat_host="127.0.0.1", chat_port=free_port(),
         coordinator_host="127.0.0.1", coordinator_port=free_port(),
+        metrics_host="127.0.0.1", rasa_metrics_port=free_port(), actions_metrics_port=free_port(),
         coordinator_secret_key="throwaway-secret-key-for-a-local-stack",
         rasa_auth_token="", cors_origins=(), lock_store_url="", sanic_workers=1, actions_workers=1,
         var_dir=var_dir,

@@ -1,6 +1,6 @@
 """`prescreen`: the command line for coordinators and maintainers.
 
-    prescreen db upgrade
+    prescreen db upgrade | current | downgrade REVISION --yes
     prescreen leads list [--status S] [--review-status R]
     prescreen leads show ID|REFERENCE
     prescreen leads export --format json|csv [--output FILE] [--other-studies]
@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -64,6 +65,27 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
     upgrade(get_settings().database_url)
     print("Lead database schema is up to date.")
+    return 0
+
+
+def cmd_db_current(args: argparse.Namespace) -> int:
+    from bot.leads.migrate import schema_revisions
+
+    current, head = schema_revisions(get_settings().database_url)
+    print(f"schema {current or '(empty)'}; this version's: {head}"
+          + ("" if current == head else "  -> run `prescreen db upgrade`"))
+    return 0 if current == head else 1
+
+
+def cmd_db_downgrade(args: argparse.Namespace) -> int:
+    from bot.leads.migrate import downgrade
+
+    if not args.yes:
+        print(f"Add --yes to take the schema back to {args.revision} (back up first: `prescreen backup`).",
+              file=sys.stderr)
+        return 2
+    downgrade(get_settings().database_url, args.revision)
+    print(f"Lead database schema is at {args.revision}: start the version that matches it.")
     return 0
 
 
@@ -178,6 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = groups.add_parser("db", help="the lead database").add_subparsers(dest="command", required=True)
     db.add_parser("upgrade", help="apply schema migrations").set_defaults(run=cmd_db_upgrade)
+    db.add_parser("current", help="the schema's revision and this version's (exit 1 when behind)").set_defaults(
+        run=cmd_db_current)
+    down = db.add_parser("downgrade", help="roll the schema back to an earlier revision (README, Upgrades)")
+    down.add_argument("revision", help="the revision the earlier version needs, e.g. 0005_languages")
+    down.add_argument("--yes", action="store_true", help="confirm")
+    down.set_defaults(run=cmd_db_downgrade)
 
     leads = groups.add_parser("leads", help="captured prescreens").add_subparsers(dest="command", required=True)
     statuses = tuple(s.value for s in Status)
@@ -234,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from bot.monitoring.logs import configure_logging
+
+    if not logging.getLogger().handlers:  # a program of its own (not called from a host that logs already)
+        configure_logging("cli", logging.WARNING)  # what goes wrong, in LOG_FORMAT; results stay on stdout
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))

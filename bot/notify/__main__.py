@@ -7,6 +7,7 @@ import signal
 import threading
 
 from bot.leads.database import Database
+from bot.monitoring.logs import configure_logging
 from bot.notify.config import OFF_NOTICE, NotifyConfigError, notify_config
 from bot.notify.worker import Notifier
 from bot.settings import load_settings
@@ -14,7 +15,7 @@ from bot.trial.criteria import load_criteria
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging("notify")
     settings = load_settings()
     try:
         config = notify_config(settings)

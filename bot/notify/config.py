@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,6 +51,7 @@ class NotifyConfig:
     max_attempts: int
     poll_s: int
     public_url: str  # the coordinator app's address for links, without a trailing slash
+    backlog: timedelta = timedelta(minutes=60)  # older leads and waiting messages: one summary (NOTIFY_BACKLOG_MINUTES)
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -124,6 +125,8 @@ def notify_config(settings: Settings) -> NotifyConfig:
         )
     if settings.notify_max_attempts < 1 or settings.notify_poll_s < 1 or settings.contact_deadline_hours < 1:
         raise NotifyConfigError("NOTIFY_MAX_ATTEMPTS, NOTIFY_POLL_S and CONTACT_DEADLINE_HOURS must be 1 or more")
+    if settings.notify_backlog_minutes < 1:
+        raise NotifyConfigError("NOTIFY_BACKLOG_MINUTES must be 1 or more (minutes; 60 by default)")
     try:
         zone = ZoneInfo(settings.coordinator_timezone)
     except (ZoneInfoNotFoundError, ValueError) as error:
@@ -149,4 +152,5 @@ def notify_config(settings: Settings) -> NotifyConfig:
         max_attempts=settings.notify_max_attempts,
         poll_s=settings.notify_poll_s,
         public_url=public_url,
+        backlog=timedelta(minutes=settings.notify_backlog_minutes),
     )

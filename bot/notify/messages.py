@@ -274,3 +274,56 @@ def digest_message(config: NotifyConfig, trial: str, now: datetime, since: datet
         )
     return Message(subject, _digest_text(config, trial, day, since, sections),
                    _digest_markdown(config, trial, day, sections), fields)
+
+
+def summary_message(config: NotifyConfig, trial: str, leads: list[LeadRef]) -> Message:
+    """Leads that were never announced one by one (notifications were off, or could not be delivered for
+    longer than NOTIFY_BACKLOG_MINUTES), in one message: codes, statuses, times and links only."""
+    words = wording(config)
+    count = len(leads)
+    lead_list = f"{config.public_url}/leads"
+    section = _Section("leads", "", "", "completed_at", [
+        _Line(lead.reference_code, lead_link(config, lead.screening_id), lead.completed_at,
+              words.gettext("completed %(when)s", when=words.moment(lead.completed_at))
+              + ("，" if config.language == "zh" else ", ") + status_label(words, lead.provisional_status))
+        for lead in leads
+    ])
+    text = "\n".join([
+        words.ngettext(
+            "%(trial)s prescreen: %(count)d lead completed while notifications were off or could not be delivered. "
+            "It is listed here instead of in a message of its own (times in %(zone)s).",
+            "%(trial)s prescreen: %(count)d leads completed while notifications were off or could not be delivered. "
+            "They are listed here in one message instead of one message each (times in %(zone)s).",
+            count, trial=trial, count=count, zone=config.timezone_name),
+        "",
+        *_listed(section, DIGEST_LIST_LIMIT, lambda line: f"  {line.reference_code}  {line.when}  {line.link}",
+                 lambda more: "  " + words.ngettext("… and %(count)d more (see the lead list)",
+                                                    "… and %(count)d more (see the lead list)", more, count=more)),
+        "",
+        words.gettext("All leads, those that need action first: %(link)s (sign-in required). Contact details, "
+                      "answers and notes are never sent by e-mail or webhook.", link=lead_list),
+    ]) + "\n"
+    head = words.ngettext("**%(trial)s prescreen: %(count)d earlier lead in one message**",
+                          "**%(trial)s prescreen: %(count)d earlier leads in one message**",
+                          count, trial=trial, count=count)
+    foot = words.gettext("Times in %(zone)s. [Open the lead list](%(link)s) (sign-in required)",
+                         zone=config.timezone_name, link=lead_list)
+    for limit in range(DIGEST_LIST_LIMIT, -1, -1):
+        markdown = "\n".join([head, *_listed(
+            section, limit, lambda line: f"> [{line.reference_code}]({line.link}) {line.when}",
+            lambda more: "> " + words.ngettext("… and %(count)d more", "… and %(count)d more", more, count=more),
+        ), foot])
+        if len(markdown.encode("utf-8")) <= WECOM_MAX_BYTES:
+            break
+    fields: dict[str, object] = {
+        "event": "lead_summary",
+        "trial": trial,
+        "count": count,
+        "leads": [{"reference_code": lead.reference_code, "provisional_status": lead.provisional_status,
+                   "completed_at": lead.completed_at.astimezone(config.timezone).isoformat(),
+                   "link": lead_link(config, lead.screening_id)} for lead in leads[:DIGEST_LIST_LIMIT]],
+        "link": lead_list,
+    }
+    subject = words.ngettext("Prescreen: %(count)d earlier lead in one message",
+                             "Prescreen: %(count)d earlier leads in one message", count, count=count)
+    return Message(subject, text, markdown, fields)

@@ -15,6 +15,7 @@ from bot.notify.config import NotifyConfig
 from bot.notify.messages import DigestLeads, LeadRef, Message
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+SUMMARISED = "summarised"  # a lead's message that went out in a summary instead of on its own
 MAX_BACKOFF = timedelta(minutes=60)
 
 
@@ -47,18 +48,85 @@ def _lead_refs(database: Database, *conditions: object) -> list[LeadRef]:
         ]
 
 
-def leads_to_announce(database: Database, config: NotifyConfig, now: datetime) -> list[LeadRef]:
-    """Leads not yet queued, completed within the contact deadline with a status the team asked for.
-
-    Older leads are left to the digest: turning notifications on must not send one message per old lead.
-    """
+def _not_queued() -> object:
     queued = select(Notification.id).where(Notification.kind == "lead", Notification.screening_id == Screening.id)
+    return ~queued.exists()
+
+
+def leads_to_announce(database: Database, config: NotifyConfig, now: datetime) -> list[LeadRef]:
+    """Leads not yet queued, completed within NOTIFY_BACKLOG_MINUTES, with a status the team asked for."""
     return _lead_refs(
         database,
-        Screening.completed_at >= now - timedelta(hours=config.deadline_hours),
+        Screening.completed_at >= now - config.backlog,
         Screening.provisional_status.in_(config.statuses),
-        ~queued.exists(),
+        _not_queued(),
     )
+
+
+def backlog_leads(database: Database, config: NotifyConfig, now: datetime) -> list[LeadRef]:
+    """Leads never queued that completed longer ago than NOTIFY_BACKLOG_MINUTES: notifications were off
+    (or the notifier stopped) when they came. They go into one summary: switching notifications on must
+    not send one message per old lead."""
+    return _lead_refs(
+        database,
+        Screening.completed_at < now - config.backlog,
+        Screening.provisional_status.in_(config.statuses),
+        _not_queued(),
+    )
+
+
+Stale = list[tuple[int, "LeadRef | None"]]  # (screening id, the lead; None when it was erased since)
+
+
+def stale_pending(database: Database, config: NotifyConfig, now: datetime) -> dict[str, Stale]:
+    """Per channel, lead messages still waiting (the mail server or webhook was down) that were queued
+    longer ago than NOTIFY_BACKLOG_MINUTES and are due: (screening id, the lead, None when since erased)."""
+    query = (
+        select(Notification.channel, Notification.screening_id, Screening.reference_code,
+               Screening.provisional_status, Screening.completed_at)
+        .outerjoin(Screening, Screening.id == Notification.screening_id)
+        .where(Notification.kind == "lead", Notification.status == PENDING,
+               Notification.created_at < now - config.backlog, Notification.next_attempt_at <= now)
+        .order_by(Notification.created_at, Notification.id)
+    )
+    found: dict[str, Stale] = {}
+    with database.session() as session:
+        for row in session.execute(query):
+            lead = None
+            if row.completed_at is not None:
+                lead = LeadRef(row.screening_id, row.reference_code or f"#{row.screening_id}",
+                               row.provisional_status or "", aware(row.completed_at))
+            found.setdefault(row.channel, []).append((row.screening_id, lead))
+    return found
+
+
+def summarise(database: Database, config: NotifyConfig, channel: str, lead_subjects: dict[int, str],
+              summary: Message, now: datetime) -> int:
+    """Queue one summary on `channel` and mark each lead's own message as summarised (made so if it was
+    never queued), in one transaction: no lead is then sent on its own as well. Returns 1, or 0 when
+    another notifier did it first."""
+    key = f"summary:{now.astimezone(timezone.utc):%Y%m%dT%H%M%S}:{min(lead_subjects)}"
+    try:
+        with database.transaction() as session:
+            for screening_id, subject in lead_subjects.items():
+                own = session.execute(select(Notification).where(
+                    Notification.dedupe_key == lead_key(screening_id), Notification.channel == channel)).scalar()
+                if own is None:
+                    session.add(Notification(
+                        dedupe_key=lead_key(screening_id), kind="lead", channel=channel, screening_id=screening_id,
+                        subject=subject, body="", status=SUMMARISED, attempts=0, next_attempt_at=now,
+                        created_at=now,
+                    ))
+                elif own.status == PENDING:
+                    own.status = SUMMARISED
+            session.add(Notification(
+                dedupe_key=key, kind="summary", channel=channel, subject=summary.subject,
+                body=summary.body_for(channel, config.webhook_format), status=PENDING, attempts=0,
+                next_attempt_at=now, created_at=now,
+            ))
+        return 1
+    except IntegrityError:
+        return 0
 
 
 def queue(database: Database, config: NotifyConfig, key: str, kind: str, message: Message, now: datetime,
@@ -121,6 +189,11 @@ def digest_leads(database: Database, config: NotifyConfig, since: datetime, now:
             callbacks.append(lead)
     callbacks.sort(key=lambda lead: (lead.callback_at or lead.completed_at, lead.screening_id))
     return DigestLeads(new, overdue, callbacks)
+
+
+def overdue_count(database: Database, deadline_hours: int, now: datetime) -> int:
+    """Leads past the contact deadline with no contact attempt (the digest's and the lead list's rule)."""
+    return sum(is_overdue(state, now, deadline_hours) for _, state in _open_leads(database))
 
 
 def _open_leads(database: Database) -> list[tuple[LeadRef, LeadState]]:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from bot.leads.database import Database
 from bot.notify import outbox
 from bot.notify.config import NotifyConfig
-from bot.notify.messages import digest_message, lead_message
+from bot.notify.messages import LeadRef, digest_message, lead_message, summary_message
 from bot.notify.transports import DeliveryError, post_webhook, send_email
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,26 @@ class Notifier:
             message = lead_message(self.config, self.trial, lead)
             added += outbox.queue(self.database, self.config, outbox.lead_key(lead.screening_id), "lead", message,
                                   now, lead.screening_id)
+        backlog = outbox.backlog_leads(self.database, self.config, now)
+        if backlog:  # notifications just switched on, or the notifier back after a while: one summary
+            for channel in self.config.channels:
+                added += self._summarise(channel, [(lead.screening_id, lead) for lead in backlog], now)
+        return added
+
+    def fold_stale(self, now: datetime) -> int:
+        """Lead messages that waited longer than NOTIFY_BACKLOG_MINUTES (the mail server or webhook was down)
+        go out as one summary per channel when it is back, not one message each."""
+        return sum(self._summarise(channel, stale, now)
+                   for channel, stale in outbox.stale_pending(self.database, self.config, now).items())
+
+    def _summarise(self, channel: str, leads: list[tuple[int, LeadRef | None]], now: datetime) -> int:
+        listed = [lead for _, lead in leads if lead is not None]  # an erased lead is not listed
+        subjects = {screening_id: (lead_message(self.config, self.trial, lead).subject if lead else f"#{screening_id}")
+                    for screening_id, lead in leads}
+        added = outbox.summarise(self.database, self.config, channel, subjects,
+                                 summary_message(self.config, self.trial, listed), now)
+        if added:
+            log.info("notifier: %d earlier leads summarised in one message (%s)", len(leads), channel)
         return added
 
     def queue_digest(self, now: datetime) -> int:
@@ -50,6 +70,8 @@ class Notifier:
     def send_due(self, now: datetime) -> dict[str, int]:
         """Try every due notification once; returns how many ended in each status."""
         outcomes: dict[str, int] = {}
+        if self.fold_stale(now):
+            outcomes["summarised"] = 1
         for pending in outbox.due(self.database, now):
             error = None
             try:

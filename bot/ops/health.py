@@ -1,7 +1,8 @@
 """Is every part of the assistant up? `python -m bot.ops.health` exits 0 when all are, 1 otherwise.
 
-Checks Rasa, the action server, the Redis lock store (when LOCK_STORE_URL is set), the lead
-database and the tracker store, from the same settings as `make run`. It exists because some
+Checks Rasa, the action server, the chat page, the coordinator app, the Redis lock store (when
+LOCK_STORE_URL is set), the lead database and the tracker store, from the same settings as `make run`
+(`--assistant-only` leaves out the two web apps, for a host that runs only the assistant). It exists because some
 failures are silent: with Redis down Rasa answers every message with HTTP 200 and an empty reply,
 and with the tracker database down it keeps conversations in memory only; both only log an error.
 
@@ -99,13 +100,26 @@ def database_check(url: str, timeout: float) -> str:
         engine.dispose()
 
 
+def _local_url(host: str, port: int) -> str:
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '', '::') else host}:{port}"
+
+
 def run_checks(settings: Settings, rasa_urls: list[str] | None = None, actions_urls: list[str] | None = None,
-               timeout: float = TIMEOUT_S) -> list[Check]:
+               timeout: float = TIMEOUT_S, web_urls: dict[str, list[str]] | None = None) -> list[Check]:
+    """Every part of the stack. `web_urls`: {"chat page": [...], "coordinator app": [...]} base URLs; None: the
+    settings' own; {}: the assistant's parts only (a host that runs no web app)."""
     rasa_urls = rasa_urls or [settings.rasa_url]
     actions_urls = actions_urls or [settings.action_endpoint_url.rsplit("/", 1)[0]]
+    if web_urls is None:
+        web_urls = {"chat page": [_local_url(settings.chat_host, settings.chat_port)],
+                    "coordinator app": [_local_url(settings.coordinator_host, settings.coordinator_port)]}
     checks = [_timed("rasa", url, functools.partial(http_check, url.rstrip("/") + "/", timeout)) for url in rasa_urls]
     checks += [_timed("actions", url, functools.partial(http_check, url.rstrip("/") + "/health", timeout))
                for url in actions_urls]
+    # The chat page's /healthz and the coordinator app's sign-in page: both answer without a session.
+    for name, path in (("chat page", "/healthz"), ("coordinator app", "/login")):
+        checks += [_timed(name, url, functools.partial(http_check, url.rstrip("/") + path, timeout))
+                   for url in web_urls.get(name, [])]
     if settings.lock_store_url and not settings.lock_store_url.startswith("memory"):
         checks.append(_timed("redis lock store", settings.lock_store_url,
                              lambda: redis_check(settings.lock_store_url, timeout)))
@@ -161,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.ops.health", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rasa", action="append", help="Rasa base URL (repeat for several instances)")
     parser.add_argument("--actions", action="append", help="action server base URL (repeat for several)")
+    parser.add_argument("--chat", action="append", help="chat page base URL (repeat for several)")
+    parser.add_argument("--coordinator", action="append", help="coordinator app base URL (repeat for several)")
+    parser.add_argument("--assistant-only", action="store_true",
+                        help="check Rasa, actions, Redis and the databases only (a host without the web apps)")
     parser.add_argument("--timeout", type=float, default=TIMEOUT_S, help="seconds per check (default 2)")
     parser.add_argument("--json", action="store_true", help="print the checks as JSON")
     parser.add_argument("--serve", type=int, metavar="PORT", help="serve GET /healthz on this port instead")
@@ -168,8 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = load_settings()
 
+    web_urls: dict[str, list[str]] | None = None
+    if args.assistant_only:
+        web_urls = {}
+    elif args.chat or args.coordinator:
+        web_urls = {"chat page": args.chat or [], "coordinator app": args.coordinator or []}
+
     def checker() -> list[Check]:
-        return run_checks(settings, args.rasa, args.actions, args.timeout)
+        return run_checks(settings, args.rasa, args.actions, args.timeout, web_urls)
 
     if args.serve:
         serve(args.host, args.serve, checker)

@@ -9,6 +9,7 @@ same Stack on other ports.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.leads.private_files import private_directory, private_sqlite_file
-from bot.nlu.training import MODEL_PATH, rasa_env, rasa_executable
+from bot.nlu.training import MODEL_PATH, rasa_env
 from bot.notify.config import OFF_NOTICE, notify_config
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
@@ -126,6 +127,15 @@ class Stack:
         assistant_env = dict(env, SANIC_KEEP_ALIVE="False") if s.sanic_workers > 1 else env
         if s.actions_workers > 1:
             actions_env["SANIC_KEEP_ALIVE"] = "False"
+        # Several Sanic workers: each writes its metrics to files that the exporter adds up (prometheus-client's
+        # multiprocess mode); the directory starts empty with each stack.
+        for workers, name, service_env in ((s.sanic_workers, "rasa", assistant_env),
+                                           (s.actions_workers, "actions", actions_env)):
+            if workers > 1:  # (both environments are copies of `env` then)
+                metrics_dir = s.var_dir / "metrics" / name
+                shutil.rmtree(metrics_dir, ignore_errors=True)
+                private_directory(metrics_dir)
+                service_env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         self.rasa_module = self.rasa_module or ("bot.rasa_ext.fast" if s.rasa_speedups else "bot.rasa_ext.server")
         rasa_command = [
             python, "-m", self.rasa_module, "run", "--model", str(self.model_path), "--endpoints", "endpoints.yml",
@@ -137,7 +147,7 @@ class Stack:
         if s.rasa_auth_token:  # the HTTP API exposes every conversation: only with a token
             rasa_command += ["--enable-api", "--auth-token", s.rasa_auth_token]
         self.services = {
-            "actions": Service("action server", [rasa_executable(), "run", "actions", "--actions", "actions",
+            "actions": Service("action server", [python, "-m", "bot.rasa_ext.action_server", "--actions", "actions",
                                                  "--port", str(s.actions_port)],
                                f"http://{_local(s.actions_host)}:{s.actions_port}/health", actions_env,
                                logs / "actions.log"),

@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from typing import Any
+
+from bot.monitoring.metrics import TURN_SECONDS, TURNS, TURNS_REFUSED, language_label, name_label
 
 log = logging.getLogger(__name__)
 
@@ -118,19 +121,54 @@ def install_action_server_guard() -> None:
         if too_long(message.text):  # any channel: never given to the NLU
             log.warning("message of conversation %s not taken in: %d characters (limit %d)",
                         message.sender_id, len(message.text), MAX_MESSAGE_CHARS)
+            TURNS_REFUSED.labels("too_long").inc()
             return None
         endpoint = self.action_endpoint
         if endpoint is not None and not await guard.reachable(endpoint.url):
             log.error("action server unreachable: message of conversation %s not taken in", message.sender_id)
+            TURNS_REFUSED.labels("action_server_down").inc()
             if message.output_channel is not None:
                 await message.output_channel.send_text_message(message.sender_id, UNAVAILABLE_TEXT)
             return None
-        return await handle_message(self, message)
+        labels = (name_label(message.input_channel), language_label((message.metadata or {}).get("lang")))
+        started = time.perf_counter()
+        try:
+            return await handle_message(self, message)
+        finally:
+            TURNS.labels(*labels).inc()
+            TURN_SECONDS.labels(*labels).observe(time.perf_counter() - started)
 
     MessageProcessor.handle_message = guarded
 
 
+def install_json_logs() -> None:
+    """LOG_FORMAT=json: Rasa's coloured console logs (installed after its argument parsing) become JSON lines."""
+    from bot.monitoring.logs import configure_logging, log_format
+
+    if log_format() != "json":
+        return
+    configure_logging("rasa")  # before Rasa's imports, whose deprecation warnings are then JSON lines too
+    import rasa.utils.io
+
+    def json_logs(loglevel: Any = None) -> None:
+        configure_logging("rasa", loglevel or logging.INFO)
+
+    rasa.utils.io.configure_colored_logging = json_logs
+
+
+def serve_rasa_metrics() -> None:
+    """Rasa's metrics on RASA_METRICS_PORT (internal), from the process `rasa run` starts."""
+    from bot.monitoring.metrics import serve_metrics
+    from bot.settings import load_settings
+
+    if len(sys.argv) > 1 and sys.argv[1] == "run":
+        settings = load_settings()
+        serve_metrics(settings.rasa_metrics_port, settings.metrics_host, "rasa")
+
+
 def main() -> None:
+    install_json_logs()
+    serve_rasa_metrics()
     patch_timeouts()
     install_request_limits()
     install_action_server_guard()

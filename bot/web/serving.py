@@ -1,11 +1,8 @@
-"""Serving a web app in production: waitress, with the log format both apps use."""
+"""Serving a web app in production: waitress, with the log format every process uses (bot/monitoring/logs.py)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def shown_host(host: str) -> str:
@@ -20,5 +17,8 @@ def serve(app: Any, host: str, port: int, ident: str, **options: Any) -> None:
     waitress_serve(app, host=host, port=port, threads=8, ident=ident, **options)
 
 
-def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+def configure_logging(process: str = "web") -> None:
+    """Text as before, or JSON lines with LOG_FORMAT=json (bot/monitoring/logs.py)."""
+    from bot.monitoring.logs import configure_logging as configure
+
+    configure(process)

@@ -93,7 +93,7 @@ def test_digest_and_lead_messages_hold_reference_codes_and_no_personal_data(
     store: LeadStore, database_url: str, language: str
 ) -> None:
     ids = {
-        "new": seed(store, PATIENTS["new"], NOW - timedelta(hours=2)),
+        "new": seed(store, PATIENTS["new"], NOW - timedelta(minutes=20)),
         "overdue": seed(store, PATIENTS["overdue"], NOW - timedelta(hours=40)),
         "callback": seed(store, PATIENTS["callback"], NOW - timedelta(days=3)),
     }
@@ -115,13 +115,19 @@ def test_digest_and_lead_messages_hold_reference_codes_and_no_personal_data(
     config = notify_config(notify_settings(database_url, free_port(), "http://127.0.0.1:9/hook",
                                            notify_digest_time="08:30", notify_language=language))
     notifier = Notifier(store.database, config, "NCT05240950", Clock(NOW))
-    assert notifier.queue_leads(NOW) == 2 and notifier.queue_digest(NOW) == 2
+    # The new lead on its own; the two older ones (never announced) in one summary per channel.
+    assert notifier.queue_leads(NOW) == 4 and notifier.queue_digest(NOW) == 2
     queued = rows(store)
+    summaries = [row.subject + "\n" + row.body for row in queued if row.kind == "summary"]
+    assert len(summaries) == 2
+    for body in summaries:
+        assert_clean(body, [codes["overdue"], codes["callback"]])
     digest_bodies = [row.subject + "\n" + row.body for row in queued if row.kind == "digest"]
     assert len(digest_bodies) == 2
     for body in digest_bodies:
         assert_clean(body, list(codes.values()))
-    [lead_email, lead_json] = [row.subject + "\n" + row.body for row in queued if row.kind == "lead"]
+    [lead_email, lead_json] = [row.subject + "\n" + row.body for row in queued
+                               if row.kind == "lead" and row.status == outbox.PENDING]
     assert_clean(lead_email, [codes["new"]])
     assert_clean(lead_json, [codes["new"]])
 

@@ -134,3 +134,10 @@ def test_health_checks_report_what_is_down(tmp_path: Path) -> None:
     assert checks["lead database"].ok and checks["tracker store"].ok
     no_redis = dataclasses.replace(settings, lock_store_url="")
     assert "redis lock store" not in {c.name for c in run_checks(no_redis, timeout=0.5)}
+    # The whole stack by default: the two web apps too (nothing listens here, so both fail).
+    web = {c.name: c for c in run_checks(no_redis, [f"http://127.0.0.1:{dead}"], [f"http://127.0.0.1:{dead}"], 0.5,
+                                         {"chat page": [f"http://127.0.0.1:{dead}"],
+                                          "coordinator app": [f"http://127.0.0.1:{dead}"]})}
+    assert not web["chat page"].ok and not web["coordinator app"].ok
+    assert {"chat page", "coordinator app"} <= {c.name for c in run_checks(no_redis, timeout=0.5)}
+    assert "chat page" not in {c.name for c in run_checks(no_redis, timeout=0.5, web_urls={})}

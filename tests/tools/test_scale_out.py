@@ -58,7 +58,8 @@ def health(scale: ScaleOut, *extra: str) -> subprocess.CompletedProcess[str]:
                for arg in ("--actions", f"http://127.0.0.1:{stack.settings.actions_port}")]
     env = dict(os.environ, DATABASE_URL=settings.database_url, TRACKER_STORE_URL=settings.tracker_store_url,
                LOCK_STORE_URL=settings.lock_store_url)
-    return subprocess.run([sys.executable, "-m", "bot.ops.health", *rasa, *actions, "--timeout", "2", *extra],
+    return subprocess.run([sys.executable, "-m", "bot.ops.health", *rasa, *actions, "--assistant-only", "--timeout",
+                           "2", *extra],
                           env=env, capture_output=True, text=True, timeout=60)
 
 

@@ -33,6 +33,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from bot.monitoring.metrics import TRACKER_CACHE
 from bot.rasa_ext.patches import fence
 
 RASA_VERSIONS = fence.WRITTEN_FOR
@@ -108,7 +109,9 @@ def apply(max_entries: int = 256, idle_s: float = IDLE_S) -> bool:
         if entry is not None and entry.marker == current and entry.unchanged() and now - entry.used < idle_s:
             entry.used = now
             cache[sender_id] = entry
+            TRACKER_CACHE.labels("hit").inc()
             return entry.tracker
+        TRACKER_CACHE.labels("miss").inc()
         tracker = await self._retrieve(sender_id, False)  # what Rasa's retrieve does
         if tracker is not None and current[0]:
             remember(self, tracker, current, len(tracker.events))

@@ -19,11 +19,13 @@ from urllib.parse import urlsplit
 import requests
 from flask import Flask, Response, jsonify, render_template, request, send_from_directory
 
+from bot.monitoring.metrics import CHAT_RELAYS
 from bot.reading.language import DEFAULT_LANGUAGE, pick_language
 from bot.settings import Settings, get_settings
 from bot.web.chat.ratelimit import SlidingWindowLimiter
 from bot.web.chat.reply_language import tag_languages
 from bot.web.chat.strings import all_strings, pick_lang, strings_for
+from bot.web.metrics import add_metrics_route
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +168,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
         return response
 
+    add_metrics_route(app, settings)
+
     @app.get("/healthz")
     def healthz() -> Response:
         try:
@@ -216,11 +220,13 @@ def create_app(settings: Settings | None = None) -> Flask:
             )
         except requests.RequestException as error:
             log.warning("Rasa unreachable: %s", error.__class__.__name__)
+            CHAT_RELAYS.labels("rasa_unreachable").inc()
             response = jsonify(unavailable_body(lang))
             response.status_code = 503
             return response
         if reply.status_code >= 400:
             log.warning("Rasa answered HTTP %s", reply.status_code)
+            CHAT_RELAYS.labels("rasa_error").inc()
             response = jsonify(unavailable_body(lang))
             response.status_code = 503
             return response
@@ -231,10 +237,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         cleaned = _clean_messages(payload)
         if not cleaned and text not in SILENT_OK:
             log.warning("Rasa sent no reply to a message")
+            CHAT_RELAYS.labels("no_reply").inc()
             response = jsonify(unavailable_body(lang))
             response.status_code = 503
             return response
         tagged, conversation = tag_languages(cleaned, lang)
+        CHAT_RELAYS.labels("answered").inc()
         return jsonify({"messages": tagged, "lang": conversation})
 
     @app.errorhandler(413)

@@ -10,6 +10,7 @@ import logging
 import sys
 
 from bot.leads.crypto import MissingKeyError
+from bot.monitoring.logs import announce
 from bot.settings import get_settings
 from bot.web.coordinator.config import ConfigurationError, coordinator_options
 from bot.web.serving import configure_logging, serve, shown_host
@@ -33,7 +34,7 @@ def schema_is_current(database_url: str) -> bool:
 
 
 def main() -> int:
-    configure_logging()
+    configure_logging("coordinator")
     settings = get_settings()
     from bot.web.coordinator.app import create_app
 
@@ -46,10 +47,10 @@ def main() -> int:
         print(f"Coordinator app not started: {error}", file=sys.stderr)
         return 2
     scheme = "https" if options.https else "http"
-    print(f"Prescreen coordinator app: {scheme}://{shown_host(settings.coordinator_host)}:{settings.coordinator_port}/",
-          flush=True)
+    announce(f"Prescreen coordinator app: {scheme}://{shown_host(settings.coordinator_host)}:"
+             f"{settings.coordinator_port}/")
     if not options.https and settings.coordinator_host not in ("127.0.0.1", "localhost", "::1"):
-        print("Warning: served beyond localhost without COORDINATOR_HTTPS=1; put it behind HTTPS.", flush=True)
+        announce("Warning: served beyond localhost without COORDINATOR_HTTPS=1; put it behind HTTPS.")
     serve(app, host=settings.coordinator_host, port=settings.coordinator_port, ident="prescreen-coordinator",
           url_scheme=scheme)
     return 0

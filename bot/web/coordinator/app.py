@@ -49,6 +49,7 @@ from bot.web.coordinator.core import (
 )
 from bot.web.coordinator.i18n import format_day, format_moment, init_i18n
 from bot.web.coordinator.translatable import _l
+from bot.web.metrics import LeadStoreCollector, add_metrics_route
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
     _register_template_helpers(app)
     _register_error_pages(app)
+    add_metrics_route(app, settings, [LeadStoreCollector(store.database, settings.contact_deadline_hours)])
 
     @app.after_request
     def security_headers(response: Response) -> Response:

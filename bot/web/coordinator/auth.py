@@ -22,7 +22,7 @@ from bot.web.coordinator.core import audit, local_time, services
 
 bp = Blueprint("auth", __name__)
 
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "metrics"})  # metrics: internal clients only
 MAX_FAILURE_DELAY_S = 4.0
 
 

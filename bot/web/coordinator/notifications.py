@@ -12,10 +12,12 @@ from bot.web.coordinator.translatable import _l
 bp = Blueprint("notifications", __name__)
 
 RECENT = 100
-STATUS_LABELS = {"pending": _l("Waiting to send"), "sent": _l("Sent"), "failed": _l("Failed")}
+STATUS_LABELS = {"pending": _l("Waiting to send"), "sent": _l("Sent"), "failed": _l("Failed"),
+                 "summarised": _l("In a summary")}
 # Existing badge colours: green, amber, red.
-STATUS_BADGES = {"pending": "needs_review", "sent": "likely_eligible", "failed": "verdict-does_not_meet"}
-KIND_LABELS = {"lead": _l("New lead"), "digest": _l("Daily digest")}
+STATUS_BADGES = {"pending": "needs_review", "sent": "likely_eligible", "failed": "verdict-does_not_meet",
+                 "summarised": "likely_eligible"}
+KIND_LABELS = {"lead": _l("New lead"), "digest": _l("Daily digest"), "summary": _l("Earlier leads (summary)")}
 CHANNEL_LABELS = {"email": _l("E-mail"), "webhook": _l("Webhook")}
 # bot.notify.config.OFF_NOTICE, translated (tests/web/coordinator/test_translations.py checks the English is the same).
 OFF_NOTICE_LABEL = _l("Notifications are off: set SMTP_URL and NOTIFY_EMAIL_TO in .env (README → Notifications).")

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from bot.leads.store import ContactDetails, LeadStore
 from tests.web.coordinator.seed import ELIGIBLE, XSS_NAME, csrf_token, seed_lead, words_for
 
-PUBLIC = {"static", "auth.login"}
+PUBLIC = {"static", "auth.login", "metrics"}  # metrics: internal clients only (tests/ops/test_metrics.py)
 PLACEHOLDERS = {"lead_id": "1", "check_id": "age", "filename": "coordinator.css", "name": "funnel",
                 "screening_id": "1"}
 
