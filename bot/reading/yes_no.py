@@ -11,7 +11,7 @@ from bot.reading import lexicon
 from bot.reading.chinese import has_han
 from bot.reading.normaliser import normalise_spoken
 from bot.reading.text import any_phrase, longest_phrase, normalise, squeeze, whole_words
-from bot.reading.yes_no_zh import read_chinese_yes_no
+from bot.reading.yes_no_zh import merge_bare_names, read_chinese_yes_no
 from bot.reading.yes_no_zh import split_clauses as chinese_clauses
 from bot.trial.criteria import Check, YesNo
 
@@ -303,6 +303,9 @@ def _read_in_parts(
     """
     chinese = has_han(text)
     clauses = chinese_clauses(text) if chinese else _clauses(text)
+    if chinese:
+        clauses = merge_bare_names(clauses, [*(p for ps in parts.values() for p in ps),
+                                             *(p for ps in words.values() for p in ps)])
     named: list[tuple[str, str]] = []  # (clause, the parts it names, as one key)
     for clause in clauses:
         names = sorted(part for part, phrases in parts.items() if _mentions(clause, phrases))

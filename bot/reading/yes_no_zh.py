@@ -81,7 +81,7 @@ _TYPOS = (("做国", "做过"), ("阳信", "阳性"), ("阴信", "阴性"), ("�
           ("不清处", "不清楚"), ("不知到", "不知道"), ("不只道", "不知道"), ("不晓的", "不晓得"), ("没油", "没有"))
 # A negation just after a question's own word: 中药也没吃, CAR-T没做过, 激素从来不用.
 _NEGATED_AFTER = re.compile(
-    r"^(?:也|都|从来|从|还)(?:没|没有|不|未)|^(?:没|没有|未|从没|从来没)(?:吃|用|做|打|得|参加|接受)|"
+    r"^(?:一个|一样|一种|哪个|哪样|什么|啥|全|全部|其他的?)?(?:也|都|从来|从|还|更|就)(?:没|没有|不|未)|^(?:没|没有|未|从没|从来没)(?:吃|用|做|打|得|参加|接受)|"
     r"^(?:是)?(?:没有|没|无|不是|不)(?:的|啊|呀|了|吧|哦)*$")
 # A clause about someone else (我姐姐有类风湿): not the patient's answer when another clause answers.
 _SOMEONE_ELSE = re.compile(
@@ -108,6 +108,26 @@ def split_clauses(text: str) -> list[str]:
 
 
 _JOINED = re.compile(r"^(?:和|跟|与|及|或|或者|还有|以及|,)")
+
+
+def merge_bare_names(clauses: list[str], names: Iterable[str]) -> list[str]:
+    """Clauses that only name things join the clause after them: "激素 免疫抑制剂 中药 都没有", typed with
+    spaces, is one answer (都没有 to each), not three yeses and a no."""
+    named = sorted({n.lower() for n in names if has_han(n)}, key=len, reverse=True)
+    if not named:
+        return clauses
+    bare = re.compile("^(?:" + "|".join(map(re.escape, named)) + r"|和|跟|与|及|或者|还有|以及)+$")
+    merged: list[str] = []
+    pending = ""
+    for clause in clauses:
+        if bare.match(clause):
+            pending += clause
+            continue
+        merged.append(pending + clause)
+        pending = ""
+    if pending:
+        merged.append(pending)
+    return merged
 
 
 def _after_named(after: str, words: Mapping[str, Iterable[str]]) -> str:
@@ -171,7 +191,7 @@ def read_chinese_yes_no(text: str, words: Mapping[str, Iterable[str]] | None = N
     """(value, how, hedged) for a Chinese answer, or None when it holds no Chinese or no answer."""
     if not has_han(text):
         return None
-    clauses = split_clauses(fix_typos(text))
+    clauses = merge_bare_names(split_clauses(fix_typos(text)), (p for ps in (words or {}).values() for p in ps))
     if len(clauses) > 1 and _INTERJECTION.match(clauses[0]):
         clauses = clauses[1:]
     joined = "".join(clauses)
