@@ -124,6 +124,8 @@ def _first_answer_words(clauses: list[str]) -> tuple[str | None, str | None]:
             tokens = tokens[1:]
         if all(token in _FILLER for token in tokens) and not longest_phrase(clause, (*_YES_WORDS, *_NO_WORDS)):
             continue
+        if tokens and tokens[0] in ("if", "whether", "suppose", "supposing"):
+            return None, None  # "so if I do this, would I have to stop my chemo": a condition, not an answer
         first_words = " ".join(tokens[:4])
         said_yes = longest_phrase(first_words, _YES_WORDS)
         said_no = longest_phrase(first_words, _NO_WORDS)
@@ -205,8 +207,10 @@ def read_yes_no(
     asked as one ("pregnant or breastfeeding"), each with its words: an answer in parts is read part
     by part (see `_read_in_parts`).
     """
-    if intent is not None and intent in INTENT_VALUES and text.strip().startswith("/"):
-        return YesNoReading(INTENT_VALUES[intent], f"button /{intent}")
+    if text.strip().startswith("/"):  # a button's payload, or a typed command ("/帮助"), never an answer
+        if intent is not None and intent in INTENT_VALUES and text.strip().split("{")[0] == f"/{intent}":
+            return YesNoReading(INTENT_VALUES[intent], f"button /{intent}")
+        return None
     text = _symbols_to_words(normalise_spoken(text))
     words = _as_typed_words(words) if words else words
     if parts:
