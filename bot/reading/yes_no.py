@@ -235,7 +235,8 @@ def read_yes_no(
     declined = declined_words.group(0) if declined_words else any_phrase(normal, _DECLINE_WORDS)
     if declined:
         return reading("unsure", f"declined to answer: '{declined}'")
-    unsure = _UNSURE_PATTERN.search(normal)
+    # clause by clause: in "not yet leh, surgeon say must do chemo first" the "not" does not reach "say"
+    unsure = next((match for clause in clauses if (match := _UNSURE_PATTERN.search(clause))), None)
     if unsure:
         return reading("unsure", f"'{unsure.group(0)}'")
     phrase = any_phrase(normal, _UNSURE)
