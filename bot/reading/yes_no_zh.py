@@ -48,7 +48,7 @@ _LEAD = re.compile(
 _QUESTION = re.compile(r"[吗么?]$|是不是|有没有|什么|怎么|哪|为啥|为什么|能不能|可不可以")
 # Question words that do not ask: 没什么问题, 那个什么 (a spoken "whatsit"), 什么都没有, 不怎么疼.
 _INDEFINITE = re.compile(
-    r"(?:没|没有|不是|不)(?:什么|啥|多少)|那个什么|什么的|(?:什么|啥|哪里|哪儿|哪个)(?:都|也)|不怎么")
+    r"没[^，,。？?！!\s]{0,4}过(?:什么|啥)|叫(?:什么|啥)(?=[^\s，,。？?！!吗呢来着])|(?:没|没有|不是|不)(?:什么|啥|多少)|那个什么|什么的|(?:什么|啥|哪里|哪儿|哪个)(?:都|也)|不怎么")
 # An answer word and a hesitant question mark ("没有？", "是的?"): an answer, not a question.
 _HESITANT = re.compile(r"[?]+$")
 
