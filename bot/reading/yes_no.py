@@ -116,11 +116,20 @@ def _clauses(text: str) -> list[str]:
     return [clause for clause in (squeeze(normalise(part)) for part in parts) if clause]
 
 
+_MANY_WORD_ANSWERS = tuple(p for p in (*_YES_WORDS, *_NO_WORDS) if " " in p)
+
+
+def _opens_with_phrase(tokens: list[str]) -> bool:
+    """Whether the clause opens with an answer of several words that begins with small talk ("ok lor")."""
+    text = " ".join(tokens) + " "
+    return any(text.startswith(phrase + " ") for phrase in _MANY_WORD_ANSWERS)
+
+
 def _first_answer_words(clauses: list[str]) -> tuple[str | None, str | None]:
     """The yes-word and no-word at the start of the first clause that is not small talk."""
     for clause in clauses:
         tokens = clause.split()
-        while tokens and tokens[0] in _FILLER and len(tokens) > 1:
+        while tokens and tokens[0] in _FILLER and len(tokens) > 1 and not _opens_with_phrase(tokens):
             tokens = tokens[1:]
         if all(token in _FILLER for token in tokens) and not longest_phrase(clause, (*_YES_WORDS, *_NO_WORDS)):
             continue

@@ -49,7 +49,8 @@ def test_asks_why(text: str, why: bool) -> None:
      ("这些信息会给谁看？", True), ("谁能看到我的回答", True), ("好的", False), ("可以", False), ("我同意", False),
      # spoken, with no question mark: a question about stopping chemotherapy, not an answer (v_stop_chemo_voice)
      ("um so if I do this would I like have to stop my chemo or can I keep going with it", True),
-     ("would i have to stop my chemo tablets", True), ("no i would not", False)],
+     ("would i have to stop my chemo tablets", True), ("no i would not", False),
+     ("可以，請問吧", False), ("你问吧", False)],  # vz_tw_age: "go ahead and ask" at the consent question
 )
 def test_is_question(text: str, question: bool) -> None:
     assert is_question(text) is question
@@ -78,6 +79,8 @@ def test_is_side_request(intent: str, text: str, side: bool) -> None:
     ("同意", "yes", "yes"),
     ("我考虑一下", None, "unsure"),
     ("go ahead", "yes", None),
+    ("ok lor", "yes", "yes"),  # v_sg_consent_ok_lor
+    ("覅了，谢谢侬", "no", "no"),  # vz_sh_contact_fiao: 覅 (Shanghainese) is 不要
 ])
 def test_consent_and_contact_permission_in_chinese(text: str, consent: str | None, contact_ok: str | None) -> None:
     from bot.reading import contact_ok_words
