@@ -35,7 +35,9 @@ def read_check_answer(
         if record is not None:
             return record.value, record.how
     reading = read_yes_no(text, intent=intent, confidence=confidence, words=check.words,
-                          topic_mentioned=topic_mentioned, parts=check.parts)
+                          topic_mentioned=topic_mentioned, parts=check.parts,
+                          # a no followed by something minor stays a no only where a no rules nobody out
+                          minor_is_no=check.source == "patient" and check.meets == "no")
     if reading is None:
         return None
     reading = belief_about_records(check, reading)

@@ -197,6 +197,31 @@ def _question_words(clauses: list[str], words: Mapping[str, Iterable[str]]) -> l
     return found
 
 
+# "but that's it", "a bit of", "benign": what follows a "no" is something minor, not a doubt about the answer.
+_MINOR = re.compile(r"(?<![\w'])(?:a bit|a little|bit of|sometimes|occasionally|now and then|that's it|thats it|"
+                    r"that's all|thats all|only|just|benign|not cancer|harmless|nothing serious)(?![\w'])")
+
+
+def _minor_after_no(text: str, clauses: list[str], words: Mapping[str, Iterable[str]],
+                    parts: Mapping[str, Iterable[str]] | None) -> str | None:
+    """ "no nothing like that, I get a bit of heartburn sometimes but that's it": a no, then something minor
+    that is only one of the question's own not-sure words. None when anything else in the message doubts
+    the no, or names a part of the question or one of its yes-words."""
+    said_yes, said_no = _first_answer_words(clauses[:1])
+    minor = _MINOR.search(text)
+    own = any_phrase(text, words.get("unsure", ()))
+    if not said_no or said_yes or not minor or not own:
+        return None
+    if (_DECLINE.search(text) or any_phrase(text, _DECLINE_WORDS) or _UNSURE_PATTERN.search(text)
+            or any_phrase(text, _UNSURE) or any_phrase(text, _HEDGED_YES)):
+        return None
+    if any(value == "yes" for value, _ in _question_words(clauses, words)):
+        return None
+    if parts and any(_mentions(clause, phrases) for clause in clauses[1:] for phrases in parts.values()):
+        return None
+    return f"'{said_no}', then only something minor: '{own}' ('{minor.group(0)}')"
+
+
 def read_yes_no(
     text: str,
     *,
@@ -205,6 +230,7 @@ def read_yes_no(
     words: Mapping[str, Iterable[str]] | None = None,
     topic_mentioned: bool = False,
     parts: Mapping[str, Iterable[str]] | None = None,
+    minor_is_no: bool = False,
 ) -> YesNoReading | None:
     """Read yes / no / not sure from what the patient typed, or None when it is unclear.
 
@@ -212,6 +238,8 @@ def read_yes_no(
     `topic_mentioned` says the message names the question's subject ("I had CAR-T in 2023").
     Not knowing, in any words, wins over everything else; declining to answer is read as not
     sure. The reading is `hedged` when the patient only believes it ("I think it was negative").
+    `minor_is_no` (only for a question where "no" rules nobody out): a no followed by something minor
+    ("no, a bit of heartburn sometimes") stays a no.
     The NLU intent decides only when the words alone do not. `parts` are the parts of a question
     asked as one ("pregnant or breastfeeding"), each with its words: an answer in parts is read part
     by part (see `_read_in_parts`).
@@ -226,7 +254,7 @@ def read_yes_no(
         in_parts = _read_in_parts(text, words or {}, parts)
         if in_parts is not None:
             return in_parts
-    chinese = read_chinese_yes_no(text, words)
+    chinese = read_chinese_yes_no(text, words, minor_is_no=minor_is_no, parts=parts)
     if chinese is not None:
         return YesNoReading(*chinese)
     normal = squeeze(normalise(text))
@@ -237,6 +265,8 @@ def read_yes_no(
     def reading(value: str, how: str, is_hedged: bool = hedged) -> YesNoReading:
         return YesNoReading(value, how, is_hedged)  # type: ignore[arg-type]
 
+    if minor_is_no and (minor := _minor_after_no(normal, clauses, words, parts)):
+        return reading("no", minor)
     phrase = any_phrase(normal, words.get("unsure", ()))
     if phrase:
         return reading("unsure", f"'{phrase}'")

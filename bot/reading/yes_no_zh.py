@@ -187,8 +187,41 @@ def _opening_answer(clause: str) -> tuple[YesNo, str] | None:
     return None
 
 
-def read_chinese_yes_no(text: str, words: Mapping[str, Iterable[str]] | None = None) -> tuple[YesNo, str, bool] | None:
-    """(value, how, hedged) for a Chinese answer, or None when it holds no Chinese or no answer."""
+# After a no, something minor (胃有时候有点反酸, 就是有时候有点头晕, 其他没什么): not a doubt about the no.
+_MINOR = re.compile(r"有时候|偶尔|有点|一点|其他没什么|别的没什么|良性|而已|就这些|没什么大问题")
+
+
+def _minor_after_no(clauses: list[str], words: Mapping[str, Iterable[str]],
+                    parts: Mapping[str, Iterable[str]] | None) -> str | None:
+    """ "没有，胃有时候有点反酸，其他没什么": a no, then only something minor. None when the message doubts the
+    no in other words, or names one of the question's yes-words or parts after the no."""
+    if not clauses:
+        return None
+    opening = _opening_answer(clauses[0])
+    joined = "".join(clauses)
+    minor = _MINOR.search(joined)
+    if not opening or opening[0] != "no" or not minor:
+        return None
+    if _DECLINE.search(joined) or _UNSURE_WORDS.search(joined) or _HEDGE.search(joined):
+        return None
+    if any(match.group(0) not in ("有时候", "时好时坏") for match in _UNSURE.finditer(joined)):
+        return None
+    rest = _LEAD.sub("", clauses[0])
+    said = opening[1].strip("'")
+    after = [rest[len(said):] if rest.startswith(said) else clauses[0], *clauses[1:]]
+    if any(value == "yes" for value, _ in _question_words(after, words)):
+        return None
+    named = [p.lower() for phrases in (parts or {}).values() for p in phrases if has_han(p)]
+    if any(phrase in clause for clause in after for phrase in named):
+        return None
+    return f"{opening[1]}, then only something minor: '{minor.group(0)}'"
+
+
+def read_chinese_yes_no(text: str, words: Mapping[str, Iterable[str]] | None = None, *, minor_is_no: bool = False,
+                        parts: Mapping[str, Iterable[str]] | None = None) -> tuple[YesNo, str, bool] | None:
+    """(value, how, hedged) for a Chinese answer, or None when it holds no Chinese or no answer.
+
+    `minor_is_no`: a no followed by only something minor stays a no (see `_minor_after_no`)."""
     if not has_han(text):
         return None
     clauses = merge_bare_names(split_clauses(fix_typos(text)), (p for ps in (words or {}).values() for p in ps))
@@ -201,6 +234,8 @@ def read_chinese_yes_no(text: str, words: Mapping[str, Iterable[str]] | None = N
                                 words or {})
         if facts and {value for value, _ in facts} == {"yes"}:
             return "yes", f"{facts[0][1]}, asking whether it counts: '{counts.group(0)}'", hedged
+    if minor_is_no and (minor := _minor_after_no(clauses, words or {}, parts)):
+        return "no", minor, hedged
     for pattern, how in ((_DECLINE, "declined to answer"), (_UNSURE, "not sure"), (_UNSURE_WORDS, "not sure")):
         if match := pattern.search(joined):
             return "unsure", f"{how}: '{match.group(0)}'", hedged
