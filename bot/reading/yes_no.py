@@ -81,14 +81,20 @@ def _as_typed_words(words: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, 
     return {value: tuple(dict.fromkeys(_normal_phrase(p) for p in phrases)) for value, phrases in words.items()}
 
 
+_SUBJECTS = frozenset(("i", "we", "he", "she", "they", "it", "my", "our", "his", "her", "their", "the", "that", "this",
+                       "i'm", "im", "it's", "its", "we're", "were", "i've", "ive", "we've", "me"))
+
+
 def _negated(text: str, phrase: str, window: int = 4) -> bool:
     """Whether a phrase in the text is preceded by a negation within `window` words."""
     match = whole_words(phrase).search(text)
     if not match:
         return False
     before = text[: match.start()].split()
-    if before and before[0] in ("no", "nope", "nah", "yes", "yeah", "yep"):
-        before = before[1:]  # "no we are done having kids": the answer word, not a negation of what follows
+    if len(before) > 1 and before[0] in ("no", "nope", "nah", "yes", "yeah", "yep") and before[1] in _SUBJECTS:
+        # "no we are done having kids": the answer word, not a negation of what follows; but "no ulcer" and
+        # "no ulcers or colitis" are the word negated
+        before = before[1:]
     before = before[-window:]
     return any(word in _NEGATORS or word.endswith("n't") or word.endswith("nt") and word != "want" for word in before)
 
