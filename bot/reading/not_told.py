@@ -371,6 +371,8 @@ _POSITIVE_AGAIN = re.compile(r"(?<![a-z0-9'])(?:positive again|again positive|tu
 
 def without_name_doubt(text: str) -> str:
     """The message without "I don't know what the test is called" (the result may still be known)."""
+    if not _NAME_NOT_KNOWN.search(text.lower()):
+        return text
     return _NAME_NOT_KNOWN.sub(" ", text.lower()).strip(" ,，")
 
 
