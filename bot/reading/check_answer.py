@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.reading.age import read_age
-from bot.reading.not_told import applies_to, read_record_answer
+from bot.reading.not_told import applies_to, read_record_answer, without_name_doubt
 from bot.reading.yes_no import belief_about_records, read_yes_no
 from bot.trial.criteria import Check
 
@@ -28,12 +28,16 @@ def read_check_answer(
     if check.answer == "age":
         age = read_age(text, boundaries=check.age_range)
         return (age.age, f"read age {age.age}") if age.age is not None else None
+    if check.source == "record" and not text.startswith("/"):
+        text = without_name_doubt(text) or text
     if applies_to(check) and not text.startswith("/"):
         record = read_record_answer(text, check)
         if record is not None:
             return record.value, record.how
     reading = read_yes_no(text, intent=intent, confidence=confidence, words=check.words,
-                          topic_mentioned=topic_mentioned, parts=check.parts)
+                          topic_mentioned=topic_mentioned, parts=check.parts,
+                          # a no followed by something minor stays a no only where a no rules nobody out
+                          minor_is_no=check.source == "patient" and check.meets == "no")
     if reading is None:
         return None
     reading = belief_about_records(check, reading)

@@ -356,6 +356,26 @@ def _own_unsure_word(text: str, check: Check | None) -> str | None:
     return None
 
 
+# Not knowing what the test is called is not not knowing its result: "don't know the name of the test but the
+# doctor said it showed cancer DNA", "不知道叫什么检测，医生说有". The words are dropped before reading.
+_NAME_NOT_KNOWN = re.compile(
+    r"(?<![a-z0-9'])(?:i )?(?:don't|dont|do not|didn't|didnt|did not) (?:know|remember|recall) (?:the|its|what the) "
+    r"(?:name|brand)(?: of (?:the|that|this|my) (?:test|blood test))?|(?:forgot|forget|not sure of) (?:the|its) name"
+    r"(?: of (?:the|that|this) test)?|(?:don't|dont|do not) know what (?:the test|it) (?:is|was) called"
+    r"|不(?:知道|清楚|记得|晓得)(?:这个|那个)?(?:叫|是)(?:什么|啥)(?:名字|检测|检查|测试|的)?"
+)
+# "negative after surgery, but positive again after chemo", "转阴了，化疗完又转阳了": the newest result counts.
+_POSITIVE_AGAIN = re.compile(r"(?<![a-z0-9'])(?:positive again|again positive|turned positive|became positive|"
+                             r"back to positive)(?![a-z0-9'])|又(?:转)?阳|复阳|再次(?:转)?阳|重新(?:转)?阳")
+
+
+def without_name_doubt(text: str) -> str:
+    """The message without "I don't know what the test is called" (the result may still be known)."""
+    if not _NAME_NOT_KNOWN.search(text.lower()):
+        return text
+    return _NAME_NOT_KNOWN.sub(" ", text.lower()).strip(" ,，")
+
+
 def read_record_answer(text: str, check: Check | None = None) -> RecordReading | None:
     """Read an answer to a record-based question: not sure, a definite result, or None (no opinion).
 
@@ -375,6 +395,8 @@ def read_record_answer(text: str, check: Check | None = None) -> RecordReading |
         return None
     values = {value for value, _ in results}
     words = " and ".join(f"'{w}'" for _, w in results)
+    if values == {"yes", "no"} and results[-1][0] == "yes" and _POSITIVE_AGAIN.search(prepared):
+        return RecordReading("yes", f"positive again, the newest result: {words}")
     if len(values) > 1:
         return RecordReading("unsure", f"results both ways: {words}")
     value = results[0][0]

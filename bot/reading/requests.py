@@ -58,6 +58,10 @@ _QUESTION_START = re.compile(
     re.IGNORECASE,
 )
 _WH_START = re.compile(r"^\W*(what|what's|whats|why|how|where|who|which|whose)\b", re.IGNORECASE)
+# A question inside spoken text with no question mark: "so if I do this would I like have to stop my chemo".
+_ASKS_INSIDE = re.compile(
+    r"\b(?:would|will|do|does|can|could|should|must|shall) i (?:\w+ ){0,2}(?:have to|need to|be able to|still|keep|"
+    r"stop|continue|carry on)\b", re.IGNORECASE)
 _ANSWER_START = re.compile(r"^\W*(yes|yeah|yep|ok|okay|sure|no|nope|fine|i agree|agreed)\b", re.IGNORECASE)
 
 
@@ -74,7 +78,8 @@ def _asks_in_chinese(text: str) -> bool:
 def phrased_as_question(text: str) -> bool:
     """ "what is CAR-T", "is it safe", "...?", "这个安全吗": phrased as a side question rather than a statement."""
     text = unicodedata.normalize("NFKC", text)  # "？" -> "?"
-    return "?" in text or bool(_QUESTION_START.match(text)) or _asks_in_chinese(text)
+    return ("?" in text or bool(_QUESTION_START.match(text)) or bool(_ASKS_INSIDE.search(text))
+            or _asks_in_chinese(text))
 
 
 def is_question(text: str) -> bool:
@@ -83,7 +88,8 @@ def is_question(text: str) -> bool:
     text = normalise_spoken(text)  # "没有没有" -> "没有", "係呀" -> "是", "um, no" -> "no"
     if _ANSWER_START.match(text) or starts_with_answer(text) or is_hesitant_answer(text):
         return False
-    return text.rstrip().endswith("?") or bool(_WH_START.match(text)) or _asks_in_chinese(text)
+    return (text.rstrip().endswith("?") or bool(_WH_START.match(text)) or bool(_ASKS_INSIDE.search(text))
+            or _asks_in_chinese(text))
 
 
 def asks_why(text: str) -> bool:

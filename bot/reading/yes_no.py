@@ -11,7 +11,7 @@ from bot.reading import lexicon
 from bot.reading.chinese import has_han
 from bot.reading.normaliser import normalise_spoken
 from bot.reading.text import any_phrase, longest_phrase, normalise, squeeze, whole_words
-from bot.reading.yes_no_zh import read_chinese_yes_no
+from bot.reading.yes_no_zh import merge_bare_names, read_chinese_yes_no
 from bot.reading.yes_no_zh import split_clauses as chinese_clauses
 from bot.trial.criteria import Check, YesNo
 
@@ -81,14 +81,20 @@ def _as_typed_words(words: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, 
     return {value: tuple(dict.fromkeys(_normal_phrase(p) for p in phrases)) for value, phrases in words.items()}
 
 
+_SUBJECTS = frozenset(("i", "we", "he", "she", "they", "it", "my", "our", "his", "her", "their", "the", "that", "this",
+                       "i'm", "im", "it's", "its", "we're", "were", "i've", "ive", "we've", "me"))
+
+
 def _negated(text: str, phrase: str, window: int = 4) -> bool:
     """Whether a phrase in the text is preceded by a negation within `window` words."""
     match = whole_words(phrase).search(text)
     if not match:
         return False
     before = text[: match.start()].split()
-    if before and before[0] in ("no", "nope", "nah", "yes", "yeah", "yep"):
-        before = before[1:]  # "no we are done having kids": the answer word, not a negation of what follows
+    if len(before) > 1 and before[0] in ("no", "nope", "nah", "yes", "yeah", "yep") and before[1] in _SUBJECTS:
+        # "no we are done having kids": the answer word, not a negation of what follows; but "no ulcer" and
+        # "no ulcers or colitis" are the word negated
+        before = before[1:]
     before = before[-window:]
     return any(word in _NEGATORS or word.endswith("n't") or word.endswith("nt") and word != "want" for word in before)
 
@@ -116,14 +122,25 @@ def _clauses(text: str) -> list[str]:
     return [clause for clause in (squeeze(normalise(part)) for part in parts) if clause]
 
 
+_MANY_WORD_ANSWERS = tuple(p for p in (*_YES_WORDS, *_NO_WORDS) if " " in p)
+
+
+def _opens_with_phrase(tokens: list[str]) -> bool:
+    """Whether the clause opens with an answer of several words that begins with small talk ("ok lor")."""
+    text = " ".join(tokens) + " "
+    return any(text.startswith(phrase + " ") for phrase in _MANY_WORD_ANSWERS)
+
+
 def _first_answer_words(clauses: list[str]) -> tuple[str | None, str | None]:
     """The yes-word and no-word at the start of the first clause that is not small talk."""
     for clause in clauses:
         tokens = clause.split()
-        while tokens and tokens[0] in _FILLER and len(tokens) > 1:
+        while tokens and tokens[0] in _FILLER and len(tokens) > 1 and not _opens_with_phrase(tokens):
             tokens = tokens[1:]
         if all(token in _FILLER for token in tokens) and not longest_phrase(clause, (*_YES_WORDS, *_NO_WORDS)):
             continue
+        if tokens and tokens[0] in ("if", "whether", "suppose", "supposing"):
+            return None, None  # "so if I do this, would I have to stop my chemo": a condition, not an answer
         first_words = " ".join(tokens[:4])
         said_yes = longest_phrase(first_words, _YES_WORDS)
         said_no = longest_phrase(first_words, _NO_WORDS)
@@ -186,6 +203,31 @@ def _question_words(clauses: list[str], words: Mapping[str, Iterable[str]]) -> l
     return found
 
 
+# "but that's it", "a bit of", "benign": what follows a "no" is something minor, not a doubt about the answer.
+_MINOR = re.compile(r"(?<![\w'])(?:a bit|a little|bit of|sometimes|occasionally|now and then|that's it|thats it|"
+                    r"that's all|thats all|only|just|benign|not cancer|harmless|nothing serious)(?![\w'])")
+
+
+def _minor_after_no(text: str, clauses: list[str], words: Mapping[str, Iterable[str]],
+                    parts: Mapping[str, Iterable[str]] | None) -> str | None:
+    """ "no nothing like that, I get a bit of heartburn sometimes but that's it": a no, then something minor
+    that is only one of the question's own not-sure words. None when anything else in the message doubts
+    the no, or names a part of the question or one of its yes-words."""
+    said_yes, said_no = _first_answer_words(clauses[:1])
+    minor = _MINOR.search(text)
+    own = any_phrase(text, words.get("unsure", ()))
+    if not said_no or said_yes or not minor or not own:
+        return None
+    if (_DECLINE.search(text) or any_phrase(text, _DECLINE_WORDS) or _UNSURE_PATTERN.search(text)
+            or any_phrase(text, _UNSURE) or any_phrase(text, _HEDGED_YES)):
+        return None
+    if any(value == "yes" for value, _ in _question_words(clauses, words)):
+        return None
+    if parts and any(_mentions(clause, phrases) for clause in clauses[1:] for phrases in parts.values()):
+        return None
+    return f"'{said_no}', then only something minor: '{own}' ('{minor.group(0)}')"
+
+
 def read_yes_no(
     text: str,
     *,
@@ -194,6 +236,7 @@ def read_yes_no(
     words: Mapping[str, Iterable[str]] | None = None,
     topic_mentioned: bool = False,
     parts: Mapping[str, Iterable[str]] | None = None,
+    minor_is_no: bool = False,
 ) -> YesNoReading | None:
     """Read yes / no / not sure from what the patient typed, or None when it is unclear.
 
@@ -201,19 +244,23 @@ def read_yes_no(
     `topic_mentioned` says the message names the question's subject ("I had CAR-T in 2023").
     Not knowing, in any words, wins over everything else; declining to answer is read as not
     sure. The reading is `hedged` when the patient only believes it ("I think it was negative").
+    `minor_is_no` (only for a question where "no" rules nobody out): a no followed by something minor
+    ("no, a bit of heartburn sometimes") stays a no.
     The NLU intent decides only when the words alone do not. `parts` are the parts of a question
     asked as one ("pregnant or breastfeeding"), each with its words: an answer in parts is read part
     by part (see `_read_in_parts`).
     """
-    if intent is not None and intent in INTENT_VALUES and text.strip().startswith("/"):
-        return YesNoReading(INTENT_VALUES[intent], f"button /{intent}")
+    if text.strip().startswith("/"):  # a button's payload, or a typed command ("/帮助"), never an answer
+        if intent is not None and intent in INTENT_VALUES and text.strip().split("{")[0] == f"/{intent}":
+            return YesNoReading(INTENT_VALUES[intent], f"button /{intent}")
+        return None
     text = _symbols_to_words(normalise_spoken(text))
     words = _as_typed_words(words) if words else words
     if parts:
         in_parts = _read_in_parts(text, words or {}, parts)
         if in_parts is not None:
             return in_parts
-    chinese = read_chinese_yes_no(text, words)
+    chinese = read_chinese_yes_no(text, words, minor_is_no=minor_is_no, parts=parts)
     if chinese is not None:
         return YesNoReading(*chinese)
     normal = squeeze(normalise(text))
@@ -224,6 +271,8 @@ def read_yes_no(
     def reading(value: str, how: str, is_hedged: bool = hedged) -> YesNoReading:
         return YesNoReading(value, how, is_hedged)  # type: ignore[arg-type]
 
+    if minor_is_no and (minor := _minor_after_no(normal, clauses, words, parts)):
+        return reading("no", minor)
     phrase = any_phrase(normal, words.get("unsure", ()))
     if phrase:
         return reading("unsure", f"'{phrase}'")
@@ -231,7 +280,8 @@ def read_yes_no(
     declined = declined_words.group(0) if declined_words else any_phrase(normal, _DECLINE_WORDS)
     if declined:
         return reading("unsure", f"declined to answer: '{declined}'")
-    unsure = _UNSURE_PATTERN.search(normal)
+    # clause by clause: in "not yet leh, surgeon say must do chemo first" the "not" does not reach "say"
+    unsure = next((match for clause in clauses if (match := _UNSURE_PATTERN.search(clause))), None)
     if unsure:
         return reading("unsure", f"'{unsure.group(0)}'")
     phrase = any_phrase(normal, _UNSURE)
@@ -303,6 +353,9 @@ def _read_in_parts(
     """
     chinese = has_han(text)
     clauses = chinese_clauses(text) if chinese else _clauses(text)
+    if chinese:
+        clauses = merge_bare_names(clauses, [*(p for ps in parts.values() for p in ps),
+                                             *(p for ps in words.values() for p in ps)])
     named: list[tuple[str, str]] = []  # (clause, the parts it names, as one key)
     for clause in clauses:
         names = sorted(part for part, phrases in parts.items() if _mentions(clause, phrases))

@@ -48,7 +48,7 @@ _LEAD = re.compile(
 _QUESTION = re.compile(r"[吗么?]$|是不是|有没有|什么|怎么|哪|为啥|为什么|能不能|可不可以")
 # Question words that do not ask: 没什么问题, 那个什么 (a spoken "whatsit"), 什么都没有, 不怎么疼.
 _INDEFINITE = re.compile(
-    r"(?:没|没有|不是|不)(?:什么|啥|多少)|那个什么|什么的|(?:什么|啥|哪里|哪儿|哪个)(?:都|也)|不怎么")
+    r"没[^，,。？?！!\s]{0,4}过(?:什么|啥)|叫(?:什么|啥)(?=[^\s，,。？?！!吗呢来着])|(?:没|没有|不是|不)(?:什么|啥|多少)|那个什么|什么的|(?:什么|啥|哪里|哪儿|哪个)(?:都|也)|不怎么")
 # An answer word and a hesitant question mark ("没有？", "是的?"): an answer, not a question.
 _HESITANT = re.compile(r"[?]+$")
 
@@ -81,7 +81,7 @@ _TYPOS = (("做国", "做过"), ("阳信", "阳性"), ("阴信", "阴性"), ("�
           ("不清处", "不清楚"), ("不知到", "不知道"), ("不只道", "不知道"), ("不晓的", "不晓得"), ("没油", "没有"))
 # A negation just after a question's own word: 中药也没吃, CAR-T没做过, 激素从来不用.
 _NEGATED_AFTER = re.compile(
-    r"^(?:也|都|从来|从|还)(?:没|没有|不|未)|^(?:没|没有|未|从没|从来没)(?:吃|用|做|打|得|参加|接受)|"
+    r"^(?:一个|一样|一种|哪个|哪样|什么|啥|全|全部|其他的?)?(?:也|都|从来|从|还|更|就)(?:没|没有|不|未)|^(?:没|没有|未|从没|从来没)(?:吃|用|做|打|得|参加|接受)|"
     r"^(?:是)?(?:没有|没|无|不是|不)(?:的|啊|呀|了|吧|哦)*$")
 # A clause about someone else (我姐姐有类风湿): not the patient's answer when another clause answers.
 _SOMEONE_ELSE = re.compile(
@@ -108,6 +108,26 @@ def split_clauses(text: str) -> list[str]:
 
 
 _JOINED = re.compile(r"^(?:和|跟|与|及|或|或者|还有|以及|,)")
+
+
+def merge_bare_names(clauses: list[str], names: Iterable[str]) -> list[str]:
+    """Clauses that only name things join the clause after them: "激素 免疫抑制剂 中药 都没有", typed with
+    spaces, is one answer (都没有 to each), not three yeses and a no."""
+    named = sorted({n.lower() for n in names if has_han(n)}, key=len, reverse=True)
+    if not named:
+        return clauses
+    bare = re.compile("^(?:" + "|".join(map(re.escape, named)) + r"|和|跟|与|及|或者|还有|以及)+$")
+    merged: list[str] = []
+    pending = ""
+    for clause in clauses:
+        if bare.match(clause):
+            pending += clause
+            continue
+        merged.append(pending + clause)
+        pending = ""
+    if pending:
+        merged.append(pending)
+    return merged
 
 
 def _after_named(after: str, words: Mapping[str, Iterable[str]]) -> str:
@@ -167,11 +187,44 @@ def _opening_answer(clause: str) -> tuple[YesNo, str] | None:
     return None
 
 
-def read_chinese_yes_no(text: str, words: Mapping[str, Iterable[str]] | None = None) -> tuple[YesNo, str, bool] | None:
-    """(value, how, hedged) for a Chinese answer, or None when it holds no Chinese or no answer."""
+# After a no, something minor (胃有时候有点反酸, 就是有时候有点头晕, 其他没什么): not a doubt about the no.
+_MINOR = re.compile(r"有时候|偶尔|有点|一点|其他没什么|别的没什么|良性|而已|就这些|没什么大问题")
+
+
+def _minor_after_no(clauses: list[str], words: Mapping[str, Iterable[str]],
+                    parts: Mapping[str, Iterable[str]] | None) -> str | None:
+    """ "没有，胃有时候有点反酸，其他没什么": a no, then only something minor. None when the message doubts the
+    no in other words, or names one of the question's yes-words or parts after the no."""
+    if not clauses:
+        return None
+    opening = _opening_answer(clauses[0])
+    joined = "".join(clauses)
+    minor = _MINOR.search(joined)
+    if not opening or opening[0] != "no" or not minor:
+        return None
+    if _DECLINE.search(joined) or _UNSURE_WORDS.search(joined) or _HEDGE.search(joined):
+        return None
+    if any(match.group(0) not in ("有时候", "时好时坏") for match in _UNSURE.finditer(joined)):
+        return None
+    rest = _LEAD.sub("", clauses[0])
+    said = opening[1].strip("'")
+    after = [rest[len(said):] if rest.startswith(said) else clauses[0], *clauses[1:]]
+    if any(value == "yes" for value, _ in _question_words(after, words)):
+        return None
+    named = [p.lower() for phrases in (parts or {}).values() for p in phrases if has_han(p)]
+    if any(phrase in clause for clause in after for phrase in named):
+        return None
+    return f"{opening[1]}, then only something minor: '{minor.group(0)}'"
+
+
+def read_chinese_yes_no(text: str, words: Mapping[str, Iterable[str]] | None = None, *, minor_is_no: bool = False,
+                        parts: Mapping[str, Iterable[str]] | None = None) -> tuple[YesNo, str, bool] | None:
+    """(value, how, hedged) for a Chinese answer, or None when it holds no Chinese or no answer.
+
+    `minor_is_no`: a no followed by only something minor stays a no (see `_minor_after_no`)."""
     if not has_han(text):
         return None
-    clauses = split_clauses(fix_typos(text))
+    clauses = merge_bare_names(split_clauses(fix_typos(text)), (p for ps in (words or {}).values() for p in ps))
     if len(clauses) > 1 and _INTERJECTION.match(clauses[0]):
         clauses = clauses[1:]
     joined = "".join(clauses)
@@ -181,6 +234,8 @@ def read_chinese_yes_no(text: str, words: Mapping[str, Iterable[str]] | None = N
                                 words or {})
         if facts and {value for value, _ in facts} == {"yes"}:
             return "yes", f"{facts[0][1]}, asking whether it counts: '{counts.group(0)}'", hedged
+    if minor_is_no and (minor := _minor_after_no(clauses, words or {}, parts)):
+        return "no", minor, hedged
     for pattern, how in ((_DECLINE, "declined to answer"), (_UNSURE, "not sure"), (_UNSURE_WORDS, "not sure")):
         if match := pattern.search(joined):
             return "unsure", f"{how}: '{match.group(0)}'", hedged

@@ -46,7 +46,11 @@ def test_asks_why(text: str, why: bool) -> None:
     ("text", "question"),
     [("what is the consent for?", True), ("is it safe?", True), ("who sees my answers", True),
      ("yes, but is it safe?", False), ("will do", False), ("fine", False),
-     ("这些信息会给谁看？", True), ("谁能看到我的回答", True), ("好的", False), ("可以", False), ("我同意", False)],
+     ("这些信息会给谁看？", True), ("谁能看到我的回答", True), ("好的", False), ("可以", False), ("我同意", False),
+     # spoken, with no question mark: a question about stopping chemotherapy, not an answer (v_stop_chemo_voice)
+     ("um so if I do this would I like have to stop my chemo or can I keep going with it", True),
+     ("would i have to stop my chemo tablets", True), ("no i would not", False),
+     ("可以，請問吧", False), ("你问吧", False)],  # vz_tw_age: "go ahead and ask" at the consent question
 )
 def test_is_question(text: str, question: bool) -> None:
     assert is_question(text) is question
@@ -75,6 +79,8 @@ def test_is_side_request(intent: str, text: str, side: bool) -> None:
     ("同意", "yes", "yes"),
     ("我考虑一下", None, "unsure"),
     ("go ahead", "yes", None),
+    ("ok lor", "yes", "yes"),  # v_sg_consent_ok_lor
+    ("覅了，谢谢侬", "no", "no"),  # vz_sh_contact_fiao: 覅 (Shanghainese) is 不要
 ])
 def test_consent_and_contact_permission_in_chinese(text: str, consent: str | None, contact_ok: str | None) -> None:
     from bot.reading import contact_ok_words
@@ -167,3 +173,14 @@ def test_confirming_a_withdrawal_takes_a_tap_or_a_yes(text: str, confirmed: bool
     from bot.reading.requests import confirms_withdrawal
 
     assert confirms_withdrawal(text) is confirmed
+
+
+def test_a_spoken_question_about_stopping_chemo_is_no_answer() -> None:
+    """v_stop_chemo_voice: asked at "have you been in another study?", "if I do this" is no "I do"."""
+    from bot.reading.check_answer import read_check_answer
+    from bot.reading.requests import phrased_as_question
+    from bot.trial.criteria import load_criteria
+
+    text = "um so if I do this would I like have to stop my chemo or can I keep going with it"
+    assert phrased_as_question(text)
+    assert read_check_answer(load_criteria().check("recent_trial"), text) is None

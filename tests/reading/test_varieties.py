@@ -48,3 +48,13 @@ def test_an_answer_is_not_taken_for_a_question(variety: str, check_id: str, text
     side = read_side_question(text)
     assert side is None or side.after_answer, side
     assert not is_question(text)
+
+
+@pytest.mark.parametrize("intent", [None, "affirm", "deny", "dont_know"])
+def test_a_typed_command_is_never_an_answer(intent: str | None) -> None:
+    """ "/帮助" (vz_slash_chinese) is no answer, whatever the NLU makes of it; only a button's own payload is."""
+    for check in CRITERIA.checks:
+        if check.answer == "yes_no":
+            assert read_check_answer(check, "/帮助", intent=intent, confidence=1.0) is None
+    if intent:
+        assert read_check_answer(CRITERIA.check("prior_car_t"), f"/{intent}", intent=intent) is not None
