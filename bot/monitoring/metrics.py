@@ -22,9 +22,10 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 
+from bot.languages import pick_language
+
 log = logging.getLogger(__name__)
 
-LANGUAGES = ("en", "zh")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _ACTION = re.compile(r"^(action|validate|utter)_[a-z0-9_]{1,60}$")
 TURN_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -43,11 +44,8 @@ CHAT_RELAYS = Counter("prescreen_chat_relays", "Chat page messages relayed to Ra
 
 
 def language_label(raw: Any) -> str:
-    """en, zh or unknown: what a message's metadata says, never the text itself."""
-    value = str(raw or "").lower().replace("_", "-")
-    if value.startswith("zh"):
-        return "zh"
-    return "en" if value.startswith("en") else "unknown"
+    """A language of bot/languages.py or unknown: what a message's metadata says, never the text itself."""
+    return pick_language(raw) or "unknown"
 
 
 def name_label(raw: Any) -> str:

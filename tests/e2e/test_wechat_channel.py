@@ -174,8 +174,11 @@ def test_withdrawal_from_the_account_menu_erases_the_lead_and_the_openid(wechat_
     conversation = wechat_stack.conversation(patient.openid)
     assert patient.lead().channel == "wechat"
     assert wechat_stack.channel_store().openid_of(conversation) == patient.openid
-    [withdrawn] = patient.say("PRESCREEN_DELETE", kind="menu")
-    assert "删除" in withdrawn
+    asked = patient.say("PRESCREEN_DELETE", kind="menu")  # nothing is erased on one message: asked first
+    assert any("删除您告诉我的所有内容吗" in text for text in asked)
+    assert patient.lead().channel == "wechat"
+    withdrawn = patient.say("是")
+    assert any("删除了" in text for text in withdrawn)
     with pytest.raises(LeadNotFound):
         patient.lead()
     assert wechat_stack.channel_store().openid_of(conversation) is None

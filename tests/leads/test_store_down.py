@@ -71,6 +71,7 @@ CALLS: list[tuple[str, Callable[[LeadStore], Any], str]] = [
     ("pipeline_funnel", lambda s: s.pipeline_funnel(), "counting the funnel"),
     ("screen_failures", lambda s: s.screen_failures(), "counting screen failures"),
     ("leads_per_channel", lambda s: s.leads_per_channel(), "counting leads per channel"),
+    ("misreads_caught", lambda s: s.misreads_caught(), "counting misreads caught"),
     ("save_other_studies_contact",
      lambda s: s.save_other_studies_contact("c", OtherStudiesDetails("Li Wei", phone="+8613812345678"), "v"),
      "saving an other-studies contact"),

@@ -118,7 +118,7 @@ def test_health_check_fails_loudly_when_redis_is_down(profile: ScaleOut) -> None
     serve_port = free_port()
     assert profile.settings is not None
     server = subprocess.Popen(
-        [sys.executable, "-m", "bot.ops.health", "--serve", str(serve_port), "--timeout", "1"],
+        [sys.executable, "-m", "bot.ops.health", "--assistant-only", "--serve", str(serve_port), "--timeout", "1"],
         env=dict(os.environ, DATABASE_URL=profile.settings.database_url,
                  TRACKER_STORE_URL=profile.settings.tracker_store_url, LOCK_STORE_URL=profile.settings.lock_store_url,
                  RASA_PORT=str(profile.stacks[0].settings.rasa_port),

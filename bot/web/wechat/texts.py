@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-DEFAULT_LANG = "zh"  # the hospital's account speaks Chinese first
+ACCOUNT_LANG = "zh"  # the hospital's account speaks Chinese first (a language of bot/languages.py)
 TEXTS_DIR = Path(__file__).with_name("texts")
 
 
@@ -25,4 +25,4 @@ def all_texts() -> dict[str, dict[str, str]]:
 
 def texts_for(lang: str) -> dict[str, str]:
     texts = all_texts()
-    return texts.get(lang, texts[DEFAULT_LANG])
+    return texts.get(lang, texts[ACCOUNT_LANG])
