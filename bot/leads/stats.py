@@ -75,12 +75,7 @@ class Statistics(StoreBase):
         completed = Screening.completed_at.is_not(None)
         decided_now = Screening.review_status.in_(DECIDED_STATUSES)
         # The newest override of each criterion of each lead, and the newest decision in each history.
-        overrides = select(
-            CriterionOverride.screening_id.label("lead"), CriterionOverride.check_id.label("check_id"),
-            CriterionOverride.verdict.label("verdict"),
-            func.row_number().over(partition_by=(CriterionOverride.screening_id, CriterionOverride.check_id),
-                                   order_by=(CriterionOverride.at.desc(), CriterionOverride.id.desc())).label("n"),
-        ).subquery()
+        overrides = _numbered_overrides()
         latest = (select(overrides.c.lead, overrides.c.check_id, overrides.c.verdict)
                   .where(overrides.c.n == 1).subquery())
         history = select(
@@ -145,12 +140,7 @@ class Statistics(StoreBase):
             .where(completed, StatusChange.status.in_(decided)),
             select(CriterionOverride.screening_id),
         ).subquery()
-        overrides = select(
-            CriterionOverride.screening_id.label("lead"), CriterionOverride.check_id.label("check_id"),
-            CriterionOverride.verdict.label("verdict"),
-            func.row_number().over(partition_by=(CriterionOverride.screening_id, CriterionOverride.check_id),
-                                   order_by=(CriterionOverride.at.desc(), CriterionOverride.id.desc())).label("n"),
-        ).subquery()
+        overrides = _numbered_overrides()
         with self._reading("counting agreement") as session:
             leads = [lead for (lead,) in session.execute(select(decisions.c.lead))]
             reviewed = 0
@@ -188,3 +178,13 @@ class Statistics(StoreBase):
             counts["study_consented"] = progress["study_consented"]
             counts["enrolled"] = progress["enrolled"]
             return counts
+
+
+def _numbered_overrides() -> Any:
+    """Every criterion override, numbered newest first within its lead and criterion (n == 1: the one in force)."""
+    return select(
+        CriterionOverride.screening_id.label("lead"), CriterionOverride.check_id.label("check_id"),
+        CriterionOverride.verdict.label("verdict"),
+        func.row_number().over(partition_by=(CriterionOverride.screening_id, CriterionOverride.check_id),
+                               order_by=(CriterionOverride.at.desc(), CriterionOverride.id.desc())).label("n"),
+    ).subquery()
