@@ -25,6 +25,7 @@ In Chinese the form's open question (`requested_slot` in the tracker store) is c
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -319,3 +320,19 @@ def play(
             result.failures.append({"turn": "end", "said": "", "problem": f"stored {stored}, expected {expected}",
                                     "replies": []})
     return result
+
+
+def play_on_stack(live_stack: Any, conversation: Conversation, prefix: str) -> list[str]:
+    """Play a conversation through a LiveStack's REST channel (tests/conftest.py); its failed expectations."""
+    from bot.leads.store import LeadNotFound
+
+    def status(conversation_id: str) -> str | None:
+        try:
+            return live_stack.store().get_lead(conversation_id).provisional_status
+        except LeadNotFound:
+            return None
+
+    sender = f"{prefix}-{conversation.id}-{uuid.uuid4().hex[:8]}"
+    slots = tracker_slots(live_stack.settings.tracker_store_url, live_stack.settings.data_key)
+    result = play(conversation, sender, rest_say(live_stack.rest_url), slots, status)
+    return [f"turn {f['turn']} {f['said']!r}: {f['problem']}" for f in result.failures]

@@ -5,12 +5,10 @@ question asked next, the replies and, where given, the stored result."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from tests.conftest import LiveStack
-from tests.e2e.conversations import Conversation, load_all_conversations, play, rest_say, tracker_slots
+from tests.e2e.conversations import Conversation, load_all_conversations, play_on_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -24,17 +22,5 @@ def test_the_regression_set_is_not_empty() -> None:
 
 @pytest.mark.parametrize("conversation", REGRESSION, ids=[c.id for c in REGRESSION])
 def test_patient_conversation(live_stack: LiveStack, conversation: Conversation) -> None:
-    sender = f"phrasing-{conversation.id}-{uuid.uuid4().hex[:8]}"
-
-    def status(conversation_id: str) -> str | None:
-        from bot.leads.store import LeadNotFound
-
-        try:
-            return live_stack.store().get_lead(conversation_id).provisional_status
-        except LeadNotFound:
-            return None
-
-    slots = tracker_slots(live_stack.settings.tracker_store_url, live_stack.settings.data_key)
-    result = play(conversation, sender, rest_say(live_stack.rest_url), slots, status)
-    problems = [f"turn {f['turn']} {f['said']!r}: {f['problem']}" for f in result.failures]
+    problems = play_on_stack(live_stack, conversation, "phrasing")
     assert not problems, "\n".join(problems)

@@ -8,13 +8,12 @@ given, the slots and the stored result. tools/play_conversations.py prints their
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import LiveStack
-from tests.e2e.conversations import Conversation, load_conversations, play, rest_say, tracker_slots
+from tests.e2e.conversations import Conversation, load_conversations, play_on_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -45,17 +44,5 @@ def test_known_gaps_are_few_and_say_why() -> None:
 
 @pytest.mark.parametrize("conversation", [_marked(c) for c in VARIETIES], ids=[c.id for c in VARIETIES])
 def test_patient_variety(live_stack: LiveStack, conversation: Conversation) -> None:
-    sender = f"variety-{conversation.id}-{uuid.uuid4().hex[:8]}"
-
-    def status(conversation_id: str) -> str | None:
-        from bot.leads.store import LeadNotFound
-
-        try:
-            return live_stack.store().get_lead(conversation_id).provisional_status
-        except LeadNotFound:
-            return None
-
-    slots = tracker_slots(live_stack.settings.tracker_store_url, live_stack.settings.data_key)
-    result = play(conversation, sender, rest_say(live_stack.rest_url), slots, status)
-    problems = [f"turn {f['turn']} {f['said']!r}: {f['problem']}" for f in result.failures]
+    problems = play_on_stack(live_stack, conversation, "variety")
     assert not problems, "\n".join(problems)
