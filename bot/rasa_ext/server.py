@@ -8,17 +8,16 @@ for like the speed patches, and applied here with or without them (RASA_SPEEDUPS
 - action_server_guard.py: while the action server is down, a message is not taken in (Rasa would run
   the turn anyway and lose its events); the patient is told plainly in the conversation's language
   (bot/rasa_ext/apology.py), and the conversation continues where it was once the action server is back.
+- colored_logging.py, with LOG_FORMAT=json only: Rasa's coloured console logs become JSON lines.
 
 Usage is that of `rasa`, e.g. `python -m bot.rasa_ext.server run ...`.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
-from typing import Any
 
-from bot.rasa_ext.patches import apply_server
+from bot.rasa_ext.patches import apply_server, colored_logging
 
 
 def install_json_logs() -> None:
@@ -28,12 +27,7 @@ def install_json_logs() -> None:
     if log_format() != "json":
         return
     configure_logging("rasa")  # before Rasa's imports, whose deprecation warnings are then JSON lines too
-    import rasa.utils.io
-
-    def json_logs(loglevel: Any = None) -> None:
-        configure_logging("rasa", loglevel or logging.INFO)
-
-    rasa.utils.io.configure_colored_logging = json_logs
+    colored_logging.apply("rasa")
 
 
 def serve_rasa_metrics() -> None:

@@ -1,11 +1,15 @@
-"""Every replacement of a Rasa internal, one module per piece of Rasa it replaces, each fenced to the
-Rasa version it was written for (fence.py).
+"""Every replacement of a Rasa (or rasa-sdk) internal, one module per piece it replaces, each fenced to
+the version it was written for (fence.py). Nothing outside this folder replaces anything of Rasa's.
 
-Two sets:
+Four sets:
 - SERVER_PATCHES, what the guarded server (bot/rasa_ext/server.py) always applies, with or without the
   speed patches: action-call timeouts, the request limits and the action-server guard
   (`apply_server()`);
-- PATCHES, the speed patches, applied by bot/rasa_ext/fast.py unless RASA_SPEEDUPS=0 (`apply_all()`).
+- PATCHES, the speed patches, applied by bot/rasa_ext/fast.py unless RASA_SPEEDUPS=0 (`apply_all()`);
+- JSON_LOG_PATCHES, applied with LOG_FORMAT=json only: Rasa's coloured logs (colored_logging, by the
+  server) and rasa-sdk's (action_server_logging, by the action server) become JSON lines;
+- ACTION_SERVER_PATCHES, what the action server (bot/rasa_ext/action_server.py) always applies to
+  rasa-sdk: its failed calls counted per action (action_server_app).
 
 The speed patches:
 
@@ -25,9 +29,12 @@ from types import ModuleType
 
 from bot.rasa_ext.patches import (
     action_response_validation,
+    action_server_app,
     action_server_connections,
     action_server_guard,
+    action_server_logging,
     action_timeouts,
+    colored_logging,
     eager_weight_building,
     event_class_lookup,
     fence,
@@ -53,6 +60,8 @@ PATCHES: tuple[ModuleType, ...] = (
 
 
 SERVER_PATCHES: tuple[ModuleType, ...] = (action_timeouts, request_limits, action_server_guard)
+JSON_LOG_PATCHES: tuple[ModuleType, ...] = (colored_logging, action_server_logging)
+ACTION_SERVER_PATCHES: tuple[ModuleType, ...] = (action_server_app,)
 
 
 def apply_server() -> list[str]:

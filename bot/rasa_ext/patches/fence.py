@@ -18,6 +18,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 WRITTEN_FOR = ("3.6.21",)  # the Rasa versions whose source the patches were read against and tested on
+SDK_WRITTEN_FOR = ("3.6.2",)  # the same for the action server's patches, against rasa-sdk (released apart)
 MARK = "__prescreen_patch__"  # attribute set on every function a patch installs: the patch's module name
 
 
@@ -28,14 +29,23 @@ def installed_rasa_version() -> str:
     return str(rasa.__version__)
 
 
-def allows(what: str, versions: Iterable[str] = WRITTEN_FOR) -> bool:
-    """True when the installed Rasa is one of `versions`; otherwise logs why `what` is not applied."""
+def installed_sdk_version() -> str:
+    """rasa-sdk's version, read at each call."""
+    import rasa_sdk
+
+    return str(rasa_sdk.__version__)
+
+
+def allows(what: str, versions: Iterable[str] = WRITTEN_FOR, package: str = "rasa") -> bool:
+    """True when the installed Rasa (or rasa-sdk, `package="rasa_sdk"`) is one of `versions`; otherwise
+    logs why `what` is not applied."""
     versions = tuple(versions)
-    installed = installed_rasa_version()
+    installed = installed_sdk_version() if package == "rasa_sdk" else installed_rasa_version()
     if installed in versions:
         return True
-    log.warning("Rasa %s is not the version %s written for (%s): running stock Rasa",
-                installed, what, ", ".join(versions))
+    name = "rasa-sdk" if package == "rasa_sdk" else "Rasa"
+    log.warning("%s %s is not the version %s written for (%s): running stock %s",
+                name, installed, what, ", ".join(versions), name)
     return False
 
 
