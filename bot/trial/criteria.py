@@ -124,6 +124,16 @@ class RecordCheck:
     protocol: str
     protocol_text: str
     item: str
+    translations: Mapping[str, str] = field(default_factory=dict)  # the item by language (not the source's)
+
+    def item_in(self, language: str = SOURCE_LANGUAGE) -> str:
+        """The item as the study team reads it in `language` (the source text in the source language)."""
+        if language == SOURCE_LANGUAGE:
+            return self.item
+        try:
+            return self.translations[language]
+        except KeyError:
+            raise KeyError(f"record check {self.id!r} has no {language!r} item (nct05240950.{language}.yml)") from None
 
 
 @dataclass(frozen=True)
@@ -340,8 +350,16 @@ def parse_criteria(
     reasons = {SOURCE_LANGUAGE: _reasons(document.get("reasons"), "nct05240950.yml")}
     reasons |= {language: _reasons(texts.get("reasons"), f"nct05240950.{language}.yml")
                 for language, texts in translations.items()}
+    record_ids = [str(raw["id"]) for raw in document.get("record_checks", ())]
+    for language, texts in translations.items():
+        own_items = texts.get("record_checks") or {}
+        if set(own_items) != set(record_ids) or not all(own_items.values()):
+            missing, unknown = sorted(set(record_ids) - set(own_items)), sorted(set(own_items) - set(record_ids))
+            raise ValueError(f"nct05240950.{language}.yml: record_checks missing {missing}, unknown {unknown}")
     record_checks = tuple(
-        RecordCheck(id=raw["id"], protocol=raw["protocol"], protocol_text=protocol[raw["protocol"]], item=raw["item"])
+        RecordCheck(id=raw["id"], protocol=raw["protocol"], protocol_text=protocol[raw["protocol"]], item=raw["item"],
+                    translations={language: _one_line(texts["record_checks"][raw["id"]])
+                                  for language, texts in translations.items()})
         for raw in document.get("record_checks", ())
     )
     return Criteria(

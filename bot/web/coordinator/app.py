@@ -35,6 +35,7 @@ from bot.settings import Settings, get_settings
 from bot.trial.criteria import load_criteria
 from bot.trial.eligibility import Verdict
 from bot.web.coordinator import account, auth, export, insights, leads, notifications, other_studies
+from bot.web.coordinator.audit_words import audit_detail
 from bot.web.coordinator.config import ConfigurationError, coordinator_options
 from bot.web.coordinator.core import (
     ACTION_LABELS,
@@ -172,6 +173,7 @@ def _register_template_helpers(app: Flask) -> None:
         ReviewStatus=ReviewStatus,
         Verdict=Verdict,
         criterion_label=criterion_label,  # a criterion's title in the app's language
+        audit_detail=audit_detail,  # an audit entry's detail in the app's language
     )
 
     @app.context_processor

@@ -1,7 +1,7 @@
 """The criteria and the patient's answers as the study team reads them, in the app's language.
 
-Criterion labels and the engine's reasons come from the criteria files per language (bot/trial); the
-topics of the patient's questions, answer values and the readers' notes on how an answer was read are
+Criterion labels, the engine's reasons and the records checklist come from the criteria files per language
+(bot/trial); the topics of the patient's questions, answer values and the readers' notes on how an answer was read are
 translated here (Flask-Babel). Nothing shows an internal key: an unknown one falls back to a text.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from bot.trial.criteria import Check
+from bot.trial.criteria import Check, RecordCheck
 from bot.trial.eligibility import Verdict, explain, stored_answer
 from bot.web.coordinator.core import services
 from bot.web.coordinator.i18n import current_language
@@ -50,6 +50,14 @@ def criterion_label(check_id: str | None, stored: str = "") -> str:
         return check.for_coordinator(current_language()).label
     except KeyError:
         return check.label
+
+
+def record_item(record_check: RecordCheck) -> str:
+    """A records-checklist item in the app's language (from the criteria files, like the labels)."""
+    try:
+        return record_check.item_in(current_language())
+    except KeyError:
+        return record_check.item
 
 
 def criterion_reason(item: Mapping[str, Any], criteria_version: str) -> str:
@@ -93,6 +101,23 @@ _NOTES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"corrected \('(.*?)'\): (.+)"),
      lambda m: _("corrected (“%(words)s”): %(how)s", words=m[1], how=reading_note(m[2]))),
     (re.compile(r"read-back denied: (.+)"), lambda m: _("said no at the read-back: %(words)s", words=m[1])),
+    (re.compile(r"button"), lambda m: _("tapped a button")),
+    (re.compile(r"button /(affirm|deny|dont_know)"),
+     lambda m: _("tapped “%(answer)s”", answer=answer_label(INTENT_ANSWERS[m[1]]))),
+    (re.compile(r"negated ('.*')"), lambda m: _("negated: %(words)s", words=m[1])),
+    (re.compile(r"result: (.+)"), lambda m: _("result: %(words)s", words=m[1])),
+    (re.compile(r"unclear result: (.+)"), lambda m: _("unclear result: %(words)s", words=m[1])),
+    (re.compile(r"results both ways: (.+)"), lambda m: _("results both ways: %(words)s", words=m[1])),
+    (re.compile(r"positive again, the newest result: (.+)"),
+     lambda m: _("positive again, the newest result: %(words)s", words=m[1])),
+    (re.compile(r"result (.+) with ('.*')"), lambda m: _("result %(words)s, with %(own)s", words=m[1], own=m[2])),
+    (re.compile(r"a belief, not a result: ('.*?') (.+)"),
+     lambda m: _("a belief, not a result: %(belief)s %(words)s", belief=m[1], words=m[2])),
+    (re.compile(r"a result typed as a question: (.+)"),
+     lambda m: _("a result typed as a question: %(words)s", words=m[1])),
+    (re.compile(r"(.+): a belief about a record-based result"),
+     lambda m: _("%(how)s: a belief about a result only the records show", how=reading_note(m[1]))),
+    (re.compile(r"(.+), ended"), lambda m: _("%(how)s, since ended", how=reading_note(m[1]))),
     (re.compile(r"not sure at the read-back: (.+)"),
      lambda m: _("not sure at the read-back: %(how)s", how=reading_note(m[1]))),
 )

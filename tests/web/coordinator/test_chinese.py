@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import io
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from flask import Flask
@@ -217,3 +217,49 @@ def test_the_lead_page_is_all_in_chinese_for_a_chinese_account(app_store: LeadSt
     keys = [check.id for check in criteria.checks] + ["residence", "unsure"]
     shown = [word for word in english + keys if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)]
     assert shown == [], [text[max(0, text.find(w) - 80):text.find(w) + 80] for w in shown]
+
+
+def test_a_worked_lead_page_is_all_in_chinese_for_a_chinese_account(app_store: LeadStore, wang: FlaskClient) -> None:
+    """A lead a Chinese coordinator has worked on through the app's own forms (an attempt, a call-back, an
+    override, the records checklist, a screen failure): the checklist items, status labels, attempt outcomes,
+    channels, the screen-failure reason and the activity trail are all in Chinese, no internal key shown."""
+    from bot.trial.eligibility import evaluate
+
+    criteria = load_criteria()
+    answers = ELIGIBLE | {"age": 59, "primary_resected": "unsure"}
+    words = words_for(answers) | {"age": {"text": "五十九", "value": "59", "how": "read age 59"}}
+    app_store.start_screening("conv-zh-worked", "consent-test", criteria.version)
+    app_store.complete_screening("conv-zh-worked", evaluate(criteria, answers), words, language="zh",
+                                 side_questions=[{"topic": "cost", "text": "要花钱吗？",
+                                                  "at": "2026-11-20T02:00:00+00:00", "during": "age"}])
+    lead_id = app_store.get_lead("conv-zh-worked").id
+    page = f"/leads/{lead_id}"
+    token = csrf_token(wang, page)
+    posts = [
+        (f"{page}/attempts", {"attempt_at": "2026-11-21T09:30", "channel": "phone", "outcome": "no_answer",
+                              "attempt_note": ""}),
+        (f"{page}/callback", {"callback_at": (datetime.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")}),
+        (f"{page}/criteria/primary_resected/override", {"verdict": "meets", "reason": "病理报告已确认"}),
+        (f"{page}/records", {"result-haemoglobin": "120 g/L", "checked-haemoglobin": "on"}),
+        (f"{page}/status", {"status": "rejected", "failure_reason": "ctdna_negative", "note": "ctDNA 阴性",
+                            "failed_criteria": "ctdna_positive"}),
+    ]
+    for path, form in posts:
+        assert wang.post(path, data={**form, "csrf_token": token}).status_code == 302, path
+    text = _visible_text(wang.get(page).get_data(as_text=True))
+
+    for chinese in ("血红蛋白 ≥ 90 g/L", "研究者的综合判断", "病理证实肝转移灶（及其他转移灶）为 R0 切除"):
+        assert chinese in text, chinese
+    english = ([check.label for check in criteria.checks] + [rc.item for rc in criteria.record_checks]
+               + ["Patient is 59", "read age", "Needs review", "No answer", "Phone", "Not eligible", "Overridden"])
+    keys = ([check.id for check in criteria.checks] + [rc.id for rc in criteria.record_checks]
+            + ["no_answer", "phone", "rejected", "ctdna_negative", "cost", "unsure", "meets", "override_criterion",
+               "log_attempt", "set_status", "set_callback", "record_checks", "view_lead", "button"])
+    shown = [word for word in english + keys if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)]
+    assert shown == [], [text[max(0, text.find(w) - 80):text.find(w) + 80] for w in shown]
+    # English words left (abbreviations such as ECOG and ctDNA aside): the app's name, the time zone's, a
+    # version's, the conversation id, the coordinator's username and the patient's own words
+    latin = set(re.findall(r"(?<![A-Za-z])[A-Z]?[a-z]{3,}(?![A-Za-z])", text)) - {
+        "Prescreen", "Asia", "Shanghai", "consent", "test", "conv", "worked", "wang", "Yes", "that", "right", "never",
+        "not", "sure", "min"}
+    assert latin == set(), latin

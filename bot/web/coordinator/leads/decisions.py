@@ -23,6 +23,7 @@ from bot.web.coordinator.core import (
     now,
     services,
 )
+from bot.web.coordinator.criteria_words import criterion_label
 from bot.web.coordinator.i18n import format_moment
 from bot.web.coordinator.leads import bp
 from bot.web.coordinator.leads.detail import MAX_NOTE_CHARS, detail_page, lead_or_404
@@ -161,7 +162,8 @@ def override(lead_id: int, check_id: str) -> Response:
         flash(_("The reason is too long (at most %(num)d characters).", num=MAX_REASON_CHARS), "error")
     else:
         services().store.override_criterion(lead.id, check_id, verdict, reason, actor())
-        flash(_("Verdict on “%(check)s” set to “%(verdict)s”.", check=check_id, verdict=VERDICT_LABELS[verdict]),
+        flash(_("Verdict on “%(check)s” set to “%(verdict)s”.", check=criterion_label(check_id, check_id),
+                verdict=VERDICT_LABELS[verdict]),
               "success")
     return back(lead.id, f"criterion-{check_id}")
 

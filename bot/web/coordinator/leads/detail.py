@@ -33,6 +33,7 @@ from bot.web.coordinator.criteria_words import (
     criterion_label,
     criterion_reason,
     reading_note,
+    record_item,
     topic_label,
 )
 from bot.web.coordinator.leads import bp
@@ -114,7 +115,8 @@ def detail_page(lead: LeadRecord, form: Mapping[str, Any] | None = None) -> str:
     results: dict[str, dict[str, Any]] = {}
     for result in store.record_check_results(lead.id):
         results[result["record_check_id"]] = result
-    checklist: list[dict[str, Any]] = [{"check": rc, "result": results.get(rc.id)} for rc in criteria.record_checks]
+    checklist: list[dict[str, Any]] = [{"check": rc, "item": record_item(rc), "result": results.get(rc.id)}
+                                          for rc in criteria.record_checks]
     status_changes = [
         {**change, "changed_at": datetime.fromisoformat(change["changed_at"]),
          "visit_at": datetime.fromisoformat(change["visit_at"]) if change["visit_at"] else None}
