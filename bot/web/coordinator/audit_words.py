@@ -9,7 +9,7 @@ module does not know is shown as stored.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -28,7 +28,7 @@ from bot.web.coordinator.criteria_words import criterion_label, record_item
 from bot.web.coordinator.i18n import format_moment
 
 
-def _label(labels: dict[str, object], key: str) -> str:
+def _label(labels: Mapping[str, object], key: str) -> str:
     return str(labels.get(key, key))
 
 
