@@ -13,6 +13,9 @@ from typing import Literal, get_args
 Language = Literal["en", "zh"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 DEFAULT_LANGUAGE: Language = "en"  # a conversation, record or page that names none (or one no longer spoken)
+# The hospital's own language: what the study team reads unless they choose otherwise (new coordinator
+# accounts, the notifications) and what the hospital's WeChat account speaks first.
+STUDY_TEAM_LANGUAGE: Language = "zh"
 
 
 def pick_language(value: object) -> Language | None:

@@ -16,6 +16,8 @@ from typing import Any, get_type_hints
 
 from dotenv import load_dotenv
 
+from bot.languages import STUDY_TEAM_LANGUAGE
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 
@@ -99,7 +101,7 @@ class Settings:
     coordinator_idle_minutes: str = _setting("COORDINATOR_IDLE_MINUTES", "30")
     coordinator_https: str = _setting("COORDINATOR_HTTPS")
     coordinator_timezone: str = _setting("COORDINATOR_TIMEZONE", "Asia/Shanghai")
-    coordinator_default_language: str = _setting("COORDINATOR_DEFAULT_LANGUAGE", "zh")  # new accounts: zh or en
+    coordinator_default_language: str = _setting("COORDINATOR_DEFAULT_LANGUAGE", STUDY_TEAM_LANGUAGE)  # new accounts
     var_dir: Path = _setting("PRESCREEN_VAR_DIR", DEFAULT_VAR_DIR)
     log_format: str = _setting("LOG_FORMAT", "text")  # text, or json: one JSON object per line on stdout (images)
     # Prometheus metrics (README "Monitoring"), internal only: Rasa and the action server on their own port
@@ -122,7 +124,7 @@ class Settings:
     notify_email_to: tuple[str, ...] = _setting("NOTIFY_EMAIL_TO", ())
     notify_webhook_url: str = _setting("NOTIFY_WEBHOOK_URL")
     notify_webhook_format: str = _setting("NOTIFY_WEBHOOK_FORMAT", "json")  # json, or wecom (WeCom group robot)
-    notify_language: str = _setting("NOTIFY_LANGUAGE", "zh")  # the messages' language: zh or en
+    notify_language: str = _setting("NOTIFY_LANGUAGE", STUDY_TEAM_LANGUAGE)  # the messages' language: zh or en
     notify_statuses: tuple[str, ...] = _setting(
         "NOTIFY_STATUSES", ("likely_eligible", "needs_review", "likely_ineligible")
     )  # provisional statuses that send a message when a screening completes with a contact

@@ -15,7 +15,7 @@ BOTTOM = {"bot.settings", "bot.languages"}  # every room may import these two
 MONITORING = {"bot.monitoring"}  # logs and metrics: every process may use them
 # room -> the rooms it may import (besides itself); the table "What may import what" in docs/architecture.md
 MAY_IMPORT: dict[str, set[str]] = {
-    "bot.settings": set(),
+    "bot.settings": {"bot.languages"},
     "bot.languages": set(),
     "bot.monitoring": BOTTOM,
     "bot.trial": BOTTOM,

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tools.evaluation import ANSWER_INTENTS, HELDOUT, HELDOUT_ZH
+from tools.evaluation import ANSWER_INTENTS, LANGUAGES
 
 
 def load_examples(path: Path) -> list[tuple[str, str]]:
@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--errors", help="write the misclassified held-out messages to this JSON file")
     args = parser.parse_args(argv)
     models = {"en": Path(args.model), "zh": Path(args.zh_model or args.model)}
-    result = measure(models, {"en": HELDOUT, "zh": HELDOUT_ZH})
+    result = measure(models, {language.code: language.heldout for language in LANGUAGES})
     errors = result.pop("errors")
     if args.errors:
         Path(args.errors).write_text(json.dumps(errors, ensure_ascii=False, indent=1), encoding="utf-8")

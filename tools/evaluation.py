@@ -40,17 +40,27 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from babel import Locale
 
+from bot.languages import DEFAULT_LANGUAGE
+from bot.languages import LANGUAGES as SPOKEN
 from bot.settings import PROJECT_ROOT
 
-HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
-HELDOUT_ZH = PROJECT_ROOT / "tests" / "nlu" / "zh" / "heldout.yml"
-AGES = PROJECT_ROOT / "tests" / "nlu" / "ages.yml"
-AGES_ZH = PROJECT_ROOT / "tests" / "nlu" / "zh" / "ages.yml"
-PHONES_ZH = PROJECT_ROOT / "tests" / "nlu" / "zh" / "phones.yml"
 BASELINE = PROJECT_ROOT / "tests" / "nlu" / "baseline.json"
-TRAINING_DATA = PROJECT_ROOT / "data" / "nlu"
-TRAINING_DATA_ZH = PROJECT_ROOT / "data" / "zh" / "nlu"
+
+
+def heldout_dir(code: str) -> Path:
+    """A language's held-out tables: tests/nlu/ for the default language, tests/nlu/<code>/ for the others."""
+    return PROJECT_ROOT / "tests" / "nlu" / ("" if code == DEFAULT_LANGUAGE else code)
+
+
+def training_dir(code: str) -> Path:
+    """A language's training data: data/nlu/ for the default language, data/<code>/nlu/ for the others."""
+    return PROJECT_ROOT / "data" / ("" if code == DEFAULT_LANGUAGE else code) / "nlu"
+
+
+HELDOUT = heldout_dir(DEFAULT_LANGUAGE) / "heldout.yml"
+AGES = heldout_dir(DEFAULT_LANGUAGE) / "ages.yml"
 CONFIG = PROJECT_ROOT / "config.yml"
 STORIES = PROJECT_ROOT / "tests" / "stories"
 REPORTS = PROJECT_ROOT / "reports"
@@ -83,16 +93,21 @@ class Language:
     def baseline_of(self, baseline: Mapping[str, Any] | None) -> dict[str, Any] | None:
         if baseline is None:
             return None
-        if self.code == "en":
+        if self.code == DEFAULT_LANGUAGE:
             return {k: v for k, v in baseline.items() if k not in LANGUAGE_CODES}
         part = baseline.get(self.code)
         return dict(part) if isinstance(part, Mapping) else None
 
 
-LANGUAGES = (
-    Language("en", "English", HELDOUT, AGES, TRAINING_DATA),
-    Language("zh", "Chinese", HELDOUT_ZH, AGES_ZH, TRAINING_DATA_ZH, phones=PHONES_ZH),
-)
+def _language(code: str) -> Language:
+    """A language of bot/languages.py with its tables where they are kept (phones.yml where one exists)."""
+    tables = heldout_dir(code)
+    phones = tables / "phones.yml"
+    return Language(code, Locale.parse(code).english_name or code, tables / "heldout.yml", tables / "ages.yml",
+                    training_dir(code), phones=phones if phones.exists() else None)
+
+
+LANGUAGES = tuple(_language(code) for code in sorted(SPOKEN, key=lambda code: code != DEFAULT_LANGUAGE))
 LANGUAGE_CODES = tuple(language.code for language in LANGUAGES)
 
 
@@ -375,7 +390,7 @@ def write_baseline(figures: Figures, path: Path = BASELINE, language: Language =
     """Rewrite one language's figures in the baseline file, keeping the other languages'."""
     previous = load_baseline(path) or {}
     data = figures.as_baseline(language.baseline_of(previous))
-    if language.code == "en":
+    if language.code == DEFAULT_LANGUAGE:
         whole = {**data, **{code: previous[code] for code in LANGUAGE_CODES if code in previous}}
     else:
         whole = {**previous, language.code: data}
@@ -584,7 +599,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         ages, phones = reading_scores(language)
         figures = figures_from(report, ages, cv_report, phones)
         baseline = language.baseline_of(baseline_file)
-        gate = gate_decision(figures, baseline, "" if language.code == "en" else language.name)
+        gate = gate_decision(figures, baseline, "" if language.code == DEFAULT_LANGUAGE else language.name)
         passed = passed and gate.passed
 
         sections = [("Held-out test set", _errors(nlu_out / "errors.json"))]

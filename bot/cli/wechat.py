@@ -11,6 +11,7 @@ import json
 import sys
 from typing import Any
 
+from bot.languages import LANGUAGES, STUDY_TEAM_LANGUAGE
 from bot.leads.crypto import FieldCipher
 from bot.leads.database import Database
 from bot.leads.wechat import WechatStore
@@ -90,6 +91,7 @@ def add_wechat_commands(groups: argparse._SubParsersAction) -> None:
                                                                                            required=True)
     wechat.add_parser("check", help="check the settings and fetch an access token").set_defaults(run=cmd_wechat_check)
     menu = wechat.add_parser("menu", help="set the account menu through the platform's API")
-    menu.add_argument("--lang", choices=("zh", "en"), default="zh", help="the menu's language (default zh)")
+    menu.add_argument("--lang", choices=LANGUAGES, default=STUDY_TEAM_LANGUAGE,
+                      help=f"the menu's language (default {STUDY_TEAM_LANGUAGE})")
     menu.add_argument("--print", action="store_true", help="print the menu instead of setting it")
     menu.set_defaults(run=cmd_wechat_menu)

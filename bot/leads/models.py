@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-from bot.languages import DEFAULT_LANGUAGE
+from bot.languages import DEFAULT_LANGUAGE, STUDY_TEAM_LANGUAGE
 
 # SQLAlchemy 1.4 without its mypy plugin types the declarative base as a plain variable.
 Base: Any = declarative_base()
@@ -378,7 +378,7 @@ class WechatPatient(Base):
 
     conversation_id = Column(String(128), primary_key=True)
     openid_encrypted = Column(Text, nullable=False)
-    language = Column(String(8), nullable=False, default="zh")  # the conversation's, as the assistant last wrote
+    language = Column(String(8), nullable=False, default=STUDY_TEAM_LANGUAGE)  # the conversation's, as last written
     # The buttons of the last question, JSON [{"id", "title", "payload"}]: a menu tap or "1" maps back to them.
     offered_buttons = Column(Text, nullable=False, default="[]")
     menu_seq = Column(Integer, nullable=False, default=0)

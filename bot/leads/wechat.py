@@ -22,6 +22,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from bot.languages import STUDY_TEAM_LANGUAGE
 from bot.leads.crypto import FieldCipher
 from bot.leads.database import Database
 from bot.leads.models import Screening, WechatMessage, WechatPatient, WechatProblem, WechatToken
@@ -69,7 +70,7 @@ def rotate_channel_keys(session: Session, cipher: FieldCipher) -> int:
 class PatientState:
     """What the gateway remembers of a conversation between two messages."""
 
-    language: str = "zh"
+    language: str = STUDY_TEAM_LANGUAGE
     offered_buttons: list[dict[str, str]] | None = None
     menu_seq: int = 0
 
@@ -110,7 +111,7 @@ class WechatStore:
             with self.database.transaction() as session:
                 session.add(WechatPatient(
                     conversation_id=conversation_id, openid_encrypted=self.cipher.encrypt(openid),
-                    language="zh", offered_buttons="[]", menu_seq=0, last_seen_at=now()))
+                    language=STUDY_TEAM_LANGUAGE, offered_buttons="[]", menu_seq=0, last_seen_at=now()))
         except IntegrityError:
             pass  # two workers made the same new patient at once: the row is there
 
@@ -157,7 +158,7 @@ class WechatStore:
                             .values(last_seen_at=now()).execution_options(synchronize_session=False)).rowcount:
                         session.add(WechatPatient(
                             conversation_id=conversation_id, openid_encrypted=self.cipher.encrypt(openid),
-                            language="zh", offered_buttons="[]", menu_seq=0, last_seen_at=now()))
+                            language=STUDY_TEAM_LANGUAGE, offered_buttons="[]", menu_seq=0, last_seen_at=now()))
                 return True
             except IntegrityError as error:
                 if "dedupe_key" in str(error.orig) or "wechat_messages" in str(error.orig) or attempt:

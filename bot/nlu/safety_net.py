@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.languages import LANGUAGES
 from bot.reading.requests import QUESTION_INTENTS, REQUEST_INTENTS
 from bot.trial.criteria import load_criteria
 
@@ -74,7 +75,7 @@ class _Conversation:
             self.catch("asked again", message.asked, message.text, message.timestamp, None)
 
     def slot(self, name: str, value: Any, timestamp: float) -> None:
-        if name == "language" and value in ("en", "zh"):
+        if name == "language" and value in LANGUAGES:
             self.language = value
         elif name == "requested_slot":
             self.requested = value

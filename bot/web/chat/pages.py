@@ -39,6 +39,7 @@ def page_context() -> dict[str, Any]:
         "s": words,
         "all_strings": all_strings(),  # the page's words follow the conversation when it switches language
         "lang": lang,
+        "default_lang": DEFAULT_LANGUAGE,  # the script's fallback: bot/languages.py, not a copy in the JS
         "settings": settings,
         "title": settings.chat_title or words["title"],  # a site's own title, else the page's in its language
         "max_chars": MAX_MESSAGE_CHARS,

@@ -17,7 +17,10 @@ from datetime import timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.languages import LANGUAGES  # the app's: a catalogue in translations/ for each but English, the msgids
+from bot.languages import (  # the app's: a catalogue in translations/ for each but English, the msgids
+    LANGUAGES,
+    STUDY_TEAM_LANGUAGE,
+)
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -32,7 +35,7 @@ class CoordinatorOptions:
     https: bool
     timezone: tzinfo
     timezone_name: str
-    default_language: str = "zh"
+    default_language: str = STUDY_TEAM_LANGUAGE
 
 
 def _setting(settings: Any, name: str, env: str) -> str:
@@ -54,7 +57,8 @@ def coordinator_options(settings: Any) -> CoordinatorOptions:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ConfigurationError(f"COORDINATOR_TIMEZONE {zone_name!r} is not a known time zone") from error
-    language = _setting(settings, "coordinator_default_language", "COORDINATOR_DEFAULT_LANGUAGE").lower() or "zh"
+    language = (_setting(settings, "coordinator_default_language", "COORDINATOR_DEFAULT_LANGUAGE").lower()
+                or STUDY_TEAM_LANGUAGE)
     if language not in LANGUAGES:
         raise ConfigurationError(
             f"COORDINATOR_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {language!r}")

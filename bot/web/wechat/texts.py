@@ -11,7 +11,9 @@ from pathlib import Path
 
 import yaml
 
-ACCOUNT_LANG = "zh"  # the hospital's account speaks Chinese first (a language of bot/languages.py)
+from bot.languages import STUDY_TEAM_LANGUAGE
+
+ACCOUNT_LANG = STUDY_TEAM_LANGUAGE  # the hospital's account speaks Chinese first (a language of bot/languages.py)
 TEXTS_DIR = Path(__file__).with_name("texts")
 
 

@@ -34,8 +34,10 @@
 
   var ALL = {};   // {"en": {...}, "zh": {...}}: the page's own words in every language
   try { ALL = JSON.parse(byId('strings').textContent || '{}'); } catch (e) { ALL = {}; }
-  var PAGE_LANG = doc.documentElement.getAttribute('data-lang') || 'en';
-  if (!ALL[PAGE_LANG]) { PAGE_LANG = 'en'; }
+  // The default language is the server's (bot/languages.py), passed in with the page.
+  var DEFAULT_LANG = doc.documentElement.getAttribute('data-default-lang');
+  var PAGE_LANG = doc.documentElement.getAttribute('data-lang') || DEFAULT_LANG;
+  if (!ALL[PAGE_LANG]) { PAGE_LANG = DEFAULT_LANG; }
   var S = ALL[PAGE_LANG] || {};
 
   var MAX = Number(app.getAttribute('data-max')) || 2000;
@@ -161,7 +163,7 @@
     if (heading) { doc.title = heading.textContent; }
     var privacy = byId('privacy-link');
     if (privacy && privacy.hasAttribute('data-builtin')) {
-      privacy.setAttribute('href', '/privacy' + (lang !== 'en' ? '?lang=' + encodeURIComponent(lang) : ''));
+      privacy.setAttribute('href', '/privacy' + (lang !== DEFAULT_LANG ? '?lang=' + encodeURIComponent(lang) : ''));
     }
     // Notes under messages ("not sent yet") and the buttons' group label follow too.
     state.items.forEach(function (item) {
