@@ -27,10 +27,12 @@ from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.reading.chinese import HAN_CHARS
+
 if TYPE_CHECKING:
     import jieba
 
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN = HAN_CHARS  # the readers' one Han class (bot/reading/chinese.py)
 # 。，？！、：；（）“”… and full-width symbols; full-width digits and letters (１３８) are not punctuation.
 WIDE_PUNCTUATION = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2018-\u201f\u2026"
 _HAN = re.compile(f"[{HAN}]")

@@ -173,10 +173,7 @@ _EN_NOT_TESTED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 _EN_HEDGE = re.compile(
-    r"(?<![a-z0-9'])(?:think|thought|believe|guess|suppose|probably|prob|reckon|assume|presume|likely|pretty sure|"
-    r"fairly sure|quite sure|as far as|afaik|seem|seems|seemed|maybe|perhaps|might|may have|i hope|hopefully|"
-    r"if i remember|iirc|from memory|i imagine|should be|must have|must be)(?![a-z0-9'])"
-)
+    rf"(?<![a-z0-9'])(?:{'|'.join(map(re.escape, lexicon.words('en', 'record_hedge')))})(?![a-z0-9'])")
 # "I'm positive" means "I'm sure": removed before results are read.
 _SURE = re.compile(
     r"(?<![a-z0-9'])(?:i'?m|im|i am|am)(?: (?:pretty|quite|absolutely|totally|100%?))? positive(?![a-z0-9'])"
@@ -261,7 +258,7 @@ _ZH_NOT_TESTED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("not tested", re.compile(r"不用做|不需要做|没(?:有)?(?:人|医生)?(?:让|叫|要求|安排)(?:我|我们|他|她)?(?:做|查|测)|"
                               r"(?:没|没有|还没|还没有)(?:做|做过|打|用)?化疗")),
 )
-_ZH_HEDGE = re.compile(r"(?:好像|应该|可能|大概|估计|似乎|印象中|也许|貌似|感觉|恐怕|或许|我猜|我想是|应当)")
+_ZH_HEDGE = re.compile("|".join(map(re.escape, lexicon.words("zh", "record_hedge"))))
 _ZH_YES = re.compile(
     r"(?<![不没未检])(?<!不是)(?<!没有)(?<!并非)(?<!并未)(?:阳性|转阳|检出|检测到|检测出|检查到|检查出|测到|测出|查到|查出)"
 )

@@ -47,10 +47,7 @@ _HEDGED_NO = lexicon.words("en", "hedged_no")
 _HEDGED_YES = lexicon.words("en", "hedged_yes")
 # Words that make an answer a belief rather than knowledge ("I think it was negative").
 _HEDGE_WORDS = re.compile(
-    r"(?<![\w'])(?:think|thought|believe|guess|suppose|probably|reckon|assume|likely|doubt|as far as i know|"
-    r"not that i know|not that i'm aware|not that im aware|to my knowledge|heard of|pretty sure|seem|seems|"
-    r"i hope|hopefully)(?![\w'])"
-)
+    rf"(?<![\w'])(?:{'|'.join(map(re.escape, lexicon.words('en', 'belief')))})(?![\w'])")
 _YES_WORDS = lexicon.words("en", "yes")
 _NO_WORDS = lexicon.words("en", "no")
 _YES_ALONE = frozenset(lexicon.words("en", "yes_alone"))
