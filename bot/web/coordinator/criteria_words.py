@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from bot.trial.criteria import Check, RecordCheck
+from bot.trial.criteria import SOURCE_LANGUAGE, Check, RecordCheck
 from bot.trial.eligibility import Verdict, explain, stored_answer
 from bot.web.coordinator.core import services
 from bot.web.coordinator.i18n import current_language
@@ -118,9 +118,34 @@ _NOTES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"(.+): a belief about a record-based result"),
      lambda m: _("%(how)s: a belief about a result only the records show", how=reading_note(m[1]))),
     (re.compile(r"(.+), ended"), lambda m: _("%(how)s, since ended", how=reading_note(m[1]))),
+    (re.compile(r"in parts: (.+)"), lambda m: _in_parts(m[1])),
     (re.compile(r"not sure at the read-back: (.+)"),
      lambda m: _("not sure at the read-back: %(how)s", how=reading_note(m[1]))),
 )
+
+
+_HAN = re.compile("[\u3400-\u9fff]")
+_PART = re.compile(r"(\w+): (yes|no|unsure) \((.*)\)")
+
+
+def part_name(part: str) -> str:
+    """A part of a question asked as one (hepatitis_b, pregnant) by its own first word in the app's language
+    (the criteria file's words for it: "hepatitis b", 乙肝)."""
+    # A part's words are the criteria file's `words` (the source language's, Latin letters) then `words_zh`.
+    translated = current_language() != SOURCE_LANGUAGE
+    for check in services().criteria.checks:
+        for word in check.parts.get(part, ()):
+            if bool(_HAN.search(word)) == translated:
+                return word
+    return part.replace("_", " ")
+
+
+def _in_parts(notes: str) -> str:
+    said = []
+    for note in notes.split("; "):
+        match = _PART.fullmatch(note)
+        said.append(f"{part_name(match[1])}: {answer_label(match[2])} ({reading_note(match[3])})" if match else note)
+    return _("in parts: %(parts)s", parts="; ".join(said))
 
 
 def reading_note(how: str | None) -> str:

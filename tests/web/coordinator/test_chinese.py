@@ -227,7 +227,12 @@ def test_a_worked_lead_page_is_all_in_chinese_for_a_chinese_account(app_store: L
 
     criteria = load_criteria()
     answers = ELIGIBLE | {"age": 59, "primary_resected": "unsure"}
-    words = words_for(answers) | {"age": {"text": "五十九", "value": "59", "how": "read age 59"}}
+    words = words_for(answers) | {"age": {"text": "五十九", "value": "59", "how": "read age 59"},
+                                  "viral_infection": {"text": "乙肝没有，艾滋也没有", "value": "no",
+                                                      "how": "in parts: hepatitis_b: no ('没有'); hiv: no ('没有')"},
+                                  "ctdna_positive": {
+                                      "text": "好像是阳性", "value": "unsure",
+                                      "how": "intent affirm (0.91): a belief about a record-based result"}}
     app_store.start_screening("conv-zh-worked", "consent-test", criteria.version)
     app_store.complete_screening("conv-zh-worked", evaluate(criteria, answers), words, language="zh",
                                  side_questions=[{"topic": "cost", "text": "要花钱吗？",
@@ -248,13 +253,16 @@ def test_a_worked_lead_page_is_all_in_chinese_for_a_chinese_account(app_store: L
         assert wang.post(path, data={**form, "csrf_token": token}).status_code == 302, path
     text = _visible_text(wang.get(page).get_data(as_text=True))
 
-    for chinese in ("血红蛋白 ≥ 90 g/L", "研究者的综合判断", "病理证实肝转移灶（及其他转移灶）为 R0 切除"):
+    for chinese in ("血红蛋白 ≥ 90 g/L", "研究者的综合判断", "病理证实肝转移灶（及其他转移灶）为 R0 切除", "乙肝: 不是",
+                    "艾滋: 不是"):
         assert chinese in text, chinese
     english = ([check.label for check in criteria.checks] + [rc.item for rc in criteria.record_checks]
-               + ["Patient is 59", "read age", "Needs review", "No answer", "Phone", "Not eligible", "Overridden"])
+               + ["Patient is 59", "read age", "Needs review", "No answer", "Phone", "Not eligible", "Overridden",
+                  "in parts", "a belief"])
     keys = ([check.id for check in criteria.checks] + [rc.id for rc in criteria.record_checks]
             + ["no_answer", "phone", "rejected", "ctdna_negative", "cost", "unsure", "meets", "override_criterion",
-               "log_attempt", "set_status", "set_callback", "record_checks", "view_lead", "button"])
+               "log_attempt", "set_status", "set_callback", "record_checks", "view_lead", "button", "hepatitis_b",
+               "hiv", "affirm"])
     shown = [word for word in english + keys if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)]
     assert shown == [], [text[max(0, text.find(w) - 80):text.find(w) + 80] for w in shown]
     # English words left (abbreviations such as ECOG and ctDNA aside): the app's name, the time zone's, a
