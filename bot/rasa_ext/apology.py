@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.languages import Language, known_language, pick_language
+from bot.languages import Language, pick_language
 
 UNAVAILABLE_RESPONSE = "utter_action_server_unavailable"
 
@@ -23,12 +23,14 @@ def unavailable_text(responses: dict[str, Any], language: str) -> str:
 
 
 async def conversation_language(processor: Any, message: Any) -> Language:
-    """The conversation's language slot; for a first message, the page's (metadata "lang") or the text's."""
-    from bot.reading.chinese import has_han
+    """The conversation's language slot; for a first message, the language the assistant itself would pick
+    (bot/reading/language.py: Chinese text is Chinese, otherwise the page's (metadata "lang") or the default)."""
+    from bot.reading.language import choose_language
 
     tracker = await processor.tracker_store.retrieve(message.sender_id)
     language = pick_language(tracker.get_slot("language")) if tracker is not None else None
     if language is not None:
         return language
     metadata = message.metadata if isinstance(message.metadata, dict) else {}
-    return pick_language(metadata.get("lang")) or known_language("zh" if has_han(message.text or "") else "en")
+    return choose_language(message.text or "", current=None, page=pick_language(metadata.get("lang")),
+                           first_typed=False, tapped=False)

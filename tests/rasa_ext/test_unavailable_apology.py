@@ -27,6 +27,7 @@ def test_the_apology_comes_from_the_texts_in_both_languages() -> None:
     ("en", {"lang": "zh"}, "是的", "en"),
     (None, {"lang": "zh"}, "hello", "zh"),  # a first message: the chat page's language
     (None, None, "你好", "zh"),  # or the text's
+    (None, {"lang": "en"}, "你好", "zh"),  # Chinese text is Chinese, as the assistant itself reads it
     (None, None, "hello", "en"),
 ])
 def test_the_apology_follows_the_conversation_language(slot, metadata, text, language) -> None:
