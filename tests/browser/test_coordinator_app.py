@@ -238,5 +238,5 @@ def test_erase_a_lead_by_the_code_the_patient_gives(page: Page, coordinator_app:
     row = page.locator("table.audit-table tbody tr", has_text="Erased the patient's data")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("alice")
-    expect(row).to_contain_text(f"{code}; reason: patient asked")
+    expect(row).to_contain_text(f"{code}; reason: Patient asked")  # the reason as the erase form names it
     expect(page.get_by_text("Zhou Qiang")).to_have_count(0)
