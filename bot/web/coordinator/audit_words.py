@@ -74,9 +74,10 @@ _DETAILS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], str]], ...
     ("set_callback", re.compile(r"cleared"), lambda m: _("cleared")),
     ("set_callback", re.compile(r"(?P<at>\d{4}-\S+)"), lambda m: _moment(m["at"])),
     ("erase", re.compile(r"withdrawn"), lambda m: _("the patient withdrew")),
-    ("erase", re.compile(r"(?P<code>[^;]*); reason: (?P<reason>[a-z ]+)"),
-     lambda m: _("%(code)s; reason: %(reason)s", code=m["code"],
-                 reason=_label(ERASE_REASON_LABELS, _ERASED.get(m["reason"], m["reason"])))),
+    *((action, re.compile(r"(?P<code>[^;]*); reason: (?P<reason>[a-z ]+)"),
+       lambda m: _("%(code)s; reason: %(reason)s", code=m["code"],
+                   reason=_label(ERASE_REASON_LABELS, _ERASED.get(m["reason"], m["reason"]))))
+      for action in ("erase", "erase_other_studies")),
 )
 
 
