@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
 
@@ -25,10 +26,10 @@ from bot.web.coordinator.core import (
     services,
 )
 from bot.web.coordinator.criteria_words import criterion_label, record_item
-from bot.web.coordinator.i18n import format_moment
+from bot.web.coordinator.i18n import LANGUAGE_NAMES, format_moment
 
 
-def _label(labels: Mapping[str, object], key: str) -> str:
+def _label(labels: Mapping[Any, object], key: str) -> str:
     return str(labels.get(key, key))
 
 
@@ -74,6 +75,15 @@ _DETAILS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], str]], ...
     ("set_callback", re.compile(r"cleared"), lambda m: _("cleared")),
     ("set_callback", re.compile(r"(?P<at>\d{4}-\S+)"), lambda m: _moment(m["at"])),
     ("erase", re.compile(r"withdrawn"), lambda m: _("the patient withdrew")),
+    ("set_language", re.compile(r"(?P<code>\w+)"), lambda m: _label(LANGUAGE_NAMES, m["code"])),
+    ("view_metrics", re.compile(r"(?P<n>\d+) weeks"), lambda m: _("%(num)s weeks", num=m["n"])),
+    ("sign_in", re.compile(r"from (?P<address>\S+)"), lambda m: _("from %(address)s", address=m["address"])),
+    ("sign_in_locked", re.compile(r"from (?P<address>\S+)"), lambda m: _("from %(address)s", address=m["address"])),
+    ("sign_in_failed", re.compile(r"from (?P<address>\S+)"), lambda m: _("from %(address)s", address=m["address"])),
+    ("sign_in_failed", re.compile(r"from (?P<address>\S+), unknown username"),
+     lambda m: _("from %(address)s, unknown username", address=m["address"])),
+    *((action, re.compile(r"retention (?P<n>\d+) days"), lambda m: _("kept %(num)s days", num=m["n"]))
+      for action in ("purge", "purge_other_studies")),
     *((action, re.compile(r"(?P<code>[^;]*); reason: (?P<reason>[a-z ]+)"),
        lambda m: _("%(code)s; reason: %(reason)s", code=m["code"],
                    reason=_label(ERASE_REASON_LABELS, _ERASED.get(m["reason"], m["reason"]))))

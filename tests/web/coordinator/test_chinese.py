@@ -271,3 +271,9 @@ def test_a_worked_lead_page_is_all_in_chinese_for_a_chinese_account(app_store: L
         "Prescreen", "Asia", "Shanghai", "consent", "test", "conv", "worked", "wang", "Yes", "that", "right", "never",
         "not", "sure", "min"}
     assert latin == set(), latin
+
+    trail = _visible_text(wang.get("/insights/audit").get_data(as_text=True))  # the whole audit trail too
+    assert "来自 127.0.0.1" in trail and "分项" not in trail
+    shown = [word for word in keys + ["from", "reason", "at"] if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])",
+                                                                         trail)]
+    assert shown == [], [trail[max(0, trail.find(w) - 80):trail.find(w) + 80] for w in shown]
