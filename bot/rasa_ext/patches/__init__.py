@@ -31,9 +31,11 @@ from bot.rasa_ext.patches import (
     eager_weight_building,
     event_class_lookup,
     fence,
+    in_process_language,
     incremental_applied_events,
     lean_tracker_loading,
     request_limits,
+    sparse_feature_stacking,
     sqlite_tracker_connections,
     tracker_cache,
 )
@@ -49,6 +51,8 @@ PATCHES: tuple[ModuleType, ...] = (
     incremental_applied_events,
     tracker_cache,
     eager_weight_building,
+    in_process_language,
+    sparse_feature_stacking,
 )
 
 
