@@ -24,6 +24,7 @@ import logging
 from types import ModuleType
 
 from bot.rasa_ext.patches import (
+    action_call_payload,
     action_response_validation,
     action_server_connections,
     action_server_guard,
@@ -53,6 +54,7 @@ PATCHES: tuple[ModuleType, ...] = (
     eager_weight_building,
     in_process_language,
     sparse_feature_stacking,
+    action_call_payload,
 )
 
 
