@@ -1,4 +1,4 @@
-"""bot/rasa_ext/patches/eager_weight_building.py builds the NLU model's weights eagerly at start-up:
+"""bot/rasa_ext/patches/eager_weight_building.py builds the NLU model's weights with one forward pass:
 the loaded model must understand every held-out message exactly as the model loaded by Rasa's own
 code does. Slow: trains the model if it is not current, and loads it twice."""
 
