@@ -29,6 +29,7 @@ from bot.rasa_ext.patches import (
     action_server_connections,
     action_server_guard,
     action_timeouts,
+    concrete_prediction,
     eager_weight_building,
     event_class_lookup,
     fence,
@@ -55,6 +56,7 @@ PATCHES: tuple[ModuleType, ...] = (
     in_process_language,
     sparse_feature_stacking,
     action_call_payload,
+    concrete_prediction,
 )
 
 
