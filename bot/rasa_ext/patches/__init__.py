@@ -40,6 +40,7 @@ from bot.rasa_ext.patches import (
     sparse_feature_stacking,
     sqlite_tracker_connections,
     tracker_cache,
+    tracker_copy,
 )
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ PATCHES: tuple[ModuleType, ...] = (
     sparse_feature_stacking,
     action_call_payload,
     concrete_prediction,
+    tracker_copy,
 )
 
 
