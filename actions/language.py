@@ -1,4 +1,8 @@
-"""The conversation's language: set on every message (a slot mapping runs this action), read by the others."""
+"""The conversation's language: set on every message (a slot mapping runs this action), read by the others.
+
+The rule is bot.reading.language's; with the speed patches Rasa runs the same step in its own process
+(bot/rasa_ext/language_slot.py), so this action answers only a Rasa without them.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answers import latest_text
-from bot.reading import is_tapped
-from bot.reading.language import DEFAULT_LANGUAGE, Language, choose_language, pick_language
+from bot.reading.language import DEFAULT_LANGUAGE, Language, language_after_message, pick_language
 
 LANGUAGE_SLOT = "language"
 
@@ -19,12 +21,6 @@ def language_of(tracker: Tracker) -> Language:
     return pick_language(tracker.get_slot(LANGUAGE_SLOT)) or DEFAULT_LANGUAGE
 
 
-def typed_before(tracker: Tracker) -> bool:
-    """Whether the patient typed anything before the latest message (buttons and the page's greeting aside)."""
-    user_texts = [event.get("text") or "" for event in tracker.events if event.get("event") == "user"]
-    return any(not is_tapped(text) for text in user_texts[:-1])
-
-
 class ActionSetLanguage(Action):
     """Runs after every message (the `language` slot's custom mapping): keeps or switches the language."""
 
@@ -32,17 +28,9 @@ class ActionSetLanguage(Action):
         return "action_set_language"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        text = latest_text(tracker)
-        current = pick_language(tracker.get_slot(LANGUAGE_SLOT))
-        metadata = tracker.latest_message.get("metadata") or {}
-        chosen = choose_language(
-            text,
-            current=current,
-            page=pick_language(metadata.get("lang")) if isinstance(metadata, dict) else None,
-            first_typed=not typed_before(tracker),
-            tapped=is_tapped(text),
-        )
-        return [] if chosen == current else [SlotSet(LANGUAGE_SLOT, chosen)]
+        user_texts = [event.get("text") or "" for event in tracker.events if event.get("event") == "user"]
+        chosen = language_after_message(tracker.latest_message, tracker.get_slot(LANGUAGE_SLOT), user_texts)
+        return [] if chosen is None else [SlotSet(LANGUAGE_SLOT, chosen)]
 
 
 def kept_language(tracker: Tracker) -> list[EventType]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 # The languages themselves live in bot/languages.py; the readers' importers find them here too.
 from bot.languages import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
@@ -19,6 +21,7 @@ from bot.languages import LANGUAGES as LANGUAGES
 from bot.languages import Language as Language
 from bot.languages import pick_language as pick_language
 from bot.reading.chinese import HAN
+from bot.reading.requests import is_tapped
 from bot.reading.text import normalise
 
 # Scripts of languages the assistant does not speak (kana: Japanese, even when written with Han characters).
@@ -131,3 +134,26 @@ def choose_language(
     if looks_english(text, sentence_only=not first_typed):
         return "en"
     return settled
+
+
+def language_after_message(
+    latest: Mapping[str, Any], current: object, user_texts: Sequence[str]
+) -> Language | None:
+    """The `language` slot's new value after the latest message, or None to leave it as it is.
+
+    `latest` is the latest message as the NLU left it (its "text" and the page's "metadata"), `current`
+    the slot's value, `user_texts` every user message of the conversation so far, the latest last
+    (buttons and the page's greeting are not typed words). Shared by the action
+    server's action_set_language and the same step run inside Rasa (bot/rasa_ext/language_slot.py).
+    """
+    text = latest.get("text") or ""
+    settled = pick_language(current)
+    metadata = latest.get("metadata") or {}
+    chosen = choose_language(
+        text,
+        current=settled,
+        page=pick_language(metadata.get("lang")) if isinstance(metadata, Mapping) else None,
+        first_typed=not any(not is_tapped(earlier) for earlier in user_texts[:-1]),
+        tapped=is_tapped(text),
+    )
+    return None if chosen == settled else chosen

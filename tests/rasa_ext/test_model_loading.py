@@ -1,4 +1,4 @@
-"""bot/rasa_ext/patches/eager_weight_building.py builds the NLU model's weights eagerly at start-up:
+"""bot/rasa_ext/patches/eager_weight_building.py builds the NLU model's weights with one forward pass:
 the loaded model must understand every held-out message exactly as the model loaded by Rasa's own
 code does. Slow: trains the model if it is not current, and loads it twice."""
 
@@ -49,3 +49,19 @@ def test_eagerly_built_model_understands_messages_exactly_as_rasas(monkeypatch: 
     assert eager_weight_building.apply()
     fast = _parse_all(messages)
     assert [_understood(p) for p in fast] == [_understood(p) for p in rasas]
+
+
+def test_the_prediction_graph_called_directly_understands_messages_exactly_as_rasas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.rasa_ext.patches import concrete_prediction, fence
+
+    train()
+    messages = _messages()
+    rasas = _parse_all(messages)
+    monkeypatch.setattr(RasaModel, "_rasa_predict", RasaModel.__dict__["_rasa_predict"])  # restored after the test
+    assert concrete_prediction.apply()
+    assert fence.patched_by(RasaModel, "_rasa_predict") == concrete_prediction.__name__
+    direct = _parse_all(messages)
+    assert [_understood(p) for p in direct] == [_understood(p) for p in rasas]
+    assert len({p["intent"]["name"] for p in direct}) > 10  # the messages cover the intents

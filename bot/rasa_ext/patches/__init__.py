@@ -28,6 +28,7 @@ import logging
 from types import ModuleType
 
 from bot.rasa_ext.patches import (
+    action_call_payload,
     action_response_validation,
     action_server_app,
     action_server_connections,
@@ -35,14 +36,18 @@ from bot.rasa_ext.patches import (
     action_server_logging,
     action_timeouts,
     colored_logging,
+    concrete_prediction,
     eager_weight_building,
     event_class_lookup,
     fence,
+    in_process_language,
     incremental_applied_events,
     lean_tracker_loading,
     request_limits,
+    sparse_feature_stacking,
     sqlite_tracker_connections,
     tracker_cache,
+    tracker_copy,
 )
 
 log = logging.getLogger(__name__)
@@ -56,6 +61,11 @@ PATCHES: tuple[ModuleType, ...] = (
     incremental_applied_events,
     tracker_cache,
     eager_weight_building,
+    in_process_language,
+    sparse_feature_stacking,
+    action_call_payload,
+    concrete_prediction,
+    tracker_copy,
 )
 
 

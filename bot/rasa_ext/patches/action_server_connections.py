@@ -3,7 +3,8 @@
 Rasa: `EndpointConfig.request` opens a new aiohttp client session, and so a new TCP connection, for
 every call (one per custom action), and writes the JSON with the standard library.
 Patch: one session per endpoint and event loop, whose idle connections are reused, with JSON written
-by ujson (a Rasa dependency; the standard library for what ujson refuses). Endpoints with a CA file
+by ujson (a Rasa dependency; the standard library for what ujson refuses), or the text a body
+already carries (bot/rasa_ext/patches/action_call_payload.py). Endpoints with a CA file
 or basic auth keep Rasa's own code.
 Safe: the same method, URL, headers, query parameters, JSON body and timeout; the same result (the
 JSON answer, or None when the answer is not JSON) and the same `ClientResponseError` for HTTP >= 400.
@@ -24,9 +25,13 @@ IDLE_CONNECTION_S = 2
 
 
 def dumps(value: Any) -> str:
-    """JSON for action-server requests: ujson, the standard library as fallback."""
+    """JSON for action-server requests: ujson, the standard library as fallback. A body that carries its
+    own JSON text (action_call_payload's `prepared_json`) is sent as it is."""
     import ujson
 
+    prepared = getattr(value, "prepared_json", None)
+    if isinstance(prepared, str) and prepared:
+        return prepared
     try:
         # ASCII-escaped like the standard library: unescaped, a lone surrogate in a patient's text
         # (valid in JSON, "\ud800") could not be encoded as UTF-8 and the action call would fail.

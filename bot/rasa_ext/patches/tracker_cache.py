@@ -13,8 +13,9 @@ conversation:
   being saved. A write by another Rasa worker or instance, an erasure, a purge or a crash in the
   middle of a turn all change one or the other, and the tracker is read from the database as before;
 - the marker is read *before* the events, so a write racing a read can only cause a miss;
-- a save writes the same rows Rasa writes and records the new marker from the rows it inserted;
-  if anything else wrote in between, the next read sees a different marker.
+- a save writes the same rows Rasa writes (in one executemany rather than Rasa's ORM flush of one
+  INSERT per row) and reads the new marker back in the same transaction; it is recorded only when
+  the count grew by exactly the rows written, so a write by anything else is never taken for ours.
 
 Off when an event broker is configured (Rasa diffs a saved tracker against a freshly read one to
 stream events) and for full-history reads. Bounded: `max_entries` conversations, each dropped after
@@ -131,22 +132,21 @@ def apply(max_entries: int = 256, idle_s: float = IDLE_S) -> bool:
             rows = []
             for event in events[start:]:  # the rows SQLTrackerStore.save writes
                 data = event.as_dict()
-                rows.append(self.SQLEvent(
-                    sender_id=tracker.sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
-                    intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                    action_name=data.get("name"), data=json.dumps(data),
-                ))
-            session.add_all(rows)
-            session.flush()  # assigns the ids
-            for row in rows:
-                count += 1
-                top_id = row.id if top_id is None else max(top_id, row.id)
-                if row.timestamp is not None:
-                    top_timestamp = row.timestamp if top_timestamp is None else max(top_timestamp, row.timestamp)
+                rows.append({
+                    "sender_id": tracker.sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+                    "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    "action_name": data.get("name"), "data": json.dumps(data),
+                })
+            expected_count = count + len(rows)
+            if rows:  # one executemany through the table (its column type still encrypts), not an INSERT per ORM row
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+                # The new marker, read back in the same transaction, is ours only if the count grew by exactly
+                # the rows written (nothing else wrote to this conversation in between).
+                count, top_id, top_timestamp = marker(self, session, tracker.sender_id)
             session.commit()
         # A new session is read back without the old one's events: let the next read do that.
         new_session = any(isinstance(event, SessionStarted) for event in events[start:])
-        if count and not new_session:
+        if count and count == expected_count and not new_session:
             remember(self, tracker, (count, top_id, top_timestamp), len(events))
 
     fence.replace(SQLTrackerStore, "retrieve", retrieve, __name__)
