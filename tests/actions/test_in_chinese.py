@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from actions.prescreen_form import (
-    ASK_ACTIONS,
-    ActionAskConfirmExclusion,
-    ActionExplainQuestion,
-    ValidatePrescreenForm,
-    explain_rule_out,
-)
+from actions.dialogue import explain_rule_out
+from actions.prescreen_form import ASK_ACTIONS, ActionAskConfirmExclusion, ValidatePrescreenForm
 from actions.services import consent_version
+from actions.side_questions import ActionExplainQuestion
 from bot.trial.criteria import load_criteria
 from tests.actions.conftest import run, sent
 from tests.actions.test_prescreen_form import answered_up_to

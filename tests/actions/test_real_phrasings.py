@@ -7,8 +7,9 @@ import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.answers import is_side_request
-from actions.prescreen_form import ActionExplainQuestion, ValidatePrescreenForm
+from actions.prescreen_form import ValidatePrescreenForm
 from actions.screening import ActionDefaultFallback, ActionStartPrescreen
+from actions.side_questions import ActionExplainQuestion
 from bot.trial.criteria import load_criteria
 from bot.trial.eligibility import Verdict, score_check
 from tests.actions.conftest import run, sent, slot_events

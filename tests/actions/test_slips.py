@@ -8,13 +8,11 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
 
-from actions import prescreen_form
-from actions.prescreen_form import (
-    ActionAnswerSideQuestion,
-    ActionAskConfirmExclusion,
-    ValidatePrescreenForm,
-)
+from actions.dialogue import reopen_after_correction
+from actions.prescreen_form import ActionAskConfirmExclusion, ValidatePrescreenForm
 from actions.screening import ActionDefaultFallback, ActionStartPrescreen
+from actions.side_questions import ActionAnswerSideQuestion
+from bot.dialogue import notes
 from bot.reading.text import clean_text
 from bot.trial.criteria import load_criteria
 from tests.actions.conftest import run, sent
@@ -27,7 +25,7 @@ NOW = "2026-12-02T11:00:00+00:00"
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """History entries carry the time of the change: fixed here so that event lists compare exactly."""
-    monkeypatch.setattr(prescreen_form, "now_iso", lambda: NOW)
+    monkeypatch.setattr(notes, "now_iso", lambda: NOW)
 
 
 def ruled_out_by_car_t(**extra) -> dict:
@@ -243,7 +241,7 @@ def test_i_said_it_wrong_after_the_exit_asks_the_ruling_question_again(make_trac
 def test_start_over_after_the_exit_is_not_a_correction(make_tracker, dispatcher, domain) -> None:
     slots = ruled_out_by_car_t(confirm_exclusion="prior_car_t", screening_outcome="screened_out")
     tracker = make_tracker("can we start again, I made a mistake", "nlu_fallback", 0.3, slots=slots, active_loop=None)
-    assert prescreen_form.reopen_after_correction(dispatcher, tracker) is None
+    assert reopen_after_correction(dispatcher, tracker) is None
 
 
 def test_after_the_exit_anything_else_is_still_welcome_back(make_tracker, dispatcher, domain) -> None:
