@@ -142,8 +142,15 @@ def test_consent_in_everyday_words(make_tracker, dispatcher, domain, lead_store,
     assert sent(dispatcher) == []
 
 
-@pytest.mark.parametrize("text", ["what is the consent for", "who sees my answers?", "I don't agree", "not sure"])
-def test_a_question_or_a_doubt_is_not_consent(make_tracker, dispatcher, domain, lead_store, text: str) -> None:
+@pytest.mark.parametrize(("text", "consent", "response"), [
+    ("what is the consent for", None, "utter_privacy"), ("who sees my answers?", None, "utter_privacy"),
+    ("I don't agree", False, None), ("not sure", None, "utter_invalid_consent"),
+])
+def test_a_question_or_a_doubt_is_not_consent(make_tracker, dispatcher, domain, lead_store, text: str,
+                                              consent: bool | None, response: str | None) -> None:
+    """A question is answered with what is stored, a doubt asks again, a no is a no: never a yes."""
     tracker = make_tracker(text, "affirm", 0.9, requested_slot="consent")
-    assert slot_events(run(ValidatePrescreenForm(), dispatcher, tracker, domain))["consent"] in (None, False)
+    assert run(ValidatePrescreenForm(), dispatcher, tracker, domain) == [SlotSet("consent", consent)]
+    assert sent(dispatcher) == ([{"response": response}] if response else [])
+    assert lead_store.list_leads() == []
     assert lead_store.funnel()["consented"] == 0
