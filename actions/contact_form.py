@@ -5,7 +5,6 @@ At least one of phone, WeChat and email is needed; each can be skipped ("skip", 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,11 +13,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import yes_no_answer
+from actions.dialogue import explain_unreadable, read_back_answer
 from actions.language import language_of
-from actions.prescreen_form import explain_unreadable
 from actions.typed_form import TypedAnswersForm
 from bot.reading import (
-    contact_confirmation_words,
     contact_ok_words,
     declines_name,
     is_skip,
@@ -141,19 +139,6 @@ class ValidateContactForm(TypedAnswersForm):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return read_back_answer(value, dispatcher, tracker, "contact_confirmed", CONTACT_SLOTS)
-
-
-def read_back_answer(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str,
-                     details: Sequence[str]) -> dict[str, Any]:
-    """The answer to "Is that right?" after details were read back: yes confirms, no asks for them again."""
-    answer = yes_no_answer(value, tracker, contact_confirmation_words())
-    if answer == "yes":
-        return {slot: True}
-    if answer == "no":
-        dispatcher.utter_message(response="utter_contact_again")
-        return {detail: None for detail in details}
-    explain_unreadable(dispatcher, tracker, "utter_invalid_yes_no")
-    return {slot: None}
 
 
 def response_text(domain: DomainDict, response: str, language: Language) -> str:

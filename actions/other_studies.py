@@ -18,9 +18,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.answers import latest_intent, yes_no_answer
-from actions.contact_form import read_back_answer
+from actions.dialogue import explain_rule_out, explain_unreadable, read_back_answer, reopen_after_correction
 from actions.language import language_of
-from actions.prescreen_form import explain_rule_out, explain_unreadable, reopen_after_correction
 from actions.typed_form import TypedAnswersForm
 from bot.leads.other_studies import OtherStudiesDetails
 from bot.leads.store import StoreError

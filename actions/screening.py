@@ -12,15 +12,16 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.answers import latest_text
-from actions.language import kept_language
-from actions.lead_details import conversation_language, optional_text, shown_text_versions
-from actions.prescreen_form import (
+from actions.dialogue import (
     answers_so_far,
     explain_rule_out,
     explain_unreadable,
+    not_understood,
     reopen_after_correction,
     study_team_will_tell,
 )
+from actions.language import kept_language
+from actions.lead_details import conversation_language, optional_text, shown_text_versions
 from bot.leads.erasure import ERASE_SLOT
 from bot.leads.reference_codes import new_reference_code
 from bot.leads.store import ContactDetails, StoreError
@@ -142,16 +143,6 @@ class ActionSubmitLead(Action):
             return []
         dispatcher.utter_message(response="utter_lead_saved", reference_code=code)
         return []
-
-
-def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """A message misread as "delete" or "start over": say so, and carry on where we were."""
-    reopened = reopen_after_correction(dispatcher, tracker)
-    if reopened is not None:
-        return reopened  # "go back" after the questions ended early
-    explain_unreadable(dispatcher, tracker, "utter_default")
-    form = tracker.active_loop.get("name") if tracker.active_loop else None
-    return [FollowupAction(form)] if form else [FollowupAction("action_listen")]
 
 
 class ActionRestartPrescreen(Action):

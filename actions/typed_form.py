@@ -12,7 +12,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.answers import is_side_request, latest_text
-from actions.prescreen_form import language_switched
+from actions.dialogue import language_switched
 from actions.way_forward import offer_way_forward
 
 

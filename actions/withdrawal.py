@@ -18,9 +18,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.answers import is_side_request, latest_intent, latest_text
+from actions.dialogue import not_understood, study_team_will_tell
 from actions.language import kept_language
-from actions.prescreen_form import study_team_will_tell
-from actions.screening import not_understood
 from bot.leads.erasure import ERASE_SLOT, erase_lead
 from bot.leads.reference_codes import reference_code_in
 from bot.leads.store import LeadNotFound, StoreError
@@ -53,13 +52,13 @@ class ActionWithdraw(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         text = latest_text(tracker)
         form = tracker.active_loop.get("name") if tracker.active_loop else None
-        if not asks_to_withdraw(text):
-            noted = study_team_will_tell(dispatcher, tracker)  # "要停药吗": a question for the study team
-            if noted is not None:
-                return [*noted, FollowupAction(form or "action_listen")]
-            return not_understood(dispatcher, tracker)
-        request = {"during": form or "", "reference_code": reference_code_in(text) or ""}
-        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(REQUEST_SLOT, request)]
+        if asks_to_withdraw(text):
+            request = {"during": form or "", "reference_code": reference_code_in(text) or ""}
+            return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(REQUEST_SLOT, request)]
+        noted = study_team_will_tell(dispatcher, tracker)  # misread: "要停药吗" is a question for the study team
+        if noted is not None:
+            return [*noted, FollowupAction(form or "action_listen")]
+        return not_understood(dispatcher, tracker)
 
 
 class ValidateWithdrawalForm(FormValidationAction):

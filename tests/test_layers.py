@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EVERY_BOT_ROOM = {"bot.settings", "bot.languages", "bot.trial", "bot.reading", "bot.leads", "bot.notify", "bot.nlu",
-                  "bot.rasa_ext", "bot.texts", "bot.web", "bot.cli", "bot.ops", "bot.monitoring"}
+                  "bot.rasa_ext", "bot.texts", "bot.web", "bot.cli", "bot.ops", "bot.monitoring", "bot.dialogue"}
 BOTTOM = {"bot.settings", "bot.languages"}  # every room may import these two
 MONITORING = {"bot.monitoring"}  # logs and metrics: every process may use them
 # room -> the rooms it may import (besides itself); the table "What may import what" in docs/architecture.md
@@ -20,14 +20,15 @@ MAY_IMPORT: dict[str, set[str]] = {
     "bot.monitoring": BOTTOM,
     "bot.trial": BOTTOM,
     "bot.reading": {"bot.trial"} | BOTTOM,
+    "bot.dialogue": {"bot.trial", "bot.reading"} | BOTTOM,  # the conversation's rules, pure Python: for actions/
     "bot.leads": {"bot.trial"} | BOTTOM,
     "bot.notify": {"bot.leads", "bot.trial"} | BOTTOM | MONITORING,
     "bot.nlu": {"bot.leads", "bot.trial", "bot.reading"} | BOTTOM,
     "bot.rasa_ext": {"bot.leads", "bot.nlu", "bot.reading"} | BOTTOM | MONITORING,
     "bot.web": {"bot.leads", "bot.notify", "bot.trial", "bot.reading"} | BOTTOM | MONITORING,
-    "bot.cli": EVERY_BOT_ROOM - {"bot.ops"},  # of bot.web only the apps' factories: WEB_FACTORIES
+    "bot.cli": EVERY_BOT_ROOM - {"bot.ops", "bot.dialogue"},  # of bot.web only the apps' factories: WEB_FACTORIES
     "bot.ops": {"bot.leads", "bot.notify", "bot.nlu"} | BOTTOM | MONITORING,
-    "actions": {"bot.trial", "bot.reading", "bot.leads", "bot.nlu", "bot.texts"} | BOTTOM | MONITORING,
+    "actions": {"bot.trial", "bot.reading", "bot.dialogue", "bot.leads", "bot.nlu", "bot.texts"} | BOTTOM | MONITORING,
     "bot.texts": {"bot.trial"} | BOTTOM,
     "tools": EVERY_BOT_ROOM | {"actions"},
 }

@@ -13,6 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
+from bot.dialogue import notes
 from bot.leads.store import LeadStore
 from bot.settings import PROJECT_ROOT, get_settings
 
@@ -22,6 +23,16 @@ DOMAIN: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(
 @pytest.fixture
 def domain() -> dict[str, Any]:
     return DOMAIN
+
+
+NOW = "2026-12-02T11:00:00+00:00"  # the time noted with an answer's history and a patient's question, when fixed
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Notes carry the time they were made: fixed, so that a test compares the full list of events."""
+    monkeypatch.setattr(notes, "now_iso", lambda: NOW)
+    return NOW
 
 
 @pytest.fixture

@@ -4,15 +4,12 @@ after an early exit) comes from the Chinese criteria file when the conversation'
 from __future__ import annotations
 
 import pytest
+from rasa_sdk.events import SlotSet
 
-from actions.prescreen_form import (
-    ASK_ACTIONS,
-    ActionAskConfirmExclusion,
-    ActionExplainQuestion,
-    ValidatePrescreenForm,
-    explain_rule_out,
-)
+from actions.dialogue import explain_rule_out
+from actions.prescreen_form import ASK_ACTIONS, ActionAskConfirmExclusion, ValidatePrescreenForm
 from actions.services import consent_version
+from actions.side_questions import ActionExplainQuestion
 from bot.trial.criteria import load_criteria
 from tests.actions.conftest import run, sent
 from tests.actions.test_prescreen_form import answered_up_to
@@ -34,15 +31,15 @@ def test_each_question_is_asked_in_the_conversations_language(make_tracker, disp
 
 
 def test_ctdna_buttons_are_its_own_in_chinese(make_tracker, dispatcher, domain) -> None:
-    run(ASK_ACTIONS["ctdna_positive"](), dispatcher, make_tracker(slots=ZH), domain)
-    buttons = sent(dispatcher)[0]["buttons"]
-    assert [b["title"] for b in buttons] == ["是，结果阳性", "不是，结果阴性", "没查过 / 不确定"]
-    assert [b["payload"] for b in buttons] == ["/affirm", "/deny", "/dont_know"]
+    assert run(ASK_ACTIONS["ctdna_positive"](), dispatcher, make_tracker(slots=ZH), domain) == []
+    buttons = [{"title": "是，结果阳性", "payload": "/affirm"}, {"title": "不是，结果阴性", "payload": "/deny"},
+               {"title": "没查过 / 不确定", "payload": "/dont_know"}]
+    assert sent(dispatcher) == [{"text": CRITERIA.check("ctdna_positive").texts("zh").question, "buttons": buttons}]
 
 
 def test_why_is_said_in_chinese(make_tracker, dispatcher, domain) -> None:
     tracker = make_tracker("为什么问这个？", "ask_why", slots=ZH, requested_slot="ctdna_positive")
-    run(ActionExplainQuestion(), dispatcher, tracker, domain)
+    assert run(ActionExplainQuestion(), dispatcher, tracker, domain) == []
     assert sent(dispatcher) == [{"text": CRITERIA.check("ctdna_positive").texts("zh").why}]
 
 
@@ -50,22 +47,23 @@ def test_what_do_you_mean_gives_the_chinese_reason_and_example(make_tracker, dis
     check = CRITERIA.check("self_care")
     tracker = make_tracker("what do you mean by up and about?", "affirm", 0.7,
                            slots={**answered_up_to("self_care"), **ZH}, requested_slot="self_care")
-    run(ValidatePrescreenForm(), dispatcher, tracker, domain)
+    events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
+    assert events == [SlotSet("self_care", None), SlotSet("requested_slot", "self_care")]
     zh = check.texts("zh")
     assert sent(dispatcher) == [{"text": zh.why + zh.example}]  # no space between Chinese sentences
 
 
 def test_the_read_back_is_in_chinese(make_tracker, dispatcher, domain) -> None:
     slots = {**answered_up_to("prior_car_t"), "prior_car_t": "yes", **ZH}
-    run(ActionAskConfirmExclusion(), dispatcher, make_tracker("是", "affirm", slots=slots,
-                                                              requested_slot="confirm_exclusion"), domain)
+    tracker = make_tracker("是", "affirm", slots=slots, requested_slot="confirm_exclusion")
+    assert run(ActionAskConfirmExclusion(), dispatcher, tracker, domain) == []
     assert sent(dispatcher) == [{"response": "utter_confirm_exclusion",
                                  "read_back": "您以前接受过 CAR-T 细胞治疗，或者其他用基因改造过的 T 细胞做的治疗"}]
 
 
 def test_the_age_read_back_names_the_age_in_chinese(make_tracker, dispatcher, domain) -> None:
     tracker = make_tracker("80", slots={"consent": True, "age": 80, **ZH}, requested_slot="confirm_exclusion")
-    run(ActionAskConfirmExclusion(), dispatcher, tracker, domain)
+    assert run(ActionAskConfirmExclusion(), dispatcher, tracker, domain) == []
     assert sent(dispatcher) == [{"response": "utter_confirm_exclusion", "read_back": "您今年 80 岁"}]
 
 
@@ -80,15 +78,20 @@ def test_a_tapped_chinese_button_is_recorded_as_the_patient_saw_it(make_tracker,
     tracker = make_tracker("/deny", "deny", slots={**answered_up_to("prior_car_t"), **ZH},
                            requested_slot="prior_car_t")
     events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
-    logged = next(e["value"] for e in events if e.get("name") == "answer_log")
-    assert logged["prior_car_t"]["text"] == "[tapped] 不是"
+    assert events == [
+        SlotSet("prior_car_t", "no"),
+        SlotSet("answer_log", {"prior_car_t": {"text": "[tapped] 不是", "value": "no", "how": "button /deny"}}),
+        SlotSet("requested_slot", "recent_trial"),
+    ]
+    assert sent(dispatcher) == []
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_consent_is_stored_with_the_version_of_the_text_shown(make_tracker, dispatcher, domain, lead_store,
                                                               language) -> None:
     tracker = make_tracker("/affirm", "affirm", slots={"language": language}, requested_slot="consent")
-    run(ValidatePrescreenForm(), dispatcher, tracker, domain)
+    assert run(ValidatePrescreenForm(), dispatcher, tracker, domain) == [
+        SlotSet("consent", True), SlotSet("answer_log", {}), SlotSet("requested_slot", "age")]
     with lead_store.database.session() as session:
         from bot.leads.models import Screening
 

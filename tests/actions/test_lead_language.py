@@ -4,12 +4,13 @@ versions shown (actions/lead_details.py) and the WeChat ID."""
 from __future__ import annotations
 
 import pytest
+from rasa_sdk.events import SlotSet
 
 from actions.lead_details import conversation_language, optional_text, shown_text_versions
 from actions.screening import ActionFinishScreening, ActionSubmitLead
 from bot.texts import text_versions
 from bot.trial.criteria import load_criteria
-from tests.actions.conftest import run, slot_events
+from tests.actions.conftest import run, sent, slot_events
 
 CRITERIA = load_criteria()
 ELIGIBLE = {c.id: c.meets for c in CRITERIA.checks if c.answer == "yes_no"} | {"age": 40, "consent": True}
@@ -20,8 +21,9 @@ def test_the_conversation_language_is_stored_with_the_screening(make_tracker, di
                                                                 slot: str | None, stored: str) -> None:
     lead_store.start_screening("test-conversation", "consent-test", CRITERIA.version)
     tracker = make_tracker(slots=ELIGIBLE | {"language": slot}, active_loop=None)
-    run(ActionFinishScreening(), dispatcher, tracker, domain)
+    events = run(ActionFinishScreening(), dispatcher, tracker, domain)
     [lead] = lead_store.list_leads()
+    assert events == [SlotSet("reference_code", lead.reference_code), SlotSet("screening_outcome", "continue")]
     assert lead.language == stored
     assert lead.text_versions == shown_text_versions(tracker) == text_versions([stored])
     assert set(lead.text_versions) == {f"texts-{stored}", f"consent-{stored}"}
@@ -44,7 +46,9 @@ def test_the_wechat_id_is_stored_with_the_contact(make_tracker, dispatcher, doma
     code = slot_events(run(ActionFinishScreening(), dispatcher, tracker, domain))["reference_code"]
     contact = {"contact_ok": True, "contact_name": "李伟", "contact_phone": "+8613812345678",
                "contact_confirmed": True, "reference_code": code, "contact_wechat": wechat}
-    run(ActionSubmitLead(), dispatcher, make_tracker(slots=contact, active_loop=None), domain)
+    dispatcher.messages.clear()
+    assert run(ActionSubmitLead(), dispatcher, make_tracker(slots=contact, active_loop=None), domain) == []
+    assert sent(dispatcher) == [{"response": "utter_lead_saved", "reference_code": code}]
     [lead] = lead_store.list_leads()
     assert lead.contact is not None and lead.contact.wechat == stored
 

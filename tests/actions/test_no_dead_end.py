@@ -23,8 +23,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import tests.reading
 from actions.contact_form import ValidateContactForm
+from actions.dialogue import CONFIRM_SLOT
 from actions.other_studies import ValidateOtherStudiesForm
-from actions.prescreen_form import CONFIRM_SLOT, ValidatePrescreenForm
+from actions.prescreen_form import ValidatePrescreenForm
 from actions.way_forward import NOT_SURE_WORKS, OTHERWISE
 from bot.trial.criteria import load_criteria
 from bot.trial.eligibility import questions_to_ask

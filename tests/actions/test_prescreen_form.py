@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from rasa_sdk.events import SlotSet
 
-from actions.prescreen_form import ASK_ACTIONS, ActionExplainQuestion, ValidatePrescreenForm
+from actions.prescreen_form import ASK_ACTIONS, ValidatePrescreenForm
+from actions.side_questions import ActionExplainQuestion
 from bot.trial.criteria import load_criteria
 from tests.actions.conftest import run, sent
 

@@ -7,8 +7,9 @@ import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
 
 from actions.answers import is_side_request
-from actions.prescreen_form import ActionExplainQuestion, ValidatePrescreenForm
+from actions.prescreen_form import ValidatePrescreenForm
 from actions.screening import ActionDefaultFallback, ActionStartPrescreen
+from actions.side_questions import ActionExplainQuestion
 from bot.trial.criteria import load_criteria
 from bot.trial.eligibility import Verdict, score_check
 from tests.actions.conftest import run, sent, slot_events
@@ -141,8 +142,15 @@ def test_consent_in_everyday_words(make_tracker, dispatcher, domain, lead_store,
     assert sent(dispatcher) == []
 
 
-@pytest.mark.parametrize("text", ["what is the consent for", "who sees my answers?", "I don't agree", "not sure"])
-def test_a_question_or_a_doubt_is_not_consent(make_tracker, dispatcher, domain, lead_store, text: str) -> None:
+@pytest.mark.parametrize(("text", "consent", "response"), [
+    ("what is the consent for", None, "utter_privacy"), ("who sees my answers?", None, "utter_privacy"),
+    ("I don't agree", False, None), ("not sure", None, "utter_invalid_consent"),
+])
+def test_a_question_or_a_doubt_is_not_consent(make_tracker, dispatcher, domain, lead_store, text: str,
+                                              consent: bool | None, response: str | None) -> None:
+    """A question is answered with what is stored, a doubt asks again, a no is a no: never a yes."""
     tracker = make_tracker(text, "affirm", 0.9, requested_slot="consent")
-    assert slot_events(run(ValidatePrescreenForm(), dispatcher, tracker, domain))["consent"] in (None, False)
+    assert run(ValidatePrescreenForm(), dispatcher, tracker, domain) == [SlotSet("consent", consent)]
+    assert sent(dispatcher) == ([{"response": response}] if response else [])
+    assert lead_store.list_leads() == []
     assert lead_store.funnel()["consented"] == 0

@@ -21,6 +21,7 @@ from actions.screening import (
 )
 from actions.withdrawal import ActionFinishWithdrawal, ActionWithdraw
 from bot.leads.store import LeadStore
+from bot.reading.text import clean_text
 from bot.settings import get_settings
 from bot.trial.criteria import load_criteria
 from tests.actions.conftest import responses, run, sent, slot_events
@@ -84,14 +85,16 @@ def test_database_down_keeps_the_lead_and_writes_it_later(make_tracker, dispatch
     working = lead_store.database
     monkeypatch.setattr(lead_store, "database", Database("postgresql+psycopg2://x@127.0.0.1:9/none"))
     tracker = make_tracker(slots=ELIGIBLE | {"answer_log": LOG}, active_loop=None)
-    events = slot_events(run(ActionFinishScreening(), dispatcher, tracker, domain))
-    assert events["screening_outcome"] == "continue"
+    finished = run(ActionFinishScreening(), dispatcher, tracker, domain)
+    events = slot_events(finished)
+    assert finished == [SlotSet("reference_code", events["reference_code"]), SlotSet("screening_outcome", "continue")]
     assert responses(dispatcher) == ["utter_saved_later", "utter_may_be_eligible"]
     contact = {"contact_ok": True, "contact_name": "Li Wei", "contact_phone": "+8613812345678",
                "contact_email": False, "contact_time": "mornings", "contact_confirmed": True,
                "reference_code": events["reference_code"]}
-    run(ActionSubmitLead(), dispatcher, make_tracker(slots=contact, active_loop=None), domain)
-    assert responses(dispatcher)[-1] == "utter_lead_saved"
+    dispatcher.messages.clear()
+    assert run(ActionSubmitLead(), dispatcher, make_tracker(slots=contact, active_loop=None), domain) == []
+    assert sent(dispatcher) == [{"response": "utter_lead_saved", "reference_code": events["reference_code"]}]
     assert len(services.spool().files()) == 2
     assert b"13812345678" not in b"".join(p.read_bytes() for p in services.spool().files())  # encrypted
 
@@ -105,7 +108,9 @@ def test_database_down_keeps_the_lead_and_writes_it_later(make_tracker, dispatch
 def test_contact_details_are_read_back_then_stored(make_tracker, dispatcher, domain, lead_store) -> None:
     consent(lead_store)
     finish = make_tracker(slots=ELIGIBLE, active_loop=None)
-    code = slot_events(run(ActionFinishScreening(), dispatcher, finish, domain))["reference_code"]
+    finished = run(ActionFinishScreening(), dispatcher, finish, domain)
+    code = slot_events(finished)["reference_code"]
+    assert finished == [SlotSet("reference_code", code), SlotSet("screening_outcome", "continue")]
     contact = {"contact_ok": True, "contact_name": "Li Wei", "contact_phone": "+8613812345678",
                "contact_email": False, "contact_time": "mornings"}
     dispatcher.messages.clear()
@@ -113,8 +118,9 @@ def test_contact_details_are_read_back_then_stored(make_tracker, dispatcher, dom
     assert sent(dispatcher) == [{"response": "utter_contact_summary", "name": "Li Wei", "phone": "+8613812345678",
                                  "wechat": "(none)", "email": "(none)", "best_time": "mornings"}]
     tracker = make_tracker(slots=contact | {"contact_confirmed": True, "reference_code": code}, active_loop=None)
+    dispatcher.messages.clear()
     assert run(ActionSubmitLead(), dispatcher, tracker, domain) == []
-    assert sent(dispatcher)[-1] == {"response": "utter_lead_saved", "reference_code": code}
+    assert sent(dispatcher) == [{"response": "utter_lead_saved", "reference_code": code}]
     lead = lead_store.get_lead(code)
     assert lead.contact.name == "Li Wei" and lead.contact.phone == "+8613812345678" and lead.contact.email is None
 
@@ -240,11 +246,12 @@ def test_location_gives_the_hospital_number(make_tracker, dispatcher, domain, mo
 
 @pytest.mark.parametrize("text", ["我在江苏，要搬到上海住吗？", "do I have to move to Shanghai?"])
 def test_a_question_about_living_in_shanghai_is_noted_not_answered_with_the_address(make_tracker, dispatcher,
-                                                                                   domain, text: str) -> None:
+                                                                                   domain, fixed_clock,
+                                                                                   text: str) -> None:
     events = run(ActionAnswerLocation(), dispatcher, make_tracker(text, "ask_location"), domain)
     assert sent(dispatcher) == [{"response": "utter_study_team_will_tell_residence"}]
-    [note] = events
-    assert note["name"] == "side_questions" and note["value"][-1]["topic"] == "residence"
+    note = {"topic": "residence", "text": clean_text(text), "at": fixed_clock, "during": ""}
+    assert events == [SlotSet("side_questions", [note])]
 
 
 def test_consent_version_hashes_the_wording_patients_read(tmp_path: Path) -> None:

@@ -8,13 +8,11 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
 
-from actions import prescreen_form
-from actions.prescreen_form import (
-    ActionAnswerSideQuestion,
-    ActionAskConfirmExclusion,
-    ValidatePrescreenForm,
-)
+from actions.dialogue import reopen_after_correction
+from actions.prescreen_form import ActionAskConfirmExclusion, ValidatePrescreenForm
 from actions.screening import ActionDefaultFallback, ActionStartPrescreen
+from actions.side_questions import ActionAnswerSideQuestion
+from bot.dialogue import notes
 from bot.reading.text import clean_text
 from bot.trial.criteria import load_criteria
 from tests.actions.conftest import run, sent
@@ -27,7 +25,7 @@ NOW = "2026-12-02T11:00:00+00:00"
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """History entries carry the time of the change: fixed here so that event lists compare exactly."""
-    monkeypatch.setattr(prescreen_form, "now_iso", lambda: NOW)
+    monkeypatch.setattr(notes, "now_iso", lambda: NOW)
 
 
 def ruled_out_by_car_t(**extra) -> dict:
@@ -112,8 +110,7 @@ def test_not_sure_at_the_read_back_scores_unknown(make_tracker, dispatcher, doma
                            requested_slot="confirm_exclusion")
     events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
     history = [{"text": "yes", "value": "yes", "how": "'yes'", "event": "not confirmed", "at": NOW}]
-    how = events[2]["value"]["prior_car_t"]["how"]
-    assert how.startswith("not sure at the read-back")
+    how = "not sure at the read-back: 'not sure'"
     assert events == [
         SlotSet("confirm_exclusion", None),
         SlotSet("prior_car_t", "unsure"),
@@ -121,6 +118,7 @@ def test_not_sure_at_the_read_back_scores_unknown(make_tracker, dispatcher, doma
                                                "history": history}}),
         SlotSet("requested_slot", "recent_trial"),
     ]
+    assert sent(dispatcher) == []
 
 
 def test_an_unreadable_reply_to_the_read_back_asks_it_again(make_tracker, dispatcher, domain) -> None:
@@ -146,15 +144,16 @@ def test_no_thats_not_right_to_a_negative_result_asks_the_question_again(make_tr
 
 # ------------------------------------------------------------------------------ corrections
 
-@pytest.mark.parametrize("text", [
-    "sorry, I meant no", "sorry i meant no. I have never had CAR-T", "不好意思我说错了，没有",
+@pytest.mark.parametrize(("text", "how"), [
+    ("sorry, I meant no", "corrected ('i meant'): 'no'"),
+    ("sorry i meant no. I have never had CAR-T", "corrected ('i meant'): 'no'"),
+    ("不好意思我说错了，没有", "corrected ('说错了'): '没有'"),
 ])
-def test_a_correction_at_the_read_back_applies_the_new_answer(make_tracker, dispatcher, domain, text) -> None:
+def test_a_correction_at_the_read_back_applies_the_new_answer(make_tracker, dispatcher, domain, text, how) -> None:
     tracker = make_tracker(text, "deny", slots=ruled_out_by_car_t(), requested_slot="confirm_exclusion")
     events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
-    entry = events[2]["value"]["prior_car_t"]
-    assert entry["value"] == "no" and entry["how"].startswith("corrected")
-    assert entry["history"] == [{"text": "yes", "value": "yes", "how": "'yes'", "event": "corrected", "at": NOW}]
+    entry = {"text": clean_text(text), "value": "no", "how": how,
+             "history": [{"text": "yes", "value": "yes", "how": "'yes'", "event": "corrected", "at": NOW}]}
     assert events == [
         SlotSet("prior_car_t", "no"),
         SlotSet("confirm_exclusion", None),
@@ -172,10 +171,15 @@ def test_a_correction_with_an_answer_changes_the_previous_question(make_tracker,
     tracker = make_tracker("wait, that's wrong - no I haven't had the surgery", "deny",
                            slots=slots, requested_slot="liver_mets_resected")
     events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
-    assert [e["name"] for e in events] == ["primary_resected", "confirm_exclusion", "answer_log", "requested_slot"]
-    assert events[0] == SlotSet("primary_resected", "no")
-    assert events[3] == SlotSet("requested_slot", "confirm_exclusion")  # the new answer rules out: read back
-    assert events[2]["value"]["primary_resected"]["history"][0]["event"] == "corrected"
+    entry = {"text": "wait, that's wrong - no I haven't had the surgery", "value": "no",
+             "how": "corrected ('that's wrong'): 'i haven't'",
+             "history": [{"text": "no", "value": "no", "how": "'no'", "event": "corrected", "at": NOW}]}
+    assert events == [
+        SlotSet("primary_resected", "no"),
+        SlotSet("confirm_exclusion", None),
+        SlotSet("answer_log", {"primary_resected": entry}),
+        SlotSet("requested_slot", "confirm_exclusion"),  # the new answer rules out: read back
+    ]
     assert sent(dispatcher) == [{"response": "utter_correction_applied"}]
 
 
@@ -197,7 +201,12 @@ def test_go_back_asks_the_previous_question_again(make_tracker, dispatcher, doma
 def test_a_correction_at_the_first_question_is_read_as_its_answer(make_tracker, dispatcher, domain) -> None:
     tracker = make_tracker("sorry I meant 64", slots={"consent": True, "answer_log": {}}, requested_slot="age")
     events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
-    assert events[0] == SlotSet("age", 64)
+    assert events == [
+        SlotSet("age", 64),
+        SlotSet("answer_log", {"age": {"text": "sorry I meant 64", "value": "64", "how": "read age 64"}}),
+        SlotSet("requested_slot", "crc_liver_mets"),
+    ]
+    assert sent(dispatcher) == []
 
 
 def test_a_correction_straight_after_the_exit_reopens_the_questions(make_tracker, dispatcher, domain,
@@ -206,7 +215,7 @@ def test_a_correction_straight_after_the_exit_reopens_the_questions(make_tracker
     slots = ruled_out_by_car_t(confirm_exclusion="prior_car_t", screening_outcome="screened_out")
     tracker = make_tracker("sorry, I meant no", "deny", slots=slots, active_loop=None)
     events = run(ActionStartPrescreen(), dispatcher, tracker, domain)
-    log = {"prior_car_t": {"text": "sorry, I meant no", "value": "no", "how": events[3]["value"]["prior_car_t"]["how"],
+    log = {"prior_car_t": {"text": "sorry, I meant no", "value": "no", "how": "corrected ('i meant'): 'no'",
                            "history": [{"text": "yes", "value": "yes", "how": "'yes'", "event": "corrected",
                                         "at": NOW}]}}
     assert events == [
@@ -243,7 +252,7 @@ def test_i_said_it_wrong_after_the_exit_asks_the_ruling_question_again(make_trac
 def test_start_over_after_the_exit_is_not_a_correction(make_tracker, dispatcher, domain) -> None:
     slots = ruled_out_by_car_t(confirm_exclusion="prior_car_t", screening_outcome="screened_out")
     tracker = make_tracker("can we start again, I made a mistake", "nlu_fallback", 0.3, slots=slots, active_loop=None)
-    assert prescreen_form.reopen_after_correction(dispatcher, tracker) is None
+    assert reopen_after_correction(dispatcher, tracker) is None
 
 
 def test_after_the_exit_anything_else_is_still_welcome_back(make_tracker, dispatcher, domain) -> None:
@@ -255,27 +264,38 @@ def test_after_the_exit_anything_else_is_still_welcome_back(make_tracker, dispat
 
 # ------------------------------------------------------------------------------ record-based questions
 
-@pytest.mark.parametrize("check_id, text", [
-    ("cea_expression", "not that I was told"),
-    ("cea_expression", "医生没跟我说过"),
-    ("cea_expression", "没人告诉过我"),
-    ("ctdna_positive", "我没看过报告"),
-    ("ctdna_positive", "still waiting for the results"),
-    ("liver_mets_resected", "the doctor never said"),
+@pytest.mark.parametrize("check_id, text, how, next_question", [
+    ("cea_expression", "not that I was told", "not told: 'not that i was told'", "self_care"),
+    ("cea_expression", "医生没跟我说过", "not told: '没跟我说'", "self_care"),
+    ("cea_expression", "没人告诉过我", "not told: '没人告诉'", "self_care"),
+    ("ctdna_positive", "我没看过报告", "no report: '没看过报告'", "cea_expression"),
+    ("ctdna_positive", "still waiting for the results", "waiting: 'waiting for the results'", "cea_expression"),
+    ("liver_mets_resected", "the doctor never said", "not told: 'never said'", "residual_disease"),
 ])
-def test_not_told_is_not_sure_on_a_record_question(make_tracker, dispatcher, domain, check_id, text) -> None:
+def test_not_told_is_not_sure_on_a_record_question(make_tracker, dispatcher, domain, check_id, text, how,
+                                                   next_question) -> None:
+    """Not sure, and the next question (no read-back: not sure does not rule out)."""
     tracker = make_tracker(text, "deny", 0.9, slots=answered_up_to(check_id), requested_slot=check_id)
     events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
-    assert events[0] == SlotSet(check_id, "unsure")
-    assert events[2]["name"] == "requested_slot" and events[2]["value"] != "confirm_exclusion"
+    assert events == [
+        SlotSet(check_id, "unsure"),
+        SlotSet("answer_log", {check_id: {"text": text, "value": "unsure", "how": how}}),
+        SlotSet("requested_slot", next_question),
+    ]
+    assert sent(dispatcher) == []
 
 
 def test_a_reported_negative_result_is_read_back_before_the_exit(make_tracker, dispatcher, domain) -> None:
     tracker = make_tracker("the ctDNA test came back negative", "deny", 0.9, slots=answered_up_to("ctdna_positive"),
                            requested_slot="ctdna_positive")
     events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
-    assert events[0] == SlotSet("ctdna_positive", "no")
-    assert events[-1] == SlotSet("requested_slot", "confirm_exclusion")
+    assert events == [
+        SlotSet("ctdna_positive", "no"),
+        SlotSet("answer_log", {"ctdna_positive": {"text": "the ctDNA test came back negative", "value": "no",
+                                                  "how": "result: 'negative'"}}),
+        SlotSet("requested_slot", "confirm_exclusion"),
+    ]
+    assert sent(dispatcher) == []
 
 
 # ------------------------------------------------------------------------------ the patient's own questions
@@ -300,9 +320,14 @@ def test_an_answer_with_a_question_keeps_the_answer_and_notes_the_question(make_
     tracker = make_tracker("yes, but how much does it cost?", "affirm", slots=answered_up_to("crc_liver_mets"),
                            requested_slot="crc_liver_mets")
     events = run(ValidatePrescreenForm(), dispatcher, tracker, domain)
-    assert events[0] == SlotSet("crc_liver_mets", "yes")
-    assert events[-1] == SlotSet("side_questions", [{"topic": "cost", "text": "yes, but how much does it cost?",
-                                                     "at": NOW, "during": "crc_liver_mets"}])
+    assert events == [
+        SlotSet("crc_liver_mets", "yes"),
+        SlotSet("answer_log", {"crc_liver_mets": {"text": "yes, but how much does it cost?", "value": "yes",
+                                                  "how": "'yes'"}}),
+        SlotSet("requested_slot", "primary_resected"),
+        SlotSet("side_questions", [{"topic": "cost", "text": "yes, but how much does it cost?", "at": NOW,
+                                    "during": "crc_liver_mets"}]),
+    ]
     assert sent(dispatcher) == [{"response": "utter_study_team_will_tell_cost"}]
 
 

@@ -13,8 +13,9 @@ from rasa_sdk.events import ActiveLoop, AllSlotsReset, FollowupAction, SlotSet
 
 from actions.prescreen_form import ValidatePrescreenForm
 from actions.withdrawal import ActionFinishWithdrawal, ActionWithdraw, ValidateWithdrawalForm
+from bot.reading.text import clean_text
 from bot.trial.criteria import load_criteria
-from tests.actions.conftest import run, sent
+from tests.actions.conftest import NOW, run, sent
 
 CRITERIA = load_criteria()
 FOUR_ANSWERS = {"consent": True, "age": 60, "crc_liver_mets": "yes", "primary_resected": "yes",
@@ -111,14 +112,14 @@ def test_the_form_comes_back_to_the_open_question_with_nothing_lost(make_tracker
     assert sent(dispatcher) == []
 
 
-def test_a_side_question_at_the_confirmation_is_answered_then_back(make_tracker, dispatcher, domain) -> None:
+def test_a_side_question_at_the_confirmation_is_answered_then_back(make_tracker, dispatcher, domain,
+                                                                  fixed_clock) -> None:
     tracker = make_tracker("how long does the study last?", "ask_study", active_loop=None, slots={
         **FOUR_ANSWERS, "confirm_withdrawal": False, "withdrawal_request": DURING_FORM})
     events = run(ActionFinishWithdrawal(), dispatcher, tracker, domain)
-    note = events[2]
-    assert note["name"] == "side_questions" and note["value"][0]["topic"] == "duration"
-    assert events == [SlotSet("confirm_withdrawal", None), SlotSet("withdrawal_request", None), note,
-                      FollowupAction("prescreen_form")]
+    note = {"topic": "duration", "text": "how long does the study last?", "at": NOW, "during": ""}
+    assert events == [SlotSet("confirm_withdrawal", None), SlotSet("withdrawal_request", None),
+                      SlotSet("side_questions", [note]), FollowupAction("prescreen_form")]
     assert sent(dispatcher) == [{"response": "utter_withdrawal_cancelled"},
                                 {"response": "utter_study_team_will_tell_duration"}]
 
@@ -147,20 +148,20 @@ def test_outside_the_forms_no_means_nothing_more(make_tracker, dispatcher, domai
     "参加这个要停掉化疗吗？",
     "要停药吗",
 ])
-def test_stopping_chemotherapy_is_a_question_for_the_study_team(make_tracker, dispatcher, domain, text) -> None:
+def test_stopping_chemotherapy_is_a_question_for_the_study_team(make_tracker, dispatcher, domain, fixed_clock,
+                                                               text) -> None:
     """In the form (the NLU may say withdraw): answered as a question, nothing erased, the same question again."""
     tracker = make_tracker(text, "withdraw", slots=FOUR_ANSWERS, requested_slot="residual_disease")
     events = asyncio.run(ValidatePrescreenForm().run(dispatcher, tracker, domain))
-    note = events[0]
-    assert note["name"] == "side_questions" and note["value"][0]["topic"] == "treatment"
-    assert events == [note, SlotSet("requested_slot", "residual_disease")]
+    note = {"topic": "treatment", "text": clean_text(text), "at": NOW, "during": "residual_disease"}
+    assert events == [SlotSet("side_questions", [note]), SlotSet("requested_slot", "residual_disease")]
     assert sent(dispatcher) == [{"response": "utter_study_team_will_tell_treatment"}]
 
 
-def test_stopping_chemotherapy_outside_the_forms_is_answered_too(make_tracker, dispatcher, domain) -> None:
+def test_stopping_chemotherapy_outside_the_forms_is_answered_too(make_tracker, dispatcher, domain,
+                                                                fixed_clock) -> None:
     tracker = make_tracker("do I need to stop my chemo to join?", "withdraw", active_loop=None)
     events = run(ActionWithdraw(), dispatcher, tracker, domain)
-    note = events[0]
-    assert note["name"] == "side_questions" and note["value"][0]["topic"] == "treatment"
-    assert events == [note, FollowupAction("action_listen")]
+    note = {"topic": "treatment", "text": "do I need to stop my chemo to join?", "at": NOW, "during": ""}
+    assert events == [SlotSet("side_questions", [note]), FollowupAction("action_listen")]
     assert sent(dispatcher) == [{"response": "utter_study_team_will_tell_treatment"}]
