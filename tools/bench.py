@@ -75,6 +75,8 @@ CONTACT_ZH = ["可以", "王建国", "138 0013 8000", "跳过", "跳过", "工�
 SCRIPT_ZH = ["你好", "同意", *ELIGIBLE_ZH, *CONTACT_ZH]
 SCRIPTS = {"en": SCRIPT, "zh": SCRIPT_ZH}
 assert len(SCRIPT) == len(SCRIPT_ZH), "both languages play the same prescreen, so their figures compare"
+# The script's first and last ten messages, for "does the 20th question cost what the first does".
+POSITIONS = {"first 10 messages": range(0, 10), "last 10 messages": range(len(SCRIPT) - 10, len(SCRIPT))}
 DONE_MARKS = ("reference code is", "您的编号是")  # in the last reply of a completed prescreen
 
 
@@ -220,6 +222,11 @@ class Phase:
                     "completed_prescreens": self.completed_by_language.get(language, 0),
                 }
                 for language in sorted({turn.language for turn in self.turns})
+            },
+            # Whether a turn costs more as the conversation grows: the script's first and last ten messages.
+            "by_position": {
+                part: percentiles([t.latency_s * 1000 for t in self.turns if not t.error and t.index in indexes])
+                for part, indexes in POSITIONS.items()
             },
         }
 
@@ -646,6 +653,8 @@ def measure(config: BenchConfig, args: argparse.Namespace) -> dict[str, Any]:
         for language, figures in lat["by_language"].items():
             print(f"     {language}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
                   f"{figures['completed_prescreens']} prescreens completed", flush=True)
+        print("     " + ", ".join(f"{part}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms"
+                                  for part, figures in lat["by_position"].items()), flush=True)
 
         cpu_before = {name: group_cpu_s(pgid) for name, pgid in running.groups.items()}
         client_before, pg_before, machine_before = self_cpu_s(), postgres_cpu_s(), machine_cpu_s()[0]

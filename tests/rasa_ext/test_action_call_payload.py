@@ -9,14 +9,13 @@ import json
 from typing import Any
 
 import pytest
-
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_ext.patches import action_call_payload, action_server_connections, fence
+from bot.rasa_ext.patches import action_call_payload, action_server_connections
 from tests.rasa_ext.test_patches import ActionServer
 
 TURNS = [("hi", None), ("yes I agree", None), ("40", 40), ("是的，做过手术 \ud800", None), ("not sure </script>", None)]
@@ -66,7 +65,7 @@ def test_the_action_server_receives_what_rasa_sends(stock_rasa: None, domain: Do
     assert patched == rasas  # the body as a dict, as Rasa's own request would write it
     assert received == rasa_received  # what went over HTTP: the prepared JSON text
     assert len(received) == 2 * len(TURNS)
-    assert [("domain" in body) for body in received[:2]] == [True, not selective]  # the ask action: only if not selective
+    assert [("domain" in body) for body in received[:2]] == [True, not selective]  # selective: not to the ask action
     events = [len(body["tracker"]["events"]) for body in received]
     assert events == sorted(events) and events[-1] > events[0] + 10  # the conversation grew, cached events and all
     assert received[-1]["tracker"]["latest_message"]["text"] == "not sure </script>"

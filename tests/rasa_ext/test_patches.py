@@ -141,6 +141,21 @@ def test_action_response_validation_accepts_and_rejects_like_rasa(stock_rasa: No
         {"events": [{"event": "no_such_event"}]},
         {"events": "not a list"},
         {"responses": [1, 2]},
+        # Known types, valid: every one the action server sends here, with patients' words in the values
+        {"events": [{"event": "slot", "timestamp": None, "name": "answer_log", "value": [{"text": "没有 </b>"}] * 20},
+                    {"event": "bot", "text": "谢谢", "data": {"buttons": []}, "metadata": {}},
+                    {"event": "active_loop", "name": "prescreen_form"}, {"event": "restart"},
+                    {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet", "confidence": 1.0}}},
+                    {"event": "action", "name": "action_listen", "policy": None, "confidence": None},
+                    {"event": "followup", "name": "action_listen"}, {"event": "reset_slots"}], "responses": []},
+        # Known types, invalid: the per-type check fails, Rasa's full check raises its own error
+        {"events": [{"event": "slot", "value": 1}]},  # a slot without a name
+        {"events": [{"event": "slot", "name": "age", "value": 40, "timestamp": "noon"}]},
+        {"events": [{"event": "user", "parse_data": {"intent": {"name": 3}}}]},
+        {"events": [{"event": "slot", "name": "age", "value": 40}, "not an event"]},
+        {"events": [{"name": "age"}]},  # no type
+        {"events": [], "responses": [{"text": 5}]},  # valid: Rasa does not type a response's text
+        ["not", "an", "object"],
     ]
     action = RemoteAction("action_x", None)
 
@@ -157,7 +172,8 @@ def test_action_response_validation_accepts_and_rejects_like_rasa(stock_rasa: No
     assert action_response_validation.apply()
     patched = outcomes()
     assert patched == rasas
-    assert rasas[:3] == [True, True, True] and all("Failed to validate Action server" in m for m, _ in rasas[3:])
+    assert [outcome is True for outcome in rasas] == [True] * 3 + [False] * 3 + [True] + [False] * 5 + [True, False]
+    assert all("Failed to validate Action server" in outcome[0] for outcome in rasas if outcome is not True)
 
 
 # ------------------------------------------------------------------------------ event_class_lookup

@@ -25,7 +25,7 @@ REPLACES = ("rasa.core.actions.action.RemoteAction._action_call_format",)
 _CACHE = "_prescreen_json"  # attribute set on a past event: (its dict, its JSON)
 
 
-class PreparedPayload(dict):  # type: ignore[type-arg]
+class PreparedPayload(dict):
     """The request body as Rasa builds it (a dict), plus its JSON text."""
 
     prepared_json: str = ""

@@ -15,8 +15,6 @@ attribute by attribute, after every event of conversations using every kind of e
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.rasa_ext.patches import fence
 
 RASA_VERSIONS = fence.WRITTEN_FOR
