@@ -15,20 +15,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.leads.base import StoreBase
 from bot.leads.models import (
     AnswerEvent,
     Contact,
-    ContactAttempt,
     ConversationStart,
     ReviewStatus,
     Screening,
-    StatusChange,
 )
-from bot.leads.pipeline import PROGRESS, REACHED_OUTCOMES, SCREEN_FAILURE_REASONS
+from bot.leads.pipeline import PROGRESS, SCREEN_FAILURE_REASONS
 
 # The funnel's steps, in order (labels: the coordinator app).
 FUNNEL_STEPS = (
@@ -83,26 +81,23 @@ class WeekCount:
         return f"{year}-W{week:02d}"
 
 
+def wait_bounds(deadline_hours: int) -> list[tuple[float | None, float | None]]:
+    """The ranges of waits the metrics group by, as (after, up to): up to 1 h, 4 h, the deadline, twice it, more."""
+    edges = sorted({1.0, 4.0, float(deadline_hours), 2.0 * deadline_hours})
+    return list(zip([None, *edges], [*edges, None], strict=True))
+
+
 @dataclass(frozen=True)
 class FirstContact:
-    """How long leads with contact details waited for the team's first contact attempt."""
+    """How long leads with contact details waited for the team's first contact attempt (counted by the database)."""
 
     deadline_hours: int
-    hours: tuple[float, ...]  # per lead tried at least once: first attempt − completed, sorted
+    tried: int  # leads tried at least once
+    within_deadline: int  # ...whose first attempt came within the deadline (exactly on it is in time)
+    median_hours: float | None  # the median wait, None when nobody was tried
+    bucket_counts: tuple[int, ...]  # leads per range of wait_bounds(deadline_hours)
     waiting: int  # new, with contact details, never tried
     overdue: int  # ...of which past the deadline
-
-    @property
-    def tried(self) -> int:
-        return len(self.hours)
-
-    @property
-    def median_hours(self) -> float | None:
-        return statistics.median(self.hours) if self.hours else None
-
-    @property
-    def within_deadline(self) -> int:
-        return sum(1 for h in self.hours if h <= self.deadline_hours)  # exactly on the deadline is in time
 
     @property
     def within_rate(self) -> float | None:
@@ -110,14 +105,8 @@ class FirstContact:
 
     def buckets(self) -> list[tuple[float | None, float | None, int]]:
         """The waits grouped as (after, up to, leads): up to 1 h, 4 h, the deadline, twice the deadline, more."""
-        edges = sorted({1.0, 4.0, float(self.deadline_hours), 2.0 * self.deadline_hours})
-        bounds: list[tuple[float | None, float | None]] = [
-            (low, high) for low, high in zip([None, *edges], [*edges, None], strict=True)
-        ]
-        return [
-            (low, high, sum(1 for h in self.hours if (low is None or h > low) and (high is None or h <= high)))
-            for low, high in bounds
-        ]
+        counts = self.bucket_counts or (0,) * len(wait_bounds(self.deadline_hours))
+        return [(low, high, count) for (low, high), count in zip(wait_bounds(self.deadline_hours), counts, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -183,7 +172,9 @@ class Metrics(StoreBase):
     def first_contact(self, now: datetime, deadline_hours: int) -> FirstContact:
         """Time from completing the prescreen to the first contact attempt, for leads with contact details.
 
-        The database works out each wait (in seconds, to the millisecond) and counts who is waiting.
+        The database works out each wait (in seconds, to the millisecond), counts them per range and
+        finds the median's one or two middle waits, so no wait is read one by one. An attempt logged as
+        before the prescreen ended (a clock off) counts as immediate.
         """
         with self._reading("measuring time to first contact") as session:
             leads = (  # the first attempt as stored on the screening (bot/leads/lead_facts.py)
@@ -193,17 +184,31 @@ class Metrics(StoreBase):
                 .where(Screening.completed_at.is_not(None))
                 .subquery()
             )
-            waits = session.execute(
-                select(seconds_between(session, leads.c.first, leads.c.completed)).where(leads.c.first.is_not(None))
-            ).scalars().all()
+            wait = seconds_between(session, leads.c.first, leads.c.completed)
+            tried_leads = leads.c.first.is_not(None)
+
+            def total(condition: Any) -> Any:
+                return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+            bounds = wait_bounds(deadline_hours)
+            row = session.execute(select(
+                func.count(), total(wait <= deadline_hours * 3600),
+                *(total(and_(*([wait > low * 3600] if low is not None else []),
+                               *([wait <= high * 3600] if high is not None else [])))
+                  for low, high in bounds),
+            ).where(tried_leads)).one()
+            tried = int(row[0])
+            middle = session.execute(
+                select(wait).where(tried_leads).order_by(wait).offset((tried - 1) // 2).limit(2 - tried % 2)
+            ).scalars().all() if tried else []
             cut = as_utc(now) - timedelta(hours=deadline_hours)  # pipeline.is_overdue: past completed + deadline
             waiting, overdue = session.execute(
                 select(func.count(), func.coalesce(func.sum(case((leads.c.completed < cut, 1), else_=0)), 0))
                 .where(leads.c.first.is_(None), leads.c.status == ReviewStatus.NEW.value)
             ).one()
-        # An attempt logged as before the prescreen ended (a clock off) counts as immediate.
-        hours = sorted(max(0.0, float(seconds)) / 3600 for seconds in waits)
-        return FirstContact(deadline_hours, tuple(hours), int(waiting), int(overdue))
+        median = (statistics.mean(max(0.0, float(seconds)) for seconds in middle) / 3600) if middle else None
+        return FirstContact(deadline_hours, tried, int(row[1]), median, tuple(int(count) for count in row[2:]),
+                            int(waiting), int(overdue))
 
     def pipeline_funnel(self) -> list[tuple[str, int]]:
         """Leads at each step of FUNNEL_STEPS, from the first message to enrolment."""
@@ -212,8 +217,8 @@ class Metrics(StoreBase):
                 return session.execute(select(func.count(Screening.id)).where(*conditions)).scalar_one()
 
             counts = {
-                "started": session.execute(select(func.count(ConversationStart.id))).scalar_one(),
-                "consented": count(),
+                "started": session.execute(select(func.count()).select_from(ConversationStart)).scalar_one(),
+                "consented": session.execute(select(func.count()).select_from(Screening)).scalar_one(),
                 "completed": count(Screening.completed_at.is_not(None)),
                 "left_contact": session.execute(
                     select(func.count(Contact.screening_id)).join(Screening, Screening.id == Contact.screening_id)
@@ -272,30 +277,17 @@ def progress_counts(session: Session) -> dict[str, int]:
     """Completed leads that reached each step of STEP_STATUS, by their current status, their status
     history, or (for "contacted") a contact attempt that reached the patient.
 
-    As `furthest_steps` for each lead, in SQL: the furthest step of its current status and history,
-    a reached attempt counting as "contacted"; then how many leads got at least that far.
+    As `furthest_steps` for each lead: the furthest step of its current status and history, a reached
+    attempt counting as "contacted", is stored on the screening and kept current by every write that
+    changes it (bot/leads/lead_facts.py); the database counts the leads per step through an index.
     """
-    completed = Screening.completed_at.is_not(None)
-    later_steps = PROGRESS[1:]
-
-    def step(column: Any) -> Any:
-        return case({status: PROGRESS.index(status) for status in later_steps}, value=column, else_=-1)
-
     contacted_index = PROGRESS.index(ReviewStatus.CONTACTED.value)
-    steps = union_all(
-        select(Screening.id.label("lead"), step(Screening.review_status).label("step"))
-        .where(completed, Screening.review_status.in_(later_steps)),
-        select(StatusChange.screening_id, step(StatusChange.status))
-        .join(Screening, Screening.id == StatusChange.screening_id)
-        .where(completed, StatusChange.status.in_(later_steps)),
-        select(ContactAttempt.screening_id, literal(contacted_index))
-        .join(Screening, Screening.id == ContactAttempt.screening_id)
-        .where(completed, ContactAttempt.outcome.in_(REACHED_OUTCOMES)),
-    ).subquery()
-    furthest = select(steps.c.lead, func.max(steps.c.step).label("furthest")).group_by(steps.c.lead).subquery()
+    per_step = dict(session.execute(
+        select(Screening.furthest_step, func.count())
+        .where(Screening.furthest_step >= contacted_index, Screening.completed_at.is_not(None))
+        .group_by(Screening.furthest_step)
+    ).all())
     names = ["contacted", *STEP_STATUS]
     indexes = [contacted_index, *(PROGRESS.index(status) for status in STEP_STATUS.values())]
-    row = session.execute(select(*[
-        func.coalesce(func.sum(case((furthest.c.furthest >= index, 1), else_=0)), 0) for index in indexes
-    ])).one()
-    return {name: int(count) for name, count in zip(names, row, strict=True)}
+    return {name: sum(count for step, count in per_step.items() if step >= index)
+            for name, index in zip(names, indexes, strict=True)}

@@ -56,6 +56,7 @@ class Screening(Base):
     __table_args__ = (
         Index("ix_screenings_status_contact_completed", "review_status", "has_contact", "completed_at"),
         Index("ix_screenings_contact_completed", "has_contact", "completed_at"),
+        Index("ix_screenings_furthest_completed", "furthest_step", "completed_at"),  # the funnel's counts (0010)
     )
 
     id = Column(Integer, primary_key=True)
@@ -84,6 +85,9 @@ class Screening(Base):
     has_contact = Column(Boolean, nullable=False, default=False, server_default="0")  # a phone, e-mail or WeChat
     first_attempt_at = Column(DateTime(timezone=True))  # the earliest contact attempt
     last_attempt_at = Column(DateTime(timezone=True))  # the latest contact attempt
+    # (0010) The furthest step of pipeline.PROGRESS the lead reached, as metrics.progress_counts defines it
+    # (its status now, its status history, a reached contact attempt counting as "contacted"); -1: none yet.
+    furthest_step = Column(Integer, nullable=False, default=-1, server_default="-1")
 
     answers = relationship("Answer", cascade="all, delete-orphan", passive_deletes=True, order_by="Answer.id")
     results = relationship(
