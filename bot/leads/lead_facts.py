@@ -16,15 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.leads import name_search
 from bot.leads.crypto import FieldCipher
 from bot.leads.models import Contact, ContactAttempt, Screening, StatusChange
-from bot.leads.name_order import name_group
 from bot.leads.pipeline import PROGRESS, REACHED_OUTCOMES
-
-NAME_GROUP_BATCH = 2000
 
 
 def _has_contact() -> Any:
@@ -79,21 +77,9 @@ def refresh(session: Session, screening_ids: Iterable[int] | None = None) -> Non
 
 
 def fill_name_groups(session: Session, cipher: FieldCipher) -> int:
-    """Compute the name group of contacts that have none yet (after migration 0009, which has no key)."""
-    filled = 0
-    while True:
-        rows = session.execute(
-            select(Contact.screening_id, Contact.name_encrypted).where(Contact.name_group.is_(None))
-            .limit(NAME_GROUP_BATCH)
-        ).all()
-        if not rows:
-            return filled
-        session.connection().execute(
-            update(Contact.__table__).where(Contact.__table__.c.screening_id == bindparam("lead"))
-            .values(name_group=bindparam("group")),
-            [{"lead": screening_id, "group": name_group(cipher.decrypt(token))} for screening_id, token in rows],
-        )
-        filled += len(rows)
+    """Compute the name facts (sort group, search hashes: bot/leads/name_search.py) of contacts that have none
+    yet (after migrations 0009 and 0010, which have no key)."""
+    return name_search.fill(session, cipher)
 
 
 def refresh_all(session: Session, cipher: FieldCipher | None = None) -> None:

@@ -4,7 +4,9 @@ the first message to enrolment, and why screening failed. Queries only; the coor
 Every figure counts what the database holds now: an erased lead (withdrawn by the patient or by the
 team) is gone from every figure, and a lead purged after the retention period keeps its results but
 not its contact details. The steps after "completed" read the status history, so a lead that reached
-"visit booked" and was later found not eligible still counts at "visit booked".
+"visit booked" and was later found not eligible still counts at "visit booked". "With contact details"
+is the stored fact `Screening.has_contact` (a phone, an e-mail or a WeChat ID someone can use: bot/leads/
+lead_facts.py), so the counts need no join with the contacts.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from sqlalchemy.orm import Session
 from bot.leads.base import StoreBase
 from bot.leads.models import (
     AnswerEvent,
-    Contact,
     ConversationStart,
     ReviewStatus,
     Screening,
@@ -154,13 +155,15 @@ class Metrics(StoreBase):
         mondays = [last - timedelta(weeks=weeks - 1 - n) for n in range(weeks + 1)]  # and the next Monday
         bounds = [datetime.combine(day, time(), tzinfo=zone).astimezone(timezone.utc) for day in mondays]
         week = case(*[(Screening.completed_at >= bounds[n], n) for n in reversed(range(weeks))], else_=-1)
-        contact = Contact.screening_id.is_not(None)
+        contact = Screening.has_contact.is_(True)
         counts = {mondays[n]: [0, 0] for n in range(weeks)}
         with self._reading("counting leads per week") as session:
             rows = session.execute(
                 select(week.label("week"), contact.label("contact"), func.count())
-                .select_from(Screening).outerjoin(Contact, Contact.screening_id == Screening.id)
-                .where(Screening.completed_at.is_not(None), Screening.completed_at >= bounds[0],
+                .select_from(Screening)
+                # has_contact IN (both): lets the database count from the (has_contact, completed_at) index alone
+                .where(Screening.has_contact.in_((True, False)),
+                       Screening.completed_at.is_not(None), Screening.completed_at >= bounds[0],
                        Screening.completed_at < bounds[weeks])  # a lead completed after this week: outside
                 .group_by(week, contact)
             ).all()
@@ -177,15 +180,16 @@ class Metrics(StoreBase):
         before the prescreen ended (a clock off) counts as immediate.
         """
         with self._reading("measuring time to first contact") as session:
-            leads = (  # the first attempt as stored on the screening (bot/leads/lead_facts.py)
+            leads = (  # contact details and the first attempt as stored on the screening (bot/leads/lead_facts.py)
                 select(Screening.completed_at.label("completed"), Screening.review_status.label("status"),
                        Screening.first_attempt_at.label("first"))
-                .join(Contact, Contact.screening_id == Screening.id)
-                .where(Screening.completed_at.is_not(None))
+                .where(Screening.has_contact.is_(True), Screening.completed_at.is_not(None))
                 .subquery()
             )
-            wait = seconds_between(session, leads.c.first, leads.c.completed)
-            tried_leads = leads.c.first.is_not(None)
+            # Each wait worked out once (MATERIALIZED: not once per figure that reads it).
+            waits = (select(seconds_between(session, leads.c.first, leads.c.completed).label("seconds"))
+                     .where(leads.c.first.is_not(None)).cte("waits").prefix_with("MATERIALIZED"))
+            wait = waits.c.seconds
 
             def total(condition: Any) -> Any:
                 return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -196,10 +200,10 @@ class Metrics(StoreBase):
                 *(total(and_(*([wait > low * 3600] if low is not None else []),
                                *([wait <= high * 3600] if high is not None else [])))
                   for low, high in bounds),
-            ).where(tried_leads)).one()
+            ).select_from(waits)).one()
             tried = int(row[0])
             middle = session.execute(
-                select(wait).where(tried_leads).order_by(wait).offset((tried - 1) // 2).limit(2 - tried % 2)
+                select(wait).order_by(wait).offset((tried - 1) // 2).limit(2 - tried % 2)
             ).scalars().all() if tried else []
             cut = as_utc(now) - timedelta(hours=deadline_hours)  # pipeline.is_overdue: past completed + deadline
             waiting, overdue = session.execute(
@@ -220,10 +224,7 @@ class Metrics(StoreBase):
                 "started": session.execute(select(func.count()).select_from(ConversationStart)).scalar_one(),
                 "consented": session.execute(select(func.count()).select_from(Screening)).scalar_one(),
                 "completed": count(Screening.completed_at.is_not(None)),
-                "left_contact": session.execute(
-                    select(func.count(Contact.screening_id)).join(Screening, Screening.id == Contact.screening_id)
-                    .where(Screening.completed_at.is_not(None))
-                ).scalar_one(),
+                "left_contact": count(Screening.completed_at.is_not(None), Screening.has_contact.is_(True)),
                 **progress_counts(session),
             }
         return [(step, counts[step]) for step in FUNNEL_STEPS]
@@ -232,8 +233,8 @@ class Metrics(StoreBase):
         """(channel, completed prescreens, of which with contact details), web first."""
         with self._reading("counting leads per channel") as session:
             rows = session.execute(
-                select(Screening.channel, func.count(Screening.id), func.count(Contact.screening_id))
-                .outerjoin(Contact, Contact.screening_id == Screening.id)
+                select(Screening.channel, func.count(Screening.id),
+                       func.coalesce(func.sum(case((Screening.has_contact.is_(True), 1), else_=0)), 0))
                 .where(Screening.completed_at.is_not(None)).group_by(Screening.channel)).all()
         counts = {channel: (int(done), int(with_contact)) for channel, done, with_contact in rows}
         return [(channel, *counts.get(channel, (0, 0))) for channel in CHANNELS] + \

@@ -57,6 +57,9 @@ class Screening(Base):
         Index("ix_screenings_status_contact_completed", "review_status", "has_contact", "completed_at"),
         Index("ix_screenings_contact_completed", "has_contact", "completed_at"),
         Index("ix_screenings_furthest_completed", "furthest_step", "completed_at"),  # the funnel's counts (0010)
+        # The metrics (0010): time to first contact, leads per channel, read from the index alone.
+        Index("ix_screenings_contact_first_completed", "has_contact", "first_attempt_at", "completed_at"),
+        Index("ix_screenings_channel_contact_completed", "channel", "has_contact", "completed_at"),
     )
 
     id = Column(Integer, primary_key=True)
@@ -334,6 +337,17 @@ class SideQuestion(Base):
 
 
 # ------------------------------------------------------------------ the pipeline (0006)
+
+
+class ContactNameGram(Base):
+    """A keyed hash of one character or one pair of characters of a contact's name, for finding part of a
+    name without decrypting every name (0010, bot/leads/name_search.py). Deleted with the contact."""
+
+    __tablename__ = "contact_name_grams"
+
+    screening_id = Column(Integer, ForeignKey("contacts.screening_id", ondelete="CASCADE"), primary_key=True)
+    gram = Column(String(16), primary_key=True)
+    __table_args__ = (Index("ix_contact_name_grams_gram", "gram"),)
 
 
 class ContactAttempt(Base):

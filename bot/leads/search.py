@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, noload, selectinload
 from sqlalchemy.sql import Select
 
-from bot.leads import lead_facts
+from bot.leads import lead_facts, name_search
 from bot.leads import pipeline_sql as rules
 from bot.leads.base import StoreBase
 from bot.leads.errors import LeadNotFound
@@ -65,6 +65,13 @@ def phone_variants(text: str) -> set[str]:
     return variants
 
 
+def _could_be_name(text: str) -> bool:
+    """Whether a search text may be part of a name: letters, no digit (codes, numbers), no e-mail address,
+    not a whole reference code."""
+    return (any(ch.isalpha() for ch in text) and not any(ch.isdigit() for ch in text)
+            and "@" not in text and normalise_reference_code(text) is None)
+
+
 def _value(status: Status | ReviewStatus | str | None) -> str | None:
     """A status as stored (enums and their string values are both accepted)."""
     return status.value if isinstance(status, (Status, ReviewStatus)) else status
@@ -113,12 +120,14 @@ class LeadSearch(StoreBase):
                 raise LeadNotFound(f"no lead {text!r}")
             return lead_record(screening, self.cipher)
 
-    def search_leads(self, query: LeadQuery, page: int = 1, per_page: int = 25, full: bool = True) -> LeadPage:
+    def search_leads(self, query: LeadQuery, page: int = 1, per_page: int = 25, full: bool = True,
+                     criteria: bool = True) -> LeadPage:
         """One page of completed screenings matching `query` (contact details decrypted).
 
         The database filters, counts, sorts and cuts the page (the pipeline's rules as SQL:
         bot/leads/pipeline_sql.py); only the page's leads are read. `full=False` leaves out what the
-        list does not show (answers, their corrections, the patient's questions, status history).
+        list does not show (answers, their corrections, the patient's questions, status history);
+        `criteria=False` reads only how many criteria have each verdict (LeadRecord.verdict_counts).
         """
         per_page = max(1, per_page)
         self._fill_name_groups(query)
@@ -128,7 +137,7 @@ class LeadSearch(StoreBase):
             pages = max(1, math.ceil(total / per_page))
             page = min(max(1, page), pages)
             shown = self._ordered_ids(session, query, conditions, (page - 1) * per_page, per_page)
-            return LeadPage(self._records(session, shown, full), total, page, per_page)
+            return LeadPage(self._records(session, shown, full, criteria), total, page, per_page)
 
     def find_leads(self, query: LeadQuery) -> list[LeadRecord]:
         """Every completed screening matching `query`, in its order (for exports)."""
@@ -310,8 +319,9 @@ class LeadSearch(StoreBase):
         return ids
 
     def _fill_name_groups(self, query: LeadQuery) -> None:
-        """Name groups missing after migration 0009 (it has no key), computed once, before a sort by name."""
-        if query.sort != "name" or self.cipher is None:
+        """Name facts (sort group, search hashes) missing after migrations 0009 and 0010 (they have no key),
+        computed once, before a sort by name or a search that may be for part of a name."""
+        if self.cipher is None or (query.sort != "name" and not _could_be_name(" ".join(query.search.split()))):
             return
         with self._reading("checking name groups") as session:
             missing = session.execute(
@@ -340,28 +350,45 @@ class LeadSearch(StoreBase):
                 select(Screening.id).outerjoin(Contact, Contact.screening_id == Screening.id)
                 .where(*conditions, or_(*matches))
             ).scalars())
-        # Part of a name: every name is decrypted (they have no index), so not for what cannot be in a
-        # name: a whole reference code, anything with a digit (codes, numbers) or an e-mail address.
-        could_be_name = (any(ch.isalpha() for ch in text) and not any(ch.isdigit() for ch in text)
-                         and "@" not in text and normalise_reference_code(text) is None)
-        if self.cipher is not None and could_be_name:
-            wanted = text.casefold()
+        # Part of a name: the blind index of its letters and pairs of letters (bot/leads/name_search.py)
+        # gives the few names that may contain the text; only those are decrypted and checked. Not for
+        # what cannot be in a name: a whole reference code, anything with a digit or an e-mail address.
+        likely = name_search.candidates(self.cipher, text) if self.cipher is not None and _could_be_name(text) \
+            else None
+        if likely is not None and name_search.exact(text):
+            found |= set(session.execute(select(Screening.id).where(*conditions, Screening.id.in_(likely))).scalars())
+        elif self.cipher is not None and likely is not None:
+            wanted = name_search.normalise(text)
             rows = session.execute(
-                select(Contact.screening_id, Contact.name_encrypted).join(Screening).where(*conditions)
+                select(Contact.screening_id, Contact.name_encrypted).join(Screening)
+                .where(*conditions, Contact.screening_id.in_(likely))
             ).all()
             found |= {
                 row.screening_id for row in rows
-                if wanted in " ".join(decrypt_name(self.cipher, row.name_encrypted).split()).casefold()
+                if wanted in name_search.normalise(decrypt_name(self.cipher, row.name_encrypted))
             }
         return sorted(found)
 
-    def _records(self, session: Session, ids: Sequence[int], full: bool = True) -> list[LeadRecord]:
+    def _records(self, session: Session, ids: Sequence[int], full: bool = True,
+                 criteria: bool = True) -> list[LeadRecord]:
         if not ids:
             return []
         query = self._query() if full else select(Screening).options(
-            selectinload(Screening.results), selectinload(Screening.contact), selectinload(Screening.contact_attempts),
+            selectinload(Screening.results) if criteria else noload(Screening.results),
+            selectinload(Screening.contact), selectinload(Screening.contact_attempts),
             *(noload(relation) for relation in (Screening.answers, Screening.status_changes, Screening.answer_events,
                                                 Screening.side_questions)),
         )
         by_id = {s.id: s for s in session.execute(query.where(Screening.id.in_(list(ids)))).scalars()}
-        return [lead_record(by_id[i], self.cipher) for i in ids if i in by_id]
+        records = [lead_record(by_id[i], self.cipher) for i in ids if i in by_id]
+        if not criteria and not full:
+            counts: dict[int, dict[str, int]] = {record.id: {} for record in records}
+            for lead, verdict, count in session.execute(
+                select(CriterionResultRow.screening_id, CriterionResultRow.verdict, func.count())
+                .where(CriterionResultRow.screening_id.in_(list(counts)))
+                .group_by(CriterionResultRow.screening_id, CriterionResultRow.verdict)
+            ):
+                counts[lead][verdict] = count
+            for record in records:
+                record.counted_verdicts = counts[record.id]
+        return records
