@@ -155,7 +155,7 @@ class LeadQuery:
 
     `completed_from` is inclusive and `completed_before` exclusive; both timezone-aware.
     `search` matches a reference code, a phone number or email (through the blind indexes),
-    or part of a name (names are decrypted in memory: they have no index).
+    or part of a name (through the blind index of its letters: bot/leads/name_search.py).
     """
 
     provisional_status: Status | str | None = None

@@ -65,6 +65,14 @@ def phone_variants(text: str) -> set[str]:
     return variants
 
 
+# The attention filters as the urgency levels they mean: "overdue" is pipeline.is_overdue, which only an
+# OVERDUE lead is; "action" is pipeline.needs_action, defined as urgency up to VISIT_PASSED.
+_ATTENTION_LEVELS: dict[str, tuple[Urgency, ...]] = {
+    "overdue": (Urgency.OVERDUE,),
+    "action": (Urgency.OVERDUE, Urgency.CALLBACK_DUE, Urgency.VISIT_PASSED),
+}
+
+
 def _could_be_name(text: str) -> bool:
     """Whether a search text may be part of a name: letters, no digit (codes, numbers), no e-mail address,
     not a whole reference code."""
@@ -132,11 +140,18 @@ class LeadSearch(StoreBase):
         per_page = max(1, per_page)
         self._fill_name_groups(query)
         with self._reading("searching leads") as session:
-            conditions = self._conditions(session, query)
-            total = session.execute(select(func.count(Screening.id)).where(*conditions)).scalar_one()
+            base = self._conditions(session, query, attention=False)
+            levels = _ATTENTION_LEVELS.get(query.attention)
+            if levels is not None:  # what needs attention is the leads at these urgency levels: counted per level
+                clock = self._clock(query)
+                total = sum(session.execute(select(func.count(Screening.id)).where(
+                    *base, *rules.at_level(level, clock))).scalar_one() for level in levels)
+            else:
+                total = session.execute(select(func.count(Screening.id)).where(*base)).scalar_one()
             pages = max(1, math.ceil(total / per_page))
             page = min(max(1, page), pages)
-            shown = self._ordered_ids(session, query, conditions, (page - 1) * per_page, per_page)
+            shown = self._ordered_ids(session, query, [*base, *self._attention(query)], (page - 1) * per_page,
+                                      per_page, base)
             return LeadPage(self._records(session, shown, full, criteria), total, page, per_page)
 
     def find_leads(self, query: LeadQuery) -> list[LeadRecord]:
@@ -200,8 +215,8 @@ class LeadSearch(StoreBase):
                 return self.matching_ids(query, own)
         return self._ordered_ids(session, query, self._conditions(session, query))
 
-    def _conditions(self, session: Session, query: LeadQuery) -> list[Any]:
-        """The WHERE of `query`: its filters, its search, and what needs action (as SQL)."""
+    def _conditions(self, session: Session, query: LeadQuery, attention: bool = True) -> list[Any]:
+        """The WHERE of `query`: its filters, its search, and (unless `attention` is False) what needs action."""
         conditions: list[Any] = [Screening.completed_at.is_not(None)]
         if query.provisional_status:
             conditions.append(Screening.provisional_status == _value(query.provisional_status))
@@ -214,25 +229,35 @@ class LeadSearch(StoreBase):
         text = " ".join(query.search.split())
         if text:
             conditions.append(Screening.id.in_(self._search_ids(session, text, conditions)))
+        return [*conditions, *self._attention(query)] if attention else conditions
+
+    def _attention(self, query: LeadQuery) -> list[Any]:
+        """What needs action, as SQL: each rule with the hints of its urgency levels, which the indexes can
+        find (pipeline_sql.py)."""
         clock = self._clock(query)
-        # With each rule, the hints of its urgency levels, which the indexes can find (pipeline_sql.py).
         if query.attention == "overdue":
-            conditions += [rules.level_hint(Urgency.OVERDUE, clock), rules.is_overdue(clock)]
-        elif query.attention == "action":
-            levels = (Urgency.OVERDUE, Urgency.CALLBACK_DUE, Urgency.VISIT_PASSED)
-            conditions += [or_(*(rules.level_hint(level, clock) for level in levels)), rules.needs_action(clock)]
-        return conditions
+            return [rules.level_hint(Urgency.OVERDUE, clock), rules.is_overdue(clock)]
+        if query.attention == "action":
+            levels = _ATTENTION_LEVELS["action"]
+            return [or_(*(rules.level_hint(level, clock) for level in levels)), rules.needs_action(clock)]
+        return []
 
     @staticmethod
     def _clock(query: LeadQuery) -> rules.Clock:
         return rules.Clock(query.now or datetime.now(timezone.utc), query.deadline_hours)
 
     def _ordered_ids(self, session: Session, query: LeadQuery, conditions: Sequence[Any], offset: int = 0,
-                     limit: int | None = None) -> list[int]:
-        """The matching ids in the query's order, from `offset`, at most `limit` of them (None: all)."""
+                     limit: int | None = None, base: Sequence[Any] | None = None) -> list[int]:
+        """The matching ids in the query's order, from `offset`, at most `limit` of them (None: all).
+
+        `base`: the conditions without what needs action, when the caller has them (for "needs action
+        first" with an attention filter, read only at the levels the filter means)."""
         if query.sort == "name":
             return self._by_name(session, conditions, query.descending, offset, limit)
         if query.sort == "needs_action":
+            levels = _ATTENTION_LEVELS.get(query.attention)
+            if levels is not None and base is not None:
+                return self._by_urgency(session, self._clock(query), base, query.descending, offset, limit, levels)
             return self._by_urgency(session, self._clock(query), conditions, query.descending, offset, limit)
         else:
             column = {
@@ -248,7 +273,7 @@ class LeadSearch(StoreBase):
 
     @staticmethod
     def _by_urgency(session: Session, clock: rules.Clock, conditions: Sequence[Any], descending: bool, offset: int,
-                    limit: int | None) -> list[int]:
+                    limit: int | None, levels: Sequence[Urgency] = rules.LEVELS) -> list[int]:
         """ "Needs action first": most pressing first; among equals the older lead (lower id) first.
 
         One urgency level at a time (bot/leads/pipeline_sql.py), counting a level only to skip it, so
@@ -256,7 +281,7 @@ class LeadSearch(StoreBase):
         """
         ids: list[int] = []
         skip = offset
-        for level in reversed(rules.LEVELS) if descending else rules.LEVELS:
+        for level in reversed(levels) if descending else levels:
             if limit is not None and len(ids) >= limit:
                 break
             where = [*conditions, *rules.at_level(level, clock)]
