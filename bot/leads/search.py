@@ -357,10 +357,12 @@ class LeadSearch(StoreBase):
                 lead_facts.fill_name_groups(session, self.cipher)
 
     def _search_ids(self, session: Session, text: str, conditions: Sequence[Any]) -> list[int]:
-        matches: list[Any] = []
+        found: set[int] = set()
         code = reference_code_fragment(text)
         if code is not None:
-            matches.append(Screening.reference_code.contains(code, autoescape=True))
+            found |= set(session.execute(select(Screening.id).where(
+                *conditions, Screening.reference_code.contains(code, autoescape=True))).scalars())
+        matches: list[Any] = []  # on the contact's indexes: found from the contacts, not from every screening
         if self.cipher is not None:
             if "@" in text:
                 matches.append(Contact.email_index == self.cipher.blind_index(text))
@@ -369,10 +371,9 @@ class LeadSearch(StoreBase):
                 matches.append(Contact.phone_index.in_(phones))
             if _WECHAT_ID.fullmatch(text):
                 matches.append(Contact.wechat_index == self.cipher.blind_index(text))
-        found: set[int] = set()
         if matches:
             found |= set(session.execute(
-                select(Screening.id).outerjoin(Contact, Contact.screening_id == Screening.id)
+                select(Screening.id).join(Contact, Contact.screening_id == Screening.id)
                 .where(*conditions, or_(*matches))
             ).scalars())
         # Part of a name: the blind index of its letters and pairs of letters (bot/leads/name_search.py)
