@@ -80,6 +80,8 @@ def fill(session: Session, cipher: FieldCipher) -> int:
 
 def rebuild(session: Session, cipher: FieldCipher, names: dict[int, str]) -> None:
     """Sort groups and search hashes of these contacts (screening id -> decrypted name), from scratch."""
+    if not names:
+        return
     ids = list(names)
     for start in range(0, len(ids), 500):
         session.execute(delete(ContactNameGram).where(ContactNameGram.screening_id.in_(ids[start:start + 500])))
