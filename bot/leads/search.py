@@ -138,7 +138,7 @@ class LeadSearch(StoreBase):
         `criteria=False` reads only how many criteria have each verdict (LeadRecord.verdict_counts).
         """
         per_page = max(1, per_page)
-        self._fill_name_groups(query)
+        self._fill_name_groups(query, "searching leads")
         with self._reading("searching leads") as session:
             base = self._conditions(session, query, attention=False)
             levels = _ATTENTION_LEVELS.get(query.attention)
@@ -156,7 +156,7 @@ class LeadSearch(StoreBase):
 
     def find_leads(self, query: LeadQuery) -> list[LeadRecord]:
         """Every completed screening matching `query`, in its order (for exports)."""
-        self._fill_name_groups(query)
+        self._fill_name_groups(query, "finding leads")
         with self._reading("finding leads") as session:
             return self._records(session, self.matching_ids(query, session))
 
@@ -210,7 +210,7 @@ class LeadSearch(StoreBase):
     def matching_ids(self, query: LeadQuery, session: Session | None = None) -> list[int]:
         """Ids of the completed screenings that match `query`, in its order."""
         if session is None:
-            self._fill_name_groups(query)
+            self._fill_name_groups(query, "finding leads")
             with self._reading("finding leads") as own:
                 return self.matching_ids(query, own)
         return self._ordered_ids(session, query, self._conditions(session, query))
@@ -343,17 +343,17 @@ class LeadSearch(StoreBase):
             ids += list(session.execute(unnamed).scalars())
         return ids
 
-    def _fill_name_groups(self, query: LeadQuery) -> None:
+    def _fill_name_groups(self, query: LeadQuery, what: str) -> None:
         """Name facts (sort group, search hashes) missing after migrations 0009 and 0010 (they have no key),
         computed once, before a sort by name or a search that may be for part of a name."""
         if self.cipher is None or (query.sort != "name" and not _could_be_name(" ".join(query.search.split()))):
             return
-        with self._reading("checking name groups") as session:
+        with self._reading(what) as session:  # a failure names what the coordinator asked for
             missing = session.execute(
                 select(Contact.screening_id).where(Contact.name_group.is_(None)).limit(1)
             ).first()
         if missing is not None:
-            with self._transaction("computing name sort groups") as session:
+            with self._transaction(what) as session:
                 lead_facts.fill_name_groups(session, self.cipher)
 
     def _search_ids(self, session: Session, text: str, conditions: Sequence[Any]) -> list[int]:
