@@ -364,8 +364,7 @@ def timed(run: Callable[[int], Any], repeat: int) -> dict[str, float]:
 
 def measure(url: str, key: str, samples: dict[str, Any], repeat: int, export_repeat: int,
             now: datetime) -> dict[str, Any]:
-    from bot.web.coordinator.accounts import Accounts
-
+    from bot.leads.accounts import Accounts
     from bot.notify.config import notify_config
     from bot.notify.outbox import digest_leads
     from bot.web.coordinator import create_app

@@ -33,6 +33,8 @@ class FieldCipher:
             raise MissingKeyError(f"A data key is not a valid Fernet key: {error}") from error
         # The search index uses its own key derived from the data key, never the key itself.
         self._index_key = hashlib.sha256(b"prescreen-blind-index:" + base64.urlsafe_b64decode(key)).digest()
+        # The name search's hashes of letters and pairs of letters (bot/leads/name_search.py): a key of their own.
+        self._gram_key = hashlib.sha256(b"prescreen-name-grams:" + base64.urlsafe_b64decode(key)).digest()
 
     def encrypt(self, value: str | None) -> str | None:
         if value is None:
@@ -57,3 +59,7 @@ class FieldCipher:
             return None
         normal = "".join(value.lower().split())
         return hmac.new(self._index_key, normal.encode(), hashlib.sha256).hexdigest()
+
+    def gram_index(self, gram: str) -> str:
+        """A keyed hash of one or two characters of a name, cut to 16 hex digits (bot/leads/name_search.py)."""
+        return hmac.new(self._gram_key, gram.encode(), hashlib.sha256).hexdigest()[:16]

@@ -1,12 +1,14 @@
 """Facts stored on each screening so the database can apply the pipeline's rules (bot/leads/pipeline_sql.py):
-whether it has usable contact details, its first and last contact attempt; and each contact's name group
+whether it has usable contact details, its first and last contact attempt, the furthest step of the way to
+enrolment it reached (the funnel's counts: metrics.progress_counts); and each contact's name group
 (bot/leads/name_order.py).
 
 They are copies of what other rows say, kept current by the writes that change those rows, each
 through `refresh` in its own transaction: contact details saved (screenings.py), a contact attempt
-logged (pipeline_store.py), contact details purged (retention.py). Erasure deletes the screening
-with everything. Migration 0009 computed them once for existing databases, with the same SQL;
-`stale` lists the leads whose stored facts differ from their rows (the tests' check).
+logged (pipeline_store.py), a review status set (review.py), contact details purged (retention.py).
+Erasure deletes the screening with everything. Migrations 0009 and 0010 computed them once for
+existing databases, with the same SQL; `stale` lists the leads whose stored facts differ from their
+rows (the tests' check).
 """
 
 from __future__ import annotations
@@ -14,14 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.leads import name_search
 from bot.leads.crypto import FieldCipher
-from bot.leads.models import Contact, ContactAttempt, Screening
-from bot.leads.name_order import name_group
-
-NAME_GROUP_BATCH = 2000
+from bot.leads.models import Contact, ContactAttempt, Screening, StatusChange
+from bot.leads.pipeline import PROGRESS, REACHED_OUTCOMES
 
 
 def _has_contact() -> Any:
@@ -41,10 +42,29 @@ def _last_attempt() -> Any:
     return select(func.max(ContactAttempt.at)).where(ContactAttempt.screening_id == Screening.id).scalar_subquery()
 
 
+CONTACTED_STEP = PROGRESS.index("contacted")
+
+
+def step_of(status: Any) -> Any:
+    """A status's index in pipeline.PROGRESS, for the steps after "new" (-1 for "new" and closed statuses)."""
+    return case({status: PROGRESS.index(status) for status in PROGRESS[1:]}, value=status, else_=-1)
+
+
+def _furthest_step() -> Any:
+    """metrics.furthest_steps of the lead's status now and its history, a reached attempt counting as contacted."""
+    history = func.coalesce(select(func.max(step_of(StatusChange.status)))
+                            .where(StatusChange.screening_id == Screening.id).scalar_subquery(), -1)
+    now = step_of(Screening.review_status)
+    statuses = case((history > now, history), else_=now)
+    reached = exists().where(ContactAttempt.screening_id == Screening.id, ContactAttempt.outcome.in_(REACHED_OUTCOMES))
+    return case((and_(statuses < CONTACTED_STEP, reached), CONTACTED_STEP), else_=statuses)
+
+
 def refresh(session: Session, screening_ids: Iterable[int] | None = None) -> None:
     """Recompute the stored facts of these screenings (None: of every screening) from their rows."""
     statement = update(Screening).values(
-        has_contact=_has_contact(), first_attempt_at=_first_attempt(), last_attempt_at=_last_attempt()
+        has_contact=_has_contact(), first_attempt_at=_first_attempt(), last_attempt_at=_last_attempt(),
+        furthest_step=_furthest_step(),
     )
     if screening_ids is not None:
         ids = sorted(set(screening_ids))
@@ -57,21 +77,9 @@ def refresh(session: Session, screening_ids: Iterable[int] | None = None) -> Non
 
 
 def fill_name_groups(session: Session, cipher: FieldCipher) -> int:
-    """Compute the name group of contacts that have none yet (after migration 0009, which has no key)."""
-    filled = 0
-    while True:
-        rows = session.execute(
-            select(Contact.screening_id, Contact.name_encrypted).where(Contact.name_group.is_(None))
-            .limit(NAME_GROUP_BATCH)
-        ).all()
-        if not rows:
-            return filled
-        session.connection().execute(
-            update(Contact.__table__).where(Contact.__table__.c.screening_id == bindparam("lead"))
-            .values(name_group=bindparam("group")),
-            [{"lead": screening_id, "group": name_group(cipher.decrypt(token))} for screening_id, token in rows],
-        )
-        filled += len(rows)
+    """Compute the name facts (sort group, search hashes: bot/leads/name_search.py) of contacts that have none
+    yet (after migrations 0009 and 0010, which have no key)."""
+    return name_search.fill(session, cipher)
 
 
 def refresh_all(session: Session, cipher: FieldCipher | None = None) -> None:
@@ -91,5 +99,6 @@ def stale(session: Session) -> list[int]:
         and_(Screening.first_attempt_at.is_not(None), or_(first.is_(None), Screening.first_attempt_at != first)),
         and_(Screening.last_attempt_at.is_(None), last.is_not(None)),
         and_(Screening.last_attempt_at.is_not(None), or_(last.is_(None), Screening.last_attempt_at != last)),
+        Screening.furthest_step != _furthest_step(),
     )
     return list(session.execute(select(Screening.id).where(differs).order_by(Screening.id)).scalars())

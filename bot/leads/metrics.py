@@ -4,7 +4,9 @@ the first message to enrolment, and why screening failed. Queries only; the coor
 Every figure counts what the database holds now: an erased lead (withdrawn by the patient or by the
 team) is gone from every figure, and a lead purged after the retention period keeps its results but
 not its contact details. The steps after "completed" read the status history, so a lead that reached
-"visit booked" and was later found not eligible still counts at "visit booked".
+"visit booked" and was later found not eligible still counts at "visit booked". "With contact details"
+is the stored fact `Screening.has_contact` (a phone, an e-mail or a WeChat ID someone can use: bot/leads/
+lead_facts.py), so the counts need no join with the contacts.
 """
 
 from __future__ import annotations
@@ -15,20 +17,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.leads.base import StoreBase
 from bot.leads.models import (
     AnswerEvent,
-    Contact,
-    ContactAttempt,
     ConversationStart,
     ReviewStatus,
     Screening,
-    StatusChange,
 )
-from bot.leads.pipeline import PROGRESS, REACHED_OUTCOMES, SCREEN_FAILURE_REASONS
+from bot.leads.pipeline import PROGRESS, SCREEN_FAILURE_REASONS
 
 # The funnel's steps, in order (labels: the coordinator app).
 FUNNEL_STEPS = (
@@ -83,26 +82,23 @@ class WeekCount:
         return f"{year}-W{week:02d}"
 
 
+def wait_bounds(deadline_hours: int) -> list[tuple[float | None, float | None]]:
+    """The ranges of waits the metrics group by, as (after, up to): up to 1 h, 4 h, the deadline, twice it, more."""
+    edges = sorted({1.0, 4.0, float(deadline_hours), 2.0 * deadline_hours})
+    return list(zip([None, *edges], [*edges, None], strict=True))
+
+
 @dataclass(frozen=True)
 class FirstContact:
-    """How long leads with contact details waited for the team's first contact attempt."""
+    """How long leads with contact details waited for the team's first contact attempt (counted by the database)."""
 
     deadline_hours: int
-    hours: tuple[float, ...]  # per lead tried at least once: first attempt − completed, sorted
+    tried: int  # leads tried at least once
+    within_deadline: int  # ...whose first attempt came within the deadline (exactly on it is in time)
+    median_hours: float | None  # the median wait, None when nobody was tried
+    bucket_counts: tuple[int, ...]  # leads per range of wait_bounds(deadline_hours)
     waiting: int  # new, with contact details, never tried
     overdue: int  # ...of which past the deadline
-
-    @property
-    def tried(self) -> int:
-        return len(self.hours)
-
-    @property
-    def median_hours(self) -> float | None:
-        return statistics.median(self.hours) if self.hours else None
-
-    @property
-    def within_deadline(self) -> int:
-        return sum(1 for h in self.hours if h <= self.deadline_hours)  # exactly on the deadline is in time
 
     @property
     def within_rate(self) -> float | None:
@@ -110,14 +106,8 @@ class FirstContact:
 
     def buckets(self) -> list[tuple[float | None, float | None, int]]:
         """The waits grouped as (after, up to, leads): up to 1 h, 4 h, the deadline, twice the deadline, more."""
-        edges = sorted({1.0, 4.0, float(self.deadline_hours), 2.0 * self.deadline_hours})
-        bounds: list[tuple[float | None, float | None]] = [
-            (low, high) for low, high in zip([None, *edges], [*edges, None], strict=True)
-        ]
-        return [
-            (low, high, sum(1 for h in self.hours if (low is None or h > low) and (high is None or h <= high)))
-            for low, high in bounds
-        ]
+        counts = self.bucket_counts or (0,) * len(wait_bounds(self.deadline_hours))
+        return [(low, high, count) for (low, high), count in zip(wait_bounds(self.deadline_hours), counts, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -165,13 +155,15 @@ class Metrics(StoreBase):
         mondays = [last - timedelta(weeks=weeks - 1 - n) for n in range(weeks + 1)]  # and the next Monday
         bounds = [datetime.combine(day, time(), tzinfo=zone).astimezone(timezone.utc) for day in mondays]
         week = case(*[(Screening.completed_at >= bounds[n], n) for n in reversed(range(weeks))], else_=-1)
-        contact = Contact.screening_id.is_not(None)
+        contact = Screening.has_contact.is_(True)
         counts = {mondays[n]: [0, 0] for n in range(weeks)}
         with self._reading("counting leads per week") as session:
             rows = session.execute(
                 select(week.label("week"), contact.label("contact"), func.count())
-                .select_from(Screening).outerjoin(Contact, Contact.screening_id == Screening.id)
-                .where(Screening.completed_at.is_not(None), Screening.completed_at >= bounds[0],
+                .select_from(Screening)
+                # has_contact IN (both): lets the database count from the (has_contact, completed_at) index alone
+                .where(Screening.has_contact.in_((True, False)),
+                       Screening.completed_at.is_not(None), Screening.completed_at >= bounds[0],
                        Screening.completed_at < bounds[weeks])  # a lead completed after this week: outside
                 .group_by(week, contact)
             ).all()
@@ -183,27 +175,44 @@ class Metrics(StoreBase):
     def first_contact(self, now: datetime, deadline_hours: int) -> FirstContact:
         """Time from completing the prescreen to the first contact attempt, for leads with contact details.
 
-        The database works out each wait (in seconds, to the millisecond) and counts who is waiting.
+        The database works out each wait (in seconds, to the millisecond), counts them per range and
+        finds the median's one or two middle waits, so no wait is read one by one. An attempt logged as
+        before the prescreen ended (a clock off) counts as immediate.
         """
         with self._reading("measuring time to first contact") as session:
-            leads = (  # the first attempt as stored on the screening (bot/leads/lead_facts.py)
+            leads = (  # contact details and the first attempt as stored on the screening (bot/leads/lead_facts.py)
                 select(Screening.completed_at.label("completed"), Screening.review_status.label("status"),
                        Screening.first_attempt_at.label("first"))
-                .join(Contact, Contact.screening_id == Screening.id)
-                .where(Screening.completed_at.is_not(None))
+                .where(Screening.has_contact.is_(True), Screening.completed_at.is_not(None))
                 .subquery()
             )
-            waits = session.execute(
-                select(seconds_between(session, leads.c.first, leads.c.completed)).where(leads.c.first.is_not(None))
-            ).scalars().all()
+            # Each wait worked out once (MATERIALIZED: not once per figure that reads it).
+            waits = (select(seconds_between(session, leads.c.first, leads.c.completed).label("seconds"))
+                     .where(leads.c.first.is_not(None)).cte("waits").prefix_with("MATERIALIZED"))
+            wait = waits.c.seconds
+
+            def total(condition: Any) -> Any:
+                return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+            bounds = wait_bounds(deadline_hours)
+            row = session.execute(select(
+                func.count(), total(wait <= deadline_hours * 3600),
+                *(total(and_(*([wait > low * 3600] if low is not None else []),
+                               *([wait <= high * 3600] if high is not None else [])))
+                  for low, high in bounds),
+            ).select_from(waits)).one()
+            tried = int(row[0])
+            middle = session.execute(
+                select(wait).order_by(wait).offset((tried - 1) // 2).limit(2 - tried % 2)
+            ).scalars().all() if tried else []
             cut = as_utc(now) - timedelta(hours=deadline_hours)  # pipeline.is_overdue: past completed + deadline
             waiting, overdue = session.execute(
                 select(func.count(), func.coalesce(func.sum(case((leads.c.completed < cut, 1), else_=0)), 0))
                 .where(leads.c.first.is_(None), leads.c.status == ReviewStatus.NEW.value)
             ).one()
-        # An attempt logged as before the prescreen ended (a clock off) counts as immediate.
-        hours = sorted(max(0.0, float(seconds)) / 3600 for seconds in waits)
-        return FirstContact(deadline_hours, tuple(hours), int(waiting), int(overdue))
+        median = (statistics.mean(max(0.0, float(seconds)) for seconds in middle) / 3600) if middle else None
+        return FirstContact(deadline_hours, tried, int(row[1]), median, tuple(int(count) for count in row[2:]),
+                            int(waiting), int(overdue))
 
     def pipeline_funnel(self) -> list[tuple[str, int]]:
         """Leads at each step of FUNNEL_STEPS, from the first message to enrolment."""
@@ -212,13 +221,10 @@ class Metrics(StoreBase):
                 return session.execute(select(func.count(Screening.id)).where(*conditions)).scalar_one()
 
             counts = {
-                "started": session.execute(select(func.count(ConversationStart.id))).scalar_one(),
-                "consented": count(),
+                "started": session.execute(select(func.count()).select_from(ConversationStart)).scalar_one(),
+                "consented": session.execute(select(func.count()).select_from(Screening)).scalar_one(),
                 "completed": count(Screening.completed_at.is_not(None)),
-                "left_contact": session.execute(
-                    select(func.count(Contact.screening_id)).join(Screening, Screening.id == Contact.screening_id)
-                    .where(Screening.completed_at.is_not(None))
-                ).scalar_one(),
+                "left_contact": count(Screening.completed_at.is_not(None), Screening.has_contact.is_(True)),
                 **progress_counts(session),
             }
         return [(step, counts[step]) for step in FUNNEL_STEPS]
@@ -227,8 +233,8 @@ class Metrics(StoreBase):
         """(channel, completed prescreens, of which with contact details), web first."""
         with self._reading("counting leads per channel") as session:
             rows = session.execute(
-                select(Screening.channel, func.count(Screening.id), func.count(Contact.screening_id))
-                .outerjoin(Contact, Contact.screening_id == Screening.id)
+                select(Screening.channel, func.count(Screening.id),
+                       func.coalesce(func.sum(case((Screening.has_contact.is_(True), 1), else_=0)), 0))
                 .where(Screening.completed_at.is_not(None)).group_by(Screening.channel)).all()
         counts = {channel: (int(done), int(with_contact)) for channel, done, with_contact in rows}
         return [(channel, *counts.get(channel, (0, 0))) for channel in CHANNELS] + \
@@ -272,30 +278,17 @@ def progress_counts(session: Session) -> dict[str, int]:
     """Completed leads that reached each step of STEP_STATUS, by their current status, their status
     history, or (for "contacted") a contact attempt that reached the patient.
 
-    As `furthest_steps` for each lead, in SQL: the furthest step of its current status and history,
-    a reached attempt counting as "contacted"; then how many leads got at least that far.
+    As `furthest_steps` for each lead: the furthest step of its current status and history, a reached
+    attempt counting as "contacted", is stored on the screening and kept current by every write that
+    changes it (bot/leads/lead_facts.py); the database counts the leads per step through an index.
     """
-    completed = Screening.completed_at.is_not(None)
-    later_steps = PROGRESS[1:]
-
-    def step(column: Any) -> Any:
-        return case({status: PROGRESS.index(status) for status in later_steps}, value=column, else_=-1)
-
     contacted_index = PROGRESS.index(ReviewStatus.CONTACTED.value)
-    steps = union_all(
-        select(Screening.id.label("lead"), step(Screening.review_status).label("step"))
-        .where(completed, Screening.review_status.in_(later_steps)),
-        select(StatusChange.screening_id, step(StatusChange.status))
-        .join(Screening, Screening.id == StatusChange.screening_id)
-        .where(completed, StatusChange.status.in_(later_steps)),
-        select(ContactAttempt.screening_id, literal(contacted_index))
-        .join(Screening, Screening.id == ContactAttempt.screening_id)
-        .where(completed, ContactAttempt.outcome.in_(REACHED_OUTCOMES)),
-    ).subquery()
-    furthest = select(steps.c.lead, func.max(steps.c.step).label("furthest")).group_by(steps.c.lead).subquery()
+    per_step = dict(session.execute(
+        select(Screening.furthest_step, func.count())
+        .where(Screening.furthest_step >= contacted_index, Screening.completed_at.is_not(None))
+        .group_by(Screening.furthest_step)
+    ).all())
     names = ["contacted", *STEP_STATUS]
     indexes = [contacted_index, *(PROGRESS.index(status) for status in STEP_STATUS.values())]
-    row = session.execute(select(*[
-        func.coalesce(func.sum(case((furthest.c.furthest >= index, 1), else_=0)), 0) for index in indexes
-    ])).one()
-    return {name: int(count) for name, count in zip(names, row, strict=True)}
+    return {name: sum(count for step, count in per_step.items() if step >= index)
+            for name, index in zip(names, indexes, strict=True)}

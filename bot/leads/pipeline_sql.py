@@ -128,7 +128,8 @@ def level_hint(level: Urgency, clock: Clock) -> Any:
     """A condition that every completed screening at `level` meets (not enough on its own)."""
     contact = Screening.has_contact.is_(True)
     return {
-        Urgency.OVERDUE: and_(Screening.review_status == NEW, contact, Screening.completed_at < clock.deadline_cut),
+        Urgency.OVERDUE: and_(Screening.review_status == NEW, contact, Screening.first_attempt_at.is_(None),
+                              Screening.completed_at < clock.deadline_cut),
         Urgency.CALLBACK_DUE: Screening.callback_at <= clock.utc_now,
         Urgency.VISIT_PASSED: Screening.review_status == ReviewStatus.VISIT_BOOKED.value,
         Urgency.NEW: and_(Screening.review_status == NEW, contact),

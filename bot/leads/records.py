@@ -65,6 +65,18 @@ class LeadRecord:
     visit_at: datetime | None = None
     screen_failure_reason: str | None = None
     failed_criteria: list[str] = field(default_factory=list)
+    # Leads per verdict of its criteria, when the list read only these counts, not the criteria themselves.
+    counted_verdicts: dict[str, int] | None = None
+
+    @property
+    def verdict_counts(self) -> dict[str, int]:
+        """How many of the lead's criteria have each verdict (the list's "open items")."""
+        if self.counted_verdicts is not None:
+            return self.counted_verdicts
+        counts: dict[str, int] = {}
+        for criterion in self.criteria:
+            counts[criterion["verdict"]] = counts.get(criterion["verdict"], 0) + 1
+        return counts
 
     @property
     def first_attempt_at(self) -> datetime | None:
@@ -143,7 +155,7 @@ class LeadQuery:
 
     `completed_from` is inclusive and `completed_before` exclusive; both timezone-aware.
     `search` matches a reference code, a phone number or email (through the blind indexes),
-    or part of a name (names are decrypted in memory: they have no index).
+    or part of a name (through the blind index of its letters: bot/leads/name_search.py).
     """
 
     provisional_status: Status | str | None = None

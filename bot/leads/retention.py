@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, func, select, update
 
-from bot.leads import lead_facts
+from bot.leads import lead_facts, name_search
 from bot.leads.crypto import FieldCipher
 from bot.leads.erasure import TrackerStoreError, erase_tracker_events
 from bot.leads.models import (
@@ -135,7 +135,9 @@ def rotate_keys(store: LeadStore, cipher: FieldCipher) -> int:
             other.phone_index = cipher.blind_index(other_phone)
             other.email_index = cipher.blind_index(other_email)
             count += 1
+        names: dict[int, str] = {}
         for contact in session.execute(select(Contact)).scalars():
+            names[contact.screening_id] = cipher.decrypt(contact.name_encrypted) or ""
             phone = cipher.decrypt(contact.phone_encrypted)
             email = cipher.decrypt(contact.email_encrypted)
             contact.name_encrypted = cipher.rotate(contact.name_encrypted)
@@ -148,6 +150,8 @@ def rotate_keys(store: LeadStore, cipher: FieldCipher) -> int:
             contact.email_index = cipher.blind_index(email)
             contact.wechat_index = cipher.blind_index(wechat)
             count += 1
+        session.flush()
+        name_search.rebuild(session, cipher, names)  # the name search's hashes, under the new key
         openids = rotate_channel_keys(session, cipher)  # the WeChat channel's OpenIDs, queue and token
         session.add(AuditEntry(actor="cli", action="rotate_keys", detail=f"{count} contacts, {openids} WeChat ids"))
     return count

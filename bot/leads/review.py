@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.leads import lead_facts
 from bot.leads.base import StoreBase
 from bot.leads.errors import LeadNotFound
 from bot.leads.models import (
@@ -71,6 +72,8 @@ class ReviewDecisions(StoreBase):
             if reason:
                 detail += f", reason {reason}" + (f" ({failed})" if failed else "")
             session.add(AuditEntry(actor=actor, action="set_status", screening_id=lead_id, detail=detail))
+            session.flush()
+            lead_facts.refresh(session, [lead_id])  # the furthest step the funnel counts
 
     def override_criterion(self, lead_id: int, check_id: str, verdict: Verdict | str, reason: str, actor: str) -> None:
         """Replace the bot's verdict on one criterion with the coordinator's, with a reason."""

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.languages import known_language
-from bot.leads import lead_facts
+from bot.leads import lead_facts, name_search
 from bot.leads.base import StoreBase
 from bot.leads.errors import StoreError
 from bot.leads.models import (
@@ -197,6 +197,7 @@ class ScreeningWrites(StoreBase):
             row.name_group = name_group(contact.name)
             session.add(row)
             session.flush()
+            name_search.write(session, cipher, screening.id, contact.name)
             lead_facts.refresh(session, [screening.id])
 
     def erase_conversation(self, conversation_id: str, actor: str = "patient", detail: str = "withdrawn") -> bool:

@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, noload, selectinload
 from sqlalchemy.sql import Select
 
-from bot.leads import lead_facts
+from bot.leads import lead_facts, name_search
 from bot.leads import pipeline_sql as rules
 from bot.leads.base import StoreBase
 from bot.leads.errors import LeadNotFound
@@ -65,6 +65,21 @@ def phone_variants(text: str) -> set[str]:
     return variants
 
 
+# The attention filters as the urgency levels they mean: "overdue" is pipeline.is_overdue, which only an
+# OVERDUE lead is; "action" is pipeline.needs_action, defined as urgency up to VISIT_PASSED.
+_ATTENTION_LEVELS: dict[str, tuple[Urgency, ...]] = {
+    "overdue": (Urgency.OVERDUE,),
+    "action": (Urgency.OVERDUE, Urgency.CALLBACK_DUE, Urgency.VISIT_PASSED),
+}
+
+
+def _could_be_name(text: str) -> bool:
+    """Whether a search text may be part of a name: letters, no digit (codes, numbers), no e-mail address,
+    not a whole reference code."""
+    return (any(ch.isalpha() for ch in text) and not any(ch.isdigit() for ch in text)
+            and "@" not in text and normalise_reference_code(text) is None)
+
+
 def _value(status: Status | ReviewStatus | str | None) -> str | None:
     """A status as stored (enums and their string values are both accepted)."""
     return status.value if isinstance(status, (Status, ReviewStatus)) else status
@@ -113,26 +128,35 @@ class LeadSearch(StoreBase):
                 raise LeadNotFound(f"no lead {text!r}")
             return lead_record(screening, self.cipher)
 
-    def search_leads(self, query: LeadQuery, page: int = 1, per_page: int = 25, full: bool = True) -> LeadPage:
+    def search_leads(self, query: LeadQuery, page: int = 1, per_page: int = 25, full: bool = True,
+                     criteria: bool = True) -> LeadPage:
         """One page of completed screenings matching `query` (contact details decrypted).
 
         The database filters, counts, sorts and cuts the page (the pipeline's rules as SQL:
         bot/leads/pipeline_sql.py); only the page's leads are read. `full=False` leaves out what the
-        list does not show (answers, their corrections, the patient's questions, status history).
+        list does not show (answers, their corrections, the patient's questions, status history);
+        `criteria=False` reads only how many criteria have each verdict (LeadRecord.verdict_counts).
         """
         per_page = max(1, per_page)
-        self._fill_name_groups(query)
+        self._fill_name_groups(query, "searching leads")
         with self._reading("searching leads") as session:
-            conditions = self._conditions(session, query)
-            total = session.execute(select(func.count(Screening.id)).where(*conditions)).scalar_one()
+            base = self._conditions(session, query, attention=False)
+            levels = _ATTENTION_LEVELS.get(query.attention)
+            if levels is not None:  # what needs attention is the leads at these urgency levels: counted per level
+                clock = self._clock(query)
+                total = sum(session.execute(select(func.count(Screening.id)).where(
+                    *base, *rules.at_level(level, clock))).scalar_one() for level in levels)
+            else:
+                total = session.execute(select(func.count(Screening.id)).where(*base)).scalar_one()
             pages = max(1, math.ceil(total / per_page))
             page = min(max(1, page), pages)
-            shown = self._ordered_ids(session, query, conditions, (page - 1) * per_page, per_page)
-            return LeadPage(self._records(session, shown, full), total, page, per_page)
+            shown = self._ordered_ids(session, query, [*base, *self._attention(query)], (page - 1) * per_page,
+                                      per_page, base)
+            return LeadPage(self._records(session, shown, full, criteria), total, page, per_page)
 
     def find_leads(self, query: LeadQuery) -> list[LeadRecord]:
         """Every completed screening matching `query`, in its order (for exports)."""
-        self._fill_name_groups(query)
+        self._fill_name_groups(query, "finding leads")
         with self._reading("finding leads") as session:
             return self._records(session, self.matching_ids(query, session))
 
@@ -186,13 +210,13 @@ class LeadSearch(StoreBase):
     def matching_ids(self, query: LeadQuery, session: Session | None = None) -> list[int]:
         """Ids of the completed screenings that match `query`, in its order."""
         if session is None:
-            self._fill_name_groups(query)
+            self._fill_name_groups(query, "finding leads")
             with self._reading("finding leads") as own:
                 return self.matching_ids(query, own)
         return self._ordered_ids(session, query, self._conditions(session, query))
 
-    def _conditions(self, session: Session, query: LeadQuery) -> list[Any]:
-        """The WHERE of `query`: its filters, its search, and what needs action (as SQL)."""
+    def _conditions(self, session: Session, query: LeadQuery, attention: bool = True) -> list[Any]:
+        """The WHERE of `query`: its filters, its search, and (unless `attention` is False) what needs action."""
         conditions: list[Any] = [Screening.completed_at.is_not(None)]
         if query.provisional_status:
             conditions.append(Screening.provisional_status == _value(query.provisional_status))
@@ -205,25 +229,35 @@ class LeadSearch(StoreBase):
         text = " ".join(query.search.split())
         if text:
             conditions.append(Screening.id.in_(self._search_ids(session, text, conditions)))
+        return [*conditions, *self._attention(query)] if attention else conditions
+
+    def _attention(self, query: LeadQuery) -> list[Any]:
+        """What needs action, as SQL: each rule with the hints of its urgency levels, which the indexes can
+        find (pipeline_sql.py)."""
         clock = self._clock(query)
-        # With each rule, the hints of its urgency levels, which the indexes can find (pipeline_sql.py).
         if query.attention == "overdue":
-            conditions += [rules.level_hint(Urgency.OVERDUE, clock), rules.is_overdue(clock)]
-        elif query.attention == "action":
-            levels = (Urgency.OVERDUE, Urgency.CALLBACK_DUE, Urgency.VISIT_PASSED)
-            conditions += [or_(*(rules.level_hint(level, clock) for level in levels)), rules.needs_action(clock)]
-        return conditions
+            return [rules.level_hint(Urgency.OVERDUE, clock), rules.is_overdue(clock)]
+        if query.attention == "action":
+            levels = _ATTENTION_LEVELS["action"]
+            return [or_(*(rules.level_hint(level, clock) for level in levels)), rules.needs_action(clock)]
+        return []
 
     @staticmethod
     def _clock(query: LeadQuery) -> rules.Clock:
         return rules.Clock(query.now or datetime.now(timezone.utc), query.deadline_hours)
 
     def _ordered_ids(self, session: Session, query: LeadQuery, conditions: Sequence[Any], offset: int = 0,
-                     limit: int | None = None) -> list[int]:
-        """The matching ids in the query's order, from `offset`, at most `limit` of them (None: all)."""
+                     limit: int | None = None, base: Sequence[Any] | None = None) -> list[int]:
+        """The matching ids in the query's order, from `offset`, at most `limit` of them (None: all).
+
+        `base`: the conditions without what needs action, when the caller has them (for "needs action
+        first" with an attention filter, read only at the levels the filter means)."""
         if query.sort == "name":
             return self._by_name(session, conditions, query.descending, offset, limit)
         if query.sort == "needs_action":
+            levels = _ATTENTION_LEVELS.get(query.attention)
+            if levels is not None and base is not None:
+                return self._by_urgency(session, self._clock(query), base, query.descending, offset, limit, levels)
             return self._by_urgency(session, self._clock(query), conditions, query.descending, offset, limit)
         else:
             column = {
@@ -239,7 +273,7 @@ class LeadSearch(StoreBase):
 
     @staticmethod
     def _by_urgency(session: Session, clock: rules.Clock, conditions: Sequence[Any], descending: bool, offset: int,
-                    limit: int | None) -> list[int]:
+                    limit: int | None, levels: Sequence[Urgency] = rules.LEVELS) -> list[int]:
         """ "Needs action first": most pressing first; among equals the older lead (lower id) first.
 
         One urgency level at a time (bot/leads/pipeline_sql.py), counting a level only to skip it, so
@@ -247,7 +281,7 @@ class LeadSearch(StoreBase):
         """
         ids: list[int] = []
         skip = offset
-        for level in reversed(rules.LEVELS) if descending else rules.LEVELS:
+        for level in reversed(levels) if descending else levels:
             if limit is not None and len(ids) >= limit:
                 break
             where = [*conditions, *rules.at_level(level, clock)]
@@ -309,23 +343,26 @@ class LeadSearch(StoreBase):
             ids += list(session.execute(unnamed).scalars())
         return ids
 
-    def _fill_name_groups(self, query: LeadQuery) -> None:
-        """Name groups missing after migration 0009 (it has no key), computed once, before a sort by name."""
-        if query.sort != "name" or self.cipher is None:
+    def _fill_name_groups(self, query: LeadQuery, what: str) -> None:
+        """Name facts (sort group, search hashes) missing after migrations 0009 and 0010 (they have no key),
+        computed once, before a sort by name or a search that may be for part of a name."""
+        if self.cipher is None or (query.sort != "name" and not _could_be_name(" ".join(query.search.split()))):
             return
-        with self._reading("checking name groups") as session:
+        with self._reading(what) as session:  # a failure names what the coordinator asked for
             missing = session.execute(
                 select(Contact.screening_id).where(Contact.name_group.is_(None)).limit(1)
             ).first()
         if missing is not None:
-            with self._transaction("computing name sort groups") as session:
+            with self._transaction(what) as session:
                 lead_facts.fill_name_groups(session, self.cipher)
 
     def _search_ids(self, session: Session, text: str, conditions: Sequence[Any]) -> list[int]:
-        matches: list[Any] = []
+        found: set[int] = set()
         code = reference_code_fragment(text)
         if code is not None:
-            matches.append(Screening.reference_code.contains(code, autoescape=True))
+            found |= set(session.execute(select(Screening.id).where(
+                *conditions, Screening.reference_code.contains(code, autoescape=True))).scalars())
+        matches: list[Any] = []  # on the contact's indexes: found from the contacts, not from every screening
         if self.cipher is not None:
             if "@" in text:
                 matches.append(Contact.email_index == self.cipher.blind_index(text))
@@ -334,34 +371,50 @@ class LeadSearch(StoreBase):
                 matches.append(Contact.phone_index.in_(phones))
             if _WECHAT_ID.fullmatch(text):
                 matches.append(Contact.wechat_index == self.cipher.blind_index(text))
-        found: set[int] = set()
         if matches:
             found |= set(session.execute(
-                select(Screening.id).outerjoin(Contact, Contact.screening_id == Screening.id)
+                select(Screening.id).join(Contact, Contact.screening_id == Screening.id)
                 .where(*conditions, or_(*matches))
             ).scalars())
-        # Part of a name: every name is decrypted (they have no index), so not for what cannot be in a
-        # name: a whole reference code, anything with a digit (codes, numbers) or an e-mail address.
-        could_be_name = (any(ch.isalpha() for ch in text) and not any(ch.isdigit() for ch in text)
-                         and "@" not in text and normalise_reference_code(text) is None)
-        if self.cipher is not None and could_be_name:
-            wanted = text.casefold()
+        # Part of a name: the blind index of its letters and pairs of letters (bot/leads/name_search.py)
+        # gives the few names that may contain the text; only those are decrypted and checked. Not for
+        # what cannot be in a name: a whole reference code, anything with a digit or an e-mail address.
+        likely = name_search.candidates(self.cipher, text) if self.cipher is not None and _could_be_name(text) \
+            else None
+        if likely is not None and name_search.exact(text):
+            found |= set(session.execute(select(Screening.id).where(*conditions, Screening.id.in_(likely))).scalars())
+        elif self.cipher is not None and likely is not None:
+            wanted = name_search.normalise(text)
             rows = session.execute(
-                select(Contact.screening_id, Contact.name_encrypted).join(Screening).where(*conditions)
+                select(Contact.screening_id, Contact.name_encrypted).join(Screening)
+                .where(*conditions, Contact.screening_id.in_(likely))
             ).all()
             found |= {
                 row.screening_id for row in rows
-                if wanted in " ".join(decrypt_name(self.cipher, row.name_encrypted).split()).casefold()
+                if wanted in name_search.normalise(decrypt_name(self.cipher, row.name_encrypted))
             }
         return sorted(found)
 
-    def _records(self, session: Session, ids: Sequence[int], full: bool = True) -> list[LeadRecord]:
+    def _records(self, session: Session, ids: Sequence[int], full: bool = True,
+                 criteria: bool = True) -> list[LeadRecord]:
         if not ids:
             return []
         query = self._query() if full else select(Screening).options(
-            selectinload(Screening.results), selectinload(Screening.contact), selectinload(Screening.contact_attempts),
+            selectinload(Screening.results) if criteria else noload(Screening.results),
+            selectinload(Screening.contact), selectinload(Screening.contact_attempts),
             *(noload(relation) for relation in (Screening.answers, Screening.status_changes, Screening.answer_events,
                                                 Screening.side_questions)),
         )
         by_id = {s.id: s for s in session.execute(query.where(Screening.id.in_(list(ids)))).scalars()}
-        return [lead_record(by_id[i], self.cipher) for i in ids if i in by_id]
+        records = [lead_record(by_id[i], self.cipher) for i in ids if i in by_id]
+        if not criteria and not full:
+            counts: dict[int, dict[str, int]] = {record.id: {} for record in records}
+            for lead, verdict, count in session.execute(
+                select(CriterionResultRow.screening_id, CriterionResultRow.verdict, func.count())
+                .where(CriterionResultRow.screening_id.in_(list(counts)))
+                .group_by(CriterionResultRow.screening_id, CriterionResultRow.verdict)
+            ):
+                counts[lead][verdict] = count
+            for record in records:
+                record.counted_verdicts = counts[record.id]
+        return records

@@ -142,30 +142,32 @@ class Statistics(StoreBase):
         ).subquery()
         overrides = _numbered_overrides()
         with self._reading("counting agreement") as session:
-            leads = [lead for (lead,) in session.execute(select(decisions.c.lead))]
-            reviewed = 0
-            for start in range(0, len(leads), 5000):  # through the results' screening_id index
-                reviewed += session.execute(select(func.count(CriterionResultRow.id)).where(
-                    CriterionResultRow.screening_id.in_(leads[start:start + 5000]))).scalar_one()
+            # Both counts by the database: the reviewed leads, and their verdicts through the results'
+            # screening_id index (no lead id read into Python).
+            leads, reviewed = session.execute(select(
+                select(func.count()).select_from(decisions).scalar_subquery(),
+                select(func.count()).select_from(CriterionResultRow)
+                .where(CriterionResultRow.screening_id.in_(select(decisions.c.lead))).scalar_subquery(),
+            )).one()
             overridden = session.execute(
                 select(func.count()).select_from(overrides)
                 .join(CriterionResultRow, and_(CriterionResultRow.screening_id == overrides.c.lead,
                                                CriterionResultRow.check_id == overrides.c.check_id))
                 .where(overrides.c.n == 1, overrides.c.verdict != CriterionResultRow.verdict)
             ).scalar_one()
-        return AgreementSummary(len(leads), reviewed, overridden)
+        return AgreementSummary(int(leads), int(reviewed), overridden)
 
     def funnel(self) -> dict[str, int]:
         """Counts for the lead list's funnel: started, consented, completed, one per provisional status,
         then the steps of the way to enrolment as the metrics page counts them (bot/leads/metrics.py):
         contacted, confirmed (eligible on the records), visit_booked, study_consented, enrolled."""
         with self._reading("counting the funnel") as session:
-            consented, completed = session.execute(
-                select(func.count(Screening.id), func.count(Screening.completed_at))).one()
+            # count(*) of a whole table: the database's own row count, no scan (SQLite's btree count).
             counts = {
-                "started": session.execute(select(func.count(ConversationStart.id))).scalar_one(),
-                "consented": consented,
-                "completed": completed,
+                "started": session.execute(select(func.count()).select_from(ConversationStart)).scalar_one(),
+                "consented": session.execute(select(func.count()).select_from(Screening)).scalar_one(),
+                "completed": session.execute(select(func.count()).select_from(Screening)
+                                             .where(Screening.completed_at.is_not(None))).scalar_one(),
             }
             by_status = dict(session.execute(  # one pass over the provisional status index
                 select(Screening.provisional_status, func.count()).group_by(Screening.provisional_status)).all())

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from bot.leads import pipeline_sql as rules
 from bot.leads.database import Database
-from bot.leads.models import Contact, ContactAttempt, Notification, NotificationAttempt, ReviewStatus, Screening
-from bot.leads.pipeline import OPEN_STATUSES, LeadState, as_utc, callback_due, is_overdue
+from bot.leads.models import Contact, Notification, NotificationAttempt, Screening
+from bot.leads.pipeline import OPEN_STATUSES, Urgency, as_utc
 from bot.notify.config import NotifyConfig
 from bot.notify.messages import DigestLeads, LeadRef, Message
 
@@ -176,61 +177,49 @@ def last_digest_at(database: Database) -> datetime | None:
 
 def digest_leads(database: Database, config: NotifyConfig, since: datetime, now: datetime) -> DigestLeads:
     """New leads since the last digest; leads past the contact deadline and call-backs due by the end of
-    today, as the pipeline's rules (bot.leads.pipeline) define them."""
+    today, as the pipeline's rules (bot.leads.pipeline) define them.
+
+    The database picks the overdue leads and the call-backs due with the same rules written as SQL
+    (bot/leads/pipeline_sql.py, tested to agree with the Python ones), so only those leads are read.
+    """
     new = _lead_refs(database, Screening.completed_at > since, Screening.completed_at <= now)
     local_now = now.astimezone(config.timezone)
     tomorrow = datetime.combine(local_now.date() + timedelta(days=1), time(0), tzinfo=config.timezone)
     end_of_today = tomorrow - timedelta(microseconds=1)
-    overdue, callbacks = [], []
-    for lead, state in _open_leads(database):
-        if is_overdue(state, now, config.deadline_hours):
-            overdue.append(lead)
-        if callback_due(state, end_of_today):
-            callbacks.append(lead)
+    clock, by_tonight = rules.Clock(now, config.deadline_hours), rules.Clock(end_of_today, config.deadline_hours)
+    overdue = _open_leads(database, rules.level_hint(Urgency.OVERDUE, clock), rules.is_overdue(clock))
+    callbacks = _open_leads(database, rules.callback_due(by_tonight))
     callbacks.sort(key=lambda lead: (lead.callback_at or lead.completed_at, lead.screening_id))
     return DigestLeads(new, overdue, callbacks)
 
 
 def overdue_count(database: Database, deadline_hours: int, now: datetime) -> int:
     """Leads past the contact deadline with no contact attempt (the digest's and the lead list's rule)."""
-    return sum(is_overdue(state, now, deadline_hours) for _, state in _open_leads(database))
+    clock = rules.Clock(now, deadline_hours)
+    with database.session() as session:
+        return int(session.execute(
+            select(func.count(Screening.id)).where(Screening.completed_at.is_not(None), *_with_contact(),
+                                                   rules.level_hint(Urgency.OVERDUE, clock), rules.is_overdue(clock))
+        ).scalar_one())
 
 
-def _open_leads(database: Database) -> list[tuple[LeadRef, LeadState]]:
-    """Open leads with contact details that are new or have a call-back set, oldest first, with what the
-    deadline and call-back rules read."""
+def _with_contact() -> list[object]:
+    """Open leads with contact details (the stored fact: a phone, an e-mail or a WeChat ID; bot/leads/lead_facts.py)."""
+    return [Screening.has_contact.is_(True), Screening.review_status.in_(OPEN_STATUSES)]
+
+
+def _open_leads(database: Database, *conditions: object) -> list[LeadRef]:
+    """Open completed leads with contact details matching the conditions, oldest first."""
     query = (
-        select(
-            Screening.id, Screening.reference_code, Screening.provisional_status, Screening.completed_at,
-            Screening.review_status, Screening.callback_at, Screening.visit_at,
-            select(func.min(ContactAttempt.at)).where(ContactAttempt.screening_id == Screening.id)
-            .scalar_subquery().label("first_attempt_at"),
-            select(func.max(ContactAttempt.at)).where(ContactAttempt.screening_id == Screening.id)
-            .scalar_subquery().label("last_attempt_at"),
-        )
-        .join(Contact, Contact.screening_id == Screening.id)
-        .where(
-            Screening.completed_at.is_not(None),
-            Screening.review_status.in_(OPEN_STATUSES),
-            or_(Screening.review_status == ReviewStatus.NEW.value, Screening.callback_at.is_not(None)),
-        )
+        select(Screening.id, Screening.reference_code, Screening.provisional_status, Screening.completed_at,
+               Screening.callback_at)
+        .where(Screening.completed_at.is_not(None), *_with_contact(), *conditions)
         .order_by(Screening.completed_at, Screening.id)
     )
     with database.session() as session:
         rows = session.execute(query).all()
-    return [
-        (
-            LeadRef(row.id, row.reference_code or f"#{row.id}", row.provisional_status or "",
-                    aware(row.completed_at), as_utc(row.callback_at)),
-            LeadState(
-                review_status=row.review_status, completed_at=aware(row.completed_at), has_contact=True,
-                first_attempt_at=as_utc(row.first_attempt_at),
-                last_attempt_at=as_utc(row.last_attempt_at),
-                callback_at=as_utc(row.callback_at), visit_at=as_utc(row.visit_at),
-            ),
-        )
-        for row in rows
-    ]
+    return [LeadRef(row.id, row.reference_code or f"#{row.id}", row.provisional_status or "",
+                    aware(row.completed_at), as_utc(row.callback_at)) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,8 @@ def metrics_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 session.execute(update(Screening).where(Screening.id == lead).values(
                     review_status=statuses[-1], screen_failure_reason="exclusion_met" if n == 4 else None,
                     failed_criteria="lung_disease" if n == 4 else ""))
+                session.flush()
+                lead_facts.refresh(session, [lead])  # as the store's set_review_status keeps the furthest step
     server = AppServer(app)
     yield server.url
     server.stop()

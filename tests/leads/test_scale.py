@@ -103,6 +103,63 @@ def test_migration_0009_computes_the_facts_of_existing_leads(database_url: str) 
         engine.dispose()
 
 
+def furthest(store: LeadStore, lead: int) -> int:
+    with store.database.session() as session:
+        assert lead_facts.stale(session) == []
+        return int(session.execute(select(Screening.furthest_step).where(Screening.id == lead)).scalar_one())
+
+
+def test_the_furthest_step_follows_status_changes_and_attempts(store: LeadStore) -> None:
+    """The funnel's stored step (0010): the furthest of the status now, the history and a reached attempt."""
+    lead = seed_lead(store, "conv-li", ContactDetails("Li Wei", "+8613812345678"), completed_at=NOW - timedelta(days=3))
+    assert furthest(store, lead) == -1
+    store.log_contact_attempt(lead, NOW - timedelta(days=2), "phone", "no_answer", "", "alice", now=NOW)
+    assert furthest(store, lead) == -1
+    store.log_contact_attempt(lead, NOW - timedelta(days=1), "phone", "reached", "", "alice", now=NOW)
+    assert furthest(store, lead) == 1  # contacted (the attempt set the status too)
+    store.set_review_status(lead, "visit_booked", "", "alice", visit_at=NOW + timedelta(days=3))
+    assert furthest(store, lead) == 3
+    store.set_review_status(lead, "rejected", "", "alice", screen_failure_reason="exclusion_met")
+    assert furthest(store, lead) == 3  # a lead found not eligible after booking still reached "visit booked"
+    other = seed_lead(store, "conv-wang", ContactDetails("Wang Fang", "+8613812345679"))
+    store.log_contact_attempt(other, NOW - timedelta(hours=1), "phone", "declined", "", "alice", now=NOW)
+    assert furthest(store, other) == 1  # declined: on the line, so contacted, now not interested
+    with store.database.transaction() as session:
+        session.execute(update(Screening).values(furthest_step=-1))
+    with store.database.transaction() as session:
+        assert lead_facts.stale(session) == [lead, other]
+        lead_facts.refresh_all(session)
+    assert furthest(store, lead) == 3
+
+
+def test_migration_0010_computes_the_furthest_step_as_the_store_does(store: LeadStore, database_url: str) -> None:
+    """Leads at every kind of history, then the database taken back to 0009 and up again: the same steps."""
+    leads = []
+    for n, (statuses, outcome) in enumerate([((), None), ((), "no_answer"), ((), "reached"), (("confirmed",), None),
+                                             (("contacted", "confirmed", "visit_booked", "rejected"), None),
+                                             (("withdrawn",), "declined"), (("enrolled",), "reached")]):
+        lead = seed_lead(store, f"conv-{n}", ContactDetails("Li Wei", f"+86138123456{n:02d}"),
+                         completed_at=NOW - timedelta(days=3))
+        if outcome:
+            store.log_contact_attempt(lead, NOW - timedelta(days=2), "phone", outcome, "", "alice", now=NOW)
+        for status in statuses:
+            store.set_review_status(lead, status, "", "alice", visit_at=NOW if status == "visit_booked" else None,
+                                    screen_failure_reason="other" if status == "rejected" else None)
+        leads.append(lead)
+    expected = [furthest(store, lead) for lead in leads]
+    assert expected == [-1, -1, 1, 2, 3, 1, 5]
+    store.database.engine.dispose()
+    command.downgrade(alembic_config(database_url), "0009_scale")
+    upgrade(database_url)
+    assert [furthest(store, lead) for lead in leads] == expected
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
 NAMES = ["Zhang Wei", "anna", "Anna", "王芳", "李娜", "王秀英", "Émile", "bob", "Bob", "", "张伟", "ṡam", "Åsa", "zoë"]
 
 

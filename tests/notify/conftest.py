@@ -20,6 +20,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import update
 
+from bot.leads import lead_facts
 from bot.leads.models import ContactAttempt, Screening
 from bot.leads.store import ContactDetails, LeadStore
 from bot.notify.config import NotifyConfig, notify_config
@@ -193,10 +194,12 @@ def personal_data() -> list[str]:
 
 def log_attempt(store: LeadStore, lead_id: int, at: datetime, outcome: str = "no_answer", note: str = "",
                 channel: str = "phone") -> None:
-    """A contact attempt row, as the lead page will write it (the store's own method is another change's)."""
+    """A contact attempt row, with the lead's stored facts kept current as the store's log_contact_attempt does."""
     with store.database.transaction() as session:
         session.add(ContactAttempt(screening_id=lead_id, at=at, channel=channel, outcome=outcome, note=note,
                                    actor="alice", recorded_at=at))
+        session.flush()
+        lead_facts.refresh(session, [lead_id])
 
 
 def set_lead(store: LeadStore, lead_id: int, **values: Any) -> None:

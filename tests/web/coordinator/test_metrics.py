@@ -30,6 +30,7 @@ def set_history(store: LeadStore, lead_id: int, *statuses: str, reason: str | No
             session.add(StatusChange(screening_id=lead_id, status=status, note="", actor="alice"))
         session.execute(update(Screening).where(Screening.id == lead_id).values(
             review_status=statuses[-1], screen_failure_reason=reason, failed_criteria=failed))
+        lead_facts.refresh(session, [lead_id])  # as the store's set_review_status keeps the furthest step
 
 
 @pytest.fixture

@@ -31,7 +31,8 @@ def home() -> Response:
 def index() -> str:
     filters = lead_filters(request.args)
     store = services().store
-    page = store.search_leads(filters.query, filters.page, filters.per_page, full=False)  # what the list shows
+    # What the list shows: no answers or history, and of the criteria only how many are open.
+    page = store.search_leads(filters.query, filters.page, filters.per_page, full=False, criteria=False)
     for message in filters.errors:
         flash(message, "error")
     shown = " ".join(str(lead.id) for lead in page.leads) or "-"
