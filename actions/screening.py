@@ -1,4 +1,5 @@
-"""Actions around the forms: start, finish and store a screening, restart, hand off (withdrawal: withdrawal.py)."""
+"""Actions around the forms: start, finish and store a screening, hand off (withdrawal: withdrawal.py; start over:
+start_over.py)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,12 @@ import logging
 from dataclasses import asdict
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.answers import latest_text
-from actions.language import kept_language
 from actions.lead_details import conversation_language, optional_text, shown_text_versions
 from actions.prescreen_form import (
     answers_so_far,
@@ -24,7 +24,7 @@ from actions.prescreen_form import (
 from bot.leads.erasure import ERASE_SLOT
 from bot.leads.reference_codes import new_reference_code
 from bot.leads.store import ContactDetails, StoreError
-from bot.reading import asks_to_start_over, asks_why
+from bot.reading import asks_why
 from bot.settings import get_settings
 from bot.trial.eligibility import Status, evaluate
 
@@ -152,23 +152,6 @@ def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[E
     explain_unreadable(dispatcher, tracker, "utter_default")
     form = tracker.active_loop.get("name") if tracker.active_loop else None
     return [FollowupAction(form)] if form else [FollowupAction("action_listen")]
-
-
-class ActionRestartPrescreen(Action):
-    """Starts over: clears the answers (stored and in the conversation) and introduces the study again."""
-
-    def name(self) -> str:
-        return "action_restart_prescreen"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if not asks_to_start_over(latest_text(tracker)):
-            return not_understood(dispatcher, tracker)
-        try:
-            services.lead_store().erase_conversation(tracker.sender_id, actor="patient-restart")
-        except StoreError:
-            log.warning("restart: earlier answers of conversation %s could not be erased", tracker.sender_id)
-        dispatcher.utter_message(response="utter_restarted")
-        return [ActiveLoop(None), AllSlotsReset(), *kept_language(tracker)]
 
 
 # By whether there is a reference code to quote.

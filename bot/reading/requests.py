@@ -190,6 +190,32 @@ def confirms_withdrawal(text: str) -> bool:
     return bool(_DELETE_IT.search(text)) or asks_to_withdraw(text)
 
 
+# The answer to "Do you want to start over? Your answers so far will be cleared.": only a tap or words that say yes.
+_KEEP_GOING = re.compile(
+    r"\b(?:don'?t|do not|never|no|not)\b.{0,20}\b(?:start|restart|again|over|clear|delete|erase|reset|begin)|"
+    r"\bask\b.{0,30}\bagain\b|\b(?:the|that) (?:last|same) question\b|"
+    r"不要重|别重|不用重|不重|先别|不要从头|别从头|不用从头|不要清|别清|不用清|不想重|继续|接着",
+    re.IGNORECASE,
+)
+_CLEAR_IT = re.compile(r"\b(?:clear|wipe|reset)\b|清掉吧?|清除吧?|清空吧?|重来吧", re.IGNORECASE)
+# [Yes, start over] and the chat page's own "Start over" (asked there first) send "/start_over".
+CONFIRM_START_OVER_PAYLOADS = frozenset({"/start_over", "/affirm"})
+
+
+def confirms_start_over(text: str) -> bool:
+    """ "是", "好的", "yes start again", "重来吧", or the [Yes, start over] button: clear the answers and begin
+    again. Anything else ("no", "继续", "don't start over", a question) keeps everything."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if text in CONFIRM_START_OVER_PAYLOADS:
+        return True
+    if is_tapped(text) or len(text) > MAX_ANSWER_CHARS or "?" in text or _KEEP_GOING.search(text):
+        return False  # "start over?" hesitates; "will I lose my answers?" asks
+    reading = read_yes_no(text)
+    if reading is not None:
+        return reading.value == "yes" and not reading.hedged
+    return bool(_CLEAR_IT.search(text)) or asks_to_start_over(text)
+
+
 # What makes "can I stop...?" a question about leaving the study one day, not a request to stop now.
 _LATER = re.compile(
     r"\b(?:later|treatment|study|trial|future|afterwards|halfway|midway|once|if i)\b|"

@@ -184,3 +184,17 @@ def test_a_spoken_question_about_stopping_chemo_is_no_answer() -> None:
     text = "um so if I do this would I like have to stop my chemo or can I keep going with it"
     assert phrased_as_question(text)
     assert read_check_answer(load_criteria().check("recent_trial"), text) is None
+
+
+@pytest.mark.parametrize(("text", "confirmed"), [
+    ("/start_over", True), ("是", True), ("好的", True), ("确定", True), ("重来吧", True), ("清空吧", True),
+    ("yes", True), ("yes start again", True), ("ok", True), ("yes please", True), ("可以", True),
+    ("/deny", False), ("no", False), ("nope", False), ("不用了", False), ("算了", False), ("不要重新开始", False),
+    ("别从头来了", False), ("继续", False), ("接着问吧", False), ("carry on", False), ("don't start over", False),
+    ("no, keep going", False), ("no just ask me that question again", False), ("start over?", False),
+    ("will I lose my answers?", False), ("", False),
+])
+def test_confirming_a_start_over_takes_a_tap_or_a_yes(text: str, confirmed: bool) -> None:
+    from bot.reading.requests import confirms_start_over
+
+    assert confirms_start_over(text) is confirmed
