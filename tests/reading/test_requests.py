@@ -198,3 +198,40 @@ def test_confirming_a_start_over_takes_a_tap_or_a_yes(text: str, confirmed: bool
     from bot.reading.requests import confirms_start_over
 
     assert confirms_start_over(text) is confirmed
+
+
+@pytest.mark.parametrize(("text", "withdraw"), [
+    # how people say "I don't want to go on / delete what I said", in every variety
+    ("I'd rather not carry on with this", True),
+    ("rather not continue, thanks", True),
+    ("bin my answers please", True),
+    ("scrap the whole thing", True),
+    ("scrap my answers", True),
+    ("count me out", True),
+    ("let's call it a day", True),
+    ("I'd like to pull out", True),
+    ("i dont want to go on", True),
+    ("not going on with this", True),
+    ("不想搞了", True),
+    ("不弄了", True),
+    ("不想再填了", True),
+    ("我不想做下去了", True),
+    ("不整了", True),
+    ("唔做喇", True),
+    ("唔參加喇", True),
+    ("阿拉勿参加了", True),
+    ("不做了啦", True),
+    # answers and questions that are not a withdrawal
+    ("I'd rather not say", False),
+    ("not going on holiday this year", False),
+    ("I've bin taking tablets for it", False),
+    ("no, the bin men come on Monday", False),
+    ("不想回答", False),
+    ("不想做化疗了", False),
+    ("不是", False),
+    ("没有", False),
+    ("不知道", False),
+])
+def test_withdrawals_in_everyday_words(text: str, withdraw: bool) -> None:
+    assert asks_to_withdraw(text) is withdraw
+    assert clearly_requested("withdraw", text) is withdraw
