@@ -1,4 +1,5 @@
-"""Actions around the forms: start, finish and store a screening, restart, hand off (withdrawal: withdrawal.py)."""
+"""Actions around the forms: start, finish and store a screening, hand off (withdrawal: withdrawal.py; start over:
+start_over.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 from dataclasses import asdict
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, FollowupAction, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -16,16 +17,14 @@ from actions.dialogue import (
     answers_so_far,
     explain_rule_out,
     explain_unreadable,
-    not_understood,
     reopen_after_correction,
     study_team_will_tell,
 )
-from actions.language import kept_language
 from actions.lead_details import conversation_language, optional_text, shown_text_versions
 from bot.leads.erasure import ERASE_SLOT
 from bot.leads.reference_codes import new_reference_code
 from bot.leads.store import ContactDetails, StoreError
-from bot.reading import asks_to_start_over, asks_why
+from bot.reading import asks_why
 from bot.settings import get_settings
 from bot.trial.eligibility import Status, evaluate
 
@@ -145,21 +144,6 @@ class ActionSubmitLead(Action):
         return []
 
 
-class ActionRestartPrescreen(Action):
-    """Starts over: clears the answers (stored and in the conversation) and introduces the study again."""
-
-    def name(self) -> str:
-        return "action_restart_prescreen"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if not asks_to_start_over(latest_text(tracker)):
-            return not_understood(dispatcher, tracker)
-        try:
-            services.lead_store().erase_conversation(tracker.sender_id, actor="patient-restart")
-        except StoreError:
-            log.warning("restart: earlier answers of conversation %s could not be erased", tracker.sender_id)
-        dispatcher.utter_message(response="utter_restarted")
-        return [ActiveLoop(None), AllSlotsReset(), *kept_language(tracker)]
 
 
 # By whether there is a reference code to quote.

@@ -118,9 +118,10 @@ def erase(dispatcher: CollectingDispatcher, tracker: Tracker, code: str | None,
     return [ActiveLoop(None), AllSlotsReset(), SlotSet(ERASE_SLOT, True), *kept_language(tracker)]
 
 
-def carry_on(dispatcher: CollectingDispatcher, tracker: Tracker, form: str | None) -> list[EventType]:
+def carry_on(dispatcher: CollectingDispatcher, tracker: Tracker, form: str | None,
+             cancelled: str = "utter_withdrawal_cancelled") -> list[EventType]:
     """Nothing deleted: a side question typed instead of yes is answered, then the open question again."""
-    dispatcher.utter_message(response="utter_withdrawal_cancelled")
+    dispatcher.utter_message(response=cancelled)
     back: list[EventType] = [FollowupAction(form)] if form else []
     noted = study_team_will_tell(dispatcher, tracker)  # "how long does the study last?"
     if noted is not None:

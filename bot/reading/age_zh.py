@@ -2,7 +2,8 @@
 
 `read_age` (bot/reading/age.py) decides from these parts with the same rules as for English; this
 module only knows how Chinese writes them: 六十二岁, 1962年3月出生, 62年生的 (a two-digit birth year,
-19xx), 虚岁63 (nominal age, one more than the real one), 下个月满七十 (69 today), 六十多岁 (vague).
+19xx), 民国50年次 (a Minguo year, 1961, as Taiwan writes it), 虚岁63 (nominal age, one more than the real
+one), 下个月满七十 (69 today), 六十多岁 (vague).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ _DATE = re.compile(
     r"(?<!\d)(?:(?P<year>\d{4})\s*(?:年|[./\-](?=\d))|(?P<short>\d{2})\s*年)\s*"
     r"(?:(?P<month>\d{1,2})\s*(?:月份?|[./\-])\s*(?:(?P<day>\d{1,2})\s*[日号]?)?)?"
 )
+# A Minguo (Republic of China, Taiwan) year: 民国50年次 / 民国五十年生 is 1961 (year 1 is 1912).
+_MINGUO = re.compile(r"民[国國]\s*(?P<year>\d{1,3})\s*年\s*(?:(?P<month>\d{1,2})\s*月份?)?")
+MINGUO_YEAR_ZERO = 1911
 _NUMBER = re.compile(r"(?<!\d)\d{1,4}(?!\d)")
 # After a number, a duration, a count, a date part or a dose, not an age.
 _NOT_AN_AGE_AFTER = re.compile(
@@ -58,6 +62,14 @@ def parse_chinese_age(text: str, today: date) -> ChineseAge:
         return parts
     text = numerals_to_digits(text)
     for clause in re.split(r"[,;:!?，；：！？。\s]+", text):
+        for match in _MINGUO.finditer(clause):
+            year = MINGUO_YEAR_ZERO + int(match.group("year"))
+            month = int(match.group("month")) if match.group("month") else None
+            if not 1900 <= year <= today.year:
+                parts.impossible_year = True
+                continue
+            parts.births.append((year, month if month is None or 1 <= month <= 12 else None, None))
+        clause = _MINGUO.sub(" ", clause)
         for match in _DATE.finditer(clause):
             if match.group("year"):
                 year = int(match.group("year"))

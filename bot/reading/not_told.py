@@ -373,6 +373,36 @@ def without_name_doubt(text: str) -> str:
     return _NAME_NOT_KNOWN.sub(" ", text.lower()).strip(" ,，")
 
 
+# The questions that ask what a test found: "I had an MRD test", "做过MRD检测" says the test was done, not its
+# result (not sure: the study team asks for the result). Elsewhere "做过" answers the question ("做过手术").
+TEST_RESULT_CHECKS = frozenset({"ctdna_positive", "cea_expression"})
+
+
+def _alternatives(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+_EN_TEST_DONE = re.compile(
+    rf"(?<![a-z0-9'])(?:{_alternatives(lexicon.words('en', 'test_done'))})(?: [a-z0-9'-]+){{0,2}}? "
+    rf"(?:{_alternatives(lexicon.words('en', 'test_names'))})(?![a-z0-9'])"
+    rf"|^\W*(?:yes,? |yeah,? |ya,? )?(?:{_alternatives(lexicon.words('en', 'test_done'))})(?: already)?\W*$"
+    rf"|(?<![a-z0-9'])(?:been|got|was|were) tested(?![a-z0-9'])"
+    rf"|(?<![a-z0-9'])(?:{_alternatives(lexicon.words('en', 'test_names'))}) (?:was |were |is |has been )?"
+    rf"(?:done|completed|taken)(?![a-z0-9'])"
+)
+_ZH_TEST_DONE = re.compile(
+    rf"(?:{_alternatives(lexicon.words('zh', 'test_done'))})[^,，。.;；]{{0,8}}?"
+    rf"(?:{_alternatives(lexicon.words('zh', 'test_names'))})"
+    rf"|^\W*(?:{_alternatives(lexicon.words('zh', 'test_done'))})(?:了|的|啊|呀|吧)?\W*$"
+)
+
+
+def _test_done(text: str) -> str | None:
+    """ "had an MRD test", "做过MRD检测", "做过": the words saying a test was done, or None."""
+    match = _EN_TEST_DONE.search(text) or _ZH_TEST_DONE.search(text)
+    return match.group(0).strip() if match else None
+
+
 def read_record_answer(text: str, check: Check | None = None) -> RecordReading | None:
     """Read an answer to a record-based question: not sure, a definite result, or None (no opinion).
 
@@ -389,7 +419,8 @@ def read_record_answer(text: str, check: Check | None = None) -> RecordReading |
         return RecordReading("unsure", doubt)
     results = _results(prepared, check_id)
     if not results:
-        return None
+        done = _test_done(prepared) if check_id in TEST_RESULT_CHECKS else None
+        return RecordReading("unsure", f"had the test, no result: '{done}'") if done else None
     values = {value for value, _ in results}
     words = " and ".join(f"'{w}'" for _, w in results)
     if values == {"yes", "no"} and results[-1][0] == "yes" and _POSITIVE_AGAIN.search(prepared):

@@ -32,7 +32,13 @@ WITHDRAW_WORDS = re.compile(
     r"quit|cancel|opt[- ]?out|end|no more|leave me|"
     r"(?:don'?t|do not) want(?! to (?:answer|say|tell|share|discuss|talk about|give|reply)\b"
     r"(?! (?:any ?more|more|these|your|the rest|all|any)))|"
-    r"unsubscribe|get rid|wipe)\b|删除|删掉|删了|停止|退出|不(?:想|要)(?:参加|做|继续|弄)了?|不做了|不参加了|撤回|注销",
+    r"unsubscribe|get rid|wipe|pull out|"
+    r"(?:bin|scrap|chuck) (?:it|that|this|the lot|the whole thing|everything|all|my|what)|"
+    r"count me out|call it a day|rather not (?:go on|carry on|continue|keep going|go any further|go ahead|proceed|"
+    r"do this)|(?:not|no longer) (?:go(?:ing)? on|carry(?:ing)? on|continu(?:e|ing)|go(?:ing)? any further|"
+    r"go(?:ing)? ahead)(?= *(?:$|[,.!;]| with (?:this|it|the)\b)))\b|"
+    r"删除|删掉|删了|停止|退出|不(?:想|要)再?(?:参加|参与|做|继续|弄|搞|填|整|干)(?:下去)?(?:了|喇|啦)?|"
+    r"不(?:做|参加|弄|搞|填|整|干|继续)(?:了|喇|啦)|撤回|注销",
     re.IGNORECASE,
 )
 START_OVER_WORDS = re.compile(
@@ -120,18 +126,22 @@ def clearly_requested(intent: str | None, text: str) -> bool:
     "I don't want to answer that"), answers the question being asked.
     """
     if intent == "withdraw":
-        return (bool(WITHDRAW_WORDS.search(text)) and not asks_about_leaving_later(text)
-                and not stops_something_else(text))
+        return _says(WITHDRAW_WORDS, text) and not asks_about_leaving_later(text) and not stops_something_else(text)
     if intent == "start_over":
-        return bool(START_OVER_WORDS.search(text))
+        return _says(START_OVER_WORDS, text)
     if HANDOFF_WORDS.search(text):
         return True
     return read_yes_no(text) is None and not declines_to_answer(text)
 
 
 def says_in_words(text: str, words: re.Pattern[str]) -> bool:
-    """A destructive request is honoured only from a button or a short message that says so in words."""
-    return is_tapped(text) or (len(text) <= MAX_ANSWER_CHARS and bool(words.search(text)))
+    """A destructive request is honoured only from a button or a short message that says so in words (typed in
+    any variety: "唔想做喇" reads as "不想做了")."""
+    return is_tapped(text) or (len(text) <= MAX_ANSWER_CHARS and _says(words, text))
+
+
+def _says(words: re.Pattern[str], text: str) -> bool:
+    return bool(words.search(text) or words.search(normalise_spoken(text)))
 
 
 def asks_to_withdraw(text: str) -> bool:
@@ -152,7 +162,7 @@ _STOPS_SOMETHING_ELSE = re.compile(
     r"(?:停|停掉|停止|停用|暂停|断)(?:了|掉)?(?:现在的|目前的|正在(?:吃|用|做|打)的|我的|所有的)?"
     r"(?:化疗|放疗|靶向|免疫治疗|吃药|药|中药|西药|卡培他滨|希罗达|奥沙利铂|工作|上班|打针|针)|"
     r"(?:化疗|放疗|靶向药?|免疫治疗|药|中药|卡培他滨|希罗达|工作|上班)(?:要|得|需要|必须|是不是|能不能|会不会)?(?:先)?"
-    r"(?:停|暂停)",
+    r"(?:停|暂停)|不(?:想|要)再?(?:做|吃|打|用)(?:化疗|放疗|靶向|免疫治疗|药|中药)",
     re.IGNORECASE,
 )
 
@@ -188,6 +198,32 @@ def confirms_withdrawal(text: str) -> bool:
     if reading is not None:
         return reading.value == "yes" and not reading.hedged
     return bool(_DELETE_IT.search(text)) or asks_to_withdraw(text)
+
+
+# The answer to "Do you want to start over? Your answers so far will be cleared.": only a tap or words that say yes.
+_KEEP_GOING = re.compile(
+    r"\b(?:don'?t|do not|never|no|not)\b.{0,20}\b(?:start|restart|again|over|clear|delete|erase|reset|begin)|"
+    r"\bask\b.{0,30}\bagain\b|\b(?:the|that) (?:last|same) question\b|"
+    r"不要重|别重|不用重|不重|先别|不要从头|别从头|不用从头|不要清|别清|不用清|不想重|继续|接着",
+    re.IGNORECASE,
+)
+_CLEAR_IT = re.compile(r"\b(?:clear|wipe|reset)\b|清掉吧?|清除吧?|清空吧?|重来吧", re.IGNORECASE)
+# [Yes, start over] and the chat page's own "Start over" (asked there first) send "/start_over".
+CONFIRM_START_OVER_PAYLOADS = frozenset({"/start_over", "/affirm"})
+
+
+def confirms_start_over(text: str) -> bool:
+    """ "是", "好的", "yes start again", "重来吧", or the [Yes, start over] button: clear the answers and begin
+    again. Anything else ("no", "继续", "don't start over", a question) keeps everything."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if text in CONFIRM_START_OVER_PAYLOADS:
+        return True
+    if is_tapped(text) or len(text) > MAX_ANSWER_CHARS or "?" in text or _KEEP_GOING.search(text):
+        return False  # "start over?" hesitates; "will I lose my answers?" asks
+    reading = read_yes_no(text)
+    if reading is not None:
+        return reading.value == "yes" and not reading.hedged
+    return bool(_CLEAR_IT.search(text)) or asks_to_start_over(text)
 
 
 # What makes "can I stop...?" a question about leaving the study one day, not a request to stop now.

@@ -13,13 +13,15 @@ import pytest
 
 ACTIONS = Path(__file__).resolve().parents[2] / "actions"
 # From the bottom: reading the tracker and the services (these may use one another), the shared dialogue,
-# the typed forms' base class, the forms and their ask actions, then the actions around the forms.
+# the typed forms' base class, the forms and their ask actions, then the actions around the forms, then start over
+# (which carries on as a declined withdrawal does).
 LEVELS: tuple[frozenset[str], ...] = (
     frozenset({"answers", "language", "lead_details", "services", "way_forward", "typed_commands"}),
     frozenset({"dialogue"}),
     frozenset({"typed_form"}),
     frozenset({"prescreen_form", "contact_form", "other_studies", "side_questions"}),
     frozenset({"screening", "withdrawal"}),
+    frozenset({"start_over"}),  # confirmed like a withdrawal: carries on as a declined one does
 )
 BOTTOM = LEVELS[0]
 

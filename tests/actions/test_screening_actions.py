@@ -15,7 +15,6 @@ from actions.screening import (
     ActionAnswerLocation,
     ActionFinishScreening,
     ActionHandoff,
-    ActionRestartPrescreen,
     ActionStartPrescreen,
     ActionSubmitLead,
 )
@@ -205,17 +204,6 @@ def test_a_finished_patient_is_welcomed_back_not_asked_again(make_tracker, dispa
     assert sent(dispatcher) == [{"response": "utter_welcome_back", "reference_code": "PS-ABCDEF"},
                                 {"response": "utter_intro"}]
     assert lead_store.funnel()["started"] == 1
-
-
-def test_start_over_clears_the_answers(make_tracker, dispatcher, domain, lead_store) -> None:
-    consent(lead_store)
-    misread = make_tracker("I forgot", "start_over", 0.6)
-    assert run(ActionRestartPrescreen(), dispatcher, misread, domain) == [FollowupAction("prescreen_form")]
-    assert lead_store.funnel()["consented"] == 1  # a misread message erases nothing
-    events = run(ActionRestartPrescreen(), dispatcher, make_tracker("can we start again", "start_over"), domain)
-    assert events == [ActiveLoop(None), AllSlotsReset()]
-    assert sent(dispatcher) == [{"response": "utter_default"}, {"response": "utter_restarted"}]
-    assert lead_store.funnel()["consented"] == 0
 
 
 @pytest.mark.parametrize("email", ["", "prescreen@example.org"])

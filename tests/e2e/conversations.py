@@ -51,6 +51,7 @@ OTHER_QUESTIONS = {
     "contact_confirmed": ("utter_contact_summary",),
     "confirm_exclusion": ("utter_confirm_exclusion",),
     "confirm_withdrawal": ("utter_ask_confirm_withdrawal",),  # "Do you want me to stop and delete everything?"
+    "confirm_start_over": ("utter_ask_confirm_start_over",),  # "Do you want to start over from the beginning?"
     "other_studies_ok": ("utter_ask_other_studies_ok", "utter_ask_other_studies_ok_again"),
     "other_studies_name": ("utter_ask_other_studies_name", "utter_contact_name_declined"),
     "other_studies_contact": ("utter_ask_other_studies_contact",),

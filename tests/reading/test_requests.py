@@ -184,3 +184,54 @@ def test_a_spoken_question_about_stopping_chemo_is_no_answer() -> None:
     text = "um so if I do this would I like have to stop my chemo or can I keep going with it"
     assert phrased_as_question(text)
     assert read_check_answer(load_criteria().check("recent_trial"), text) is None
+
+
+@pytest.mark.parametrize(("text", "confirmed"), [
+    ("/start_over", True), ("是", True), ("好的", True), ("确定", True), ("重来吧", True), ("清空吧", True),
+    ("yes", True), ("yes start again", True), ("ok", True), ("yes please", True), ("可以", True),
+    ("/deny", False), ("no", False), ("nope", False), ("不用了", False), ("算了", False), ("不要重新开始", False),
+    ("别从头来了", False), ("继续", False), ("接着问吧", False), ("carry on", False), ("don't start over", False),
+    ("no, keep going", False), ("no just ask me that question again", False), ("start over?", False),
+    ("will I lose my answers?", False), ("", False),
+])
+def test_confirming_a_start_over_takes_a_tap_or_a_yes(text: str, confirmed: bool) -> None:
+    from bot.reading.requests import confirms_start_over
+
+    assert confirms_start_over(text) is confirmed
+
+
+@pytest.mark.parametrize(("text", "withdraw"), [
+    # how people say "I don't want to go on / delete what I said", in every variety
+    ("I'd rather not carry on with this", True),
+    ("rather not continue, thanks", True),
+    ("bin my answers please", True),
+    ("scrap the whole thing", True),
+    ("scrap my answers", True),
+    ("count me out", True),
+    ("let's call it a day", True),
+    ("I'd like to pull out", True),
+    ("i dont want to go on", True),
+    ("not going on with this", True),
+    ("不想搞了", True),
+    ("不弄了", True),
+    ("不想再填了", True),
+    ("我不想做下去了", True),
+    ("不整了", True),
+    ("唔做喇", True),
+    ("唔參加喇", True),
+    ("阿拉勿参加了", True),
+    ("不做了啦", True),
+    # answers and questions that are not a withdrawal
+    ("I'd rather not say", False),
+    ("not going on holiday this year", False),
+    ("I've bin taking tablets for it", False),
+    ("no, the bin men come on Monday", False),
+    ("不想回答", False),
+    ("不想做化疗了", False),
+    ("不是", False),
+    ("没有", False),
+    ("不知道", False),
+])
+def test_withdrawals_in_everyday_words(text: str, withdraw: bool) -> None:
+    assert asks_to_withdraw(text) is withdraw
+    assert clearly_requested("withdraw", text) is withdraw
