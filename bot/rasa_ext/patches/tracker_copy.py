@@ -3,7 +3,8 @@
 Rasa: `DialogueStateTracker.copy()` (before every action the processor runs, and in forms) builds
 a new tracker and applies every event of the conversation to it again, one by one: the cost grows
 with the conversation (the 20th question replays every event of the first 19).
-Patch: the new tracker is built as Rasa builds it (`init_copy`), gets the same events (the same
+Patch: the new tracker is built as Rasa's `init_copy` builds it (without copying and resetting the
+slots the replay then sets), gets the same events (the same
 event objects, as the replay appends them) and the state the replay would end in, taken from the
 tracker itself: slots (copied), pause, follow-up action, latest action, latest user and bot
 messages and the active loop. A tracker without a domain's slots, or with a capped event
@@ -28,6 +29,7 @@ def apply() -> bool:
     import copy as pycopy
     import dataclasses
 
+    from rasa.shared.constants import DEFAULT_SENDER_ID
     from rasa.shared.core.events import BotUttered, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -37,10 +39,14 @@ def apply() -> bool:
     original = DialogueStateTracker.copy
 
     def copy(self: DialogueStateTracker) -> DialogueStateTracker:
-        if type(self.slots) is not dict or self._max_event_history is not None:
-            # No domain (AnySlotDict), or a capped history whose replay forgets the oldest events: Rasa's replay.
+        capped = self._max_event_history is not None
+        if type(self) is not DialogueStateTracker or type(self.slots) is not dict or capped:
+            # A subclass (its own init_copy), no domain (AnySlotDict), or a capped history whose replay forgets
+            # the oldest events: Rasa's replay.
             return original(self)
-        tracker = self.init_copy()
+        # init_copy() without its slots, which it would copy and reset only for the replay to set them again
+        tracker = DialogueStateTracker(self.sender_id or DEFAULT_SENDER_ID, None, self._max_event_history,
+                                       is_rule_tracker=self.is_rule_tracker)
         tracker.slots = {name: pycopy.copy(slot) for name, slot in self.slots.items()}  # the values the replay sets
         tracker.events = tracker._create_events(list(self.events))
         tracker._paused = self._paused
