@@ -70,3 +70,45 @@ def test_the_action_server_receives_what_rasa_sends(stock_rasa: None, domain: Do
     assert events == sorted(events) and events[-1] > events[0] + 10  # the conversation grew, cached events and all
     assert received[-1]["tracker"]["latest_message"]["text"] == "not sure </script>"
     assert received[7]["tracker"]["latest_message"]["text"].endswith("\ud800")  # a lone surrogate survives
+
+
+def test_the_domain_goes_to_the_actions_that_read_it(domain: Domain, monkeypatch: pytest.MonkeyPatch) -> None:
+    """endpoints.yml sends the domain selectively: to every form validation (Rasa's rule) and to the actions
+    marked `send_domain` because their code reads it; not with every other call."""
+    import ast
+    from pathlib import Path
+
+    from rasa.core.utils import read_endpoints_from_path
+
+    monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
+    for variable in ("TRACKER_STORE_URL", "LOCK_STORE_URL"):
+        monkeypatch.setenv(variable, "memory://")
+    endpoints = read_endpoints_from_path(str(Path(__file__).resolve().parents[2] / "endpoints.yml"))
+    assert endpoints.action.kwargs.get("enable_selective_domain") is True
+    # Actions whose code reads the domain: a subscript or attribute on `domain` in one of their methods, or a
+    # module function they call that does, directly or through other functions of that module
+    def reads_domain(node: ast.AST) -> bool:
+        return any(isinstance(inner, (ast.Subscript, ast.Attribute)) and isinstance(inner.value, ast.Name)
+                   and inner.value.id == "domain" for inner in ast.walk(node))
+
+    def called(node: ast.AST) -> set[str]:
+        return {n.func.id for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+
+    readers: set[str] = set()
+    for path in (Path(__file__).resolve().parents[2] / "actions").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        functions = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        reading = {f.name for f in functions if reads_domain(f)}
+        while grown := {f.name for f in functions if called(f) & reading} - reading:
+            reading |= grown
+        for node in tree.body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            names = [n.value.value for n in ast.walk(node) if isinstance(n, ast.Return)
+                     and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)]
+            if names and (reads_domain(node) or called(node) & reading):
+                readers.add(names[0])
+    assert "action_ask_contact_confirmed" in readers  # the scan finds the one we know of
+    for name in readers:
+        assert domain.does_custom_action_explicitly_need_domain(name), f"{name} reads the domain: send_domain: true"
+    assert not domain.does_custom_action_explicitly_need_domain("action_ask_age")
