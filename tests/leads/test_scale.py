@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select, text, update
 
-from bot.leads import lead_facts
+from bot.leads import lead_facts, search
 from bot.leads.database import make_engine
 from bot.leads.export import csv_lines, leads_as_csv
 from bot.leads.migrate import alembic_config, upgrade
@@ -197,13 +197,18 @@ def test_the_name_sort_pages_give_the_full_sort(store: LeadStore, descending: bo
 
 
 
-def test_the_streamed_export_reads_as_the_whole_file(store: LeadStore) -> None:
-    """The CSV written a chunk at a time, its criteria columns found by the index, equals the file built whole."""
+@pytest.mark.parametrize("few_leads", [2000, 0])
+def test_the_streamed_export_reads_as_the_whole_file(store: LeadStore, few_leads: int,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CSV written a chunk at a time, its criteria columns found by the index (from the matching leads'
+    results, or per criterion when more than `few_leads` match), equals the file built whole."""
+    monkeypatch.setattr(search, "FEW_LEADS", few_leads)
     for n in range(7):
         answers = {**ELIGIBLE, "age": 85} if n % 3 == 0 else None  # ruled out early: fewer criteria
         seed_lead(store, f"conv-{n}", ContactDetails(f"王{n}", "+86138000000{n:02d}") if n % 2 else None, answers,
                   completed_at=NOW - timedelta(hours=n * 7))
     for query in (LeadQuery(sort="needs_action", now=NOW), LeadQuery(sort="name", descending=True),
+                  LeadQuery(sort="name", now=NOW), LeadQuery(attention="action", sort="needs_action", now=NOW),
                   LeadQuery(provisional_status="likely_ineligible"), LeadQuery(search="nobody")):
         whole = leads_as_csv(store.find_leads(query))
         streamed = "".join(csv_lines(store.iter_leads(query, full=False, chunk=2), store.export_check_ids(query)))
