@@ -253,23 +253,25 @@ class Metrics(StoreBase):
     def screen_failures(self) -> ScreenFailures:
         """Why leads now marked not eligible failed screening, and the criteria that failed."""
         with self._reading("counting screen failures") as session:
+            # Counted by the database per reason and list of failed criteria (a few dozen rows, not one per lead).
             rows = session.execute(
-                select(Screening.screen_failure_reason, Screening.failed_criteria)
+                select(Screening.screen_failure_reason, Screening.failed_criteria, func.count())
                 .where(Screening.completed_at.is_not(None), Screening.review_status == ReviewStatus.REJECTED.value)
+                .group_by(Screening.screen_failure_reason, Screening.failed_criteria)
             ).all()
         reasons = dict.fromkeys(SCREEN_FAILURE_REASONS, 0)
         unrecorded = 0
         criteria: dict[str, int] = {}
-        for reason, failed in rows:
+        for reason, failed, count in rows:
             if reason in reasons:
-                reasons[reason] += 1
+                reasons[reason] += count
             else:
-                unrecorded += 1
+                unrecorded += count
             for check_id in {c.strip() for c in (failed or "").split(",") if c.strip()}:
-                criteria[check_id] = criteria.get(check_id, 0) + 1
+                criteria[check_id] = criteria.get(check_id, 0) + count
         listed = list(reasons.items()) + ([(UNRECORDED_REASON, unrecorded)] if unrecorded else [])
         ranked = sorted(criteria.items(), key=lambda item: (-item[1], item[0]))
-        return ScreenFailures(len(rows), tuple(listed), tuple(ranked))
+        return ScreenFailures(sum(count for *_, count in rows), tuple(listed), tuple(ranked))
 
 
 def furthest_steps(statuses: Iterable[str]) -> int:
