@@ -144,7 +144,7 @@ class Statistics(StoreBase):
             select(StatusChange.screening_id).join(Screening, Screening.id == StatusChange.screening_id)
             .where(completed, StatusChange.status == rejected),
             select(CriterionOverride.screening_id),
-        ).subquery()
+        ).cte("decisions").prefix_with("MATERIALIZED")  # found once for both counts
         overrides = _numbered_overrides()
         with self._reading("counting agreement") as session:
             # Both counts by the database: the reviewed leads, and their verdicts through the results'
