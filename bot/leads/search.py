@@ -34,6 +34,8 @@ _WECHAT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{5,19}")
 # Leads read at a time for an export: the first chunk small, so a streamed file starts at once.
 FIRST_CHUNK = 50
 EXPORT_CHUNK = 500
+# Leads each page of a streamed export reads again from the page before (changes meanwhile: iter_leads).
+STREAM_OVERLAP = 50
 # Up to this many matching leads, an export's criteria columns are read from those leads' own results.
 FEW_LEADS = 2000
 # Invisible and direction characters that a pasted number may carry.
@@ -178,8 +180,10 @@ class LeadSearch(StoreBase):
         Streamed: each chunk's ids are one page of the list's own order (`_ordered_ids` with an offset,
         "needs action first" one urgency level at a time through its index), so the first leads come at
         once, without ordering every matching lead first, and memory stays bounded. The clock is fixed
-        at the start (a lead does not change urgency level between two chunks); a lead that a change
-        meanwhile moves to a later chunk is written once, one erased meanwhile is skipped.
+        at the start (a lead does not change urgency level between two chunks). Each page starts
+        STREAM_OVERLAP leads before the last one's end, the leads already written skipped: a lead erased
+        meanwhile, or moved by a change from an earlier page to a later one, shifts the later pages up,
+        and the overlap keeps the leads at the border from being missed; a moved lead is written once.
         `full=False`: as in `iter_records`.
         """
         if query.now is None:
@@ -188,13 +192,15 @@ class LeadSearch(StoreBase):
         size, offset = min(chunk, FIRST_CHUNK), 0
         written: set[int] = set()
         while True:
+            start = max(0, offset - STREAM_OVERLAP)
+            wanted = size + offset - start
             with self._reading("exporting leads") as session:
                 base = self._conditions(session, query, attention=False)
-                ids = self._ordered_ids(session, query, [*base, *self._attention(query)], offset, size, base)
+                ids = self._ordered_ids(session, query, [*base, *self._attention(query)], start, wanted, base)
                 records = self._records(session, [i for i in ids if i not in written], full)
             written.update(ids)
             yield from records
-            if len(ids) < size:
+            if len(ids) < wanted:
                 return
             offset += size
             size = chunk

@@ -215,3 +215,21 @@ def test_the_streamed_export_reads_as_the_whole_file(store: LeadStore, few_leads
         assert streamed == whole, query
     ruled_out = store.export_check_ids(LeadQuery(provisional_status="likely_ineligible"))
     assert ruled_out and set(ruled_out) <= set(store.export_check_ids(LeadQuery()))
+
+
+@pytest.mark.parametrize("overlap", [2, 50])
+def test_the_streamed_export_misses_no_lead_erased_or_moved_while_it_is_written(
+        store: LeadStore, overlap: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leads erased, or moved to a later page by a change, between two chunks: the pages after shift up, and
+    the overlap between pages (as small as the shift, or as configured) still gives every lead, once each."""
+    monkeypatch.setattr(search, "STREAM_OVERLAP", overlap)
+    ids = [seed_lead(store, f"conv-{n}", completed_at=NOW - timedelta(minutes=n)) for n in range(12)]
+    query = LeadQuery(sort="completed", descending=True, now=NOW)  # newest first: ids in order
+    assert store.matching_ids(query) == ids
+    streamed = store.iter_leads(query, full=False, chunk=4)  # the first chunk of 4, then 4 at a time
+    got = [next(streamed).id for _ in range(4)]
+    store.erase_conversation("conv-1")
+    with store.database.transaction() as session:  # conv-2 is now the oldest: from the first page to the last
+        session.execute(update(Screening).where(Screening.id == ids[2]).values(completed_at=NOW - timedelta(days=9)))
+    got += [lead.id for lead in streamed]
+    assert got == ids  # conv-1 written before its erasure, conv-2 once, none missed
