@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.leads.base import StoreBase
@@ -195,23 +195,33 @@ class Metrics(StoreBase):
                 return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
             bounds = wait_bounds(deadline_hours)
+            # The median in the same statement, from the waits worked out once: the one or two middle waits
+            # (the lower at offset (n - 1) // 2, the upper at n // 2; the same one when n is odd).
+            tried_now = select(func.count()).select_from(waits).scalar_subquery()
+            middle_waits = (select(wait.label("seconds")).order_by(wait)
+                            .limit(2 - tried_now % 2).offset((tried_now - 1) / 2).subquery())
+            median_row = select(func.min(middle_waits.c.seconds).label("lower"),
+                                func.max(middle_waits.c.seconds).label("upper")).subquery()
             row = session.execute(select(
-                func.count(), total(wait <= deadline_hours * 3600),
+                func.count(), func.min(median_row.c.lower), func.min(median_row.c.upper),
+                total(wait <= deadline_hours * 3600),
                 *(total(and_(*([wait > low * 3600] if low is not None else []),
                                *([wait <= high * 3600] if high is not None else [])))
                   for low, high in bounds),
-            ).select_from(waits)).one()
+            ).select_from(waits).join(median_row, literal(True))).one()
             tried = int(row[0])
-            middle = session.execute(
-                select(wait).order_by(wait).offset((tried - 1) // 2).limit(2 - tried % 2)
-            ).scalars().all() if tried else []
+            middle = ([row[1]] if tried % 2 else [row[1], row[2]]) if tried else []
             cut = as_utc(now) - timedelta(hours=deadline_hours)  # pipeline.is_overdue: past completed + deadline
+            # Who is waiting: the leads with contact details and no attempt found through their index, then
+            # their status (as an expression, `|| ''`: else SQLite reads every new lead with contact details).
             waiting, overdue = session.execute(
-                select(func.count(), func.coalesce(func.sum(case((leads.c.completed < cut, 1), else_=0)), 0))
-                .where(leads.c.first.is_(None), leads.c.status == ReviewStatus.NEW.value)
+                select(func.count(), func.coalesce(func.sum(case((Screening.completed_at < cut, 1), else_=0)), 0))
+                .where(Screening.id.in_(select(Screening.id).where(
+                    Screening.has_contact.is_(True), Screening.first_attempt_at.is_(None),
+                    Screening.completed_at.is_not(None))), (Screening.review_status + "") == ReviewStatus.NEW.value)
             ).one()
         median = (statistics.mean(max(0.0, float(seconds)) for seconds in middle) / 3600) if middle else None
-        return FirstContact(deadline_hours, tried, int(row[1]), median, tuple(int(count) for count in row[2:]),
+        return FirstContact(deadline_hours, tried, int(row[3]), median, tuple(int(count) for count in row[4:]),
                             int(waiting), int(overdue))
 
     def pipeline_funnel(self) -> list[tuple[str, int]]:
@@ -243,23 +253,25 @@ class Metrics(StoreBase):
     def screen_failures(self) -> ScreenFailures:
         """Why leads now marked not eligible failed screening, and the criteria that failed."""
         with self._reading("counting screen failures") as session:
+            # Counted by the database per reason and list of failed criteria (a few dozen rows, not one per lead).
             rows = session.execute(
-                select(Screening.screen_failure_reason, Screening.failed_criteria)
+                select(Screening.screen_failure_reason, Screening.failed_criteria, func.count())
                 .where(Screening.completed_at.is_not(None), Screening.review_status == ReviewStatus.REJECTED.value)
+                .group_by(Screening.screen_failure_reason, Screening.failed_criteria)
             ).all()
         reasons = dict.fromkeys(SCREEN_FAILURE_REASONS, 0)
         unrecorded = 0
         criteria: dict[str, int] = {}
-        for reason, failed in rows:
+        for reason, failed, count in rows:
             if reason in reasons:
-                reasons[reason] += 1
+                reasons[reason] += count
             else:
-                unrecorded += 1
+                unrecorded += count
             for check_id in {c.strip() for c in (failed or "").split(",") if c.strip()}:
-                criteria[check_id] = criteria.get(check_id, 0) + 1
+                criteria[check_id] = criteria.get(check_id, 0) + count
         listed = list(reasons.items()) + ([(UNRECORDED_REASON, unrecorded)] if unrecorded else [])
         ranked = sorted(criteria.items(), key=lambda item: (-item[1], item[0]))
-        return ScreenFailures(len(rows), tuple(listed), tuple(ranked))
+        return ScreenFailures(sum(count for *_, count in rows), tuple(listed), tuple(ranked))
 
 
 def furthest_steps(statuses: Iterable[str]) -> int:

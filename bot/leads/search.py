@@ -3,6 +3,7 @@ search (reference code, phone, email or WeChat ID through the blind indexes, par
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import unicodedata
@@ -33,6 +34,10 @@ _WECHAT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{5,19}")
 # Leads read at a time for an export: the first chunk small, so a streamed file starts at once.
 FIRST_CHUNK = 50
 EXPORT_CHUNK = 500
+# Leads each page of a streamed export reads again from the page before (changes meanwhile: iter_leads).
+STREAM_OVERLAP = 50
+# Up to this many matching leads, an export's criteria columns are read from those leads' own results.
+FEW_LEADS = 2000
 # Invisible and direction characters that a pasted number may carry.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -141,18 +146,27 @@ class LeadSearch(StoreBase):
         self._fill_name_groups(query, "searching leads")
         with self._reading("searching leads") as session:
             base = self._conditions(session, query, attention=False)
-            levels = _ATTENTION_LEVELS.get(query.attention)
-            if levels is not None:  # what needs attention is the leads at these urgency levels: counted per level
-                clock = self._clock(query)
-                total = sum(session.execute(select(func.count(Screening.id)).where(
-                    *base, *rules.at_level(level, clock))).scalar_one() for level in levels)
-            else:
-                total = session.execute(select(func.count(Screening.id)).where(*base)).scalar_one()
+            total = self._count(session, query, base)
             pages = max(1, math.ceil(total / per_page))
             page = min(max(1, page), pages)
             shown = self._ordered_ids(session, query, [*base, *self._attention(query)], (page - 1) * per_page,
                                       per_page, base)
             return LeadPage(self._records(session, shown, full, criteria), total, page, per_page)
+
+    def _count(self, session: Session, query: LeadQuery, base: Sequence[Any]) -> int:
+        """How many leads match `query`, `base` being its conditions without what needs action."""
+        levels = _ATTENTION_LEVELS.get(query.attention)
+        if levels is not None:  # what needs attention is the leads at these urgency levels: counted per level
+            clock = self._clock(query)
+            return sum(session.execute(select(func.count(Screening.id)).where(
+                *base, *rules.at_level(level, clock))).scalar_one() for level in levels)
+        return session.execute(select(func.count(Screening.id)).where(*base)).scalar_one()
+
+    def count_matching(self, query: LeadQuery) -> int:
+        """How many completed screenings match `query` (an export's size), counted by the database."""
+        self._fill_name_groups(query, "counting leads")
+        with self._reading("counting leads") as session:
+            return self._count(session, query, self._conditions(session, query, attention=False))
 
     def find_leads(self, query: LeadQuery) -> list[LeadRecord]:
         """Every completed screening matching `query`, in its order (for exports)."""
@@ -161,8 +175,35 @@ class LeadSearch(StoreBase):
             return self._records(session, self.matching_ids(query, session))
 
     def iter_leads(self, query: LeadQuery, full: bool = True, chunk: int = EXPORT_CHUNK) -> Iterator[LeadRecord]:
-        """The leads matching `query`, in its order, read a chunk at a time (memory stays bounded)."""
-        return self.iter_records(self.matching_ids(query), full, chunk)
+        """The leads matching `query`, in its order, read a chunk at a time, each chunk in its own session.
+
+        Streamed: each chunk's ids are one page of the list's own order (`_ordered_ids` with an offset,
+        "needs action first" one urgency level at a time through its index), so the first leads come at
+        once, without ordering every matching lead first, and memory stays bounded. The clock is fixed
+        at the start (a lead does not change urgency level between two chunks). Each page starts
+        STREAM_OVERLAP leads before the last one's end, the leads already written skipped: a lead erased
+        meanwhile, or moved by a change from an earlier page to a later one, shifts the later pages up,
+        and the overlap keeps the leads at the border from being missed; a moved lead is written once.
+        `full=False`: as in `iter_records`.
+        """
+        if query.now is None:
+            query = dataclasses.replace(query, now=datetime.now(timezone.utc))
+        self._fill_name_groups(query, "exporting leads")
+        size, offset = min(chunk, FIRST_CHUNK), 0
+        written: set[int] = set()
+        while True:
+            start = max(0, offset - STREAM_OVERLAP)
+            wanted = size + offset - start
+            with self._reading("exporting leads") as session:
+                base = self._conditions(session, query, attention=False)
+                ids = self._ordered_ids(session, query, [*base, *self._attention(query)], start, wanted, base)
+                records = self._records(session, [i for i in ids if i not in written], full)
+            written.update(ids)
+            yield from records
+            if len(ids) < wanted:
+                return
+            offset += size
+            size = chunk
 
     def iter_records(self, ids: Sequence[int], full: bool = True, chunk: int = EXPORT_CHUNK) -> Iterator[LeadRecord]:
         """These leads, in this order, read a chunk at a time, each chunk in its own session.
@@ -183,8 +224,9 @@ class LeadSearch(StoreBase):
     def export_check_ids(self, query: LeadQuery) -> list[str]:
         """The criteria the leads matching `query` have results for, in the order they are asked.
 
-        Found without reading every result: the distinct check ids by a walk of their index, then for
-        each whether a matching lead has it. Ordered by the check's first position in the results.
+        Found without reading every result: the distinct check ids by a walk of their index, then which
+        of them the matching leads have (from the leads' own results when few match, else for each
+        check its first matching lead). Ordered by the check's first position in the results.
         """
         results = CriterionResultRow
         with self._reading("listing criteria for an export") as session:
@@ -195,13 +237,20 @@ class LeadSearch(StoreBase):
             )
             check_ids = [c for c in session.execute(select(walk.c.check_id)).scalars() if c is not None]
             conditions = self._conditions(session, query)
+            # Few matching leads (a filter, a search): their own results say which criteria they have,
+            # read through the results' lead index; many: for each criterion, the first matching lead with it.
+            matching = select(Screening.id).where(*conditions)
+            few = session.execute(select(func.count()).select_from(
+                matching.limit(FEW_LEADS + 1).subquery())).scalar_one() <= FEW_LEADS
+            had = set(session.execute(select(results.check_id).where(results.screening_id.in_(matching))
+                                      .distinct()).scalars()) if few else set()
             found = []
             for check_id in check_ids:
-                present = session.execute(
+                present = (check_id in had) if few else session.execute(
                     select(results.screening_id).join(Screening, Screening.id == results.screening_id)
                     .where(results.check_id == check_id, *conditions).limit(1)
-                ).first()
-                if present is not None:
+                ).first() is not None
+                if present:
                     position = session.execute(
                         select(func.min(results.position)).where(results.check_id == check_id)).scalar_one()
                     found.append((position, check_id))

@@ -15,10 +15,11 @@ from bot.leads.models import (
     ConversationStart,
     CriterionOverride,
     CriterionResultRow,
+    ReviewStatus,
     Screening,
     StatusChange,
 )
-from bot.leads.pipeline import DECIDED_STATUSES, ELIGIBLE_DECIDED
+from bot.leads.pipeline import DECIDED_STATUSES, ELIGIBLE_DECIDED, PROGRESS
 from bot.trial.eligibility import Status, Verdict
 
 # The coordinator's decision on eligibility, as the agreement's outcomes table counts it.
@@ -132,14 +133,18 @@ class Statistics(StoreBase):
 
     def agreement_summary(self) -> AgreementSummary:
         """`agreement()`'s totals (the same definitions), counted without grouping every verdict by criterion."""
-        decided = DECIDED_STATUSES
         completed = Screening.completed_at.is_not(None)
+        rejected = ReviewStatus.REJECTED.value
+        # A decision that the lead is eligible, now or in its history, is its stored furthest step
+        # (bot/leads/lead_facts.py; ELIGIBLE_DECIDED are the last steps of PROGRESS), read through its
+        # index; only a rejection is looked for in the history (DECIDED_STATUSES: those and "rejected").
         decisions = union(
-            select(Screening.id.label("lead")).where(completed, Screening.review_status.in_(decided)),
+            select(Screening.id.label("lead")).where(completed, Screening.furthest_step >= ELIGIBLE_STEP),
+            select(Screening.id).where(completed, Screening.review_status == rejected),
             select(StatusChange.screening_id).join(Screening, Screening.id == StatusChange.screening_id)
-            .where(completed, StatusChange.status.in_(decided)),
+            .where(completed, StatusChange.status == rejected),
             select(CriterionOverride.screening_id),
-        ).subquery()
+        ).cte("decisions").prefix_with("MATERIALIZED")  # found once for both counts
         overrides = _numbered_overrides()
         with self._reading("counting agreement") as session:
             # Both counts by the database: the reviewed leads, and their verdicts through the results'
@@ -180,6 +185,11 @@ class Statistics(StoreBase):
             counts["study_consented"] = progress["study_consented"]
             counts["enrolled"] = progress["enrolled"]
             return counts
+
+
+# The first step of PROGRESS that records a decision that the lead is eligible (tests/leads/test_metrics.py
+# checks that ELIGIBLE_DECIDED are exactly the steps from it on).
+ELIGIBLE_STEP = PROGRESS.index(ELIGIBLE_DECIDED[0])
 
 
 def _numbered_overrides() -> Any:

@@ -14,7 +14,8 @@ from sqlalchemy import update
 from bot.leads import lead_facts
 from bot.leads.metrics import FUNNEL_STEPS, FirstContact, week_start
 from bot.leads.models import ContactAttempt, Screening, StatusChange
-from bot.leads.pipeline import SCREEN_FAILURE_REASONS
+from bot.leads.pipeline import DECIDED_STATUSES, ELIGIBLE_DECIDED, PROGRESS, SCREEN_FAILURE_REASONS
+from bot.leads.stats import ELIGIBLE_STEP
 from bot.leads.store import ContactDetails, LeadStore
 from tests.web.coordinator.seed import ELIGIBLE, seed_lead
 
@@ -183,3 +184,10 @@ def test_agreement_counts_every_decision_on_eligibility_from_the_history(store: 
     assert (summary.reviewed_leads, summary.reviewed, summary.overridden) == (
         report.reviewed_leads, sum(c.reviewed for c in report.criteria), sum(c.overridden for c in report.criteria))
     assert summary.overridden == 1
+
+
+def test_the_eligible_decisions_are_the_last_steps_of_the_funnel() -> None:
+    """agreement_summary finds a decision that a lead is eligible by its stored furthest step: that holds only
+    while ELIGIBLE_DECIDED are exactly the steps of PROGRESS from ELIGIBLE_STEP on."""
+    assert ELIGIBLE_DECIDED == PROGRESS[ELIGIBLE_STEP:]
+    assert DECIDED_STATUSES == (*ELIGIBLE_DECIDED, "rejected")

@@ -91,3 +91,40 @@ def test_the_clock_binds_utc_whatever_the_zone_of_now(zone: timezone) -> None:
     clock = rules.Clock(NOW.astimezone(zone), HOURS)
     assert clock.utc_now == NOW and clock.utc_now.tzinfo == timezone.utc
     assert clock.deadline_cut == NOW - timedelta(hours=HOURS)
+
+
+def test_the_streamed_export_gives_the_whole_lists_leads_in_its_order(store: LeadStore) -> None:
+    """The export reads its leads a chunk at a time in the list's own order (offset pages, "needs action
+    first" one urgency level at a time): the same leads in the same order as ordering every matching lead
+    first, as the export did before, on the table of cases (many ties: five completion times, six statuses),
+    for each sort both ways and the filters; and its count is theirs."""
+    table = cases()
+    with store.database.transaction() as session:
+        session.execute(insert(Screening), [
+            {"id": n, "conversation_id": f"case-{n}", "started_at": c.completed_at - timedelta(minutes=9),
+             "consented_at": c.completed_at, "consent_version": "c", "criteria_version": "v",
+             "completed_at": c.completed_at, "review_status": c.review_status, "has_contact": c.has_contact,
+             "first_attempt_at": c.first_attempt_at, "last_attempt_at": c.last_attempt_at,
+             "callback_at": c.callback_at, "visit_at": c.visit_at,
+             "provisional_status": ("likely_eligible", "likely_ineligible", "needs_review")[n % 3],
+             "reference_code": f"PS-{n % 97:02d}{n:05d}"}
+            for n, c in enumerate(table, start=1)
+        ])
+    queries = [LeadQuery(sort=sort, descending=descending, attention=attention, now=NOW, deadline_hours=HOURS)
+               for sort in ("needs_action", "completed", "review", "provisional", "reference")
+               for descending in (False, True) for attention in ("", "overdue", "action")]
+    queries += [
+        LeadQuery(sort="needs_action", review_status="new", now=NOW, deadline_hours=HOURS),
+        LeadQuery(sort="completed", provisional_status="needs_review", completed_from=at(days=-11),
+                  completed_before=at(hours=-HOURS), now=NOW, deadline_hours=HOURS),
+        LeadQuery(sort="needs_action", descending=True, attention="action", review_status="contacted", now=NOW,
+                  deadline_hours=HOURS),
+        LeadQuery(sort="name", now=NOW, deadline_hours=HOURS),
+        LeadQuery(search="PS-23", sort="needs_action", now=NOW, deadline_hours=HOURS),
+    ]
+    for query in queries:
+        whole = store.matching_ids(query)
+        assert whole, query
+        for chunk in (333, 4000):
+            assert [lead.id for lead in store.iter_leads(query, full=False, chunk=chunk)] == whole, (query, chunk)
+        assert store.count_matching(query) == len(whole), query

@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select, text, update
 
-from bot.leads import lead_facts
+from bot.leads import lead_facts, search
 from bot.leads.database import make_engine
 from bot.leads.export import csv_lines, leads_as_csv
 from bot.leads.migrate import alembic_config, upgrade
@@ -197,16 +197,39 @@ def test_the_name_sort_pages_give_the_full_sort(store: LeadStore, descending: bo
 
 
 
-def test_the_streamed_export_reads_as_the_whole_file(store: LeadStore) -> None:
-    """The CSV written a chunk at a time, its criteria columns found by the index, equals the file built whole."""
+@pytest.mark.parametrize("few_leads", [2000, 0])
+def test_the_streamed_export_reads_as_the_whole_file(store: LeadStore, few_leads: int,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CSV written a chunk at a time, its criteria columns found by the index (from the matching leads'
+    results, or per criterion when more than `few_leads` match), equals the file built whole."""
+    monkeypatch.setattr(search, "FEW_LEADS", few_leads)
     for n in range(7):
         answers = {**ELIGIBLE, "age": 85} if n % 3 == 0 else None  # ruled out early: fewer criteria
         seed_lead(store, f"conv-{n}", ContactDetails(f"王{n}", "+86138000000{n:02d}") if n % 2 else None, answers,
                   completed_at=NOW - timedelta(hours=n * 7))
     for query in (LeadQuery(sort="needs_action", now=NOW), LeadQuery(sort="name", descending=True),
+                  LeadQuery(sort="name", now=NOW), LeadQuery(attention="action", sort="needs_action", now=NOW),
                   LeadQuery(provisional_status="likely_ineligible"), LeadQuery(search="nobody")):
         whole = leads_as_csv(store.find_leads(query))
         streamed = "".join(csv_lines(store.iter_leads(query, full=False, chunk=2), store.export_check_ids(query)))
         assert streamed == whole, query
     ruled_out = store.export_check_ids(LeadQuery(provisional_status="likely_ineligible"))
     assert ruled_out and set(ruled_out) <= set(store.export_check_ids(LeadQuery()))
+
+
+@pytest.mark.parametrize("overlap", [2, 50])
+def test_the_streamed_export_misses_no_lead_erased_or_moved_while_it_is_written(
+        store: LeadStore, overlap: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leads erased, or moved to a later page by a change, between two chunks: the pages after shift up, and
+    the overlap between pages (as small as the shift, or as configured) still gives every lead, once each."""
+    monkeypatch.setattr(search, "STREAM_OVERLAP", overlap)
+    ids = [seed_lead(store, f"conv-{n}", completed_at=NOW - timedelta(minutes=n)) for n in range(12)]
+    query = LeadQuery(sort="completed", descending=True, now=NOW)  # newest first: ids in order
+    assert store.matching_ids(query) == ids
+    streamed = store.iter_leads(query, full=False, chunk=4)  # the first chunk of 4, then 4 at a time
+    got = [next(streamed).id for _ in range(4)]
+    store.erase_conversation("conv-1")
+    with store.database.transaction() as session:  # conv-2 is now the oldest: from the first page to the last
+        session.execute(update(Screening).where(Screening.id == ids[2]).values(completed_at=NOW - timedelta(days=9)))
+    got += [lead.id for lead in streamed]
+    assert got == ids  # conv-1 written before its erasure, conv-2 once, none missed

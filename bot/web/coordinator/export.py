@@ -1,10 +1,11 @@
 """Export the filtered leads list as CSV (bot/leads/export.py: the same columns as `prescreen leads export`),
-streamed: written as the leads are read, in bounded memory."""
+streamed: written as the leads are read, a chunk at a time in the list's own order, in bounded memory."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timezone
 
 from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -26,12 +27,14 @@ def leads_csv() -> ResponseReturnValue:
             flash(message, "error")
         return redirect(url_for("leads.index", **filters.link()))
     store = services().store
-    ids = store.matching_ids(filters.query)
-    check_ids = store.export_check_ids(filters.query)
-    audit("export", detail=f"csv, {len(ids)} leads; filters: {filters.describe()}")
+    query = filters.query
+    if query.now is None:  # one clock for the count and every chunk of the file
+        query = dataclasses.replace(query, now=datetime.now(timezone.utc))
+    check_ids = store.export_check_ids(query)
+    audit("export", detail=f"csv, {store.count_matching(query)} leads; filters: {filters.describe()}")
     stamp = datetime.now(services().options.timezone).strftime("%Y%m%d-%H%M")
     return Response(
-        _chunks(csv_lines(store.iter_records(ids, full=False), check_ids)),
+        _chunks(csv_lines(store.iter_leads(query, full=False), check_ids)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="prescreen-leads-{stamp}.csv"'},
     )
