@@ -40,6 +40,7 @@ from bot.rasa_ext.patches import (
     eager_weight_building,
     event_class_lookup,
     fence,
+    graph_in_order,
     in_process_language,
     incremental_applied_events,
     lean_tracker_loading,
@@ -66,6 +67,7 @@ PATCHES: tuple[ModuleType, ...] = (
     action_call_payload,
     concrete_prediction,
     tracker_copy,
+    graph_in_order,
 )
 
 
