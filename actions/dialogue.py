@@ -22,6 +22,7 @@ from actions.language import LANGUAGE_SLOT, language_of
 from bot.dialogue.corrections import corrected_answer, corrected_check
 from bot.dialogue.notes import answer_entry, logged_answer, noted_question
 from bot.dialogue.replies import rule_out_reasons, study_team_reply, study_team_topic, unreadable_reply
+from bot.languages import DEFAULT_LANGUAGE
 from bot.leads.store import StoreError
 from bot.reading import asks_to_start_over, asks_to_withdraw, contact_confirmation_words, is_tapped
 from bot.reading.check_answer import read_check_answer
@@ -41,7 +42,7 @@ def answers_so_far(tracker: Tracker) -> dict[str, Any]:
     return {check.id: tracker.get_slot(check.slot) for check in services.criteria().checks}
 
 
-def buttons_of(check: Check, language: str = "en") -> list[dict[str, str]]:
+def buttons_of(check: Check, language: str = DEFAULT_LANGUAGE) -> list[dict[str, str]]:
     """The check's buttons as the patient sees them, in the conversation's language."""
     return [{"title": b.title, "payload": b.payload} for b in check.texts(language).buttons]
 

@@ -54,6 +54,7 @@ def _unparse(value: Any) -> str:
 
 
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # "listen on every address": to connect, use the loopback
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")  # this machine only
 
 
 def local_host(host: str) -> str:

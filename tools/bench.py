@@ -52,7 +52,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.nlu.training import TRAINING_DATA
-from bot.settings import PROJECT_ROOT
+from bot.settings import LOOPBACK_HOSTS, PROJECT_ROOT
 from tools.stack import fresh_key
 
 REPORT = PROJECT_ROOT / "reports" / "bench.json"
@@ -290,7 +290,7 @@ async def _play(url: str, name: str, patients: int, concurrency: int, think_s: f
     import aiohttp
 
     host = urlsplit(url).hostname
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in LOOPBACK_HOSTS:
         raise ValueError(f"the benchmark only targets loopback, not {host}")
     phase = Phase(name, patients=patients)
     rng = random.Random(seed)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.languages import LANGUAGES
+from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
 from bot.reading.requests import QUESTION_INTENTS, REQUEST_INTENTS
 from bot.trial.criteria import load_criteria
 
@@ -54,7 +54,7 @@ class _Conversation:
     sender_id: str
     questions: frozenset[str]
     requested: str | None = None
-    language: str = "en"
+    language: str = DEFAULT_LANGUAGE
     correcting: bool = False
     message: _Message | None = None
     answers: dict[str, tuple[str, Any, float]] = field(default_factory=dict)  # slot -> (text, value, at)

@@ -20,17 +20,19 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.support import Translations
 
+from bot.languages import FACTS, SOURCE_LANGUAGE, known_language
+
 TRANSLATIONS = Path(__file__).parent / "translations"
 DOMAIN = "notify"
-# English keeps the dates it always had (day month year, 24-hour clock); Chinese as CLDR writes them,
-# 2026年12月3日 15:30.
+# English keeps the dates it always had (day month year, 24-hour clock: 03 Dec 2026, 08:31); the other
+# languages as CLDR writes them in their locale (bot/languages.py), 2026年12月3日 15:30.
 ENGLISH_MOMENT, ENGLISH_DAY = "%d %b %Y, %H:%M", "%d %b %Y"
-CHINESE_LOCALE = "zh_Hans_CN"
+_AS_ALWAYS: dict[str, tuple[str, str]] = {"en": (ENGLISH_MOMENT, ENGLISH_DAY)}  # strftime: moment, day
 
 
 @cache
 def _catalogue(language: str) -> gettext.NullTranslations:
-    if language == "en":
+    if language == SOURCE_LANGUAGE:
         return gettext.NullTranslations()  # the msgids are the English
     return Translations.load(str(TRANSLATIONS), [language], domain=DOMAIN)
 
@@ -53,21 +55,30 @@ class Wording:
         translated = _catalogue(self.language).ngettext(singular, plural, number)
         return translated % values if values else translated
 
+    @property
+    def comma(self) -> str:
+        """Between two parts of one line: ", " or "，"."""
+        return FACTS[known_language(self.language)].comma
+
     def moment(self, moment: datetime) -> str:
         """A date and time in the configured zone: 03 Dec 2026, 08:31 or 2026年12月3日 08:31."""
         local = moment.astimezone(self.zone)
-        if self.language == "en":
-            return local.strftime(ENGLISH_MOMENT)
-        locale = Locale.parse(CHINESE_LOCALE)
+        if self.language in _AS_ALWAYS:
+            return local.strftime(_AS_ALWAYS[self.language][0])
+        locale = Locale.parse(self._locale)
         day = format_date(local, "medium", locale=locale)
         clock = format_time(local, "short", locale=locale)
         return str(locale.datetime_formats["medium"]).replace("{1}", day).replace("{0}", clock)
 
     def day(self, moment: datetime) -> str:
         local = moment.astimezone(self.zone)
-        if self.language == "en":
-            return local.strftime(ENGLISH_DAY)
-        return format_date(local, "medium", locale=CHINESE_LOCALE)
+        if self.language in _AS_ALWAYS:
+            return local.strftime(_AS_ALWAYS[self.language][1])
+        return format_date(local, "medium", locale=self._locale)
+
+    @property
+    def _locale(self) -> str:
+        return FACTS[known_language(self.language)].date_locale
 
 
 def display_width(text: str) -> int:

@@ -281,7 +281,7 @@ def summary_message(config: NotifyConfig, trial: str, leads: list[LeadRef]) -> M
     section = _Section("leads", "", "", "completed_at", [
         _Line(lead.reference_code, lead_link(config, lead.screening_id), lead.completed_at,
               words.gettext("completed %(when)s", when=words.moment(lead.completed_at))
-              + ("，" if config.language == "zh" else ", ") + status_label(words, lead.provisional_status))
+              + words.comma + status_label(words, lead.provisional_status))
         for lead in leads
     ])
     text = "\n".join([

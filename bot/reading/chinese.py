@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.languages import SCRIPTS
+
 # Any Han character (CJK unified, extension A, compatibility ideographs): the one class every reader uses.
-HAN_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN_CHARS = SCRIPTS["han"]
 HAN = re.compile(f"[{HAN_CHARS}]")
 DIGIT_CHARS = {
     "〇": 0, "零": 0, "洞": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 
+from bot.languages import DEFAULT_LANGUAGE
 from bot.reading.chinese import HAN_CHARS, fold_width
 from bot.reading.phone_zh import read_mainland_phone
 from bot.reading.text import clean_text, normalise
@@ -152,16 +154,20 @@ _PHONE_LEAD_WORDS = frozenset({
 
 # +44 20..., 0044 20...: a number with a country code other than China's, read as in English.
 _INTERNATIONAL = re.compile(r"(?:^|[^\d\s\-.])\s*(?:\+|00)\s*(?!86)[1-9]")
+# A language whose patients write their own country's numbers their own way ("幺三八…", "138-1234-5678"
+# without +86): its reader, by the language's code, a reading rule of that language (the others: as in English).
+_NATIONAL_PHONE: Mapping[str, Callable[[str], str | None]] = {"zh": read_mainland_phone}
 
 
-def read_phone(text: str, language: str = "en") -> str | None:
+def read_phone(text: str, language: str = DEFAULT_LANGUAGE) -> str | None:
     """A phone number with 7 to 15 digits, kept as + and digits; None otherwise.
 
     In a Chinese conversation ("zh") mainland numbers are read as Chinese patients write them and
     stored in E.164 (+8613800138000); a number with another country code is read as in English.
     """
-    if language == "zh":
-        mainland = read_mainland_phone(text)
+    national = _NATIONAL_PHONE.get(language)
+    if national is not None:
+        mainland = national(text)
         if mainland or not _INTERNATIONAL.search(fold_width(text)):
             return mainland
     raw = clean_text(text, 100)

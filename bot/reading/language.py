@@ -20,6 +20,7 @@ from bot.languages import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
 from bot.languages import LANGUAGES as LANGUAGES
 from bot.languages import Language as Language
 from bot.languages import pick_language as pick_language
+from bot.languages import written_in
 from bot.reading.chinese import HAN
 from bot.reading.requests import is_tapped
 from bot.reading.text import normalise
@@ -44,6 +45,8 @@ _ASKS_EN = re.compile(
     r"\b(?:in|speak|use|switch to|change to|talk in|write in|switch back to)\s+english\b|^english(?: please)?$|"
     r"\benglish please\b|\bdo you speak english\b|\bcan (?:we|you) (?:do this |talk |chat )?in english\b"
 )
+# Each language's request by the language it asks for; a reading rule of each language, so keyed by its code.
+_ASKS: Mapping[Language, re.Pattern[str]] = {"zh": _ASKS_ZH, "en": _ASKS_EN}
 # A negation before the request turns it round: "不用说中文", "don't switch to English".
 _NOT_ASKING = re.compile(r"(?:不用|不要|别|无需|不必)\s*(?:说|讲|用|换)|\b(?:don't|dont|do not|no need to)\b")
 
@@ -108,10 +111,8 @@ def language_request(text: str) -> Language | None:
     normal = unicodedata.normalize("NFKC", text).strip().lower()
     if len(normal) > 60 or _NOT_ASKING.search(normal):
         return None
-    wants_zh, wants_en = bool(_ASKS_ZH.search(normal)), bool(_ASKS_EN.search(normal))
-    if wants_zh == wants_en:
-        return None  # neither, or "中文还是英文?": no choice made
-    return "zh" if wants_zh else "en"
+    asked = [language for language, asks in _ASKS.items() if asks.search(normal)]
+    return asked[0] if len(asked) == 1 else None  # neither, or "中文还是英文?": no choice made
 
 
 def choose_language(
@@ -130,9 +131,9 @@ def choose_language(
     if asked is not None:
         return asked
     if looks_chinese(text):
-        return "zh"
+        return written_in("han")
     if looks_english(text, sentence_only=not first_typed):
-        return "en"
+        return written_in("latin")
     return settled
 
 

@@ -40,6 +40,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.languages import LANGUAGES
 from bot.reading import lexicon
 from bot.reading.chinese import has_han
 from bot.reading.normaliser import prepare
@@ -288,7 +289,7 @@ def _negated(clause: str, start: int) -> bool:
 
 # Not knowing in the words of a variety (lexicon.yml: "dunno leh", "search me", 晓不得, 整不明白).
 _VARIETY_DOUBT = tuple(
-    word for language in ("en", "zh") for variety in lexicon.varieties(language, "unsure") if variety != "common"
+    word for language in LANGUAGES for variety in lexicon.varieties(language, "unsure") if variety != "common"
     for word in lexicon.words(language, "unsure", variety)
 )
 

@@ -9,9 +9,12 @@ import io
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from bot.languages import FACTS, LANGUAGES
 from bot.texts.catalogue import PatientText
 
-LANGUAGE_NAMES = {"en": "English", "zh": "中文 (Simplified Chinese)"}
+# Each language by its own name, and in English where that differs: "English", "中文 (Simplified Chinese)".
+LANGUAGE_NAMES: dict[str, str] = {code: FACTS[code].name if FACTS[code].name == FACTS[code].english_name
+                  else f"{FACTS[code].name} ({FACTS[code].english_name})" for code in LANGUAGES}
 BOM = "\ufeff"
 
 

@@ -17,8 +17,9 @@ from typing import Any, Literal
 
 import yaml
 
-CRITERIA_FILE = Path(__file__).with_name("nct05240950.yml")
-SOURCE_LANGUAGE = "en"  # the language of the criteria file itself
+from bot.languages import SCRIPTS, SOURCE_LANGUAGE
+
+CRITERIA_FILE = Path(__file__).with_name("nct05240950.yml")  # written in SOURCE_LANGUAGE
 
 YesNo = Literal["yes", "no", "unsure"]
 YES_NO_VALUES: tuple[YesNo, ...] = ("yes", "no", "unsure")
@@ -196,7 +197,7 @@ def _words(raw: dict[str, Any]) -> dict[str, tuple[str, ...]]:
 
 
 # Chinese characters and full-width punctuation: a line break between two of them is not a space.
-_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u201c\u201d"
+_CJK = SCRIPTS["han"] + "\u3000-\u303f\uff00-\uffef\u201c\u201d"
 _SPACE_IN_CJK = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
 
 
@@ -344,10 +345,10 @@ def parse_criteria(
         })
         for check in checks
     )
-    statuses = {SOURCE_LANGUAGE: _statuses(document.get("statuses"), "nct05240950.yml")}
+    statuses: dict[str, dict[str, str]] = {SOURCE_LANGUAGE: _statuses(document.get("statuses"), "nct05240950.yml")}
     statuses |= {language: _statuses(texts.get("statuses"), f"nct05240950.{language}.yml")
                  for language, texts in translations.items()}
-    reasons = {SOURCE_LANGUAGE: _reasons(document.get("reasons"), "nct05240950.yml")}
+    reasons: dict[str, dict[str, str]] = {SOURCE_LANGUAGE: _reasons(document.get("reasons"), "nct05240950.yml")}
     reasons |= {language: _reasons(texts.get("reasons"), f"nct05240950.{language}.yml")
                 for language, texts in translations.items()}
     record_ids = [str(raw["id"]) for raw in document.get("record_checks", ())]

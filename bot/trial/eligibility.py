@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.languages import DEFAULT_LANGUAGE
-from bot.trial.criteria import SOURCE_LANGUAGE, Check, Criteria
+from bot.languages import DEFAULT_LANGUAGE, SOURCE_LANGUAGE
+from bot.trial.criteria import Check, Criteria
 
 Answer = str | int | None
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import requests
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_from_directory
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from bot.languages import DEFAULT_LANGUAGE
+from bot.languages import DEFAULT_LANGUAGE, FACTS, LANGUAGES, SCRIPTS
 from bot.settings import MAX_MESSAGE_CHARS
 from bot.web.chat.core import services
 from bot.web.chat.strings import all_strings, pick_lang, strings_for
@@ -31,6 +34,12 @@ def _normalise_color(raw: str | None) -> str:
     return "#" + value.lower()
 
 
+def page_scripts() -> dict[str, dict[str, str]]:
+    """Each language's script, for the page to tag what the patient types: {"han": {"lang": "zh", "chars": ...}}."""
+    return {FACTS[language].script: {"lang": language, "chars": SCRIPTS[FACTS[language].script]}
+            for language in LANGUAGES}
+
+
 def page_context() -> dict[str, Any]:
     settings = services().settings
     lang = pick_lang(request.args.get("lang"))
@@ -40,6 +49,7 @@ def page_context() -> dict[str, Any]:
         "all_strings": all_strings(),  # the page's words follow the conversation when it switches language
         "lang": lang,
         "default_lang": DEFAULT_LANGUAGE,  # the script's fallback: bot/languages.py, not a copy in the JS
+        "scripts": page_scripts(),  # which language typed words are in, by their letters: bot/languages.py too
         "settings": settings,
         "title": settings.chat_title or words["title"],  # a site's own title, else the page's in its language
         "max_chars": MAX_MESSAGE_CHARS,
@@ -66,10 +76,27 @@ def privacy() -> str:
     return render_template("privacy.html", **page_context())
 
 
+def embed_languages() -> dict[str, dict[str, str]]:
+    """What the embed script shows of each language: its tag and the close button's words."""
+    return {language: {key: words[key] for key in ("html_lang", "close_chat")}
+            for language, words in all_strings().items()}
+
+
+@lru_cache(maxsize=1)
+def _embed_source() -> str:
+    """embed.js with the chat's languages put in (bot/languages.py and the texts), read once."""
+    source = (Path(current_app.static_folder or "") / "embed.js").read_text(encoding="utf-8")
+    return source.replace('{"__LANGUAGES__": 1}', json.dumps(embed_languages())).replace(
+        "'__DEFAULT_LANGUAGE__'", json.dumps(DEFAULT_LANGUAGE))
+
+
 @bp.get("/embed.js")
 def embed_js() -> Response:
-    response = send_from_directory(current_app.static_folder, "embed.js", max_age=300)  # type: ignore[arg-type]
-    response.headers["Content-Type"] = "text/javascript; charset=utf-8"
+    response = Response(_embed_source(), content_type="text/javascript; charset=utf-8")
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    response.add_etag()
+    response.make_conditional(request)
     # Loaded by <script src> from the hospital's site.
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response

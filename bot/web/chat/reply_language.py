@@ -14,18 +14,19 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from bot.languages import SCRIPTS, written_in
 from bot.leads.reference_codes import without_reference_codes
 from bot.reading.language import Language, looks_chinese
 
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_LATIN_WORD = re.compile(f"[{SCRIPTS['latin']}]{{2,}}")
 
 
 def text_language(text: str, fallback: Language) -> Language:
     """"您好！请问您多大年纪？" → zh, "How old are you?" → en, "PS-7K3F9Q" → `fallback`."""
     if looks_chinese(text):
-        return "zh"
+        return written_in("han")
     if _LATIN_WORD.search(without_reference_codes(text)):
-        return "en"
+        return written_in("latin")
     return fallback
 
 

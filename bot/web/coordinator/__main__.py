@@ -11,7 +11,7 @@ import sys
 
 from bot.leads.crypto import MissingKeyError
 from bot.monitoring.logs import announce
-from bot.settings import get_settings
+from bot.settings import LOOPBACK_HOSTS, get_settings
 from bot.web.coordinator.config import ConfigurationError, coordinator_options
 from bot.web.serving import configure_logging, serve, shown_host
 
@@ -49,7 +49,7 @@ def main() -> int:
     scheme = "https" if options.https else "http"
     announce(f"Prescreen coordinator app: {scheme}://{shown_host(settings.coordinator_host)}:"
              f"{settings.coordinator_port}/")
-    if not options.https and settings.coordinator_host not in ("127.0.0.1", "localhost", "::1"):
+    if not options.https and settings.coordinator_host not in LOOPBACK_HOSTS:
         announce("Warning: served beyond localhost without COORDINATOR_HTTPS=1; put it behind HTTPS.")
     serve(app, host=settings.coordinator_host, port=settings.coordinator_port, ident="prescreen-coordinator",
           url_scheme=scheme)

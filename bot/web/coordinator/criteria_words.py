@@ -13,7 +13,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from bot.trial.criteria import SOURCE_LANGUAGE, Check, RecordCheck
+from bot.languages import SOURCE_LANGUAGE
+from bot.reading.chinese import has_han
+from bot.trial.criteria import Check, RecordCheck
 from bot.trial.eligibility import Verdict, explain, stored_answer
 from bot.web.coordinator.core import services
 from bot.web.coordinator.i18n import current_language
@@ -124,7 +126,6 @@ _NOTES: tuple[tuple[re.Pattern[str], Any], ...] = (
 )
 
 
-_HAN = re.compile("[\u3400-\u9fff]")
 _PART = re.compile(r"(\w+): (yes|no|unsure) \((.*)\)")
 
 
@@ -135,7 +136,7 @@ def part_name(part: str) -> str:
     translated = current_language() != SOURCE_LANGUAGE
     for check in services().criteria.checks:
         for word in check.parts.get(part, ()):
-            if bool(_HAN.search(word)) == translated:
+            if has_han(word) == translated:
                 return word
     return part.replace("_", " ")
 

@@ -20,15 +20,15 @@ from flask import Flask, g, request
 from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 
-from bot.languages import DEFAULT_LANGUAGE, LANGUAGES
+from bot.languages import DEFAULT_LANGUAGE, FACTS, LANGUAGES, SOURCE_LANGUAGE
 from bot.web.coordinator.core import local_time
 
 TRANSLATIONS = Path(__file__).parent / "translations"
-# Each language's name in its own language, as a language menu shows them: "English", "中文".
-LANGUAGE_NAMES = {code: Locale.parse(code).get_display_name(code) for code in LANGUAGES}
-# The CLDR locale whose date conventions each language uses: day month year and a 24-hour clock for
-# English (as the app always wrote dates), 2026年12月2日 13:07 for Chinese.
-DATE_LOCALES = {"zh": "zh_Hans_CN", "en": "en_GB"}
+# Each language's name in its own language, as a language menu shows them: "English", "中文" (bot/languages.py).
+LANGUAGE_NAMES: dict[str, str] = {code: FACTS[code].name for code in LANGUAGES}
+# The CLDR locale whose date conventions each language uses (bot/languages.py): day month year and a
+# 24-hour clock for English (as the app always wrote dates), 2026年12月2日 13:07 for Chinese.
+DATE_LOCALES: dict[str, str] = {code: FACTS[code].date_locale for code in LANGUAGES}
 # Where a lead came from (Screening.channel), as the lead page and the metrics page name it.
 CHANNEL_NAMES = {"web": _l("Web chat page"), "wechat": _l("WeChat official account")}
 
@@ -68,7 +68,7 @@ def format_day(moment: datetime | None) -> str:
 
 def init_i18n(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"  # the language of the msgids, the texts as written in the code
+    app.config["BABEL_DEFAULT_LOCALE"] = SOURCE_LANGUAGE  # the language of the msgids, the texts as written in the code
     Babel(app, locale_selector=select_language)
 
     @app.context_processor

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.languages import DEFAULT_LANGUAGE, FACTS, LANGUAGES, SCRIPTS
 from bot.reading.language import looks_chinese
 from bot.web.chat.app import create_app
 from bot.web.chat.reply_language import tag_languages, text_language
@@ -199,3 +200,43 @@ def test_embed_script_passes_its_language_to_the_page() -> None:
     embed = (STATIC / "embed.js").read_text(encoding="utf-8")
     assert "url.searchParams.set('lang', lang)" in embed
     assert "data.lang" in embed
+
+
+# ---- the languages come from the server (bot/languages.py), not from copies in the scripts ---------
+
+
+def test_the_page_tells_its_script_each_languages_letters(down_client: Any) -> None:
+    html = down_client.get("/").get_data(as_text=True)
+    blob = re.search(r'<script type="application/json" id="scripts">(.*?)</script>', html, re.S)
+    assert blob
+    scripts = json.loads(blob.group(1))
+    assert {facts.script: language for language, facts in FACTS.items()} == {
+        script: entry["lang"] for script, entry in scripts.items()}
+    assert all(entry["chars"] == SCRIPTS[script] for script, entry in scripts.items())
+
+
+def test_the_embed_script_gets_each_languages_words_from_the_server(down_client: Any) -> None:
+    source = down_client.get("/embed.js").get_data(as_text=True)
+    languages = re.search(r"var LANGS = (\{.*?\});\n", source)
+    assert languages, "the server put no languages into embed.js"
+    assert json.loads(languages.group(1)) == {
+        language: {"html_lang": words["html_lang"], "close_chat": words["close_chat"]}
+        for language, words in all_strings().items()}
+    assert f"var DEFAULT_LANG = {json.dumps(DEFAULT_LANGUAGE)};" in source
+    assert "__LANGUAGES__" not in source and "__DEFAULT_LANGUAGE__" not in source
+
+
+def test_the_embed_script_is_cached_for_five_minutes_and_revalidated(down_client: Any) -> None:
+    first = down_client.get("/embed.js")
+    assert first.headers["Cache-Control"] == "public, max-age=300" and first.headers["ETag"]
+    again = down_client.get("/embed.js", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize("asset", ["chat.js", "embed.js"])
+def test_no_script_names_a_language_or_its_letters_itself(asset: str) -> None:
+    """A language code, a test for one or a Han class in the scripts would be a second list of the languages."""
+    code = re.sub(r"/\*.*?\*/|(?:^|\s)//[^\n]*", "", (STATIC / asset).read_text(encoding="utf-8"), flags=re.S | re.M)
+    for language in LANGUAGES:
+        assert f"'{language}'" not in code and f'"{language}"' not in code and f"/^{language}/" not in code, language
+    assert "\\u4e00" not in code and "关闭" not in code and "Close chat" not in code

@@ -122,18 +122,26 @@
   function htmlLang(lang) { return (ALL[lang] && ALL[lang].html_lang) || lang; }
 
   // The language of what the patient typed, by the assistant's own rule (bot/reading/language.py,
-  // looks_chinese): Han characters at least twice the Latin words, or four of them, is Chinese;
-  // other Latin-letter text ("ok", "CAR-T") is read as English; digits or emoji alone are in the
-  // conversation's language.
-  var HAN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/g;
-  var LATIN_WORD = /[A-Za-z]{2,}/g;
+  // looks_chinese): Han characters at least twice the Latin words, or four of them, is the language
+  // written in Han characters; other Latin-letter text ("ok", "CAR-T") is the one written in Latin
+  // letters; digits or emoji alone are in the conversation's language. Which language each script
+  // is, and its letters, come with the page (bot/languages.py): {"han": {"lang": ..., "chars": ...}}.
+  var SCRIPTS = {};
+  try { SCRIPTS = JSON.parse(byId('scripts').textContent || '{}'); } catch (e) { SCRIPTS = {}; }
+  function letters(script, suffix, flags) {
+    var known = SCRIPTS[script] && ALL[SCRIPTS[script].lang];
+    return known ? new RegExp('[' + SCRIPTS[script].chars + ']' + suffix, flags) : null;
+  }
+  var HAN = letters('han', '', 'g');
+  var LATIN_WORD = letters('latin', '{2,}', 'g');
+  var LATIN = letters('latin', '', '');
   var OTHER_SCRIPT = /[\u3040-\u30ff\uac00-\ud7af\u0400-\u04ff\u0600-\u06ff]/;
   function typedLanguage(text) {
     var plain = String(text).normalize ? String(text).normalize('NFKC') : String(text);
-    var han = (plain.match(HAN) || []).length;
-    var latin = (plain.match(LATIN_WORD) || []).length;
-    if (han && !OTHER_SCRIPT.test(plain) && (han >= 2 * latin || han >= 4)) { return 'zh'; }
-    if (/[A-Za-z]/.test(plain) && ALL.en) { return 'en'; }
+    var han = HAN ? (plain.match(HAN) || []).length : 0;
+    var latin = LATIN_WORD ? (plain.match(LATIN_WORD) || []).length : 0;
+    if (han && !OTHER_SCRIPT.test(plain) && (han >= 2 * latin || han >= 4)) { return SCRIPTS.han.lang; }
+    if (LATIN && LATIN.test(plain)) { return SCRIPTS.latin.lang; }
     return state.lang;
   }
 

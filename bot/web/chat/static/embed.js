@@ -6,7 +6,7 @@
  *           data-title="CAR-T study prescreen"      (optional; panel title and launcher text)
  *           data-label="Am I eligible?"            (optional; launcher text, default data-title)
  *           data-color="#0b57a4"                    (optional; launcher/panel colour)
- *           data-lang="en"                          (optional; "en" or "zh")
+ *           data-lang="en"                          (optional; one of the chat's languages)
  *           data-position="right"></script>         (optional; "right" or "left")
  *
  * Only inline styles set through the DOM are used, so the host page needs no extra CSS and a
@@ -32,7 +32,12 @@
   var lang = /^[a-z]{2}(-[A-Za-z]{2,4})?$/.test(data.lang || '') ? data.lang : '';
   var position = data.position === 'left' ? 'left' : 'right';
   var color = accessibleColor(data.color) || '#0b57a4';
-  var closeLabel = /^zh/i.test(lang) ? '关闭对话' : 'Close chat';
+  // The chat's languages with the words this script shows, put in by the server that sends it (GET
+  // /embed.js, from bot/languages.py and the chat page's texts): {"en": {"html_lang": "en", "close_chat": ...}}.
+  var LANGS = {"__LANGUAGES__": 1};
+  var DEFAULT_LANG = '__DEFAULT_LANGUAGE__';
+  var base = lang.slice(0, 2).toLowerCase();
+  var closeLabel = (LANGS[base] || LANGS[DEFAULT_LANG] || {}).close_chat || '';
   // The chat page's stack (chat.css): Latin fonts, then the Simplified Chinese system fonts; none downloaded.
   var FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue", Arial, "PingFang SC", ' +
     '"Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif';
@@ -117,7 +122,7 @@
   panel.setAttribute('aria-label', title);
   panel.hidden = true;
   // The title and the close button are in the chat's language, whatever the hospital page's is.
-  var langTag = /^zh/i.test(lang) ? 'zh-CN' : lang ? lang.slice(0, 2).toLowerCase() : '';
+  var langTag = LANGS[base] ? LANGS[base].html_lang : base;
   if (langTag) {
     launcher.setAttribute('lang', langTag);
     panel.setAttribute('lang', langTag);
