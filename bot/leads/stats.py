@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, not_, select, union, union_all
+from sqlalchemy import and_, case, distinct, exists, func, not_, select, union, union_all
 
 from bot.leads.base import StoreBase
 from bot.leads.metrics import progress_counts
@@ -72,29 +72,20 @@ class Statistics(StoreBase):
         pipeline.DECIDED_STATUSES: confirmed eligible, visit booked, consented, enrolled, or not
         eligible; now or earlier in its history) or overrode any of its criteria. A criterion counts
         as a disagreement when its newest override differs from the bot's verdict.
+
+        Every figure is a count by the database, each read from where it is rare: the reviewed leads'
+        results through the (screening_id, check_id) index, the overrides in force from the overrides,
+        the corrected and confirmed answers from the reviewed leads' answer events
+        (tests/leads/test_agreement.py: the same figures as counting lead by lead).
         """
-        completed = Screening.completed_at.is_not(None)
-        decided_now = Screening.review_status.in_(DECIDED_STATUSES)
-        # The newest override of each criterion of each lead, and the newest decision in each history.
-        overrides = _numbered_overrides()
-        latest = (select(overrides.c.lead, overrides.c.check_id, overrides.c.verdict)
-                  .where(overrides.c.n == 1).subquery())
-        history = select(
-            StatusChange.screening_id.label("lead"), StatusChange.status.label("status"),
-            func.row_number().over(partition_by=StatusChange.screening_id,
-                                   order_by=(StatusChange.changed_at.desc(), StatusChange.id.desc())).label("n"),
-        ).where(StatusChange.status.in_(DECIDED_STATUSES)).subquery()
-        # The decision: the current status if it is one, else the newest decision in the history
-        # (a lead confirmed eligible who then declined the study was still judged eligible).
-        decisions = union_all(
-            select(Screening.id.label("lead"), Screening.review_status.label("status"),
-                   Screening.provisional_status.label("provisional")).where(completed, decided_now),
-            select(history.c.lead, history.c.status, Screening.provisional_status)
-            .join(Screening, Screening.id == history.c.lead)
-            .where(history.c.n == 1, completed, not_(decided_now)),
-        ).subquery()
-        reviewed = union(select(decisions.c.lead), select(CriterionOverride.screening_id)).subquery()
+        decisions = _decisions().cte("decisions").prefix_with("MATERIALIZED")
+        reviewed = union(select(decisions.c.lead), select(CriterionOverride.screening_id)) \
+            .cte("reviewed").prefix_with("MATERIALIZED")  # found once for every figure below
+        result = CriterionResultRow
         eligible = decisions.c.status.in_(ELIGIBLE_DECIDED)
+        overrides = _numbered_overrides()
+        corrected = case((AnswerEvent.event != "confirmed", AnswerEvent.screening_id))
+        confirmed = case((AnswerEvent.event == "confirmed", AnswerEvent.screening_id))
         with self._reading("counting agreement") as session:
             reviewed_leads = session.execute(select(func.count()).select_from(reviewed)).scalar_one()
             outcomes: dict[str, dict[str, int]] = {}
@@ -103,31 +94,33 @@ class Statistics(StoreBase):
             ):
                 decided = DECISIONS[0] if is_eligible else DECISIONS[1]
                 outcomes.setdefault(provisional or "", {})[decided] = count
-            slips = (
-                select(AnswerEvent.screening_id.label("lead"), AnswerEvent.check_id.label("check_id"),
-                       func.max(case((AnswerEvent.event == "confirmed", 1), else_=0)).label("confirmed"),
-                       func.max(case((AnswerEvent.event != "confirmed", 1), else_=0)).label("corrected"))
-                .group_by(AnswerEvent.screening_id, AnswerEvent.check_id).subquery()
-            )
-            result = CriterionResultRow
-            overridden = and_(latest.c.verdict.is_not(None), latest.c.verdict != result.verdict)
-
-            def total(condition: Any) -> Any:
-                return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-            rows = session.execute(
-                select(result.check_id, func.min(result.protocol), func.min(result.label), func.count(),
-                       total(overridden), total(and_(overridden, result.verdict == Verdict.UNKNOWN.value)),
-                       total(slips.c.corrected == 1), total(slips.c.confirmed == 1), func.min(result.position))
-                .join(reviewed, reviewed.c.lead == result.screening_id)
-                .outerjoin(latest, and_(latest.c.lead == result.screening_id, latest.c.check_id == result.check_id))
-                .outerjoin(slips, and_(slips.c.lead == result.screening_id, slips.c.check_id == result.check_id))
-                .group_by(result.check_id)
+            # The reviewed leads' verdicts per criterion (and its protocol item, label and place).
+            per_check = session.execute(
+                select(result.check_id, func.count(), func.min(result.protocol), func.min(result.label),
+                       func.min(result.position))
+                .where(result.screening_id.in_(select(reviewed.c.lead))).group_by(result.check_id)
             ).all()
+            # The overrides in force that differ from the bot's verdict: every overridden lead is reviewed.
+            changed = {check_id: (count, from_unknown) for check_id, count, from_unknown in session.execute(
+                select(result.check_id, func.count(),
+                       func.coalesce(func.sum(case((result.verdict == Verdict.UNKNOWN.value, 1), else_=0)), 0))
+                .select_from(overrides)
+                .join(result, and_(result.screening_id == overrides.c.lead, result.check_id == overrides.c.check_id))
+                .where(overrides.c.n == 1, overrides.c.verdict != result.verdict)
+                .group_by(result.check_id)
+            )}
+            # Reviewed leads who corrected, or confirmed at the read-back, an answer they have a verdict for.
+            slips = {check_id: (fixed, kept) for check_id, fixed, kept in session.execute(
+                select(AnswerEvent.check_id, func.count(distinct(corrected)), func.count(distinct(confirmed)))
+                .where(AnswerEvent.screening_id.in_(select(reviewed.c.lead)),
+                       exists().where(result.screening_id == AnswerEvent.screening_id,
+                                      result.check_id == AnswerEvent.check_id))
+                .group_by(AnswerEvent.check_id)
+            )}
         criteria = [
-            CriterionAgreement(check_id, protocol, label, reviews, changed, from_unknown, corrected, confirmed)
-            for check_id, protocol, label, reviews, changed, from_unknown, corrected, confirmed, _ in sorted(
-                rows, key=lambda row: (row[-1], row[0]))
+            CriterionAgreement(check_id, protocol, label, reviews, *changed.get(check_id, (0, 0)),
+                               *slips.get(check_id, (0, 0)))
+            for check_id, reviews, protocol, label, _ in sorted(per_check, key=lambda row: (row[-1], row[0]))
         ]
         return AgreementReport(reviewed_leads, criteria, outcomes)
 
@@ -190,6 +183,26 @@ class Statistics(StoreBase):
 # The first step of PROGRESS that records a decision that the lead is eligible (tests/leads/test_metrics.py
 # checks that ELIGIBLE_DECIDED are exactly the steps from it on).
 ELIGIBLE_STEP = PROGRESS.index(ELIGIBLE_DECIDED[0])
+
+
+def _decisions() -> Any:
+    """Each completed lead's decision on eligibility (lead, status, provisional): its status now if that is a
+    decision (pipeline.DECIDED_STATUSES), else the newest decision in its history (a lead confirmed eligible
+    who then declined the study was still judged eligible); leads never decided are not in it."""
+    completed = Screening.completed_at.is_not(None)
+    decided_now = Screening.review_status.in_(DECIDED_STATUSES)
+    history = select(
+        StatusChange.screening_id.label("lead"), StatusChange.status.label("status"),
+        func.row_number().over(partition_by=StatusChange.screening_id,
+                               order_by=(StatusChange.changed_at.desc(), StatusChange.id.desc())).label("n"),
+    ).where(StatusChange.status.in_(DECIDED_STATUSES)).subquery()
+    return union_all(
+        select(Screening.id.label("lead"), Screening.review_status.label("status"),
+               Screening.provisional_status.label("provisional")).where(completed, decided_now),
+        select(history.c.lead, history.c.status, Screening.provisional_status)
+        .join(Screening, Screening.id == history.c.lead)
+        .where(history.c.n == 1, completed, not_(decided_now)),
+    )
 
 
 def _numbered_overrides() -> Any:
