@@ -341,11 +341,14 @@ def percentile(values: Sequence[float], share: float) -> float:
 
 
 SKIP: re.Pattern[str] | None = None  # --skip
+ONLY: re.Pattern[str] | None = None  # --only
 
 
 def timed_as(label: str, run: Callable[[int], Any], repeat: int) -> dict[str, Any]:
-    """`timed`, unless --skip leaves this figure out."""
-    return {"skipped": True} if SKIP is not None and SKIP.search(label) else timed(run, repeat)
+    """`timed`, unless --skip (or --only) leaves this figure out."""
+    if SKIP is not None and SKIP.search(label) or ONLY is not None and not ONLY.search(label):
+        return {"skipped": True}
+    return timed(run, repeat)
 
 
 def timed(run: Callable[[int], Any], repeat: int) -> dict[str, float]:
@@ -543,11 +546,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sqlite-file", type=Path, help="seed this file once and reuse it on later runs "
                                                          "(its key is kept beside it, in <file>.key)")
     parser.add_argument("--skip", default="", help="leave out the figures whose name matches this pattern")
+    parser.add_argument("--only", default="", help="time only the figures whose name matches this pattern "
+                        "(the export too only if it matches \"export\")")
     parser.add_argument("--label", default="", help="a name for this run in the report (e.g. before, after)")
     parser.add_argument("--report", type=Path, default=REPORT)
     args = parser.parse_args(argv)
-    global SKIP
+    global SKIP, ONLY
     SKIP = re.compile(args.skip) if args.skip else None
+    ONLY = re.compile(args.only) if args.only else None
+    if ONLY is not None and not ONLY.search("export"):
+        args.export_repeat = 0
     # One fixed moment for seeding and measuring: the figures do not depend on the hour they are taken.
     now = datetime.now(timezone.utc).replace(microsecond=0)
     runs = []

@@ -6,7 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, not_, select, union, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    exists,
+    func,
+    literal,
+    not_,
+    null,
+    select,
+    union,
+    union_all,
+)
 
 from bot.leads.base import StoreBase
 from bot.leads.metrics import progress_counts
@@ -72,62 +87,74 @@ class Statistics(StoreBase):
         pipeline.DECIDED_STATUSES: confirmed eligible, visit booked, consented, enrolled, or not
         eligible; now or earlier in its history) or overrode any of its criteria. A criterion counts
         as a disagreement when its newest override differs from the bot's verdict.
+
+        Every figure is a count by the database, each read from where it is rare: the reviewed leads'
+        results through the (screening_id, check_id) index, the overrides in force from the overrides,
+        the corrected and confirmed answers from the reviewed leads' answer events
+        (tests/leads/test_agreement.py: the same figures as counting lead by lead).
         """
-        completed = Screening.completed_at.is_not(None)
-        decided_now = Screening.review_status.in_(DECIDED_STATUSES)
-        # The newest override of each criterion of each lead, and the newest decision in each history.
+        decisions = _decisions().cte("decisions").prefix_with("MATERIALIZED")
+        reviewed = union(select(decisions.c.lead), select(CriterionOverride.screening_id)) \
+            .cte("reviewed").prefix_with("MATERIALIZED")
+        result = CriterionResultRow
+        in_review = result.screening_id.in_(select(reviewed.c.lead))
         overrides = _numbered_overrides()
-        latest = (select(overrides.c.lead, overrides.c.check_id, overrides.c.verdict)
-                  .where(overrides.c.n == 1).subquery())
-        history = select(
-            StatusChange.screening_id.label("lead"), StatusChange.status.label("status"),
-            func.row_number().over(partition_by=StatusChange.screening_id,
-                                   order_by=(StatusChange.changed_at.desc(), StatusChange.id.desc())).label("n"),
-        ).where(StatusChange.status.in_(DECIDED_STATUSES)).subquery()
-        # The decision: the current status if it is one, else the newest decision in the history
-        # (a lead confirmed eligible who then declined the study was still judged eligible).
-        decisions = union_all(
-            select(Screening.id.label("lead"), Screening.review_status.label("status"),
-                   Screening.provisional_status.label("provisional")).where(completed, decided_now),
-            select(history.c.lead, history.c.status, Screening.provisional_status)
-            .join(Screening, Screening.id == history.c.lead)
-            .where(history.c.n == 1, completed, not_(decided_now)),
-        ).subquery()
-        reviewed = union(select(decisions.c.lead), select(CriterionOverride.screening_id)).subquery()
         eligible = decisions.c.status.in_(ELIGIBLE_DECIDED)
+        corrected = case((AnswerEvent.event != "confirmed", AnswerEvent.screening_id))
+        confirmed = case((AnswerEvent.event == "confirmed", AnswerEvent.screening_id))
+        no_text, no_number = cast(null(), String), cast(null(), Integer)
+
+        def count_if(condition: Any) -> Any:
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+        # One statement, so the decisions and the reviewed leads are found once for every figure; each
+        # row is (figure, key, a, b, protocol, label, position).
+        figures = union_all(
+            select(literal("leads"), no_text, func.count(), literal(0), no_text, no_text, no_number)
+            .select_from(reviewed),
+            # The bot's assessment against the decision.
+            select(literal("outcome"), decisions.c.provisional, count_if(eligible), count_if(not_(eligible)),
+                   no_text, no_text, no_number).group_by(decisions.c.provisional),
+            # The reviewed leads' verdicts per criterion, through the results' (screening_id, check_id) index.
+            select(literal("reviewed"), result.check_id, func.count(), literal(0), func.min(result.protocol),
+                   func.min(result.label), func.min(result.position)).where(in_review).group_by(result.check_id),
+            # The overrides in force that differ from the bot's verdict (every overridden lead is reviewed).
+            select(literal("overridden"), result.check_id, func.count(),
+                   count_if(result.verdict == Verdict.UNKNOWN.value), no_text, no_text, no_number)
+            .select_from(overrides)
+            .join(result, and_(result.screening_id == overrides.c.lead, result.check_id == overrides.c.check_id))
+            .where(overrides.c.n == 1, overrides.c.verdict != result.verdict).group_by(result.check_id),
+            # Reviewed leads who corrected, or confirmed at the read-back, an answer they have a verdict for.
+            select(literal("answers"), AnswerEvent.check_id, func.count(distinct(corrected)),
+                   func.count(distinct(confirmed)), no_text, no_text, no_number)
+            .where(AnswerEvent.screening_id.in_(select(reviewed.c.lead)),
+                   exists().where(result.screening_id == AnswerEvent.screening_id,
+                                  result.check_id == AnswerEvent.check_id))
+            .group_by(AnswerEvent.check_id),
+        )
         with self._reading("counting agreement") as session:
-            reviewed_leads = session.execute(select(func.count()).select_from(reviewed)).scalar_one()
-            outcomes: dict[str, dict[str, int]] = {}
-            for provisional, is_eligible, count in session.execute(
-                select(decisions.c.provisional, eligible, func.count()).group_by(decisions.c.provisional, eligible)
-            ):
-                decided = DECISIONS[0] if is_eligible else DECISIONS[1]
-                outcomes.setdefault(provisional or "", {})[decided] = count
-            slips = (
-                select(AnswerEvent.screening_id.label("lead"), AnswerEvent.check_id.label("check_id"),
-                       func.max(case((AnswerEvent.event == "confirmed", 1), else_=0)).label("confirmed"),
-                       func.max(case((AnswerEvent.event != "confirmed", 1), else_=0)).label("corrected"))
-                .group_by(AnswerEvent.screening_id, AnswerEvent.check_id).subquery()
-            )
-            result = CriterionResultRow
-            overridden = and_(latest.c.verdict.is_not(None), latest.c.verdict != result.verdict)
-
-            def total(condition: Any) -> Any:
-                return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-            rows = session.execute(
-                select(result.check_id, func.min(result.protocol), func.min(result.label), func.count(),
-                       total(overridden), total(and_(overridden, result.verdict == Verdict.UNKNOWN.value)),
-                       total(slips.c.corrected == 1), total(slips.c.confirmed == 1), func.min(result.position))
-                .join(reviewed, reviewed.c.lead == result.screening_id)
-                .outerjoin(latest, and_(latest.c.lead == result.screening_id, latest.c.check_id == result.check_id))
-                .outerjoin(slips, and_(slips.c.lead == result.screening_id, slips.c.check_id == result.check_id))
-                .group_by(result.check_id)
-            ).all()
+            rows = session.execute(figures).all()
+        reviewed_leads = 0
+        outcomes: dict[str, dict[str, int]] = {}
+        per_check: list[tuple[int, str, str, str, int]] = []
+        changed: dict[str, tuple[int, int]] = {}
+        slips: dict[str, tuple[int, int]] = {}
+        for figure, key, first, second, protocol, label, position in rows:
+            if figure == "leads":
+                reviewed_leads = int(first)
+            elif figure == "outcome":
+                cell = outcomes.setdefault(key or "", {})
+                for decided, count in zip(DECISIONS, (int(first), int(second)), strict=True):
+                    if count:
+                        cell[decided] = count
+            elif figure == "reviewed":
+                per_check.append((position, key, protocol, label, int(first)))
+            else:
+                (changed if figure == "overridden" else slips)[key] = (int(first), int(second))
         criteria = [
-            CriterionAgreement(check_id, protocol, label, reviews, changed, from_unknown, corrected, confirmed)
-            for check_id, protocol, label, reviews, changed, from_unknown, corrected, confirmed, _ in sorted(
-                rows, key=lambda row: (row[-1], row[0]))
+            CriterionAgreement(check_id, protocol, label, reviews, *changed.get(check_id, (0, 0)),
+                               *slips.get(check_id, (0, 0)))
+            for _, check_id, protocol, label, reviews in sorted(per_check, key=lambda row: (row[0], row[1]))
         ]
         return AgreementReport(reviewed_leads, criteria, outcomes)
 
@@ -190,6 +217,33 @@ class Statistics(StoreBase):
 # The first step of PROGRESS that records a decision that the lead is eligible (tests/leads/test_metrics.py
 # checks that ELIGIBLE_DECIDED are exactly the steps from it on).
 ELIGIBLE_STEP = PROGRESS.index(ELIGIBLE_DECIDED[0])
+
+
+def _decisions() -> Any:
+    """Each completed lead's decision on eligibility (lead, status, provisional): its status now if that is a
+    decision (pipeline.DECIDED_STATUSES), else the newest decision in its history (a lead confirmed eligible
+    who then declined the study was still judged eligible); leads never decided are not in it.
+
+    Only the few leads that may have a decision in their history without one now have theirs looked up:
+    an eligible decision there is a stored furthest step from ELIGIBLE_STEP on (read through its index),
+    else it is a rejection (the rest of DECIDED_STATUSES)."""
+    completed = Screening.completed_at.is_not(None)
+    decided_now = Screening.review_status.in_(DECIDED_STATUSES)
+    candidates = union(
+        select(Screening.id).where(completed, Screening.furthest_step >= ELIGIBLE_STEP),
+        select(StatusChange.screening_id).where(StatusChange.status == ReviewStatus.REJECTED.value),
+    )
+    newest = (select(StatusChange.status)
+              .where(StatusChange.screening_id == Screening.id, StatusChange.status.in_(DECIDED_STATUSES))
+              .order_by(StatusChange.changed_at.desc(), StatusChange.id.desc()).limit(1).scalar_subquery())
+    earlier = select(Screening.id.label("lead"), newest.label("status"),
+                     Screening.provisional_status.label("provisional")) \
+        .where(Screening.id.in_(candidates), completed, not_(decided_now)).subquery()
+    return union_all(
+        select(Screening.id.label("lead"), Screening.review_status.label("status"),
+               Screening.provisional_status.label("provisional")).where(completed, decided_now),
+        select(earlier.c.lead, earlier.c.status, earlier.c.provisional).where(earlier.c.status.is_not(None)),
+    )
 
 
 def _numbered_overrides() -> Any:
