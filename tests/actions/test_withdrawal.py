@@ -218,3 +218,23 @@ def test_declining_alone_answers_nothing(make_tracker, dispatcher, domain, text)
     events = run(ActionFinishWithdrawal(), dispatcher, tracker, domain)
     assert events == [SlotSet("confirm_withdrawal", None), SlotSet("withdrawal_request", None),
                       FollowupAction("prescreen_form")]
+
+
+def test_the_form_reopening_after_carry_on_keeps_the_answer_log(make_tracker, dispatcher, domain) -> None:
+    """Rasa validates every earlier answer again when the form reopens after "不是，继续吧": each keeps the words the
+    patient answered it with, not the reply to the confirmation."""
+    from rasa_sdk import Tracker
+
+    log = {"age": {"text": "60", "value": "60", "how": "read age 60"},
+           "crc_liver_mets": {"text": "yes", "value": "yes", "how": "'yes'"}}
+    slots = {"consent": True, "age": 60, "crc_liver_mets": "yes", "answer_log": log}
+    base = make_tracker("不是，继续吧", "deny", slots=slots, requested_slot=None)
+    events = [{"event": "user", "text": "不是，继续吧"}, {"event": "action", "name": "prescreen_form"},
+              *({"event": "slot", "name": name, "value": value} for name, value in slots.items()
+                if name != "answer_log")]
+    tracker = Tracker(base.sender_id, base.slots, base.latest_message, events, False, None, base.active_loop,
+                      "prescreen_form")
+    events = asyncio.run(ValidatePrescreenForm().run(dispatcher, tracker, domain))
+    assert events == [SlotSet("consent", True), SlotSet("age", 60), SlotSet("crc_liver_mets", "yes"),
+                      SlotSet("requested_slot", "primary_resected")]
+    assert sent(dispatcher) == []
