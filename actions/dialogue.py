@@ -23,6 +23,7 @@ from bot.dialogue.corrections import corrected_answer, corrected_check
 from bot.dialogue.notes import answer_entry, logged_answer, noted_question
 from bot.dialogue.replies import rule_out_reasons, study_team_reply, study_team_topic, unreadable_reply
 from bot.languages import DEFAULT_LANGUAGE
+from bot.leads.reference_codes import reference_code_in
 from bot.leads.store import StoreError
 from bot.reading import asks_to_start_over, asks_to_withdraw, contact_confirmation_words, is_tapped
 from bot.reading.check_answer import read_check_answer
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 
 CONFIRM_SLOT = "confirm_exclusion"  # holds the id of the check whose ruling answer the patient confirmed
 SIDE_QUESTIONS_SLOT = "side_questions"  # the patient's own questions, noted for the coordinator
+# {"during": the form that was open, "asked": its open question, "reference_code": one typed with the request}
+WITHDRAWAL_REQUEST_SLOT = "withdrawal_request"
 
 
 def answers_so_far(tracker: Tracker) -> dict[str, Any]:
@@ -172,6 +175,21 @@ def restore_without_ruling(tracker: Tracker, answers: dict[str, Any], answer_log
     except StoreError:
         log.warning("the corrected screening of conversation %s is stored at the end of the questions",
                     tracker.sender_id)
+
+
+def withdrawal_request(tracker: Tracker) -> dict[str, str]:
+    """What the withdrawal's confirmation keeps: the form and the question that were open (to carry on with, and
+    to read an answer typed instead of a yes), and a reference code typed with the request (erased too)."""
+    form = tracker.active_loop.get("name") if tracker.active_loop else None
+    return {"during": form or "", "asked": str(tracker.get_slot("requested_slot") or "") if form else "",
+            "reference_code": reference_code_in(latest_text(tracker)) or ""}
+
+
+def withdrawal_asked_in_words(tracker: Tracker) -> list[EventType]:
+    """ "不想弄了", "I'd rather not go on" read by a form (the NLU took it for an answer): the form stops here and the
+    withdrawal's confirmation is asked, as for a request the NLU recognised (nothing is erased without a yes)."""
+    return [SlotSet(WITHDRAWAL_REQUEST_SLOT, withdrawal_request(tracker)), SlotSet("requested_slot", None),
+            FollowupAction("withdrawal_form")]
 
 
 def not_understood(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

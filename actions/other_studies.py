@@ -29,9 +29,11 @@ from bot.reading import (
     is_question,
     is_skip,
     is_tapped,
+    keeps_nothing,
     other_studies_words,
     read_email,
     read_name,
+    read_name_and_contact,
     read_phone,
     says_yes_in_words,
 )
@@ -91,11 +93,15 @@ class ValidateOtherStudiesForm(TypedAnswersForm):
         text = str(value)
         if asks_why(text) and explain_rule_out(dispatcher, tracker):
             return {OFFER_SLOT: None}  # "why am I not eligible?", read as an answer: told, and offered again
-        contact = None if is_tapped(text) else read_phone_or_email(text, language_of(tracker))
-        if contact is not None:
-            # an e-mail address or a phone number typed in answer: "yes, and here it is"; the details are read
-            # back ("Is that right?") before anything is kept, so the consent stays explicit
+        named = None if is_tapped(text) else read_name_and_contact(text, language_of(tracker))
+        contact = None if is_tapped(text) or named else read_phone_or_email(text, language_of(tracker))
+        if contact is not None or named is not None:
+            # an e-mail address or a phone number typed in answer (with a name: "Margaret Hill, mhill@outlook.com"):
+            # "yes, and here it is"; the details are read back ("Is that right?") before anything is kept, so the
+            # consent stays explicit
             dispatcher.utter_message(response="utter_contact_typed_read_back_later")
+            if named is not None:
+                return {OFFER_SLOT: True, "other_studies_name": named[0], "other_studies_contact": named[1]}
             return {OFFER_SLOT: True, "other_studies_contact": contact}
         intent, _ = latest_intent(tracker)
         if intent in LEAVING_INTENTS and not is_tapped(text) and not says_yes_in_words(text):
@@ -136,6 +142,8 @@ class ValidateOtherStudiesForm(TypedAnswersForm):
     async def validate_other_studies_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if not isinstance(value, bool) and keeps_nothing(str(value)):
+            return self._changed_mind()  # "no actually don't keep it": the permission taken back, nothing is kept
         return read_back_answer(value, dispatcher, tracker, "other_studies_confirmed", DETAIL_SLOTS)
 
     @staticmethod

@@ -26,6 +26,7 @@ from actions.dialogue import (
     language_switched,
     read_answer,
     side_question_note,
+    withdrawal_asked_in_words,
 )
 from actions.language import language_of
 from actions.way_forward import offer_way_forward
@@ -44,7 +45,7 @@ from bot.nlu.terms import term_id
 from bot.reading import asks_what_is_meant, consent_words, is_question, is_tapped, read_age, read_yes_no
 from bot.reading.corrections import read_correction
 from bot.reading.language import looks_unsupported
-from bot.reading.requests import leaves_for_now
+from bot.reading.requests import leaves_for_now, wants_to_stop
 from bot.reading.side_questions import SideTopic, read_side_question
 from bot.texts.responses import variations
 from bot.trial.criteria import Check
@@ -72,7 +73,10 @@ class ValidatePrescreenForm(FormValidationAction):
         return slots
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """Reads the message; a question asked again a second time in a row comes with a way forward."""
+        """Reads the message; a question asked again a second time in a row comes with a way forward. A wish to
+        stop in plain words ("不想弄了", "I'd rather not go on") the NLU took for an answer goes to the withdrawal."""
+        if self._open_check(tracker) is not None and wants_to_stop(latest_text(tracker)):
+            return withdrawal_asked_in_words(tracker)
         events = await self._read_message(dispatcher, tracker, domain)
         open_check = self._open_check(tracker)
         read_back = tracker.get_slot("requested_slot") == CONFIRM_SLOT
@@ -263,6 +267,11 @@ class ValidatePrescreenForm(FormValidationAction):
         return self._accept(check, read[0], read[1], tracker)
 
     def _accept(self, check: Check, value: Any, how: str, tracker: Tracker) -> dict[str, Any]:
+        logged = (tracker.get_slot("answer_log") or {}).get(check.id) or {}
+        if tracker.get_slot("requested_slot") != check.slot and logged.get("value") == str(value):
+            # an earlier answer validated again as the form reopens (after "no, carry on" at a confirmation): its
+            # log keeps the patient's own words, not the message that reopened the form
+            return {check.slot: value}
         entry = answer_entry(patient_words(tracker, buttons_of(check, language_of(tracker))), value, how)
         answer_log = logged_answer(tracker.get_slot("answer_log") or {}, check.id, entry, "answered again")
         return {check.slot: value, "answer_log": answer_log}

@@ -17,17 +17,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.answers import is_side_request, latest_intent, latest_text
-from actions.dialogue import not_understood, study_team_will_tell
+from actions.answers import is_side_request, latest_intent, latest_text, patient_words
+from actions.dialogue import WITHDRAWAL_REQUEST_SLOT, not_understood, study_team_will_tell, withdrawal_request
 from actions.language import kept_language
+from bot.dialogue.notes import answer_entry, logged_answer
+from bot.dialogue.withdrawal import answer_after_declined_withdrawal
 from bot.leads.erasure import ERASE_SLOT, erase_lead
-from bot.leads.reference_codes import reference_code_in
 from bot.leads.store import LeadNotFound, StoreError
 from bot.reading.requests import asks_to_withdraw, confirms_withdrawal
 from bot.settings import get_settings
 
 CONFIRM_SLOT = "confirm_withdrawal"  # True: the patient confirmed; False: anything else
-REQUEST_SLOT = "withdrawal_request"  # {"during": the form that was open, "reference_code": one typed with the request}
+REQUEST_SLOT = WITHDRAWAL_REQUEST_SLOT
+# The form whose open question an answer typed at the confirmation ("hmm wait, it was positive") answers.
+QUESTIONS_FORM = "prescreen_form"
 # What answers a side question typed at the confirmation, as the rules in data/rules/side_questions.yml do.
 SIDE_ANSWERS = {
     "ask_car_t": "utter_car_t", "ask_ctdna": "utter_ctdna", "ask_cea": "utter_cea",
@@ -53,7 +56,7 @@ class ActionWithdraw(Action):
         text = latest_text(tracker)
         form = tracker.active_loop.get("name") if tracker.active_loop else None
         if asks_to_withdraw(text):
-            request = {"during": form or "", "reference_code": reference_code_in(text) or ""}
+            request = withdrawal_request(tracker)
             return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(REQUEST_SLOT, request)]
         noted = study_team_will_tell(dispatcher, tracker)  # misread: "要停药吗" is a question for the study team
         if noted is not None:
@@ -93,7 +96,7 @@ class ActionFinishWithdrawal(Action):
         cleared: list[EventType] = [SlotSet(CONFIRM_SLOT, None), SlotSet(REQUEST_SLOT, None)]
         if tracker.get_slot(CONFIRM_SLOT) is True:
             return erase(dispatcher, tracker, request.get("reference_code") or None, cleared)
-        return [*cleared, *carry_on(dispatcher, tracker, request.get("during") or None)]
+        return [*cleared, *carry_on(dispatcher, tracker, request.get("during") or None, asked=request.get("asked"))]
 
 
 def erase(dispatcher: CollectingDispatcher, tracker: Tracker, code: str | None,
@@ -119,8 +122,9 @@ def erase(dispatcher: CollectingDispatcher, tracker: Tracker, code: str | None,
 
 
 def carry_on(dispatcher: CollectingDispatcher, tracker: Tracker, form: str | None,
-             cancelled: str = "utter_withdrawal_cancelled") -> list[EventType]:
-    """Nothing deleted: a side question typed instead of yes is answered, then the open question again."""
+             cancelled: str = "utter_withdrawal_cancelled", asked: str | None = None) -> list[EventType]:
+    """Nothing deleted: a side question typed instead of yes is answered, then the open question again. An
+    answer to the open question (`asked`) typed in the reply ("hmm wait, it was positive") is taken."""
     dispatcher.utter_message(response=cancelled)
     back: list[EventType] = [FollowupAction(form)] if form else []
     noted = study_team_will_tell(dispatcher, tracker)  # "how long does the study last?"
@@ -130,4 +134,20 @@ def carry_on(dispatcher: CollectingDispatcher, tracker: Tracker, form: str | Non
     if intent in SIDE_ANSWERS and is_side_request(tracker):
         # the form is open again without asking; after the answer, Rasa's loop asks its open question
         return [*([ActiveLoop(form)] if form else []), FollowupAction(SIDE_ANSWERS[intent])]
-    return back
+    return [*answer_in_reply(tracker, asked if form == QUESTIONS_FORM else None), *back]
+
+
+def answer_in_reply(tracker: Tracker, asked: str | None) -> list[EventType]:
+    """The open question's answer in a reply that kept everything ("哦不对 没有别的癌"), set and logged; the form then
+    goes on from there."""
+    criteria = services.criteria()
+    if not asked or asked not in criteria.slots:
+        return []
+    check = criteria.check(asked)
+    answer = answer_after_declined_withdrawal(check, latest_text(tracker))
+    if answer is None:
+        return []
+    value, how = answer
+    answer_log = logged_answer(tracker.get_slot("answer_log") or {}, check.id,
+                               answer_entry(patient_words(tracker), value, how), "answered again")
+    return [SlotSet(check.slot, value), SlotSet("answer_log", answer_log)]

@@ -14,6 +14,7 @@ from bot.reading.contact import (
     read_email,
     read_email_named,
     read_name,
+    read_name_and_contact,
     read_phone,
     read_wechat,
     read_wechat_named,
@@ -35,6 +36,7 @@ from bot.reading.words import (
     consent_words,
     contact_confirmation_words,
     contact_ok_words,
+    keeps_nothing,
     other_studies_words,
     says_yes_in_words,
 )
@@ -53,7 +55,7 @@ __all__ = [
     "QUESTION_INTENTS", "REQUEST_INTENTS", "AgeReading", "YesNoReading", "asks_to_start_over", "asks_to_withdraw",
     "asks_what_is_meant", "asks_why", "belief_about_records", "clean_text", "clearly_requested", "consent_words",
     "contact_confirmation_words", "contact_ok_words", "declines_name", "declines_to_answer", "is_question",
-    "is_side_request", "is_skip", "is_tapped", "language_request", "normalise", "other_studies_words", "read_age",
-    "read_contact_time", "read_email", "read_email_named", "read_name", "read_phone", "read_wechat",
-    "read_wechat_named", "read_yes_no", "says_yes_in_words",
+    "is_side_request", "is_skip", "is_tapped", "keeps_nothing", "language_request", "normalise",
+    "other_studies_words", "read_age", "read_contact_time", "read_email", "read_email_named", "read_name",
+    "read_name_and_contact", "read_phone", "read_wechat", "read_wechat_named", "read_yes_no", "says_yes_in_words",
 ]

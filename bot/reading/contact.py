@@ -269,3 +269,36 @@ def read_email_named(text: str) -> str | None:
         return None
     found = re.findall(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", text)
     return read_email(found[0]) if len(found) == 1 else None
+
+
+# A contact inside a longer message: "Margaret Hill, mhill@outlook.com", "张美华 13812345678".
+_EMAIL_INSIDE = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_PHONE_INSIDE = re.compile(r"(?<![A-Za-z0-9@.])\+?\(?\d[\d\s()\-./]{5,}\d(?![A-Za-z0-9@])")
+# Words that name the contact next to it ("my email is", "phone:", "邮箱是", "电话"): not part of the name.
+_CONTACT_LEAD = re.compile(
+    r"(?:^|\s)(?:(?:and|or)\s+)?(?:(?:my|his|her|the|our)\s+)?(?:e-?mail|mail|email address|address|phone|mobile|"
+    r"cell|tel|number|phone number|mobile number|contact)(?:\s+(?:is|at))?\s*[:：]?\s*$|"
+    r"(?:我的|他的|她的)?(?:电子|電子)?(?:[邮郵](?:箱|件)(?:地址)?|[电電][话話]|手[机機](?:[号號])?|[号號][码碼]|"
+    r"[联聯][系繫](?:方式|[电電][话話]))(?:是|为|為)?\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def read_name_and_contact(text: str, language: str = "en") -> tuple[str, str] | None:
+    """(name, contact) for a name and one phone number or e-mail address typed together ("Margaret Hill,
+    mhill@outlook.com", "张美华 13812345678", "I'm Tan Ah Kow, 9123 4567"); None when either is missing."""
+    cleaned = clean_text(text, 300)
+    emails = _EMAIL_INSIDE.findall(cleaned)
+    phones = [] if emails else _PHONE_INSIDE.findall(cleaned)
+    if len(emails) + len(phones) != 1:
+        return None
+    found = (emails or phones)[0]
+    contact = read_email(found) if emails else read_phone(found, language)
+    if contact is None:
+        return None
+    pieces = re.split(r"[,，;；/\n、]|\s(?:and|or)\s|和", cleaned.replace(found, ","))
+    pieces = [_CONTACT_LEAD.sub("", piece).strip(" .。!！-–—:：") for piece in pieces]
+    names = [name for piece in pieces if piece and (name := read_name(piece))]
+    if len(names) != 1 or len([piece for piece in pieces if piece]) != 1:
+        return None  # a sentence around the details, or two names: not read as a name here
+    return names[0], contact

@@ -10,7 +10,7 @@ import re
 import unicodedata
 
 from bot.reading.chinese import has_han
-from bot.reading.normaliser import normalise_spoken
+from bot.reading.normaliser import normalise_spoken, prepare
 from bot.reading.side_questions import SideTopic, is_hesitant_answer, read_side_question, starts_with_answer
 from bot.reading.side_questions import is_question as asks_something
 from bot.reading.text import MAX_ANSWER_CHARS
@@ -126,7 +126,8 @@ def clearly_requested(intent: str | None, text: str) -> bool:
     "I don't want to answer that"), answers the question being asked.
     """
     if intent == "withdraw":
-        return _says(WITHDRAW_WORDS, text) and not asks_about_leaving_later(text) and not stops_something_else(text)
+        return wants_to_stop(text) or (
+            _says(WITHDRAW_WORDS, text) and not asks_about_leaving_later(text) and not stops_something_else(text))
     if intent == "start_over":
         return _says(START_OVER_WORDS, text)
     if HANDOFF_WORDS.search(text):
@@ -146,8 +147,8 @@ def _says(words: re.Pattern[str], text: str) -> bool:
 
 def asks_to_withdraw(text: str) -> bool:
     """ "stop and delete my answers", or the withdraw button: the patient is asked to confirm the erasure."""
-    return (says_in_words(text, WITHDRAW_WORDS) and not asks_about_leaving_later(text)
-            and not stops_something_else(text))
+    return wants_to_stop(text) or (says_in_words(text, WITHDRAW_WORDS) and not asks_about_leaving_later(text)
+                                   and not stops_something_else(text))
 
 
 # Stopping something other than this conversation: "would i have to stop my chemo tablets to do this?",
@@ -257,3 +258,68 @@ _LEAVES_FOR_NOW = re.compile(
 def leaves_for_now(text: str) -> bool:
     """ "好的，我先去问问医生，回头再来": the patient leaves for now and will carry on later (nothing is erased)."""
     return len(text) <= MAX_ANSWER_CHARS and bool(_LEAVES_FOR_NOW.search(text)) and not asks_to_withdraw(text)
+
+
+
+# A wish to stop that needs no help from the NLU: said so plainly that no answer to any question reads so. The
+# classifier misses some ("不想弄了", "I'd rather not go on, please bin what I've told you"), so the questions
+# read these themselves and ask to confirm the erasure. Each says it of this conversation, with no object after
+# it: "不想做化疗", "I don't want to go on chemo", "不想再住院" and "stop my tablets" stay answers or questions.
+_CLAUSE_END = r"(?=\s*(?:$|[,.!;~]))"
+_STOP_EN = re.compile(
+    # "I'd rather not go on", "I don't want to carry on with this any more"
+    r"(?:\b(?:i'?d|i would|i'd much) rather not|\b(?:i )?(?:don'?t|do not) (?:want|wish|feel like|fancy) to|"
+    r"\bi'?m not (?:going|gonna) to|\bi (?:can'?t|cannot) be bothered to)"
+    r" (?:go on|carry on|continue|keep going|go any further|do this|do any more|go ahead|proceed|"
+    r"answer any more(?: questions)?|do (?:these|the) questions)"
+    r"(?: (?:with (?:this|it|the questions)|any ?more|any longer|now|thanks?(?: you)?|please|sorry))*" + _CLAUSE_END
+    # "not going on with this"; not "not continuing" alone, which answers "are you still taking it?"
+    + r"|\b(?:not|no longer) (?:going on|carrying on|continuing|going any further) with (?:this|it|the questions)"
+    + _CLAUSE_END
+    # "I want to stop", "please stop now", "I'd like to withdraw"
+    + r"|\b(?:i (?:want|wish|would like|need) to|i wanna|i'?d like to|let me|please|just) "
+    r"(?:stop|quit|withdraw|opt out|pull out|leave|end this|end it)"
+    r"(?: (?:now|here|please|the questions|this|it|thanks?(?: you)?))*" + _CLAUSE_END
+    # the whole message: "stop", "I quit", "no more questions", "leave me alone"
+    + r"|^(?:ok |okay |no |sorry |please )?(?:stop|quit|stop it|stop this|stop now|stop here|i quit|i'?m done|"
+    r"i'?m out|no more questions|enough questions|withdraw(?: me)?|opt me out|leave me alone|"
+    r"stop asking(?: me)?(?: questions)?)(?: please| now| thanks?(?: you)?)*\W*$"
+    # "bin what I've told you", "delete everything", "wipe my answers", "forget about me"
+    + r"|\b(?:delete|erase|wipe|bin|scrap|shred|destroy|remove|get rid of|forget)(?: all| all of)? "
+    r"(?:my (?:answers|data|details|information|info|records?|replies)|(?:every|any)thing i(?:'ve| have)? "
+    r"(?:told you|said|typed|written|given you)|what i(?:'ve| have)? (?:told you|said|typed|written|given you)|"
+    r"all (?:of )?(?:that|this|my answers)|about me|me)\b"
+    r"|\b(?:delete|erase|wipe|bin|scrap|shred) (?:everything|it all|the lot|the whole thing)\b"
+    r"|\b(?:withdraw|opt out|pull out) (?:me )?from (?:this|the (?:study|screening|questions))\b"
+    r"|\bcount me out\b|\bcall it a day\b"
+)
+# Chinese, in the normalised text (Traditional, Cantonese and Shanghainese read as Mandarin): a clause that is
+# only the wish ("算了，不想弄了", "我不想继续下去了", "不做了"), or deleting what the patient said.
+_STOP_ZH_LEAD = (r"(?:算了|好了|哎|唉|哎呀|那|那我|还是|我|我们|阿拉|俺|咱|咱们|其实|真的|实在|就|不好意思|对不起|抱歉|"
+                 r"我看|我觉得)*")
+_STOP_ZH = re.compile(
+    r"(?:^|[,.!;~\s。！；、])" + _STOP_ZH_LEAD
+    + r"(?:(?:不(?:想|要|愿意|打算)再?(?:参加|参与|做|继续|弄|搞|填|整|干|测|筛查|进行)(?:下去)?|(?:不要|别)再?问|"
+    r"(?:要|想)?退出(?:这个|研究|试验|筛查)?|到此为止)(?:了|喇|啦|咯|吧|啊|呀)*"
+    # "不做了", never "不做" alone, which may answer a question
+    r"|不(?:做|参加|参与|弄|搞|填|整|干|继续)(?:了|喇|啦|咯)(?:吧|啊|呀|了|啦)*)(?=$|[,.!;~\s。！；、])"
+    r"|(?:删除|删掉|删了|清除|清空|销毁|抹掉)(?:我的|我)?(?:所有|全部)?的?(?:资料|信息|回答|数据|记录|答案|内容|东西)"
+    r"|把(?:我的|我)?(?:所有|全部)?的?(?:资料|信息|回答|数据|记录|答案|内容|东西)?(?:都|全)?(?:删|清)(?:除|掉|了|光|干净)"
+    r"|(?:全|都)删(?:了|掉|除)"
+)
+_ASKS_ZH = re.compile(r"[吗么]\W*$|可以吗|能不能|可不可以|行不行|会不会")
+
+
+def wants_to_stop(text: str) -> bool:
+    """ "不想弄了", "不想继续了", "唔想做喇", "I'd rather not go on, please bin what I've told you": the patient wants
+    to stop and have their answers deleted, in words plain enough to ask the confirmation without the NLU.
+
+    Never a question ("can I stop later?", "要停药吗"), stopping something else ("I don't want to go on chemo",
+    "不想做化疗") or declining one question ("I'd rather not say", "不想回答").
+    """
+    if is_tapped(text) or len(text) > MAX_ANSWER_CHARS:
+        return False
+    prepared = prepare(text)
+    if "?" in prepared or _ASKS_ZH.search(prepared) or asks_about_leaving_later(text) or stops_something_else(prepared):
+        return False
+    return bool(_STOP_EN.search(prepared) or _STOP_ZH.search(prepared))

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.reading.normaliser import prepare
+
 WORDS_FILE = Path(__file__).with_name("words.yml")
 
 
@@ -51,3 +53,16 @@ def says_yes_in_words(text: str) -> bool:
     return bool(re.search(r"\byes\b", lowered)) or any(
         phrase in lowered for phrase in _words()["other_studies"]["yes"]) and not any(
         phrase in lowered for phrase in _words()["other_studies"]["no"])
+
+
+def keeps_nothing(text: str) -> bool:
+    """ "no actually don't keep it", "算了，不要保存了" at the other-studies read-back: the permission taken back, so
+    nothing is kept. Not "no, the e-mail is wrong" (the details fixed) nor a message that brings new details."""
+    lowered = prepare(text)
+    if re.search(r"@|\d{5}", lowered):
+        return False
+    found = [phrase for phrase in _words()["other_studies_keep_nothing"]["no"] if phrase in lowered]
+    rest = lowered
+    for phrase in found:
+        rest = rest.replace(phrase, " ")  # "changed my mind" is no "change" of the details
+    return bool(found) and not any(phrase in rest for phrase in _words()["contact_confirmation"]["no"])

@@ -270,7 +270,8 @@ def read_yes_no(
 
     if minor_is_no and (minor := _minor_after_no(normal, clauses, words, parts)):
         return reading("no", minor)
-    phrase = any_phrase(normal, words.get("unsure", ()))
+    # clause by clause: "no, scan clear" holds no "no scan" (a scan not had)
+    phrase = next((own for clause in clauses if (own := any_phrase(clause, words.get("unsure", ())))), None)
     if phrase:
         return reading("unsure", f"'{phrase}'")
     declined_words = _DECLINE.search(normal)

@@ -219,7 +219,7 @@ def test_withdrawal_erases_the_entry_and_says_so(make_tracker, dispatcher, domai
     text, sender = (f"please delete my data {code}", "later") if with_code else ("delete my data", "first")
     asked = run(ActionWithdraw(), dispatcher, make_tracker(text, "withdraw", active_loop=None, sender_id=sender),
                 domain)
-    request = {"during": "", "reference_code": code if with_code else ""}
+    request = {"during": "", "asked": "", "reference_code": code if with_code else ""}
     assert asked == [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("withdrawal_request", request)]
     assert sent(dispatcher) == []
     confirmed = make_tracker("是", "affirm", active_loop=None, sender_id=sender,
@@ -256,3 +256,30 @@ def test_a_contact_typed_at_the_offer_is_a_yes_read_back_before_it_is_kept(make_
     assert events == [SlotSet("other_studies_ok", True), SlotSet("other_studies_contact", contact)]
     assert sent(dispatcher) == [{"response": "utter_contact_typed_read_back_later"}]
     assert lead_store.other_studies_contacts() == []
+
+
+@pytest.mark.parametrize(("text", "language", "name", "contact"), [
+    ("Margaret Hill, mhill@outlook.com", "en", "Margaret Hill", "mhill@outlook.com"),  # v_offer_name_and_email
+    ("张美华 13812345678", "zh", "张美华", "+8613812345678"),
+])
+def test_a_name_and_a_contact_typed_at_the_offer_go_to_the_read_back(make_tracker, dispatcher, domain, lead_store,
+                                                                     text, language, name, contact) -> None:
+    events = run(ValidateOtherStudiesForm(), dispatcher, offer(make_tracker, text, "inform", language=language),
+                 domain)
+    assert events == [SlotSet("other_studies_ok", True), SlotSet("other_studies_name", name),
+                      SlotSet("other_studies_contact", contact)]
+    assert sent(dispatcher) == [{"response": "utter_contact_typed_read_back_later"}]
+    assert lead_store.other_studies_contacts() == []
+
+
+@pytest.mark.parametrize("text", ["no actually don't keep it", "算了，不要保存了"])
+def test_taking_the_permission_back_at_the_read_back_keeps_nothing(make_tracker, dispatcher, domain, lead_store,
+                                                                   text) -> None:
+    """v_offer_email_then_no: not "let's go through your details again", but nothing kept."""
+    slots = {**CONFIRMED, "other_studies_confirmed": None}
+    tracker = make_tracker(text, "deny", slots=slots, active_loop=FORM, requested_slot="other_studies_confirmed")
+    events = run(ValidateOtherStudiesForm(), dispatcher, tracker, domain)
+    assert events == [SlotSet("other_studies_confirmed", None), SlotSet("other_studies_ok", False),
+                      SlotSet("other_studies_name", None), SlotSet("other_studies_contact", None),
+                      SlotSet("requested_slot", None)]
+    assert sent(dispatcher) == []  # the goodbye is action_submit_other_studies' own

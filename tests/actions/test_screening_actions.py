@@ -183,7 +183,7 @@ def test_withdrawal_deletes_everything(make_tracker, dispatcher, domain, lead_st
     assert len(lead_store.list_leads()) == 1  # a misread message deletes nothing
     events = run(ActionWithdraw(), dispatcher, make_tracker("stop and delete my answers", "withdraw"), domain)
     assert events == [ActiveLoop(None), SlotSet("requested_slot", None),
-                      SlotSet("withdrawal_request", {"during": "prescreen_form", "reference_code": ""})]
+                      SlotSet("withdrawal_request", {"during": "prescreen_form", "asked": "", "reference_code": ""})]
     assert len(lead_store.list_leads()) == 1  # asked first: nothing irreversible on one message
     confirmed = make_tracker("/withdraw", "withdraw", active_loop=None, slots={
         "confirm_withdrawal": True, "withdrawal_request": {"during": "prescreen_form", "reference_code": ""}})

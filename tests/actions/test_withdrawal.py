@@ -31,7 +31,8 @@ def test_asking_to_stop_asks_first_and_erases_nothing(make_tracker, dispatcher, 
     started(lead_store)
     tracker = make_tracker("I want to stop", "withdraw", slots=FOUR_ANSWERS, requested_slot="residual_disease")
     events = run(ActionWithdraw(), dispatcher, tracker, domain)
-    assert events == [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("withdrawal_request", DURING_FORM)]
+    request = {**DURING_FORM, "asked": "residual_disease"}  # the open question, to read an answer typed instead
+    assert events == [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("withdrawal_request", request)]
     assert sent(dispatcher) == []  # withdrawal_form asks: utter_ask_confirm_withdrawal
     assert lead_store.funnel()["consented"] == 1
 
@@ -165,3 +166,75 @@ def test_stopping_chemotherapy_outside_the_forms_is_answered_too(make_tracker, d
     note = {"topic": "treatment", "text": "do I need to stop my chemo to join?", "at": NOW, "during": ""}
     assert events == [SlotSet("side_questions", [note]), FollowupAction("action_listen")]
     assert sent(dispatcher) == [{"response": "utter_study_team_will_tell_treatment"}]
+
+
+@pytest.mark.parametrize("text", ["不想弄了", "不想继续了", "唔想做喇",
+                                  "actually I'd rather not go on, please bin what I've told you"])
+def test_a_wish_to_stop_the_nlu_took_for_an_answer_asks_the_confirmation(make_tracker, dispatcher, domain,
+                                                                        lead_store, text) -> None:
+    """vz_withdraw_carry_on, vz_withdraw_then_answer, v_withdraw_british: the form stops, withdrawal_form asks."""
+    started(lead_store)
+    tracker = make_tracker(text, "deny", slots=FOUR_ANSWERS, requested_slot="residual_disease")
+    events = asyncio.run(ValidatePrescreenForm().run(dispatcher, tracker, domain))
+    request = {**DURING_FORM, "asked": "residual_disease"}
+    assert events == [SlotSet("withdrawal_request", request), SlotSet("requested_slot", None),
+                      FollowupAction("withdrawal_form")]
+    assert sent(dispatcher) == []
+    assert lead_store.funnel()["consented"] == 1  # asked first: nothing erased on one message
+
+
+@pytest.mark.parametrize("text", ["不想做化疗", "I don't want to go on chemo", "不想再住院"])
+def test_not_wanting_a_treatment_is_no_withdrawal(make_tracker, dispatcher, domain, text) -> None:
+    tracker = make_tracker(text, "deny", slots=FOUR_ANSWERS, requested_slot="residual_disease")
+    events = asyncio.run(ValidatePrescreenForm().run(dispatcher, tracker, domain))
+    assert FollowupAction("withdrawal_form") not in events
+    assert not any(event.get("name") == "withdrawal_request" for event in events)
+
+
+@pytest.mark.parametrize(("text", "slot", "value"), [
+    ("hmm wait, it was positive", "ctdna_positive", "yes"),  # v_withdraw_then_answer
+    ("哦不对 没有别的癌", "other_cancer", "no"),  # vz_withdraw_then_answer
+])
+def test_an_answer_typed_at_the_confirmation_answers_the_open_question(make_tracker, dispatcher, domain, text,
+                                                                       slot, value) -> None:
+    request = {**DURING_FORM, "asked": slot}
+    tracker = make_tracker(text, "inform", active_loop=None, slots={
+        **FOUR_ANSWERS, "confirm_withdrawal": False, "withdrawal_request": request})
+    events = run(ActionFinishWithdrawal(), dispatcher, tracker, domain)
+    assert events[:3] == [SlotSet("confirm_withdrawal", None), SlotSet("withdrawal_request", None),
+                          SlotSet(slot, value)]
+    log = events[3]
+    assert log.get("name") == "answer_log" and log["value"][slot]["value"] == value
+    assert log["value"][slot]["text"] == text
+    assert events[4:] == [FollowupAction("prescreen_form")]
+    assert sent(dispatcher) == [{"response": "utter_withdrawal_cancelled"}]
+
+
+@pytest.mark.parametrize("text", ["不是，继续吧", "no, keep them", "no"])
+def test_declining_alone_answers_nothing(make_tracker, dispatcher, domain, text) -> None:
+    tracker = make_tracker(text, "deny", active_loop=None, slots={
+        **FOUR_ANSWERS, "confirm_withdrawal": False,
+        "withdrawal_request": {**DURING_FORM, "asked": "residual_disease"}})
+    events = run(ActionFinishWithdrawal(), dispatcher, tracker, domain)
+    assert events == [SlotSet("confirm_withdrawal", None), SlotSet("withdrawal_request", None),
+                      FollowupAction("prescreen_form")]
+
+
+def test_the_form_reopening_after_carry_on_keeps_the_answer_log(make_tracker, dispatcher, domain) -> None:
+    """Rasa validates every earlier answer again when the form reopens after "不是，继续吧": each keeps the words the
+    patient answered it with, not the reply to the confirmation."""
+    from rasa_sdk import Tracker
+
+    log = {"age": {"text": "60", "value": "60", "how": "read age 60"},
+           "crc_liver_mets": {"text": "yes", "value": "yes", "how": "'yes'"}}
+    slots = {"consent": True, "age": 60, "crc_liver_mets": "yes", "answer_log": log}
+    base = make_tracker("不是，继续吧", "deny", slots=slots, requested_slot=None)
+    events = [{"event": "user", "text": "不是，继续吧"}, {"event": "action", "name": "prescreen_form"},
+              *({"event": "slot", "name": name, "value": value} for name, value in slots.items()
+                if name != "answer_log")]
+    tracker = Tracker(base.sender_id, base.slots, base.latest_message, events, False, None, base.active_loop,
+                      "prescreen_form")
+    events = asyncio.run(ValidatePrescreenForm().run(dispatcher, tracker, domain))
+    assert events == [SlotSet("consent", True), SlotSet("age", 60), SlotSet("crc_liver_mets", "yes"),
+                      SlotSet("requested_slot", "primary_resected")]
+    assert sent(dispatcher) == []

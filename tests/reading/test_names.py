@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.reading import declines_name, read_name
+from bot.reading import declines_name, keeps_nothing, read_name, read_name_and_contact
 
 NAMES = [
     # English and other Latin names, as typed, without "my name is"
@@ -64,3 +64,46 @@ def test_not_names(text: str) -> None:
 )
 def test_declines_name(text: str, declines: bool) -> None:
     assert declines_name(text) is declines
+
+
+@pytest.mark.parametrize(("text", "language", "name", "contact"), [
+    # a name and an e-mail or phone typed together at the other-studies offer (v_offer_name_and_email)
+    ("Margaret Hill, mhill@outlook.com", "en", "Margaret Hill", "mhill@outlook.com"),
+    ("Margaret Hill mhill@outlook.com", "en", "Margaret Hill", "mhill@outlook.com"),
+    ("mhill@outlook.com - Margaret Hill", "en", "Margaret Hill", "mhill@outlook.com"),
+    ("my name is Tan Ah Kow and my email is tan.ahkow@gmail.com", "en", "Tan Ah Kow", "tan.ahkow@gmail.com"),
+    ("I'm Priya Sharma, phone +91 98765 43210", "en", "Priya Sharma", "+919876543210"),
+    ("张美华 13812345678", "zh", "张美华", "+8613812345678"),
+    ("张美华，电话：138 1234 5678", "zh", "张美华", "+8613812345678"),
+    ("我叫陳美玲，手機13812345678", "zh", "陳美玲", "+8613812345678"),
+    ("王建国 wangjg@163.com", "zh", "王建国", "wangjg@163.com"),
+])
+def test_a_name_and_a_contact_typed_together(text: str, language: str, name: str, contact: str) -> None:
+    assert read_name_and_contact(text, language) == (name, contact)
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("mhill@outlook.com", "en"),  # the contact alone: read as a contact, asked for the name after
+    ("Margaret Hill", "en"),
+    ("yes please, mhill@outlook.com or 07700 900123", "en"),  # two contacts
+    ("yes please, you can email me at mhill@outlook.com", "en"),  # a sentence, no name
+    ("no thanks, I don't want to be contacted", "en"),
+    ("13812345678", "zh"),
+    ("好的，13812345678", "zh"),
+])
+def test_no_name_and_contact_read_where_there_is_none(text: str, language: str) -> None:
+    assert read_name_and_contact(text, language) is None
+
+
+@pytest.mark.parametrize(("text", "nothing_kept"), [
+    # the other-studies read-back: a no that takes the permission back (v_offer_email_then_no) ...
+    ("no actually don't keep it", True), ("no, don't store my details", True), ("forget it", True),
+    ("never mind, I changed my mind", True), ("not interested any more, sorry", True),
+    ("算了，不要保存了", True), ("不用留了", True), ("算了，不要了", True), ("唔好保存", True), ("唔使留喇", True),
+    ("唔好留我啲資料", True),
+    # ... and a no that asks to fix the details, or brings new ones, or says yes
+    ("no, the email is wrong", False), ("no it's a typo", False), ("no, change the number", False),
+    ("写错了", False), ("no, it's mhill@outlook.com", False), ("yes", False), ("no", False), ("keep them", False),
+])
+def test_keeping_nothing_at_the_other_studies_read_back(text: str, nothing_kept: bool) -> None:
+    assert keeps_nothing(text) is nothing_kept

@@ -14,7 +14,7 @@ from bot.reading import (
     is_side_request,
     read_yes_no,
 )
-from bot.reading.requests import HANDOFF_WORDS, clearly_requested, leaves_for_now
+from bot.reading.requests import HANDOFF_WORDS, clearly_requested, leaves_for_now, wants_to_stop
 
 
 @pytest.mark.parametrize(
@@ -235,3 +235,38 @@ def test_confirming_a_start_over_takes_a_tap_or_a_yes(text: str, confirmed: bool
 def test_withdrawals_in_everyday_words(text: str, withdraw: bool) -> None:
     assert asks_to_withdraw(text) is withdraw
     assert clearly_requested("withdraw", text) is withdraw
+
+
+@pytest.mark.parametrize("text", [
+    # mid-question, in words the NLU may take for an answer (vz_withdraw_carry_on, vz_withdraw_then_answer,
+    # v_withdraw_british): the questions read these themselves and ask to confirm the erasure
+    "不想弄了", "不想继续了", "我不想继续下去了", "算了，不想搞了", "算了算了 不做了", "不想再填了", "真的不想做了",
+    "不想繼續了", "不想弄了啦",  # Traditional
+    "唔想做喇", "唔想繼續喇", "唔做喇，刪咗我啲資料",  # Cantonese
+    "勿想做了", "阿拉勿参加了",  # Shanghainese
+    "我要退出", "退出", "别问了", "把我的资料都删掉", "删除我的信息", "全删了吧",
+    "actually I'd rather not go on, please bin what I've told you",
+    "I'd rather not go on", "i'd rather not carry on with this thanks", "I don't want to continue",
+    "i dont want to do this anymore", "I don't want to go on with this", "i want to stop", "I'd like to withdraw",
+    "please stop", "stop", "I'm done", "no more questions please", "delete my answers", "wipe everything",
+    "bin what I've told you", "forget everything I said", "withdraw me from the study", "count me out",
+])
+def test_a_wish_to_stop_in_plain_words(text: str) -> None:
+    assert wants_to_stop(text)
+
+
+@pytest.mark.parametrize("text", [
+    # answers, questions and declining one question: never a withdrawal by mistake
+    "不想做化疗", "不想做化疗了", "不想再住院", "不想再住院了", "化疗不做了", "不想回答", "不想说", "不是", "没有",
+    "不知道",
+    "不做", "不参加其他试验", "以后不想参加了可以退出吗", "可以中途退出吗", "要停药吗", "不想吃药了", "没有删除",
+    "I don't want to go on chemo", "i don't want to go on chemo again", "I'd rather not say", "rather not answer that",
+    "I don't want to answer that", "no", "not sure", "stop my chemo?", "would I have to stop my tablets",
+    "I stopped the tablets last year", "they removed everything", "the surgeon had to remove my gallbladder too",
+    "not continuing", "no longer taking them", "I quit smoking", "can I stop later?", "can I withdraw later if I want",
+    "I want to stop smoking", "please don't delete", "no, keep my answers", "stop and think",
+    "I'm not going on holiday",
+    "/withdraw",  # a button goes through the NLU's rule, not this reader
+])
+def test_no_wish_to_stop_read_into_answers_and_questions(text: str) -> None:
+    assert not wants_to_stop(text)
