@@ -75,8 +75,11 @@ class ValidatePrescreenForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Reads the message; a question asked again a second time in a row comes with a way forward. A wish to
         stop in plain words ("不想弄了", "I'd rather not go on") the NLU took for an answer goes to the withdrawal."""
-        if self._open_check(tracker) is not None and wants_to_stop(latest_text(tracker)):
-            return withdrawal_asked_in_words(tracker)
+        open_check = self._open_check(tracker)
+        if open_check is not None:
+            question = services.criteria().check(open_check).texts(language_of(tracker)).question
+            if wants_to_stop(latest_text(tracker), question):
+                return withdrawal_asked_in_words(tracker)
         events = await self._read_message(dispatcher, tracker, domain)
         open_check = self._open_check(tracker)
         read_back = tracker.get_slot("requested_slot") == CONFIRM_SLOT

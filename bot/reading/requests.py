@@ -299,10 +299,11 @@ _STOP_ZH_LEAD = (r"(?:算了|好了|哎|唉|哎呀|那|那我|还是|我|我们|
                  r"我看|我觉得)*")
 _STOP_ZH = re.compile(
     r"(?:^|[,.!;~\s。！；、])" + _STOP_ZH_LEAD
-    + r"(?:(?:不(?:想|要|愿意|打算)再?(?:参加|参与|做|继续|弄|搞|填|整|干|测|筛查|进行)(?:下去)?|(?:不要|别)再?问|"
+    + r"(?:(?:不(?:想|要|愿意|打算)再?(?P<wish>参加|参与|做|继续|弄|搞|填|整|干|测|筛查|进行)(?:下去)?"
+    r"|(?:不要|别)再?问|"
     r"(?:要|想)?退出(?:这个|研究|试验|筛查)?|到此为止)(?:了|喇|啦|咯|吧|啊|呀)*"
     # "不做了", never "不做" alone, which may answer a question
-    r"|不(?:做|参加|参与|弄|搞|填|整|干|继续)(?:了|喇|啦|咯)(?:吧|啊|呀|了|啦)*)(?=$|[,.!;~\s。！；、])"
+    r"|不(?P<done>做|参加|参与|弄|搞|填|整|干|继续)(?:了|喇|啦|咯)(?:吧|啊|呀|了|啦)*)(?=$|[,.!;~\s。！；、])"
     r"|(?:删除|删掉|删了|清除|清空|销毁|抹掉)(?:我的|我)?(?:所有|全部)?的?(?:资料|信息|回答|数据|记录|答案|内容|东西)"
     r"|把(?:我的|我)?(?:所有|全部)?的?(?:资料|信息|回答|数据|记录|答案|内容|东西)?(?:都|全)?(?:删|清)(?:除|掉|了|光|干净)"
     r"|(?:全|都)删(?:了|掉|除)"
@@ -310,16 +311,21 @@ _STOP_ZH = re.compile(
 _ASKS_ZH = re.compile(r"[吗么]\W*$|可以吗|能不能|可不可以|行不行|会不会")
 
 
-def wants_to_stop(text: str) -> bool:
+def wants_to_stop(text: str, question: str = "") -> bool:
     """ "不想弄了", "不想继续了", "唔想做喇", "I'd rather not go on, please bin what I've told you": the patient wants
     to stop and have their answers deleted, in words plain enough to ask the confirmation without the NLU.
 
     Never a question ("can I stop later?", "要停药吗"), stopping something else ("I don't want to go on chemo",
-    "不想做化疗") or declining one question ("I'd rather not say", "不想回答").
+    "不想做化疗") or declining one question ("I'd rather not say", "不想回答"). With the open `question`'s text, a
+    verb that question asks about answers it: "不打算参加" to "……打算参加其他临床研究吗？", "没测，不想测" to a
+    question about a test (检测) are answers, not a wish to stop.
     """
     if is_tapped(text) or len(text) > MAX_ANSWER_CHARS:
         return False
     prepared = prepare(text)
     if "?" in prepared or _ASKS_ZH.search(prepared) or asks_about_leaving_later(text) or stops_something_else(prepared):
         return False
-    return bool(_STOP_EN.search(prepared) or _STOP_ZH.search(prepared))
+    if _STOP_EN.search(prepared):
+        return True
+    return any(not (verb := match.group("wish") or match.group("done")) or verb not in question
+               for match in _STOP_ZH.finditer(prepared))

@@ -270,3 +270,20 @@ def test_a_wish_to_stop_in_plain_words(text: str) -> None:
 ])
 def test_no_wish_to_stop_read_into_answers_and_questions(text: str) -> None:
     assert not wants_to_stop(text)
+
+
+@pytest.mark.parametrize("check_id, text, stop", [
+    # a verb the open question asks about answers it: "not planning to take part" in another study, "didn't test"
+    ("recent_trial", "不打算参加", False), ("recent_trial", "不参加了", False), ("recent_trial", "不想参加了", False),
+    ("recent_trial", "没有，也不打算参加", False), ("ctdna_positive", "没测，不想测", False),
+    # other verbs, or the same verb at a question that does not ask about it, are still a wish to stop
+    ("recent_trial", "不想弄了", True), ("recent_trial", "算了，不想继续了", True), ("age", "不想参加了", True),
+    ("ctdna_positive", "不想弄了", True), ("autoimmune", "不做了", True), ("cns_disease", "不想填了", True),
+])
+def test_a_wish_to_stop_in_words_the_open_question_asks_about_is_an_answer(check_id: str, text: str,
+                                                                           stop: bool) -> None:
+    from bot.trial.criteria import load_criteria
+
+    question = load_criteria().check(check_id).texts("zh").question
+    assert wants_to_stop(text, question) is stop
+    assert wants_to_stop(text) is (stop or text not in {"没有，也不打算参加"})  # without the question: any stop verb
