@@ -42,7 +42,9 @@ def cases() -> list[LeadState]:
     return table
 
 
-def test_the_sql_rules_agree_with_the_python_rules(store: LeadStore) -> None:
+def seed_cases(store: LeadStore, labelled: bool = False) -> list[LeadState]:
+    """The table of cases as screenings (ids from 1); `labelled`: each with a bot's assessment and a reference
+    code as well, for the list's other sorts and its search."""
     table = cases()
     with store.database.transaction() as session:
         session.execute(insert(Screening), [
@@ -50,9 +52,16 @@ def test_the_sql_rules_agree_with_the_python_rules(store: LeadStore) -> None:
              "consented_at": c.completed_at, "consent_version": "c", "criteria_version": "v",
              "completed_at": c.completed_at, "review_status": c.review_status, "has_contact": c.has_contact,
              "first_attempt_at": c.first_attempt_at, "last_attempt_at": c.last_attempt_at,
-             "callback_at": c.callback_at, "visit_at": c.visit_at}
+             "callback_at": c.callback_at, "visit_at": c.visit_at,
+             **({"provisional_status": ("likely_eligible", "likely_ineligible", "needs_review")[n % 3],
+                 "reference_code": f"PS-{n % 97:02d}{n:05d}"} if labelled else {})}
             for n, c in enumerate(table, start=1)
         ])
+    return table
+
+
+def test_the_sql_rules_agree_with_the_python_rules(store: LeadStore) -> None:
+    table = seed_cases(store)
     with store.database.session() as session:
         rows = session.execute(select(Screening.id, rules.urgency(CLOCK), rules.is_overdue(CLOCK),
                                       rules.needs_action(CLOCK))).all()
@@ -98,18 +107,7 @@ def test_the_streamed_export_gives_the_whole_lists_leads_in_its_order(store: Lea
     first" one urgency level at a time): the same leads in the same order as ordering every matching lead
     first, as the export did before, on the table of cases (many ties: five completion times, six statuses),
     for each sort both ways and the filters; and its count is theirs."""
-    table = cases()
-    with store.database.transaction() as session:
-        session.execute(insert(Screening), [
-            {"id": n, "conversation_id": f"case-{n}", "started_at": c.completed_at - timedelta(minutes=9),
-             "consented_at": c.completed_at, "consent_version": "c", "criteria_version": "v",
-             "completed_at": c.completed_at, "review_status": c.review_status, "has_contact": c.has_contact,
-             "first_attempt_at": c.first_attempt_at, "last_attempt_at": c.last_attempt_at,
-             "callback_at": c.callback_at, "visit_at": c.visit_at,
-             "provisional_status": ("likely_eligible", "likely_ineligible", "needs_review")[n % 3],
-             "reference_code": f"PS-{n % 97:02d}{n:05d}"}
-            for n, c in enumerate(table, start=1)
-        ])
+    seed_cases(store, labelled=True)
     queries = [LeadQuery(sort=sort, descending=descending, attention=attention, now=NOW, deadline_hours=HOURS)
                for sort in ("needs_action", "completed", "review", "provisional", "reference")
                for descending in (False, True) for attention in ("", "overdue", "action")]
