@@ -270,13 +270,14 @@ class ValidatePrescreenForm(FormValidationAction):
         return self._accept(check, read[0], read[1], tracker)
 
     def _accept(self, check: Check, value: Any, how: str, tracker: Tracker) -> dict[str, Any]:
-        logged = (tracker.get_slot("answer_log") or {}).get(check.id) or {}
-        if tracker.get_slot("requested_slot") != check.slot and logged.get("value") == str(value):
+        answer_log = tracker.get_slot("answer_log") or {}
+        logged = (answer_log.get(check.id) or {}).get("value")
+        if tracker.get_slot("requested_slot") != check.slot and logged == str(value):
             # an earlier answer validated again as the form reopens (after "no, carry on" at a confirmation): its
             # log keeps the patient's own words, not the message that reopened the form
             return {check.slot: value}
         entry = answer_entry(patient_words(tracker, buttons_of(check, language_of(tracker))), value, how)
-        answer_log = logged_answer(tracker.get_slot("answer_log") or {}, check.id, entry, "answered again")
+        answer_log = logged_answer(answer_log, check.id, entry, "answered again")
         return {check.slot: value, "answer_log": answer_log}
 
 

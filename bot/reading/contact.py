@@ -34,7 +34,9 @@ _NOT_NAME_WORDS = frozenset({
     "number", "phone", "email", "anonymous", "private", "nothing", "none", "later", "tell", "give", "know",
 })
 _NAME_CHARS = re.compile(r"^[^\W\d_]+(?:[ .'\-][^\W\d_]*)*\.?$", re.UNICODE)
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}$")
+# An e-mail address: the whole text (_EMAIL), or inside a longer message (_EMAIL_INSIDE).
+_EMAIL_INSIDE = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_EMAIL = re.compile(rf"^{_EMAIL_INSIDE.pattern}$")
 MAX_NAME_CHARS = 80
 MAX_CONTACT_TIME_CHARS = 100
 
@@ -267,12 +269,11 @@ def read_email_named(text: str) -> str | None:
     """An email address in a sentence that calls it one ("邮箱是 li.na@example.com"); None otherwise."""
     if not re.search(r"邮箱|邮件|e-?mail", text, re.IGNORECASE):
         return None
-    found = re.findall(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", text)
+    found = _EMAIL_INSIDE.findall(text)
     return read_email(found[0]) if len(found) == 1 else None
 
 
 # A contact inside a longer message: "Margaret Hill, mhill@outlook.com", "张美华 13812345678".
-_EMAIL_INSIDE = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _PHONE_INSIDE = re.compile(r"(?<![A-Za-z0-9@.])\+?\(?\d[\d\s()\-./]{5,}\d(?![A-Za-z0-9@])")
 # Words that name the contact next to it ("my email is", "phone:", "邮箱是", "电话"): not part of the name.
 _CONTACT_LEAD = re.compile(
@@ -284,7 +285,7 @@ _CONTACT_LEAD = re.compile(
 )
 
 
-def read_name_and_contact(text: str, language: str = "en") -> tuple[str, str] | None:
+def read_name_and_contact(text: str, language: str = DEFAULT_LANGUAGE) -> tuple[str, str] | None:
     """(name, contact) for a name and one phone number or e-mail address typed together ("Margaret Hill,
     mhill@outlook.com", "张美华 13812345678", "I'm Tan Ah Kow, 9123 4567"); None when either is missing."""
     cleaned = clean_text(text, 300)
