@@ -1,7 +1,7 @@
 """Facts stored on each screening so the database can apply the pipeline's rules (bot/leads/pipeline_sql.py):
 whether it has usable contact details, its first and last contact attempt, the furthest step of the way to
-enrolment it reached (the funnel's counts: metrics.progress_counts); and each contact's name group
-(bot/leads/name_order.py).
+enrolment it reached (the funnel's counts: metrics.progress_counts); and a copy of its contact's name
+sort group (bot/leads/name_order.py), which the contact row keeps and the sort by name reads here.
 
 They are copies of what other rows say, kept current by the writes that change those rows, each
 through `refresh` in its own transaction: contact details saved (screenings.py), a contact attempt
@@ -50,6 +50,11 @@ def step_of(status: Any) -> Any:
     return case({status: PROGRESS.index(status) for status in PROGRESS[1:]}, value=status, else_=-1)
 
 
+def _name_group() -> Any:
+    """The contact's name sort group (NULL: no contact, or its group not computed yet)."""
+    return select(Contact.name_group).where(Contact.screening_id == Screening.id).scalar_subquery()
+
+
 def _furthest_step() -> Any:
     """metrics.furthest_steps of the lead's status now and its history, a reached attempt counting as contacted."""
     history = func.coalesce(select(func.max(step_of(StatusChange.status)))
@@ -64,7 +69,7 @@ def refresh(session: Session, screening_ids: Iterable[int] | None = None) -> Non
     """Recompute the stored facts of these screenings (None: of every screening) from their rows."""
     statement = update(Screening).values(
         has_contact=_has_contact(), first_attempt_at=_first_attempt(), last_attempt_at=_last_attempt(),
-        furthest_step=_furthest_step(),
+        furthest_step=_furthest_step(), name_group=_name_group(),
     )
     if screening_ids is not None:
         ids = sorted(set(screening_ids))
@@ -78,8 +83,14 @@ def refresh(session: Session, screening_ids: Iterable[int] | None = None) -> Non
 
 def fill_name_groups(session: Session, cipher: FieldCipher) -> int:
     """Compute the name facts (sort group, search hashes: bot/leads/name_search.py) of contacts that have none
-    yet (after migrations 0009 and 0010, which have no key)."""
-    return name_search.fill(session, cipher)
+    yet (after migrations 0009 and 0010, which have no key), and copy the new groups to their screenings."""
+    filled = name_search.fill(session, cipher)
+    if filled:
+        group = _name_group()
+        session.execute(update(Screening).where(Screening.name_group.is_distinct_from(group))
+                        .values(name_group=group, updated_at=Screening.updated_at)
+                        .execution_options(synchronize_session=False))
+    return filled
 
 
 def refresh_all(session: Session, cipher: FieldCipher | None = None) -> None:
@@ -100,5 +111,6 @@ def stale(session: Session) -> list[int]:
         and_(Screening.last_attempt_at.is_(None), last.is_not(None)),
         and_(Screening.last_attempt_at.is_not(None), or_(last.is_(None), Screening.last_attempt_at != last)),
         Screening.furthest_step != _furthest_step(),
+        Screening.name_group.is_distinct_from(_name_group()),
     )
     return list(session.execute(select(Screening.id).where(differs).order_by(Screening.id)).scalars())

@@ -12,7 +12,8 @@ letters, which pair of letters it starts with (a-b, c-d, …: 13 groups); for a 
 about 41 ranges of 512 code points its first character (usually the surname) lies in, so a common
 surname is narrowed to the handful of surnames that share its range, never named; about 4-5 bits
 per name, no more than the first letter of a name on an envelope. The group is deleted with the
-contact details (erasure, retention purge). Nothing else about a name is stored in clear.
+contact details (erasure, retention purge), and so is the copy the screening keeps for the sort's
+index (bot/leads/lead_facts.py). Nothing else about a name is stored in clear.
 """
 
 from __future__ import annotations

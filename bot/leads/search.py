@@ -355,12 +355,11 @@ class LeadSearch(StoreBase):
         Only the names of the sort groups the page falls in are decrypted (bot/leads/name_order.py);
         among equal names, and among the unnamed, the newer lead comes first.
         """
-        named = Contact.name_group >= 0
+        group_of = Screening.name_group  # the contact's group, stored on the screening (lead_facts.py)
         newest = (Screening.completed_at.desc(), Screening.id.desc())
         groups = session.execute(
-            select(Contact.name_group, func.count()).join(Screening, Screening.id == Contact.screening_id)
-            .where(*conditions, named).group_by(Contact.name_group)
-            .order_by(Contact.name_group.desc() if descending else Contact.name_group.asc())
+            select(group_of, func.count()).where(*conditions, group_of >= 0).group_by(group_of)
+            .order_by(group_of.desc() if descending else group_of.asc())
         ).all()
         total_named = sum(count for _, count in groups)
         end = None if limit is None else offset + limit
@@ -376,15 +375,14 @@ class LeadSearch(StoreBase):
                 seen += count
             rows = session.execute(
                 select(Screening.id, Contact.name_encrypted).join(Contact, Contact.screening_id == Screening.id)
-                .where(*conditions, Contact.name_group.in_(wanted)).order_by(*newest)
+                .where(*conditions, group_of.in_(wanted)).order_by(*newest)
             ).all()
             names = {row.id: sort_key(decrypt_name(self.cipher, row.name_encrypted)) for row in rows}
             ordered = sorted(names, key=names.__getitem__, reverse=descending)
             ids = ordered[offset - skipped: None if end is None else end - skipped]
         if end is None or end > total_named:
             unnamed = (
-                select(Screening.id).outerjoin(Contact, Contact.screening_id == Screening.id)
-                .where(*conditions, or_(Contact.name_group.is_(None), Contact.name_group < 0))
+                select(Screening.id).where(*conditions, or_(group_of.is_(None), group_of < 0))
                 .order_by(*newest).offset(max(0, offset - total_named))
             )
             if end is not None:

@@ -185,6 +185,7 @@ def test_the_name_sort_pages_give_the_full_sort(store: LeadStore, descending: bo
         ids[lead] = name if n % 5 else ""
     with store.database.transaction() as session:  # as after migration 0009: groups not computed yet
         session.execute(update(Contact).values(name_group=None))
+        session.execute(update(Screening).values(name_group=None))
     expected = full_sort(store, ids, descending)
     query = LeadQuery(sort="name", descending=descending, now=NOW)
     for per_page in (1, 3, 7, 100):
@@ -194,6 +195,26 @@ def test_the_name_sort_pages_give_the_full_sort(store: LeadStore, descending: bo
     assert [lead.id for lead in store.find_leads(query)] == expected
     with store.database.session() as session:
         assert session.execute(select(Contact.name_group).where(Contact.name_group.is_(None))).first() is None
+        assert lead_facts.stale(session) == []  # the screenings' copies of the groups too
+
+
+def test_migration_0011_copies_the_name_groups_to_the_screenings(store: LeadStore, database_url: str) -> None:
+    """Leads with a name, an empty name and no contact details, taken back to 0010 and up again: the copies
+    are the contacts' groups, and the sort by name reads them."""
+    leads = [seed_lead(store, f"conv-{n}", ContactDetails(name, f"+86138123456{n:02d}") if name is not None else None,
+                       completed_at=NOW - timedelta(minutes=n)) for n, name in enumerate(["王芳", "", None, "Anna"])]
+    by_name = LeadQuery(sort="name", descending=False, now=NOW)
+    expected = store.matching_ids(by_name)
+    assert expected == [leads[3], leads[0], leads[1], leads[2]]
+    store.database.engine.dispose()
+    command.downgrade(alembic_config(database_url), "0010_coordinator_speed")
+    upgrade(database_url)
+    with store.database.session() as session:
+        assert lead_facts.stale(session) == []
+        assert session.execute(select(Screening.name_group).order_by(Screening.id)).scalars().all() == [
+            name_group("王芳"), EMPTY, None, name_group("Anna")]
+        assert compare_metadata(MigrationContext.configure(session.connection()), Base.metadata) == []
+    assert store.matching_ids(by_name) == expected
 
 
 
