@@ -422,6 +422,8 @@ def measure(url: str, key: str, samples: dict[str, Any], repeat: int, export_rep
         "list: new leads, needs action first": "/leads?review=new",
         "list: page 200, needs action first": "/leads?page=200",
         "list: page 200, name A-Z": "/leads?sort=name&dir=asc&page=200",
+        "list: new leads, name A-Z": "/leads?review=new&sort=name&dir=asc",
+        "list: overdue, name A-Z": "/leads?need=overdue&sort=name&dir=asc",
         "list: completed last month": f"/leads?from={(now - timedelta(days=30)).date()}&to={now.date()}",
     }
     for label, path in lists.items():

@@ -60,7 +60,9 @@ class Screening(Base):
         # The metrics (0010): time to first contact, leads per channel, read from the index alone.
         Index("ix_screenings_contact_first_completed", "has_contact", "first_attempt_at", "completed_at"),
         Index("ix_screenings_channel_contact_completed", "channel", "has_contact", "completed_at"),
-        Index("ix_screenings_name_group_completed", "name_group", "completed_at"),  # the sort by name (0011)
+        # The sort by name (0011), with the list's filters on the date, the review status and the bot's
+        # assessment read from the index alone.
+        Index("ix_screenings_name_sort", "name_group", "completed_at", "review_status", "provisional_status"),
     )
 
     id = Column(Integer, primary_key=True)
