@@ -212,13 +212,16 @@ class Metrics(StoreBase):
             tried = int(row[0])
             middle = ([row[1]] if tried % 2 else [row[1], row[2]]) if tried else []
             cut = as_utc(now) - timedelta(hours=deadline_hours)  # pipeline.is_overdue: past completed + deadline
-            # Who is waiting: the leads with contact details and no attempt found through their index, then
-            # their status (as an expression, `|| ''`: else SQLite reads every new lead with contact details).
+            # Who is waiting: the leads with contact details and no attempt found first, through their index
+            # (MATERIALIZED: else a planner may start from the many new leads, SQLite through the status
+            # index, PostgreSQL with a scan of every screening), then their status.
+            untried = (select(Screening.completed_at.label("completed"), Screening.review_status.label("status"))
+                       .where(Screening.has_contact.is_(True), Screening.first_attempt_at.is_(None),
+                              Screening.completed_at.is_not(None))
+                       .cte("untried").prefix_with("MATERIALIZED"))
             waiting, overdue = session.execute(
-                select(func.count(), func.coalesce(func.sum(case((Screening.completed_at < cut, 1), else_=0)), 0))
-                .where(Screening.id.in_(select(Screening.id).where(
-                    Screening.has_contact.is_(True), Screening.first_attempt_at.is_(None),
-                    Screening.completed_at.is_not(None))), (Screening.review_status + "") == ReviewStatus.NEW.value)
+                select(func.count(), func.coalesce(func.sum(case((untried.c.completed < cut, 1), else_=0)), 0))
+                .where(untried.c.status == ReviewStatus.NEW.value)
             ).one()
         median = (statistics.mean(max(0.0, float(seconds)) for seconds in middle) / 3600) if middle else None
         return FirstContact(deadline_hours, tried, int(row[3]), median, tuple(int(count) for count in row[4:]),

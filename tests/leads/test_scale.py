@@ -254,3 +254,19 @@ def test_the_streamed_export_misses_no_lead_erased_or_moved_while_it_is_written(
         session.execute(update(Screening).where(Screening.id == ids[2]).values(completed_at=NOW - timedelta(days=9)))
     got += [lead.id for lead in streamed]
     assert got == ids  # conv-1 written before its erasure, conv-2 once, none missed
+
+
+def test_the_store_connections_carry_their_settings(database_url: str) -> None:
+    """PostgreSQL: the statement timeout and no JIT (it compiled the agreement page's statement for longer
+    than the statement ran); SQLite: foreign keys (erasure cascades) and WAL."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                assert connection.execute(text("SHOW jit")).scalar_one() == "off"
+                assert connection.execute(text("SHOW statement_timeout")).scalar_one() == "5s"
+            else:
+                assert connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+                assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+    finally:
+        engine.dispose()
