@@ -141,3 +141,15 @@ def test_health_checks_report_what_is_down(tmp_path: Path) -> None:
     assert not web["chat page"].ok and not web["coordinator app"].ok
     assert {"chat page", "coordinator app"} <= {c.name for c in run_checks(no_redis, timeout=0.5)}
     assert "chat page" not in {c.name for c in run_checks(no_redis, timeout=0.5, web_urls={})}
+
+
+def test_nginx_limits_chat_messages_per_client_address_as_compose_does() -> None:
+    """Behind nginx the chat pages see one address for every patient (CHAT_RATE_PER_ADDRESS=0 there), so
+    the per-address limit lives in nginx, where the patients' addresses are known: the same in both files."""
+    deploy = Path(__file__).resolve().parents[2] / "deploy" / "nginx"
+    for name in ("prescreen.conf", "compose.conf"):
+        text = (deploy / name).read_text()
+        zone = re.search(r"limit_req_zone \$binary_remote_addr zone=(\w+):\w+ rate=(\w+);", text)
+        assert zone and zone.group(2) == "300r/m", name
+        api = re.search(r"location /api/ \{(.*?)\}", text, re.S)
+        assert api and f"limit_req zone={zone.group(1)} " in api.group(1), name
