@@ -149,7 +149,7 @@ def test_nginx_limits_chat_messages_per_client_address_as_compose_does() -> None
     deploy = Path(__file__).resolve().parents[2] / "deploy" / "nginx"
     for name in ("prescreen.conf", "compose.conf"):
         text = (deploy / name).read_text()
-        zone = re.search(r"limit_req_zone \$binary_remote_addr zone=(\w+):\w+ rate=(\w+);", text)
+        zone = re.search(r"limit_req_zone \$binary_remote_addr zone=(\w+):\w+ rate=([\w/]+);", text)
         assert zone and zone.group(2) == "300r/m", name
         api = re.search(r"location /api/ \{(.*?)\}", text, re.S)
         assert api and f"limit_req zone={zone.group(1)} " in api.group(1), name
