@@ -39,6 +39,7 @@ CONFIRM_SLOT = "confirm_exclusion"  # holds the id of the check whose ruling ans
 SIDE_QUESTIONS_SLOT = "side_questions"  # the patient's own questions, noted for the coordinator
 # {"during": the form that was open, "asked": its open question, "reference_code": one typed with the request}
 WITHDRAWAL_REQUEST_SLOT = "withdrawal_request"
+QUESTIONS_FORM = "prescreen_form"  # the form that asks the trial's questions
 
 
 def answers_so_far(tracker: Tracker) -> dict[str, Any]:
@@ -156,7 +157,7 @@ def reopen_after_correction(dispatcher: CollectingDispatcher, tracker: Tracker) 
         answers[check.id] = value
         events += [SlotSet(check.slot, value), SlotSet("answer_log", answer_log)]
     restore_without_ruling(tracker, answers, answer_log)
-    return [*events, FollowupAction("prescreen_form")]
+    return [*events, FollowupAction(QUESTIONS_FORM)]
 
 
 def restore_without_ruling(tracker: Tracker, answers: dict[str, Any], answer_log: dict[str, Any]) -> None:
@@ -175,6 +176,13 @@ def restore_without_ruling(tracker: Tracker, answers: dict[str, Any], answer_log
     except StoreError:
         log.warning("the corrected screening of conversation %s is stored at the end of the questions",
                     tracker.sender_id)
+
+
+def log_typed_answer(tracker: Tracker, check: Check, value: Any, how: str, change: str,
+                     buttons: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The answer log with the patient's latest words as `check`'s answer (`change`: why the answer changed)."""
+    return logged_answer(tracker.get_slot("answer_log") or {}, check.id,
+                         answer_entry(patient_words(tracker, buttons), value, how), change)
 
 
 def withdrawal_request(tracker: Tracker) -> dict[str, str]:

@@ -24,6 +24,7 @@ from actions.dialogue import (
     corrected,
     explain_unreadable,
     language_switched,
+    log_typed_answer,
     read_answer,
     side_question_note,
     withdrawal_asked_in_words,
@@ -132,9 +133,8 @@ class ValidatePrescreenForm(FormValidationAction):
         if new is None:
             return {check.slot: None, CONFIRM_SLOT: None}
         value, how = new
-        answer_log = logged_answer(tracker.get_slot("answer_log") or {}, check.id,
-                                   answer_entry(patient_words(tracker), value, how), "corrected")
-        return {check.slot: value, CONFIRM_SLOT: None, "answer_log": answer_log}
+        return {check.slot: value, CONFIRM_SLOT: None,
+                "answer_log": log_typed_answer(tracker, check, value, how, "corrected")}
 
     def _side_question(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any] | None:
         """A question of the patient's ("do I have to live in Shanghai?") is answered, never stored as an answer."""
@@ -270,15 +270,14 @@ class ValidatePrescreenForm(FormValidationAction):
         return self._accept(check, read[0], read[1], tracker)
 
     def _accept(self, check: Check, value: Any, how: str, tracker: Tracker) -> dict[str, Any]:
-        answer_log = tracker.get_slot("answer_log") or {}
-        logged = (answer_log.get(check.id) or {}).get("value")
+        logged = ((tracker.get_slot("answer_log") or {}).get(check.id) or {}).get("value")
         if tracker.get_slot("requested_slot") != check.slot and logged == str(value):
             # an earlier answer validated again as the form reopens (after "no, carry on" at a confirmation): its
             # log keeps the patient's own words, not the message that reopened the form
             return {check.slot: value}
-        entry = answer_entry(patient_words(tracker, buttons_of(check, language_of(tracker))), value, how)
-        answer_log = logged_answer(answer_log, check.id, entry, "answered again")
-        return {check.slot: value, "answer_log": answer_log}
+        buttons = buttons_of(check, language_of(tracker))
+        return {check.slot: value, "answer_log": log_typed_answer(tracker, check, value, how, "answered again",
+                                                                  buttons)}
 
 
 def _add_check_methods() -> None:

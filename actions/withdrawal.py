@@ -17,10 +17,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.answers import is_side_request, latest_intent, latest_text, patient_words
-from actions.dialogue import WITHDRAWAL_REQUEST_SLOT, not_understood, study_team_will_tell, withdrawal_request
+from actions.answers import is_side_request, latest_intent, latest_text
+from actions.dialogue import QUESTIONS_FORM, log_typed_answer, not_understood, study_team_will_tell, withdrawal_request
+from actions.dialogue import WITHDRAWAL_REQUEST_SLOT as REQUEST_SLOT
 from actions.language import kept_language
-from bot.dialogue.notes import answer_entry, logged_answer
 from bot.dialogue.withdrawal import answer_after_declined_withdrawal
 from bot.leads.erasure import ERASE_SLOT, erase_lead
 from bot.leads.store import LeadNotFound, StoreError
@@ -28,9 +28,6 @@ from bot.reading.requests import asks_to_withdraw, confirms_withdrawal
 from bot.settings import get_settings
 
 CONFIRM_SLOT = "confirm_withdrawal"  # True: the patient confirmed; False: anything else
-REQUEST_SLOT = WITHDRAWAL_REQUEST_SLOT
-# The form whose open question an answer typed at the confirmation ("hmm wait, it was positive") answers.
-QUESTIONS_FORM = "prescreen_form"
 # What answers a side question typed at the confirmation, as the rules in data/rules/side_questions.yml do.
 SIDE_ANSWERS = {
     "ask_car_t": "utter_car_t", "ask_ctdna": "utter_ctdna", "ask_cea": "utter_cea",
@@ -148,6 +145,5 @@ def answer_in_reply(tracker: Tracker, asked: str | None) -> list[EventType]:
     if answer is None:
         return []
     value, how = answer
-    answer_log = logged_answer(tracker.get_slot("answer_log") or {}, check.id,
-                               answer_entry(patient_words(tracker), value, how), "answered again")
-    return [SlotSet(check.slot, value), SlotSet("answer_log", answer_log)]
+    return [SlotSet(check.slot, value), SlotSet("answer_log", log_typed_answer(tracker, check, value, how,
+                                                                               "answered again"))]
