@@ -49,10 +49,6 @@ FACTS: Mapping[Language, LanguageFacts] = {
 }
 
 
-def facts(language: Language) -> LanguageFacts:
-    return FACTS[language]
-
-
 def written_in(script: str) -> Language:
     """The language a message written in `script` ("han", "latin") is read as."""
     return next(language for language in LANGUAGES if FACTS[language].script == script)
