@@ -1,14 +1,18 @@
 """Facts stored on each screening so the database can apply the pipeline's rules (bot/leads/pipeline_sql.py):
-whether it has usable contact details, its first and last contact attempt, the furthest step of the way to
-enrolment it reached (the funnel's counts: metrics.progress_counts); and a copy of its contact's name
-sort group (bot/leads/name_order.py), which the contact row keeps and the sort by name reads here.
+whether it has usable contact details, its first and last contact attempt, the wait from completing the
+prescreen to the first attempt (the metrics' time to first contact, counted and its median read through an
+index), the furthest step of the way to enrolment it reached (the funnel's counts: metrics.progress_counts),
+its coordinator's decision on eligibility and its number of criterion verdicts (the agreement's figures:
+bot/leads/stats.py); and a copy of its contact's name sort group (bot/leads/name_order.py), which the
+contact row keeps and the sort by name reads here.
 
 They are copies of what other rows say, kept current by the writes that change those rows, each
-through `refresh` in its own transaction: contact details saved (screenings.py), a contact attempt
-logged (pipeline_store.py), a review status set (review.py), contact details purged (retention.py).
-Erasure deletes the screening with everything. Migrations 0009 and 0010 computed them once for
-existing databases, with the same SQL; `stale` lists the leads whose stored facts differ from their
-rows (the tests' check).
+through `refresh` in its own transaction: a prescreen completed and contact details saved
+(screenings.py), a contact attempt logged (pipeline_store.py), a review status set (review.py), contact
+details purged (retention.py). Erasure deletes the screening with everything. Migrations 0009 and 0010
+computed them once for existing databases, with the same SQL (0011 the name groups, 0012 the waits, the
+decisions and the verdicts);
+`stale` lists the leads whose stored facts differ from their rows (the tests' check).
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from bot.leads import name_search
 from bot.leads.crypto import FieldCipher
-from bot.leads.models import Contact, ContactAttempt, Screening, StatusChange
-from bot.leads.pipeline import PROGRESS, REACHED_OUTCOMES
+from bot.leads.models import Contact, ContactAttempt, CriterionResultRow, Screening, StatusChange
+from bot.leads.pipeline import DECIDED_STATUSES, PROGRESS, REACHED_OUTCOMES
 
 
 def _has_contact() -> Any:
@@ -36,6 +40,18 @@ def _has_contact() -> Any:
 
 def _first_attempt() -> Any:
     return select(func.min(ContactAttempt.at)).where(ContactAttempt.screening_id == Screening.id).scalar_subquery()
+
+
+def seconds_between(session: Session, later: Any, earlier: Any) -> Any:
+    """`later - earlier` in seconds as the database computes it (SQLite: to the millisecond)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.round((func.julianday(later) - func.julianday(earlier)) * 86_400_000) / 1000.0
+    return func.extract("epoch", later - earlier)
+
+
+def _first_wait(session: Session) -> Any:
+    """Seconds from completing the prescreen to the first contact attempt (NULL: not completed, or never tried)."""
+    return seconds_between(session, _first_attempt(), Screening.completed_at)
 
 
 def _last_attempt() -> Any:
@@ -65,11 +81,27 @@ def _furthest_step() -> Any:
     return case((and_(statuses < CONTACTED_STEP, reached), CONTACTED_STEP), else_=statuses)
 
 
+def _decision() -> Any:
+    """The coordinator's decision on the lead's eligibility: its status now if that is one of
+    pipeline.DECIDED_STATUSES, else the newest of those in its status history (a lead confirmed eligible who
+    then declined the study was still judged eligible); NULL: never decided."""
+    newest = (select(StatusChange.status)
+              .where(StatusChange.screening_id == Screening.id, StatusChange.status.in_(DECIDED_STATUSES))
+              .order_by(StatusChange.changed_at.desc(), StatusChange.id.desc()).limit(1).scalar_subquery())
+    return case((Screening.review_status.in_(DECIDED_STATUSES), Screening.review_status), else_=newest)
+
+
+def _verdicts() -> Any:
+    """The lead's criterion verdicts (the bot's, one per criterion it scored)."""
+    return select(func.count()).where(CriterionResultRow.screening_id == Screening.id).scalar_subquery()
+
+
 def refresh(session: Session, screening_ids: Iterable[int] | None = None) -> None:
     """Recompute the stored facts of these screenings (None: of every screening) from their rows."""
     statement = update(Screening).values(
         has_contact=_has_contact(), first_attempt_at=_first_attempt(), last_attempt_at=_last_attempt(),
-        furthest_step=_furthest_step(), name_group=_name_group(),
+        first_wait_s=_first_wait(session), furthest_step=_furthest_step(), decision=_decision(),
+        verdicts=_verdicts(), name_group=_name_group(),
     )
     if screening_ids is not None:
         ids = sorted(set(screening_ids))
@@ -103,14 +135,19 @@ def refresh_all(session: Session, cipher: FieldCipher | None = None) -> None:
 def stale(session: Session) -> list[int]:
     """Ids of screenings whose stored facts differ from what their rows say (empty when all is well)."""
     has = _has_contact()
-    first, last = _first_attempt(), _last_attempt()
+    first, last, wait = _first_attempt(), _last_attempt(), _first_wait(session)
     differs = or_(
         Screening.has_contact != has,
         and_(Screening.first_attempt_at.is_(None), first.is_not(None)),
         and_(Screening.first_attempt_at.is_not(None), or_(first.is_(None), Screening.first_attempt_at != first)),
         and_(Screening.last_attempt_at.is_(None), last.is_not(None)),
         and_(Screening.last_attempt_at.is_not(None), or_(last.is_(None), Screening.last_attempt_at != last)),
+        # The wait within a millisecond: PostgreSQL works it out as a numeric and stores a double.
+        and_(Screening.first_wait_s.is_(None), wait.is_not(None)),
+        and_(Screening.first_wait_s.is_not(None), or_(wait.is_(None), func.abs(Screening.first_wait_s - wait) > 0.001)),
         Screening.furthest_step != _furthest_step(),
+        Screening.decision.is_distinct_from(_decision()),
+        Screening.verdicts != _verdicts(),
         Screening.name_group.is_distinct_from(_name_group()),
     )
     return list(session.execute(select(Screening.id).where(differs).order_by(Screening.id)).scalars())

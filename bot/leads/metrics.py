@@ -111,6 +111,15 @@ class FirstContact:
 
 
 @dataclass(frozen=True)
+class LeadCounts:
+    """The funnel's steps as (step of FUNNEL_STEPS, leads), and (channel, completed prescreens, of which with
+    contact details) per channel, web first."""
+
+    funnel: tuple[tuple[str, int], ...]
+    per_channel: tuple[tuple[str, int, int], ...]
+
+
+@dataclass(frozen=True)
 class ScreenFailures:
     """Leads now "not eligible": why (the fixed list), and which criteria failed on the records."""
 
@@ -175,46 +184,38 @@ class Metrics(StoreBase):
     def first_contact(self, now: datetime, deadline_hours: int) -> FirstContact:
         """Time from completing the prescreen to the first contact attempt, for leads with contact details.
 
-        The database works out each wait (in seconds, to the millisecond), counts them per range and
-        finds the median's one or two middle waits, so no wait is read one by one. An attempt logged as
-        before the prescreen ended (a clock off) counts as immediate.
+        Each lead's wait is a stored fact (bot/leads/lead_facts.py): the database counts the waits per range
+        and reads the median's one or two middle waits at an offset of their index, so no wait is worked
+        out, sorted or read one by one. An attempt logged as before the prescreen ended (a clock off)
+        counts as immediate.
         """
+        wait = Screening.first_wait_s
+        tried = (Screening.has_contact.is_(True), wait.is_not(None))  # NULL: not completed, or never tried
+
+        def total(condition: Any) -> Any:
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+        bounds = wait_bounds(deadline_hours)
+        # The median in the same statement: the one or two middle waits (the lower at offset (n - 1) // 2, the
+        # upper at n // 2; the same one when n is odd).
+        tried_now = select(func.count()).where(*tried).scalar_subquery()
+        middle_waits = (select(wait.label("seconds")).where(*tried).order_by(wait)
+                        .limit(2 - tried_now % 2).offset((tried_now - 1) / 2).subquery())
+        median_row = select(func.min(middle_waits.c.seconds).label("lower"),
+                            func.max(middle_waits.c.seconds).label("upper")).subquery()
         with self._reading("measuring time to first contact") as session:
-            leads = (  # contact details and the first attempt as stored on the screening (bot/leads/lead_facts.py)
-                select(Screening.completed_at.label("completed"), Screening.review_status.label("status"),
-                       Screening.first_attempt_at.label("first"))
-                .where(Screening.has_contact.is_(True), Screening.completed_at.is_not(None))
-                .subquery()
-            )
-            # Each wait worked out once (MATERIALIZED: not once per figure that reads it).
-            waits = (select(seconds_between(session, leads.c.first, leads.c.completed).label("seconds"))
-                     .where(leads.c.first.is_not(None)).cte("waits").prefix_with("MATERIALIZED"))
-            wait = waits.c.seconds
-
-            def total(condition: Any) -> Any:
-                return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-            bounds = wait_bounds(deadline_hours)
-            # The median in the same statement, from the waits worked out once: the one or two middle waits
-            # (the lower at offset (n - 1) // 2, the upper at n // 2; the same one when n is odd).
-            tried_now = select(func.count()).select_from(waits).scalar_subquery()
-            middle_waits = (select(wait.label("seconds")).order_by(wait)
-                            .limit(2 - tried_now % 2).offset((tried_now - 1) / 2).subquery())
-            median_row = select(func.min(middle_waits.c.seconds).label("lower"),
-                                func.max(middle_waits.c.seconds).label("upper")).subquery()
             row = session.execute(select(
                 func.count(), func.min(median_row.c.lower), func.min(median_row.c.upper),
                 total(wait <= deadline_hours * 3600),
                 *(total(and_(*([wait > low * 3600] if low is not None else []),
-                               *([wait <= high * 3600] if high is not None else [])))
+                             *([wait <= high * 3600] if high is not None else [])))
                   for low, high in bounds),
-            ).select_from(waits).join(median_row, literal(True))).one()
-            tried = int(row[0])
-            middle = ([row[1]] if tried % 2 else [row[1], row[2]]) if tried else []
+            ).select_from(Screening).join(median_row, literal(True)).where(*tried)).one()
+            tried_count = int(row[0])
+            middle = ([row[1]] if tried_count % 2 else [row[1], row[2]]) if tried_count else []
             cut = as_utc(now) - timedelta(hours=deadline_hours)  # pipeline.is_overdue: past completed + deadline
-            # Who is waiting: the leads with contact details and no attempt found first, through their index
-            # (MATERIALIZED: else a planner may start from the many new leads, SQLite through the status
-            # index, PostgreSQL with a scan of every screening), then their status.
+            # Who is waiting: the leads with contact details and no attempt, with their status, from their index
+            # (MATERIALIZED: else a planner may start from the many new leads through the status index).
             untried = (select(Screening.completed_at.label("completed"), Screening.review_status.label("status"))
                        .where(Screening.has_contact.is_(True), Screening.first_attempt_at.is_(None),
                               Screening.completed_at.is_not(None))
@@ -224,34 +225,37 @@ class Metrics(StoreBase):
                 .where(untried.c.status == ReviewStatus.NEW.value)
             ).one()
         median = (statistics.mean(max(0.0, float(seconds)) for seconds in middle) / 3600) if middle else None
-        return FirstContact(deadline_hours, tried, int(row[3]), median, tuple(int(count) for count in row[4:]),
-                            int(waiting), int(overdue))
+        return FirstContact(deadline_hours, tried_count, int(row[3]), median,
+                            tuple(int(count) for count in row[4:]), int(waiting), int(overdue))
 
-    def pipeline_funnel(self) -> list[tuple[str, int]]:
-        """Leads at each step of FUNNEL_STEPS, from the first message to enrolment."""
+    def lead_counts(self) -> LeadCounts:
+        """The funnel from the first message to enrolment and the leads per channel, counted together: the
+        screenings are counted per channel and contact details in one pass of an index."""
         with self._reading("counting the funnel") as session:
-            def count(*conditions: object) -> int:
-                return session.execute(select(func.count(Screening.id)).where(*conditions)).scalar_one()
-
-            counts = {
-                "started": session.execute(select(func.count()).select_from(ConversationStart)).scalar_one(),
-                "consented": session.execute(select(func.count()).select_from(Screening)).scalar_one(),
-                "completed": count(Screening.completed_at.is_not(None)),
-                "left_contact": count(Screening.completed_at.is_not(None), Screening.has_contact.is_(True)),
-                **progress_counts(session),
-            }
-        return [(step, counts[step]) for step in FUNNEL_STEPS]
-
-    def leads_per_channel(self) -> list[tuple[str, int, int]]:
-        """(channel, completed prescreens, of which with contact details), web first."""
-        with self._reading("counting leads per channel") as session:
+            started = session.execute(select(func.count()).select_from(ConversationStart)).scalar_one()
             rows = session.execute(
-                select(Screening.channel, func.count(Screening.id),
-                       func.coalesce(func.sum(case((Screening.has_contact.is_(True), 1), else_=0)), 0))
-                .where(Screening.completed_at.is_not(None)).group_by(Screening.channel)).all()
-        counts = {channel: (int(done), int(with_contact)) for channel, done, with_contact in rows}
-        return [(channel, *counts.get(channel, (0, 0))) for channel in CHANNELS] + \
-            [(channel, *counted) for channel, counted in sorted(counts.items()) if channel not in CHANNELS]
+                select(Screening.channel, Screening.has_contact, func.count(), func.count(Screening.completed_at))
+                .group_by(Screening.channel, Screening.has_contact)).all()
+            progress = progress_counts(session)
+        per_channel: dict[str, list[int]] = {}
+        consented = 0
+        for channel, has_contact, screenings, completed in rows:
+            consented += screenings
+            counted = per_channel.setdefault(channel, [0, 0])
+            counted[0] += completed
+            counted[1] += completed if has_contact else 0
+        counts = {
+            "started": started,
+            "consented": consented,
+            "completed": sum(done for done, _ in per_channel.values()),
+            "left_contact": sum(with_contact for _, with_contact in per_channel.values()),
+            **progress,
+        }
+        channels = [*CHANNELS, *sorted(set(per_channel) - set(CHANNELS))]
+        return LeadCounts(
+            funnel=tuple((step, counts[step]) for step in FUNNEL_STEPS),
+            per_channel=tuple((channel, *per_channel.get(channel, (0, 0))) for channel in channels),
+        )
 
     def screen_failures(self) -> ScreenFailures:
         """Why leads now marked not eligible failed screening, and the criteria that failed."""
@@ -280,13 +284,6 @@ class Metrics(StoreBase):
 def furthest_steps(statuses: Iterable[str]) -> int:
     """The furthest index in pipeline.PROGRESS that any of `statuses` reached (-1: none)."""
     return max((PROGRESS.index(s) for s in statuses if s in PROGRESS), default=-1)
-
-
-def seconds_between(session: Session, later: Any, earlier: Any) -> Any:
-    """`later - earlier` in seconds as the database computes it (SQLite: to the millisecond)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.round((func.julianday(later) - func.julianday(earlier)) * 86_400_000) / 1000.0
-    return func.extract("epoch", later - earlier)
 
 
 def progress_counts(session: Session) -> dict[str, int]:

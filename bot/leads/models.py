@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -57,9 +58,14 @@ class Screening(Base):
         Index("ix_screenings_status_contact_completed", "review_status", "has_contact", "completed_at"),
         Index("ix_screenings_contact_completed", "has_contact", "completed_at"),
         Index("ix_screenings_furthest_completed", "furthest_step", "completed_at"),  # the funnel's counts (0010)
-        # The metrics (0010): time to first contact, leads per channel, read from the index alone.
-        Index("ix_screenings_contact_first_completed", "has_contact", "first_attempt_at", "completed_at"),
+        # The metrics, read from the index alone: who is waiting for a first contact (0012: with the status),
+        # the counts and the median of the waits (0012), the leads per channel and the funnel's counts (0010).
+        Index("ix_screenings_contact_first_completed_status", "has_contact", "first_attempt_at", "completed_at",
+              "review_status"),
+        Index("ix_screenings_contact_wait", "has_contact", "first_wait_s"),
         Index("ix_screenings_channel_contact_completed", "channel", "has_contact", "completed_at"),
+        # The agreement's reviewed leads and their verdicts, read from the index alone (0012).
+        Index("ix_screenings_decision_completed_verdicts", "decision", "completed_at", "verdicts"),
         # The sort by name (0011), with the list's filters on the date, the review status and the bot's
         # assessment read from the index alone.
         Index("ix_screenings_name_sort", "name_group", "completed_at", "review_status", "provisional_status"),
@@ -91,9 +97,16 @@ class Screening(Base):
     has_contact = Column(Boolean, nullable=False, default=False, server_default="0")  # a phone, e-mail or WeChat
     first_attempt_at = Column(DateTime(timezone=True))  # the earliest contact attempt
     last_attempt_at = Column(DateTime(timezone=True))  # the latest contact attempt
+    # (0012) Seconds from completed_at to first_attempt_at (negative: an attempt logged before it); NULL: none.
+    first_wait_s = Column(Float)
     # (0010) The furthest step of pipeline.PROGRESS the lead reached, as metrics.progress_counts defines it
     # (its status now, its status history, a reached contact attempt counting as "contacted"); -1: none yet.
     furthest_step = Column(Integer, nullable=False, default=-1, server_default="-1")
+    # (0012) The coordinator's decision on eligibility, as the agreement counts it (a status of
+    # pipeline.DECIDED_STATUSES, now or the newest in the history; NULL: none), and the number of the bot's
+    # criterion verdicts, so the agreement's totals read no verdict row.
+    decision = Column(String(32))
+    verdicts = Column(Integer, nullable=False, default=0, server_default="0")
     # (0011) The contact's name sort group (Contact.name_group), copied here so a sort by name counts the
     # named leads per group and finds a group's leads from this table's index alone, without reading a
     # contact row per lead; NULL: no contact details, or their group not computed yet.

@@ -172,6 +172,8 @@ class ScreeningWrites(StoreBase):
                         screening.reference_code = reference_code or new_reference_code()
                     reference_code = None  # a clash on retry gets a fresh code
                     code = screening.reference_code
+                    session.flush()
+                    lead_facts.refresh(session, [screening.id])  # the verdicts counted, a wait counted from now
                 log.info("screening %s completed: %s", code, result.status.value)
                 return code
             except StoreError as error:

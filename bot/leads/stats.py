@@ -30,11 +30,9 @@ from bot.leads.models import (
     ConversationStart,
     CriterionOverride,
     CriterionResultRow,
-    ReviewStatus,
     Screening,
-    StatusChange,
 )
-from bot.leads.pipeline import DECIDED_STATUSES, ELIGIBLE_DECIDED, PROGRESS
+from bot.leads.pipeline import ELIGIBLE_DECIDED
 from bot.trial.eligibility import Status, Verdict
 
 # The coordinator's decision on eligibility, as the agreement's outcomes table counts it.
@@ -88,10 +86,11 @@ class Statistics(StoreBase):
         eligible; now or earlier in its history) or overrode any of its criteria. A criterion counts
         as a disagreement when its newest override differs from the bot's verdict.
 
-        Every figure is a count by the database, each read from where it is rare: the reviewed leads'
-        results through the (screening_id, check_id) index, the overrides in force from the overrides,
-        the corrected and confirmed answers from the reviewed leads' answer events
-        (tests/leads/test_agreement.py: the same figures as counting lead by lead).
+        Every figure is a count by the database, each read from where it is rare: the decisions from
+        their stored fact (bot/leads/lead_facts.py) through its index, the reviewed leads' results through
+        the (screening_id, check_id) index, the overrides in force from the overrides, the corrected and
+        confirmed answers from the reviewed leads' answer events (tests/leads/test_agreement.py: the same
+        figures as counting lead by lead).
         """
         decisions = _decisions().cte("decisions").prefix_with("MATERIALIZED")
         reviewed = union(select(decisions.c.lead), select(CriterionOverride.screening_id)) \
@@ -159,35 +158,26 @@ class Statistics(StoreBase):
         return AgreementReport(reviewed_leads, criteria, outcomes)
 
     def agreement_summary(self) -> AgreementSummary:
-        """`agreement()`'s totals (the same definitions), counted without grouping every verdict by criterion."""
-        completed = Screening.completed_at.is_not(None)
-        rejected = ReviewStatus.REJECTED.value
-        # A decision that the lead is eligible, now or in its history, is its stored furthest step
-        # (bot/leads/lead_facts.py; ELIGIBLE_DECIDED are the last steps of PROGRESS), read through its
-        # index; only a rejection is looked for in the history (DECIDED_STATUSES: those and "rejected").
-        decisions = union(
-            select(Screening.id.label("lead")).where(completed, Screening.furthest_step >= ELIGIBLE_STEP),
-            select(Screening.id).where(completed, Screening.review_status == rejected),
-            select(StatusChange.screening_id).join(Screening, Screening.id == StatusChange.screening_id)
-            .where(completed, StatusChange.status == rejected),
-            select(CriterionOverride.screening_id),
-        ).cte("decisions").prefix_with("MATERIALIZED")  # found once for both counts
+        """`agreement()`'s totals (the same definitions), counted without grouping every verdict by criterion:
+        the decided leads and their stored number of verdicts from one index, then the few overridden
+        leads without a decision through their ids."""
+        decided = and_(Screening.completed_at.is_not(None), Screening.decision.is_not(None))
+        verdicts = func.coalesce(func.sum(Screening.verdicts), 0)
         overrides = _numbered_overrides()
         with self._reading("counting agreement") as session:
-            # Both counts by the database: the reviewed leads, and their verdicts through the results'
-            # screening_id index (no lead id read into Python).
-            leads, reviewed = session.execute(select(
-                select(func.count()).select_from(decisions).scalar_subquery(),
-                select(func.count()).select_from(CriterionResultRow)
-                .where(CriterionResultRow.screening_id.in_(select(decisions.c.lead))).scalar_subquery(),
-            )).one()
+            rows = session.execute(union_all(
+                select(func.count(), verdicts).where(decided),
+                select(func.count(), verdicts)
+                .where(Screening.id.in_(select(CriterionOverride.screening_id)), not_(decided)),
+            )).all()
             overridden = session.execute(
                 select(func.count()).select_from(overrides)
                 .join(CriterionResultRow, and_(CriterionResultRow.screening_id == overrides.c.lead,
                                                CriterionResultRow.check_id == overrides.c.check_id))
                 .where(overrides.c.n == 1, overrides.c.verdict != CriterionResultRow.verdict)
             ).scalar_one()
-        return AgreementSummary(int(leads), int(reviewed), overridden)
+        return AgreementSummary(sum(int(leads) for leads, _ in rows), sum(int(count) for _, count in rows),
+                                overridden)
 
     def funnel(self) -> dict[str, int]:
         """Counts for the lead list's funnel: started, consented, completed, one per provisional status,
@@ -214,36 +204,13 @@ class Statistics(StoreBase):
             return counts
 
 
-# The first step of PROGRESS that records a decision that the lead is eligible (tests/leads/test_metrics.py
-# checks that ELIGIBLE_DECIDED are exactly the steps from it on).
-ELIGIBLE_STEP = PROGRESS.index(ELIGIBLE_DECIDED[0])
-
-
 def _decisions() -> Any:
-    """Each completed lead's decision on eligibility (lead, status, provisional): its status now if that is a
-    decision (pipeline.DECIDED_STATUSES), else the newest decision in its history (a lead confirmed eligible
-    who then declined the study was still judged eligible); leads never decided are not in it.
-
-    Only the few leads that may have a decision in their history without one now have theirs looked up:
-    an eligible decision there is a stored furthest step from ELIGIBLE_STEP on (read through its index),
-    else it is a rejection (the rest of DECIDED_STATUSES)."""
-    completed = Screening.completed_at.is_not(None)
-    decided_now = Screening.review_status.in_(DECIDED_STATUSES)
-    candidates = union(
-        select(Screening.id).where(completed, Screening.furthest_step >= ELIGIBLE_STEP),
-        select(StatusChange.screening_id).where(StatusChange.status == ReviewStatus.REJECTED.value),
-    )
-    newest = (select(StatusChange.status)
-              .where(StatusChange.screening_id == Screening.id, StatusChange.status.in_(DECIDED_STATUSES))
-              .order_by(StatusChange.changed_at.desc(), StatusChange.id.desc()).limit(1).scalar_subquery())
-    earlier = select(Screening.id.label("lead"), newest.label("status"),
-                     Screening.provisional_status.label("provisional")) \
-        .where(Screening.id.in_(candidates), completed, not_(decided_now)).subquery()
-    return union_all(
-        select(Screening.id.label("lead"), Screening.review_status.label("status"),
-               Screening.provisional_status.label("provisional")).where(completed, decided_now),
-        select(earlier.c.lead, earlier.c.status, earlier.c.provisional).where(earlier.c.status.is_not(None)),
-    )
+    """Each completed lead's decision on eligibility (lead, status, provisional), as stored on the screening
+    (bot/leads/lead_facts.py: its status now if that is a decision, else the newest decision in its
+    history); leads never decided are not in it."""
+    return select(Screening.id.label("lead"), Screening.decision.label("status"),
+                  Screening.provisional_status.label("provisional")) \
+        .where(Screening.completed_at.is_not(None), Screening.decision.is_not(None))
 
 
 def _numbered_overrides() -> Any:

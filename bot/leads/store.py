@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from bot.leads.audit import AuditTrail
 from bot.leads.errors import LeadNotFound, StoreError
-from bot.leads.metrics import FirstContact, Metrics, ScreenFailures, WeekCount
+from bot.leads.metrics import FirstContact, LeadCounts, Metrics, ScreenFailures, WeekCount
 from bot.leads.other_studies import OtherStudiesContacts, OtherStudiesDetails, OtherStudiesRecord
+from bot.leads.pipeline import DECIDED_STATUSES
 from bot.leads.pipeline_store import AttemptLogged, PipelineWrites
 from bot.leads.records import (
     LEAD_SORTS,
@@ -29,7 +30,7 @@ from bot.leads.records import (
 from bot.leads.review import MAX_REASON_CHARS, MAX_RECORD_RESULT_CHARS, ReviewDecisions
 from bot.leads.screenings import ScreeningWrites
 from bot.leads.search import LeadSearch, phone_variants
-from bot.leads.stats import DECIDED_STATUSES, AgreementReport, CriterionAgreement, Statistics
+from bot.leads.stats import AgreementReport, CriterionAgreement, Statistics
 
 
 class LeadStore(
@@ -50,6 +51,7 @@ __all__ = [
     "ContactDetails",
     "CriterionAgreement",
     "FirstContact",
+    "LeadCounts",
     "LeadNotFound",
     "LeadPage",
     "LeadQuery",

@@ -14,8 +14,7 @@ from sqlalchemy import update
 from bot.leads import lead_facts
 from bot.leads.metrics import FUNNEL_STEPS, FirstContact, week_start
 from bot.leads.models import ContactAttempt, Screening, StatusChange
-from bot.leads.pipeline import DECIDED_STATUSES, ELIGIBLE_DECIDED, PROGRESS, SCREEN_FAILURE_REASONS
-from bot.leads.stats import ELIGIBLE_STEP
+from bot.leads.pipeline import SCREEN_FAILURE_REASONS
 from bot.leads.store import ContactDetails, LeadStore
 from tests.web.coordinator.seed import ELIGIBLE, seed_lead
 
@@ -101,7 +100,7 @@ def test_first_contact_median_share_within_the_deadline_and_who_is_waiting(store
     # The median of an odd number of waits is the middle one (the 72 h wait left out: 2 h, 24 h, 24 h 1 min).
     with store.database.transaction() as session:
         session.execute(update(Screening).where(Screening.conversation_id == "conv-slow")
-                        .values(first_attempt_at=None))
+                        .values(first_attempt_at=None, first_wait_s=None))
     assert store.first_contact(NOW, deadline_hours=24).median_hours == pytest.approx(24.0)
 
 
@@ -132,7 +131,7 @@ def test_funnel_reads_the_status_history_and_reached_attempts(store: LeadStore) 
     history(store, lead(store, "enrolled", day), "contacted", "confirmed", "visit_booked", "consented", "enrolled")
     history(store, lead(store, "rejected-on-records", day), "rejected", reason="exclusion_met")
 
-    funnel = store.pipeline_funnel()
+    funnel = store.lead_counts().funnel
     assert [step for step, _ in funnel] == list(FUNNEL_STEPS)
     assert dict(funnel) == {
         "started": 12, "consented": 11, "completed": 10, "left_contact": 9, "contacted": 6, "eligible": 4,
@@ -185,9 +184,3 @@ def test_agreement_counts_every_decision_on_eligibility_from_the_history(store: 
         report.reviewed_leads, sum(c.reviewed for c in report.criteria), sum(c.overridden for c in report.criteria))
     assert summary.overridden == 1
 
-
-def test_the_eligible_decisions_are_the_last_steps_of_the_funnel() -> None:
-    """agreement_summary finds a decision that a lead is eligible by its stored furthest step: that holds only
-    while ELIGIBLE_DECIDED are exactly the steps of PROGRESS from ELIGIBLE_STEP on."""
-    assert ELIGIBLE_DECIDED == PROGRESS[ELIGIBLE_STEP:]
-    assert DECIDED_STATUSES == (*ELIGIBLE_DECIDED, "rejected")

@@ -21,8 +21,11 @@ from bot.leads.models import Base, Contact, Screening
 from bot.leads.name_order import EMPTY, name_group
 from bot.leads.retention import purge
 from bot.leads.store import ContactDetails, LeadQuery, LeadStore
-from tests.web.coordinator.seed import ELIGIBLE, seed_lead
+from bot.trial.criteria import load_criteria
+from bot.trial.eligibility import evaluate
+from tests.web.coordinator.seed import ELIGIBLE, seed_lead, words_for
 
+CRITERIA = load_criteria()
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=timezone.utc)
 
 
@@ -158,6 +161,64 @@ def test_migration_0010_computes_the_furthest_step_as_the_store_does(store: Lead
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def metrics_facts(store: LeadStore, lead: int) -> tuple[float | None, str | None, int]:
+    """The lead's stored wait for a first contact (hours), decision and number of verdicts (0012)."""
+    with store.database.session() as session:
+        assert lead_facts.stale(session) == []
+        wait, decision, verdicts = session.execute(select(Screening.first_wait_s, Screening.decision,
+                                                          Screening.verdicts).where(Screening.id == lead)).one()
+    return (None if wait is None else round(wait / 3600, 4)), decision, verdicts
+
+
+def test_the_metrics_facts_follow_every_write(store: LeadStore) -> None:
+    """The wait to the first attempt, the decision (the status now if a decision, else the newest decision in
+    the history) and the number of verdicts, through attempts, status changes and a re-scored prescreen."""
+    criteria = len(evaluate(CRITERIA, ELIGIBLE).results)
+    lead = seed_lead(store, "conv-li", ContactDetails("Li Wei", "+8613812345678"), completed_at=NOW - timedelta(days=3))
+    assert metrics_facts(store, lead) == (None, None, criteria)
+    store.log_contact_attempt(lead, NOW - timedelta(days=2, hours=12), "phone", "no_answer", "", "alice", now=NOW)
+    assert metrics_facts(store, lead) == (12.0, None, criteria)
+    store.log_contact_attempt(lead, NOW - timedelta(days=2, hours=20), "phone", "reached", "", "alice", now=NOW)
+    assert metrics_facts(store, lead) == (4.0, None, criteria)  # the earliest attempt, whenever it was logged
+    store.set_review_status(lead, "confirmed", "", "alice")
+    assert metrics_facts(store, lead)[1] == "confirmed"
+    store.set_review_status(lead, "not_interested", "", "alice")
+    assert metrics_facts(store, lead)[1] == "confirmed"  # judged eligible, then declined: still a decision
+    store.set_review_status(lead, "rejected", "", "alice", screen_failure_reason="exclusion_met")
+    store.set_review_status(lead, "withdrawn", "", "alice")
+    assert metrics_facts(store, lead)[1] == "rejected"  # the newest decision in the history
+    ruled_out = {**ELIGIBLE, "age": 85}  # re-scored after a correction: ruled out on the first criterion
+    store.complete_screening("conv-li", evaluate(CRITERIA, ruled_out), words_for(ruled_out))
+    assert metrics_facts(store, lead) == (4.0, "rejected", len(evaluate(CRITERIA, ruled_out).results))
+
+
+def test_migration_0012_computes_the_metrics_facts_as_the_store_does(store: LeadStore, database_url: str) -> None:
+    """Leads with every kind of wait and history, taken back to 0011 and up again: the same facts."""
+    leads = []
+    histories = [(), ("contacted",), ("confirmed",), ("confirmed", "not_interested"), ("rejected", "withdrawn"),
+                 ("confirmed", "visit_booked", "rejected"), ("contacted", "confirmed", "visit_booked", "enrolled")]
+    for n, statuses in enumerate(histories):
+        lead = seed_lead(store, f"conv-{n}", ContactDetails("Li Wei", f"+86138123456{n:02d}") if n % 3 else None,
+                         {**ELIGIBLE, "age": 85} if n == 4 else None, completed_at=NOW - timedelta(days=3))
+        if n % 2:
+            store.log_contact_attempt(lead, NOW - timedelta(days=3, minutes=-n * 7, seconds=-0.25), "phone",
+                                      "no_answer", "", "alice", now=NOW)
+        for status in statuses:
+            store.set_review_status(lead, status, "", "alice", visit_at=NOW if status == "visit_booked" else None,
+                                    screen_failure_reason="other" if status == "rejected" else None)
+        leads.append(lead)
+    expected = [metrics_facts(store, lead) for lead in leads]
+    assert [decision for _, decision, _ in expected] == [
+        None, None, "confirmed", "confirmed", "rejected", "rejected", "enrolled"]
+    assert [wait is not None for wait, _, _ in expected] == [n % 2 == 1 for n in range(len(histories))]
+    store.database.engine.dispose()
+    command.downgrade(alembic_config(database_url), "0011_name_sort")
+    upgrade(database_url)
+    assert [metrics_facts(store, lead) for lead in leads] == expected
+    with store.database.session() as session:
+        assert compare_metadata(MigrationContext.configure(session.connection()), Base.metadata) == []
 
 
 NAMES = ["Zhang Wei", "anna", "Anna", "王芳", "李娜", "王秀英", "Émile", "bob", "Bob", "", "张伟", "ṡam", "Åsa", "zoë"]

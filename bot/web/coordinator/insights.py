@@ -38,14 +38,15 @@ def metrics_page() -> str:
     weeks = metrics.weeks_asked()
     moment = now()
     failures = store.screen_failures()
+    counts = store.lead_counts()
     audit("view_metrics", detail=f"{weeks} weeks")
     return render_template(
         "insights/metrics.html",
         weeks=weeks,
         week_counts=store.leads_per_week(moment, zone, weeks),
         first_contact=store.first_contact(moment, settings.contact_deadline_hours),
-        funnel=store.pipeline_funnel(),
-        per_channel=store.leads_per_channel(),
+        funnel=counts.funnel,
+        per_channel=counts.per_channel,
         funnel_labels=metrics.funnel_labels(),
         failures=failures,
         failed_criteria=[(metrics.criterion_label(check_id), count) for check_id, count in failures.criteria],

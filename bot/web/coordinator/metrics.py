@@ -3,7 +3,7 @@ coordinator's language and drawn as SVG (charts.py). The routes are in insights.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from babel.dates import format_skeleton
@@ -95,7 +95,7 @@ def first_contact_chart(report: FirstContact) -> bytes:
     ])
 
 
-def funnel_chart(funnel: list[tuple[str, int]]) -> bytes:
+def funnel_chart(funnel: Sequence[tuple[str, int]]) -> bytes:
     labels = funnel_labels()
     return charts.bar_chart([
         charts.Bar(labels[step], count, charts.GREEN if step == "enrolled" else charts.BLUE)
@@ -120,7 +120,7 @@ def chart(name: str) -> bytes | None:
     drawers: dict[str, Callable[[], bytes]] = {
         "leads-per-week": lambda: week_chart(store.leads_per_week(now(), zone, weeks_asked())),
         "first-contact": lambda: first_contact_chart(store.first_contact(now(), settings.contact_deadline_hours)),
-        "funnel": lambda: funnel_chart(store.pipeline_funnel()),
+        "funnel": lambda: funnel_chart(store.lead_counts().funnel),
         "failure-reasons": lambda: reasons_chart(store.screen_failures()),
         "failed-criteria": lambda: criteria_chart(store.screen_failures()),
     }

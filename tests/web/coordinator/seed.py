@@ -10,6 +10,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text, update
 
+from bot.leads import lead_facts
 from bot.leads.models import Screening
 from bot.leads.store import ContactDetails, LeadStore
 from bot.trial.criteria import load_criteria
@@ -53,6 +54,7 @@ def seed_lead(
     if completed_at is not None:
         with store.database.transaction() as session:
             session.execute(update(Screening).where(Screening.id == lead_id).values(completed_at=completed_at))
+            lead_facts.refresh(session, [lead_id])  # the wait to a first contact counts from it
     return lead_id
 
 

@@ -24,7 +24,7 @@ def test_lead_page_and_metrics_show_the_channel(client: FlaskClient, app_store: 
     channels.mark_channel("wx-0123456789abcdef")
     channels.mark_channel("wx-fedcba9876543210")
     assert app_store.get_lead(web).channel == "web" and app_store.get_lead(wechat).channel == "wechat"
-    assert app_store.leads_per_channel() == [("web", 1, 1), ("wechat", 2, 1)]
+    assert app_store.lead_counts().per_channel == (("web", 1, 1), ("wechat", 2, 1))
     assert "Came through: WeChat official account" in client.get(f"/leads/{wechat}").get_data(as_text=True)
     assert "Came through: Web chat page" in client.get(f"/leads/{web}").get_data(as_text=True)
     page = client.get("/insights/metrics").get_data(as_text=True)
