@@ -64,6 +64,8 @@ class Screening(Base):
               "review_status"),
         Index("ix_screenings_contact_wait", "has_contact", "first_wait_s"),
         Index("ix_screenings_channel_contact_completed", "channel", "has_contact", "completed_at"),
+        # The lead list's funnel (0012): every screening counted per provisional status, completed or not.
+        Index("ix_screenings_provisional_completed", "provisional_status", "completed_at"),
         # The agreement's reviewed leads and their verdicts, read from the index alone (0012).
         Index("ix_screenings_decision_completed_verdicts", "decision", "completed_at", "verdicts"),
         # The sort by name (0011), with the list's filters on the date, the review status and the bot's
@@ -79,7 +81,7 @@ class Screening(Base):
     consent_version = Column(String(64), nullable=False)
     criteria_version = Column(String(32), nullable=False)
     completed_at = Column(DateTime(timezone=True), index=True)
-    provisional_status = Column(String(32), index=True)
+    provisional_status = Column(String(32))  # indexed with completed_at (0012): the lead list's funnel
     review_status = Column(String(32), nullable=False, default=ReviewStatus.NEW.value, index=True)
     # The conversation's language (bot/languages.py).
     language = Column(String(8), nullable=False, default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE)
