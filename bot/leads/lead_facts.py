@@ -11,8 +11,8 @@ through `refresh` in its own transaction: a prescreen completed and contact deta
 (screenings.py), a contact attempt logged (pipeline_store.py), a review status set (review.py), contact
 details purged (retention.py). Erasure deletes the screening with everything. Migrations 0009 and 0010
 computed them once for existing databases, with the same SQL (0011 the name groups, 0012 the waits, the
-decisions and the verdicts);
-`stale` lists the leads whose stored facts differ from their rows (the tests' check).
+decisions and the verdicts); `stale` lists the leads whose stored facts differ from their rows (the
+tests' check).
 """
 
 from __future__ import annotations
