@@ -161,7 +161,7 @@ class Statistics(StoreBase):
         """`agreement()`'s totals (the same definitions), counted without grouping every verdict by criterion:
         the decided leads and their stored number of verdicts from one index, then the few overridden
         leads without a decision through their ids."""
-        decided = and_(Screening.completed_at.is_not(None), Screening.decision.is_not(None))
+        decided = _decided()
         verdicts = func.coalesce(func.sum(Screening.verdicts), 0)
         overrides = _numbered_overrides()
         with self._reading("counting agreement") as session:
@@ -204,13 +204,17 @@ class Statistics(StoreBase):
             return counts
 
 
+def _decided() -> Any:
+    """A completed lead with a decision on its eligibility (the stored fact: bot/leads/lead_facts.py)."""
+    return and_(Screening.completed_at.is_not(None), Screening.decision.is_not(None))
+
+
 def _decisions() -> Any:
     """Each completed lead's decision on eligibility (lead, status, provisional), as stored on the screening
     (bot/leads/lead_facts.py: its status now if that is a decision, else the newest decision in its
     history); leads never decided are not in it."""
     return select(Screening.id.label("lead"), Screening.decision.label("status"),
-                  Screening.provisional_status.label("provisional")) \
-        .where(Screening.completed_at.is_not(None), Screening.decision.is_not(None))
+                  Screening.provisional_status.label("provisional")).where(_decided())
 
 
 def _numbered_overrides() -> Any:
